@@ -1,0 +1,10 @@
+# HONEYHIVE_SANITIZE=address -> ASan + UBSan; =thread -> TSan. Applies to everything built here.
+if(HONEYHIVE_SANITIZE STREQUAL "address")
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+elseif(HONEYHIVE_SANITIZE STREQUAL "thread")
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+elseif(NOT HONEYHIVE_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "HONEYHIVE_SANITIZE must be '', 'address' or 'thread'")
+endif()

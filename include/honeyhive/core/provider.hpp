@@ -1,0 +1,62 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "honeyhive/core/resource.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span_limits.hpp"
+#include "honeyhive/processing/span_processor.hpp"
+
+namespace honeyhive {
+
+class Tracer;
+
+// What one provider is made of. Move-only (it owns the processors).
+struct ProviderOptions {
+  Resource resource = Resource::create();
+  std::shared_ptr<Sampler> sampler;  // null: from OTEL_TRACES_SAMPLER (default parentbased_always_on)
+  SpanLimits limits = SpanLimits::from_env();
+  std::vector<std::unique_ptr<SpanProcessor>> processors;
+};
+
+// Owns the resource, sampler, limits and processors of ONE tracer (OTel "TracerProvider").
+// There is no process-global provider: create as many as you need. Thread-safe. The processors
+// are fixed at creation, so starting and ending spans takes no lock here.
+class Provider : public std::enable_shared_from_this<Provider> {
+ public:
+  // Null only when memory is exhausted.
+  static std::shared_ptr<Provider> create(ProviderOptions options = {}) noexcept;
+  ~Provider();
+
+  Provider(const Provider&) = delete;
+  Provider& operator=(const Provider&) = delete;
+
+  // A tracer for one instrumentation scope (library name and version). Null only when memory is exhausted.
+  std::shared_ptr<Tracer> get_tracer(std::string scope_name = "honeyhive", std::string scope_version = "") noexcept;
+
+  // Flushes every processor, within `timeout` overall. True when all finished in time.
+  bool force_flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) noexcept;
+  // Shuts every processor down (idempotent). Spans started afterwards are no-ops.
+  bool shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) noexcept;
+  bool is_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
+
+  const std::shared_ptr<const Resource>& resource() const noexcept { return resource_; }
+  const Sampler& sampler() const noexcept { return *sampler_; }
+  const SpanLimits& limits() const noexcept { return limits_; }
+  const std::vector<std::unique_ptr<SpanProcessor>>& processors() const noexcept { return processors_; }
+
+ private:
+  explicit Provider(ProviderOptions options);
+
+  std::shared_ptr<const Resource> resource_;
+  std::shared_ptr<Sampler> sampler_;
+  SpanLimits limits_;
+  std::vector<std::unique_ptr<SpanProcessor>> processors_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace honeyhive

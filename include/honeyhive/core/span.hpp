@@ -1,0 +1,117 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/core/attribute_value.hpp"
+#include "honeyhive/core/context.hpp"
+#include "honeyhive/core/span_data.hpp"
+
+namespace honeyhive {
+
+// A non-owning, copyable reference to a span: it can record on the span but its destruction
+// does not end it. Obtained from Context::span() (the active span) or from a Span.
+// Every method is noexcept and thread-safe; on an ended, non-recording or no-op span the
+// setters do nothing. A default-constructed SpanRef is a no-op.
+class SpanRef {
+ public:
+  SpanRef() noexcept = default;
+
+  // True while the span records data (started by a sampler that records, and not ended).
+  bool is_recording() const noexcept;
+  bool is_ended() const noexcept;
+  // The span's context; invalid for a no-op span.
+  SpanContext context() const noexcept;
+
+  // Sets (or overwrites) one attribute. Non-UTF-8 strings are repaired with U+FFFD; values are
+  // truncated to the value-length limit; a new key past the count limit is dropped and counted.
+  void set_attribute_value(std::string_view key, AttributeValue value) noexcept;
+
+  template <class T>
+  void set_attribute(std::string_view key, T&& value) noexcept {
+    if (!state_) return;
+    try {
+      set_attribute_value(key, make_attribute_value(std::forward<T>(value)));
+    } catch (...) {
+      note_failure("set_attribute");
+    }
+  }
+
+  // Flattens a structured value under `prefix` into dotted attribute keys:
+  // {"user":{"id":1}} under "meta" gives meta.user.id = 1. Arrays of scalars stay OTel arrays,
+  // arrays of objects become JSON strings, NaN/Inf become strings, nulls are skipped, nesting past
+  // SpanLimits::structured_max_depth becomes the marker "[max depth exceeded]".
+  void set_structured(std::string_view prefix, const nlohmann::json& value) noexcept;
+
+  // Any value nlohmann::json can be built from: maps, vectors, user types with a to_json overload.
+  // A to_json that throws is caught; the attribute `<prefix>` is then set to "[to_json failed]".
+  template <class T>
+  void set_structured(std::string_view prefix, const T& value) noexcept {
+    if (!state_) return;
+    try {
+      nlohmann::json json = value;
+      set_structured(prefix, json);
+    } catch (...) {
+      set_attribute_value(prefix, AttributeValue{std::string("[to_json failed]")});
+      note_failure("to_json");
+    }
+  }
+
+  // Adds an event (timestamp 0 = now). Past the event limit it is dropped and counted.
+  void add_event(std::string_view name, Attributes attributes = {}, UnixNanos time_unix_nanos = 0) noexcept;
+  // Adds a link. Past the link limit it is dropped and counted.
+  void add_link(const SpanContext& context, Attributes attributes = {}) noexcept;
+  // OTel rules: `ok` is final; `unset` is ignored; the description is kept only for `error`.
+  void set_status(StatusCode code, std::string_view description = {}) noexcept;
+  void update_name(std::string_view name) noexcept;
+
+  // Ends the span (end time 0 = now; an end before the start is clamped to the start) and hands
+  // it to the processors. Ending again does nothing.
+  void end(UnixNanos end_unix_nanos = 0) noexcept;
+
+  // Attaches a context with this span active to this thread, until the scope ends.
+  Scope activate() const noexcept;
+
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+
+ protected:
+  explicit SpanRef(std::shared_ptr<detail::SpanState> state) noexcept : state_(std::move(state)) {}
+  void note_failure(const char* what) const noexcept;
+
+  std::shared_ptr<detail::SpanState> state_;
+
+ private:
+  friend class Context;
+  friend class Tracer;
+};
+
+// The owning span handle (RAII): move-only, ends the span when destroyed if it was not ended.
+// A default-constructed (or moved-from) Span is a no-op with the same interface.
+class Span : public SpanRef {
+ public:
+  Span() noexcept = default;
+  ~Span() { end(); }
+  Span(Span&& other) noexcept = default;
+  Span& operator=(Span&& other) noexcept {
+    if (this != &other) {
+      end();
+      state_ = std::move(other.state_);
+    }
+    return *this;
+  }
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+
+  // A copyable reference to the same span (does not end it).
+  SpanRef ref() const noexcept { return SpanRef(*this); }
+
+ private:
+  friend class Tracer;
+  explicit Span(std::shared_ptr<detail::SpanState> state) noexcept : SpanRef(std::move(state)) {}
+};
+
+}  // namespace honeyhive

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/core/attribute_value.hpp"
+
+namespace honeyhive {
+
+// The marker set in place of a value nested deeper than the flattening depth limit.
+inline constexpr const char* kMaxDepthMarker = "[max depth exceeded]";
+
+// Flattens a structured value into dotted attribute keys under `prefix`, appending to `out`:
+// - objects recurse: {"user":{"id":1}} under "m" gives m.user.id = 1 (an empty object gives "{}");
+// - arrays of one scalar type stay OTel arrays (ints mixed with doubles become doubles);
+//   other arrays (objects, nested arrays, mixed types, nulls) become one JSON string;
+// - NaN and +/-Inf become the strings "NaN", "Infinity", "-Infinity";
+// - unsigned integers above INT64_MAX become decimal strings; nulls are skipped;
+// - containers nested deeper than `max_depth` levels are replaced by kMaxDepthMarker.
+// An empty prefix puts top-level object keys at the root. Does not throw on any json input
+// except std::bad_alloc.
+void flatten_structured(std::string_view prefix, const nlohmann::json& value, std::size_t max_depth, Attributes& out);
+
+}  // namespace honeyhive

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "honeyhive/export/span_exporter.hpp"
+#include "honeyhive/processing/span_processor.hpp"
+
+namespace honeyhive {
+
+// Exports each sampled span synchronously, on the thread that ends it. For tests, debugging and
+// short-lived programs; use the batch processor in services. Thread-safe (the exporter must be).
+class SimpleSpanProcessor final : public SpanProcessor {
+ public:
+  explicit SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept;
+
+  void on_start(SpanRef& span, const Context& parent) noexcept override;
+  void on_end(const SpanDataPtr& span) noexcept override;
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+
+  std::uint64_t exported() const noexcept { return exported_.load(std::memory_order_relaxed); }
+  std::uint64_t failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
+  // Spans that ended after shutdown (not exported).
+  std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  std::unique_ptr<SpanExporter> exporter_;
+  std::atomic<bool> shut_down_{false};
+  std::atomic<std::uint64_t> exported_{0};
+  std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+}  // namespace honeyhive

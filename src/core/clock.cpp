@@ -1,0 +1,16 @@
+#include "honeyhive/core/clock.hpp"
+
+namespace honeyhive {
+
+UnixNanos now_unix_nanos() noexcept {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since_epoch).count();
+  return nanos < 0 ? 0 : static_cast<UnixNanos>(nanos);
+}
+
+std::uint64_t now_steady_nanos() noexcept {
+  const auto since_origin = std::chrono::steady_clock::now().time_since_epoch();
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(since_origin).count());
+}
+
+}  // namespace honeyhive

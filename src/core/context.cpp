@@ -1,0 +1,188 @@
+#include "honeyhive/core/context.hpp"
+
+#include <thread>
+
+#include "core/span_state.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/core/span.hpp"
+
+namespace honeyhive {
+namespace detail {
+
+// This thread's stack of attached contexts; the top is current. Entries carry the token of the
+// Scope that attached them, so an out-of-order detach removes exactly its own entry.
+struct ContextStack {
+  struct Entry {
+    std::uint64_t token;
+    Context context;
+  };
+  std::vector<Entry> entries;
+  std::uint64_t next_token = 1;
+  std::thread::id owner = std::this_thread::get_id();
+};
+
+namespace {
+ContextStack& this_thread_stack() {
+  thread_local ContextStack stack;
+  return stack;
+}
+const Context& empty_context() {
+  static const Context kEmpty;
+  return kEmpty;
+}
+const std::vector<BaggageEntry>& empty_baggage() {
+  static const std::vector<BaggageEntry> kEmpty;
+  return kEmpty;
+}
+}  // namespace
+
+const Context& current_context_ref() noexcept {
+  const ContextStack& stack = this_thread_stack();
+  return stack.entries.empty() ? empty_context() : stack.entries.back().context;
+}
+
+}  // namespace detail
+
+Context Context::current() noexcept { return detail::current_context_ref(); }
+
+SpanRef Context::span() const noexcept { return SpanRef(span_); }
+
+Context Context::with_span_context(SpanContext span_context) const noexcept {
+  Context copy = *this;
+  copy.span_context_ = std::move(span_context);
+  copy.span_.reset();
+  return copy;
+}
+
+Context Context::with_span(const SpanRef& span) const noexcept {
+  Context copy = *this;
+  copy.span_ = span.state_;
+  copy.span_context_ = span.context();
+  return copy;
+}
+
+std::optional<std::string> Context::baggage(std::string_view key) const noexcept {
+  if (!baggage_) return std::nullopt;
+  for (const auto& entry : *baggage_) {
+    if (entry.key == key) {
+      try {
+        return entry.value;
+      } catch (...) {
+        return std::nullopt;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+const std::vector<BaggageEntry>& Context::all_baggage() const noexcept {
+  return baggage_ ? *baggage_ : detail::empty_baggage();
+}
+
+Context Context::with_baggage(std::string key, std::string value, std::string properties) const noexcept {
+  try {
+    auto entries = std::make_shared<std::vector<BaggageEntry>>();
+    const auto& current = all_baggage();
+    entries->reserve(current.size() + 1);
+    bool replaced = false;
+    for (const auto& entry : current) {
+      if (entry.key == key) {
+        entries->push_back(BaggageEntry{key, value, properties});
+        replaced = true;
+      } else {
+        entries->push_back(entry);
+      }
+    }
+    if (!replaced) entries->push_back(BaggageEntry{std::move(key), std::move(value), std::move(properties)});
+    Context copy = *this;
+    copy.baggage_ = std::move(entries);
+    return copy;
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "could not add a baggage entry (out of memory)");
+    return *this;
+  }
+}
+
+Context Context::without_baggage(std::string_view key) const noexcept {
+  try {
+    auto entries = std::make_shared<std::vector<BaggageEntry>>();
+    for (const auto& entry : all_baggage()) {
+      if (entry.key != key) entries->push_back(entry);
+    }
+    Context copy = *this;
+    copy.baggage_ = std::move(entries);
+    return copy;
+  } catch (...) {
+    return *this;
+  }
+}
+
+Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const noexcept {
+  try {
+    Context copy = *this;
+    copy.baggage_ = std::make_shared<const std::vector<BaggageEntry>>(std::move(entries));
+    return copy;
+  } catch (...) {
+    return *this;
+  }
+}
+
+Scope::Scope(const Context& context) noexcept {
+  try {
+    detail::ContextStack& stack = detail::this_thread_stack();
+    const std::uint64_t token = stack.next_token++;
+    stack.entries.push_back(detail::ContextStack::Entry{token, context});
+    stack_ = &stack;
+    token_ = token;
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
+  }
+}
+
+Scope::Scope(Scope&& other) noexcept : stack_(other.stack_), token_(other.token_) {
+  other.stack_ = nullptr;
+  other.token_ = 0;
+}
+
+Scope& Scope::operator=(Scope&& other) noexcept {
+  if (this != &other) {
+    detach();
+    stack_ = other.stack_;
+    token_ = other.token_;
+    other.stack_ = nullptr;
+    other.token_ = 0;
+  }
+  return *this;
+}
+
+void Scope::detach() noexcept {
+  if (stack_ == nullptr) return;
+  detail::ContextStack* stack = stack_;
+  stack_ = nullptr;
+  if (stack != &detail::this_thread_stack()) {
+    // Another thread's stack must not be touched; that entry stays until its thread exits.
+    report_diagnostic(DiagnosticLevel::warning, "a context scope was ended on a thread other than the one that attached it; ignored");
+    return;
+  }
+  auto& entries = stack->entries;
+  if (!entries.empty() && entries.back().token == token_) {
+    entries.pop_back();
+    return;
+  }
+  for (auto it = entries.begin(); it != entries.end(); ++it) {
+    if (it->token == token_) {
+      entries.erase(it);
+      report_diagnostic(DiagnosticLevel::warning,
+                        "context scopes ended out of order; the out-of-order scope was removed, the current context is unchanged");
+      return;
+    }
+  }
+}
+
+Scope scoped_baggage(std::vector<std::pair<std::string, std::string>> entries) noexcept {
+  Context context = Context::current();
+  for (auto& entry : entries) context = context.with_baggage(std::move(entry.first), std::move(entry.second));
+  return Scope(context);
+}
+
+}  // namespace honeyhive

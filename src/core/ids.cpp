@@ -1,0 +1,100 @@
+#include "honeyhive/core/ids.hpp"
+
+#include <cstring>
+
+#include "core/random.hpp"
+
+namespace honeyhive {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+int lower_hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+template <std::size_t N>
+bool all_zero(const std::array<std::uint8_t, N>& bytes) noexcept {
+  for (auto b : bytes) {
+    if (b != 0) return false;
+  }
+  return true;
+}
+
+template <std::size_t N>
+void fill_random_nonzero(std::array<std::uint8_t, N>& bytes) noexcept {
+  do {
+    for (std::size_t i = 0; i < N; i += 8) {
+      const std::uint64_t r = detail::random_u64();
+      std::memcpy(bytes.data() + i, &r, 8);
+    }
+  } while (all_zero(bytes));
+}
+
+}  // namespace
+
+void hex_encode(const std::uint8_t* bytes, std::size_t size, char* out) noexcept {
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kHexDigits[bytes[i] >> 4U];
+    out[2 * i + 1] = kHexDigits[bytes[i] & 0x0FU];
+  }
+}
+
+bool hex_decode_lower(std::string_view hex, std::uint8_t* out, std::size_t size) noexcept {
+  if (hex.size() != 2 * size) return false;
+  for (std::size_t i = 0; i < size; ++i) {
+    const int hi = lower_hex_value(hex[2 * i]);
+    const int lo = lower_hex_value(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+  }
+  return true;
+}
+
+TraceId TraceId::random() noexcept {
+  TraceId id;
+  fill_random_nonzero(id.bytes_);
+  return id;
+}
+
+std::optional<TraceId> TraceId::from_hex(std::string_view hex) noexcept {
+  TraceId id;
+  if (!hex_decode_lower(hex, id.bytes_.data(), kSize)) return std::nullopt;
+  return id;
+}
+
+bool TraceId::is_valid() const noexcept { return !all_zero(bytes_); }
+
+std::string TraceId::to_hex() const {
+  std::string out(2 * kSize, '0');
+  to_hex(out.data());
+  return out;
+}
+
+void TraceId::to_hex(char* out) const noexcept { hex_encode(bytes_.data(), kSize, out); }
+
+SpanId SpanId::random() noexcept {
+  SpanId id;
+  fill_random_nonzero(id.bytes_);
+  return id;
+}
+
+std::optional<SpanId> SpanId::from_hex(std::string_view hex) noexcept {
+  SpanId id;
+  if (!hex_decode_lower(hex, id.bytes_.data(), kSize)) return std::nullopt;
+  return id;
+}
+
+bool SpanId::is_valid() const noexcept { return !all_zero(bytes_); }
+
+std::string SpanId::to_hex() const {
+  std::string out(2 * kSize, '0');
+  to_hex(out.data());
+  return out;
+}
+
+void SpanId::to_hex(char* out) const noexcept { hex_encode(bytes_.data(), kSize, out); }
+
+}  // namespace honeyhive

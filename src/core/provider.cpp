@@ -1,0 +1,62 @@
+#include "honeyhive/core/provider.hpp"
+
+#include <algorithm>
+
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/core/tracer.hpp"
+
+namespace honeyhive {
+namespace {
+
+std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(0));
+}
+
+}  // namespace
+
+Provider::Provider(ProviderOptions options)
+    : resource_(std::make_shared<const Resource>(std::move(options.resource))),
+      sampler_(options.sampler ? std::move(options.sampler) : sampler_from_env()),
+      limits_(options.limits),
+      processors_(std::move(options.processors)) {
+  processors_.erase(std::remove(processors_.begin(), processors_.end(), nullptr), processors_.end());
+}
+
+std::shared_ptr<Provider> Provider::create(ProviderOptions options) noexcept {
+  try {
+    return std::shared_ptr<Provider>(new Provider(std::move(options)));  // private constructor
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::error, "could not create a provider (out of memory)");
+    return nullptr;
+  }
+}
+
+Provider::~Provider() { shutdown(std::chrono::milliseconds(1000)); }
+
+std::shared_ptr<Tracer> Provider::get_tracer(std::string scope_name, std::string scope_version) noexcept {
+  try {
+    auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{std::move(scope_name), std::move(scope_version)});
+    return std::make_shared<Tracer>(shared_from_this(), std::move(scope));
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::error, "get_tracer failed (out of memory)");
+    return nullptr;
+  }
+}
+
+bool Provider::force_flush(std::chrono::milliseconds timeout) noexcept {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool all = true;
+  for (const auto& processor : processors_) all = processor->force_flush(remaining(deadline)) && all;
+  return all;
+}
+
+bool Provider::shutdown(std::chrono::milliseconds timeout) noexcept {
+  if (shut_down_.exchange(true, std::memory_order_acq_rel)) return true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool all = true;
+  for (const auto& processor : processors_) all = processor->shutdown(remaining(deadline)) && all;
+  return all;
+}
+
+}  // namespace honeyhive

@@ -1,0 +1,203 @@
+#include "honeyhive/core/span.hpp"
+
+#include <string>
+
+#include "core/span_state.hpp"
+#include "core/utf8.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/core/structured.hpp"
+
+namespace honeyhive {
+namespace {
+
+std::uint32_t saturating_increment(std::uint32_t count) noexcept {
+  return count == UINT32_MAX ? count : count + 1;
+}
+
+void sanitize_string(std::string& text, std::size_t max_chars) {
+  detail::make_valid_utf8(text);
+  if (max_chars != SpanLimits::kUnlimited) detail::truncate_utf8(text, max_chars);
+}
+
+// Repairs UTF-8 and applies the value-length limit to every string in `value`.
+void sanitize_value(AttributeValue& value, std::size_t max_chars) {
+  if (auto* text = std::get_if<std::string>(&value)) {
+    sanitize_string(*text, max_chars);
+  } else if (auto* texts = std::get_if<std::vector<std::string>>(&value)) {
+    for (auto& item : *texts) sanitize_string(item, max_chars);
+  }
+}
+
+std::string sanitized_key(std::string_view key) {
+  std::string out(key);
+  detail::make_valid_utf8(out);
+  return out;
+}
+
+// Sets key=value in `attributes` (overwrite keeps its slot; a new key past `max_count` is
+// dropped and counted in `dropped`).
+void upsert(Attributes& attributes, std::string_view key, AttributeValue&& value, std::size_t max_count,
+            std::size_t max_chars, std::uint32_t& dropped) {
+  for (auto& attribute : attributes) {
+    if (attribute.key.size() == key.size() && attribute.key == key) {
+      sanitize_value(value, max_chars);
+      attribute.value = std::move(value);
+      return;
+    }
+  }
+  if (attributes.size() >= max_count) {
+    dropped = saturating_increment(dropped);
+    return;
+  }
+  sanitize_value(value, max_chars);
+  attributes.push_back(Attribute{sanitized_key(key), std::move(value)});
+}
+
+// Applies the limits to a list given whole (events, links): later duplicates overwrite.
+Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_chars, std::uint32_t& dropped) {
+  Attributes out;
+  out.reserve(input.size() < max_count ? input.size() : max_count);
+  for (auto& attribute : input) upsert(out, attribute.key, std::move(attribute.value), max_count, max_chars, dropped);
+  return out;
+}
+
+}  // namespace
+
+bool SpanRef::is_recording() const noexcept {
+  if (!state_ || !state_->recording) return false;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return !state_->ended;
+}
+
+bool SpanRef::is_ended() const noexcept {
+  if (!state_) return true;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->ended;
+}
+
+SpanContext SpanRef::context() const noexcept { return state_ ? state_->data.context : SpanContext{}; }
+
+void SpanRef::note_failure(const char* what) const noexcept {
+  report_diagnostic(DiagnosticLevel::warning, std::string("span operation failed and was skipped: ") + what);
+}
+
+void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->ended) return;
+    const SpanLimits& limits = state_->provider->limits();
+    upsert(state_->data.attributes, key, std::move(value), limits.attribute_count, limits.attribute_value_length,
+           state_->data.dropped_attributes_count);
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
+void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    Attributes flat;
+    flatten_structured(prefix, value, state_->provider->limits().structured_max_depth, flat);
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->ended) return;
+    const SpanLimits& limits = state_->provider->limits();
+    for (auto& attribute : flat) {
+      upsert(state_->data.attributes, attribute.key, std::move(attribute.value), limits.attribute_count,
+             limits.attribute_value_length, state_->data.dropped_attributes_count);
+    }
+  } catch (...) {
+    note_failure("set_structured");
+  }
+}
+
+void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos time_unix_nanos) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    const SpanLimits& limits = state_->provider->limits();
+    SpanEvent event;
+    event.name = sanitized_key(name);
+    event.time_unix_nanos = time_unix_nanos != 0 ? time_unix_nanos : now_unix_nanos();
+    event.attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
+                               event.dropped_attributes_count);
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->ended) return;
+    if (state_->data.events.size() >= limits.event_count) {
+      state_->data.dropped_events_count = saturating_increment(state_->data.dropped_events_count);
+      return;
+    }
+    state_->data.events.push_back(std::move(event));
+  } catch (...) {
+    note_failure("add_event");
+  }
+}
+
+void SpanRef::add_link(const SpanContext& context, Attributes attributes) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    const SpanLimits& limits = state_->provider->limits();
+    SpanLink link;
+    link.context = context;
+    link.attributes = limited(std::move(attributes), limits.link_attribute_count, limits.attribute_value_length,
+                              link.dropped_attributes_count);
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->ended) return;
+    if (state_->data.links.size() >= limits.link_count) {
+      state_->data.dropped_links_count = saturating_increment(state_->data.dropped_links_count);
+      return;
+    }
+    state_->data.links.push_back(std::move(link));
+  } catch (...) {
+    note_failure("add_link");
+  }
+}
+
+void SpanRef::set_status(StatusCode code, std::string_view description) noexcept {
+  if (!state_ || !state_->recording || code == StatusCode::unset) return;
+  try {
+    std::string text = code == StatusCode::error ? sanitized_key(description) : std::string();
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->ended || state_->data.status.code == StatusCode::ok) return;
+    state_->data.status.code = code;
+    state_->data.status.description = std::move(text);
+  } catch (...) {
+    note_failure("set_status");
+  }
+}
+
+void SpanRef::update_name(std::string_view name) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    std::string text = sanitized_key(name);
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    if (state_->ended) return;
+    state_->data.name = std::move(text);
+  } catch (...) {
+    note_failure("update_name");
+  }
+}
+
+void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
+  if (!state_) return;
+  detail::SpanState& state = *state_;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    if (state.ended) return;
+    state.ended = true;
+    if (!state.recording) return;
+    if (end_unix_nanos == 0) {
+      // Duration from the monotonic clock, so a wall-clock step never makes it negative.
+      const std::uint64_t now = now_steady_nanos();
+      const std::uint64_t elapsed = now > state.start_steady_nanos ? now - state.start_steady_nanos : 0;
+      end_unix_nanos = state.data.start_unix_nanos + elapsed;
+    }
+    state.data.end_unix_nanos = end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
+  }
+  // Processors run without the span's lock held; the data is immutable from here on.
+  const SpanDataPtr finished(state_, &state.data);
+  for (const auto& processor : state.provider->processors()) processor->on_end(finished);
+}
+
+Scope SpanRef::activate() const noexcept { return Scope(Context::current().with_span(*this)); }
+
+}  // namespace honeyhive

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/span_data.hpp"
+
+namespace honeyhive::detail {
+
+// The shared, mutable state behind Span/SpanRef handles. `data` is guarded by `mutex` until
+// `ended` is set; after that it is immutable and handed to processors as a SpanDataPtr that
+// aliases this object (one allocation per span, no copy at end).
+struct SpanState {
+  std::mutex mutex;
+  SpanData data;
+  std::uint64_t start_steady_nanos = 0;
+  std::shared_ptr<Provider> provider;  // null for a non-recording span
+  bool ended = false;                  // guarded by mutex
+  bool recording = false;              // fixed at start
+};
+
+}  // namespace honeyhive::detail

@@ -1,0 +1,57 @@
+#include "honeyhive/core/tracer.hpp"
+
+#include "core/span_state.hpp"
+#include "core/utf8.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+
+namespace honeyhive {
+namespace detail {
+const Context& current_context_ref() noexcept;
+}  // namespace detail
+
+Tracer::Tracer(std::shared_ptr<Provider> provider, std::shared_ptr<const InstrumentationScope> scope) noexcept
+    : provider_(std::move(provider)), scope_(std::move(scope)) {}
+
+Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) noexcept {
+  try {
+    if (provider_->is_shut_down()) return Span();
+    const Context& parent = options.parent ? *options.parent : detail::current_context_ref();
+    const SpanContext& parent_context = parent.span_context();
+    const bool has_parent = parent_context.is_valid();
+    const TraceId trace_id = has_parent ? parent_context.trace_id() : TraceId::random();
+
+    const SamplingResult sampling =
+        provider_->sampler().should_sample(SamplingParameters{parent_context, trace_id, name, options.kind, options.attributes});
+    const bool recording = sampling.decision != SamplingDecision::drop;
+    const bool sampled = sampling.decision == SamplingDecision::record_and_sample;
+    auto trace_state = sampling.trace_state ? sampling.trace_state : parent_context.trace_state_ptr();
+
+    auto state = std::make_shared<detail::SpanState>();
+    state->recording = recording;
+    state->data.context = SpanContext(trace_id, SpanId::random(), TraceFlags{sampled ? TraceFlags::kSampled : std::uint8_t{0}},
+                                      false, std::move(trace_state));
+    if (!recording) return Span(std::move(state));
+
+    state->provider = provider_;
+    state->data.parent_span_id = has_parent ? parent_context.span_id() : SpanId();
+    state->data.parent_is_remote = has_parent && parent_context.is_remote();
+    state->data.name.assign(name.data(), name.size());
+    detail::make_valid_utf8(state->data.name);
+    state->data.kind = options.kind;
+    state->data.resource = provider_->resource();
+    state->data.scope = scope_;
+    state->start_steady_nanos = now_steady_nanos();
+    state->data.start_unix_nanos = options.start_unix_nanos != 0 ? options.start_unix_nanos : now_unix_nanos();
+
+    Span span(std::move(state));
+    for (const auto& attribute : options.attributes) span.set_attribute_value(attribute.key, attribute.value);
+    for (const auto& link : options.links) span.add_link(link.context, link.attributes);
+    for (const auto& processor : provider_->processors()) processor->on_start(span, parent);
+    return span;
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "start_span failed; returning a no-op span");
+    return Span();
+  }
+}
+
+}  // namespace honeyhive

@@ -1,0 +1,97 @@
+#include "honeyhive/export/file_exporter.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/otlp_json.hpp"
+
+namespace honeyhive {
+
+FileExporter::FileExporter(FileExporterOptions options) : options_(std::move(options)) {}
+
+FileExporter::~FileExporter() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  close_locked();
+}
+
+bool FileExporter::open_locked() noexcept {
+  if (file_ != nullptr) return true;
+  file_ = std::fopen(options_.path.c_str(), "ab");
+  if (file_ == nullptr) {
+    if (!reported_failure_) {
+      reported_failure_ = true;
+      report_diagnostic(DiagnosticLevel::error,
+                        "file exporter cannot open '" + options_.path + "': " + std::strerror(errno) + "; spans are dropped");
+    }
+    return false;
+  }
+  std::fseek(file_, 0, SEEK_END);
+  const long position = std::ftell(file_);
+  size_bytes_ = position > 0 ? static_cast<std::uint64_t>(position) : 0;
+  return true;
+}
+
+void FileExporter::close_locked() noexcept {
+  if (file_ == nullptr) return;
+  std::fflush(file_);
+  ::fsync(::fileno(file_));
+  std::fclose(file_);
+  file_ = nullptr;
+}
+
+ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shut_down_) return ExportResult::failure;
+    buffer_.clear();
+    encode_otlp_json(spans, buffer_);
+    buffer_ += '\n';
+    if (options_.rotate_size_bytes > 0 && size_bytes_ > 0 && size_bytes_ + buffer_.size() > options_.rotate_size_bytes) {
+      close_locked();
+      const std::string rotated = options_.path + ".1";
+      if (std::rename(options_.path.c_str(), rotated.c_str()) != 0) {
+        report_diagnostic(DiagnosticLevel::warning, "file exporter could not rotate '" + options_.path + "'");
+      }
+    }
+    if (!open_locked()) {
+      ++write_failures_;
+      return ExportResult::failure;
+    }
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
+      ++write_failures_;
+      if (!reported_failure_) {
+        reported_failure_ = true;
+        report_diagnostic(DiagnosticLevel::error, "file exporter failed to write '" + options_.path + "'");
+      }
+      return ExportResult::failure;
+    }
+    size_bytes_ += buffer_.size();
+    return ExportResult::success;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool FileExporter::force_flush(std::chrono::milliseconds) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (file_ == nullptr) return true;
+  return std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+}
+
+bool FileExporter::shutdown(std::chrono::milliseconds) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  shut_down_ = true;
+  close_locked();
+  return true;
+}
+
+std::uint64_t FileExporter::write_failures() const noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return write_failures_;
+}
+
+}  // namespace honeyhive
