@@ -49,6 +49,8 @@ void upsert(Attributes& attributes, std::string_view key, AttributeValue&& value
     dropped = saturating_increment(dropped);
     return;
   }
+  // Most spans carry a handful of attributes: one allocation instead of four regrowths.
+  if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
   sanitize_value(value, max_chars);
   attributes.push_back(Attribute{sanitized_key(key), std::move(value)});
 }

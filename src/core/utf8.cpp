@@ -1,6 +1,7 @@
 #include "core/utf8.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace honeyhive::detail {
 namespace {
@@ -63,6 +64,13 @@ std::size_t maximal_subpart(std::string_view text, std::size_t i) noexcept {
 
 std::size_t first_invalid(std::string_view text) noexcept {
   std::size_t i = 0;
+  // ASCII fast path, 8 bytes at a time: most attribute keys and values are ASCII.
+  while (i + 8 <= text.size()) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, 8);
+    if ((word & 0x8080808080808080ULL) != 0) break;
+    i += 8;
+  }
   while (i < text.size()) {
     if (static_cast<std::uint8_t>(text[i]) < 0x80) {
       ++i;

@@ -45,6 +45,10 @@ AttributeValue make_attribute_value(T&& value) {
     return AttributeValue{static_cast<std::int64_t>(value)};
   } else if constexpr (std::is_floating_point_v<U>) {
     return AttributeValue{static_cast<double>(value)};
+  } else if constexpr (std::is_array_v<std::remove_reference_t<T>>) {
+    static_assert(std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<T>>>, char>,
+                  "only character arrays (string literals) are attribute values");
+    return AttributeValue{std::string(value)};
   } else if constexpr (std::is_same_v<U, const char*> || std::is_same_v<U, char*>) {
     return AttributeValue{std::string(value == nullptr ? "" : value)};
   } else if constexpr (std::is_convertible_v<const U&, std::string_view>) {
