@@ -23,4 +23,8 @@
 #include "honeyhive/export/span_exporter.hpp"
 #include "honeyhive/processing/simple_span_processor.hpp"
 #include "honeyhive/processing/span_processor.hpp"
+#include "honeyhive/propagation/baggage.hpp"
+#include "honeyhive/propagation/carrier.hpp"
+#include "honeyhive/propagation/propagator.hpp"
+#include "honeyhive/propagation/trace_context.hpp"
 #include "honeyhive/version.hpp"

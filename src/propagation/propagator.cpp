@@ -1,0 +1,214 @@
+#include "honeyhive/propagation/propagator.hpp"
+
+#include <string>
+
+#include "core/env.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/propagation/baggage.hpp"
+#include "honeyhive/propagation/trace_context.hpp"
+
+namespace honeyhive {
+namespace {
+
+constexpr const char* kTraceparent = "traceparent";
+constexpr const char* kTracestate = "tracestate";
+constexpr const char* kBaggage = "baggage";
+
+// Carrier reads may call user callbacks or allocate; a failure counts as "header absent".
+std::optional<std::string> safe_get(const TextMapCarrier& carrier, const char* key) noexcept {
+  try {
+    return carrier.get(key);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+BaggageKeyClass classify_baggage_key(std::string_view key) noexcept {
+  if (key == "session_id" || key == "session_name" || key == "source" || key == "parent_id") {
+    return BaggageKeyClass::correlation;
+  }
+  if (key == "project" || key == "honeyhive_tracer_id") return BaggageKeyClass::routing;
+  if (key == "run_id" || key == "dataset_id" || key == "datapoint_id") return BaggageKeyClass::evaluation;
+  return BaggageKeyClass::application;
+}
+
+void TraceContextPropagator::inject(const Context& context, TextMapCarrier& carrier) const noexcept {
+  try {
+    const SpanContext& span_context = context.span_context();
+    if (!span_context.is_valid()) return;
+    carrier.set(kTraceparent, trace_context::format_traceparent(span_context));
+    if (!span_context.trace_state().empty()) {
+      const std::string state = trace_context::format_tracestate(span_context.trace_state());
+      if (!state.empty()) carrier.set(kTracestate, state);
+    }
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "traceparent inject failed; the request goes out without it");
+  }
+}
+
+Context TraceContextPropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
+  try {
+    const auto traceparent = safe_get(carrier, kTraceparent);
+    if (!traceparent) return base;
+    const auto parsed = trace_context::parse_traceparent(*traceparent);
+    if (!parsed) {
+      // Section 3.2.1 / 3.3.1: an invalid traceparent means no parent; tracestate is discarded too.
+      traceparent_rejected_.fetch_add(1, std::memory_order_relaxed);
+      report_diagnostic(DiagnosticLevel::debug, "inbound traceparent is invalid; starting a new trace");
+      return base;
+    }
+    std::shared_ptr<const TraceState> state;
+    if (const auto tracestate = safe_get(carrier, kTracestate)) {
+      if (auto parsed_state = trace_context::parse_tracestate(*tracestate)) {
+        if (!parsed_state->empty()) state = std::make_shared<const TraceState>(std::move(*parsed_state));
+      } else {
+        tracestate_rejected_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    return base.with_span_context(
+        SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(), /*remote=*/true, std::move(state)));
+  } catch (...) {
+    return base;
+  }
+}
+
+PropagationStats TraceContextPropagator::stats() const noexcept {
+  PropagationStats stats;
+  stats.traceparent_rejected = traceparent_rejected_.load(std::memory_order_relaxed);
+  stats.tracestate_rejected = tracestate_rejected_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void BaggagePropagator::inject(const Context& context, TextMapCarrier& carrier) const noexcept {
+  try {
+    const auto& entries = context.all_baggage();
+    if (entries.empty()) return;
+    std::size_t dropped = 0;
+    const std::string header = baggage::format(entries, &dropped);
+    if (dropped > 0) dropped_.fetch_add(dropped, std::memory_order_relaxed);
+    if (!header.empty()) carrier.set(kBaggage, header);
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "baggage inject failed; the request goes out without it");
+  }
+}
+
+Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
+  try {
+    const auto header = safe_get(carrier, kBaggage);
+    if (!header) return base;
+    baggage::ParseResult parsed = baggage::parse(*header);
+    if (parsed.invalid > 0) invalid_.fetch_add(parsed.invalid, std::memory_order_relaxed);
+    if (parsed.dropped > 0) dropped_.fetch_add(parsed.dropped, std::memory_order_relaxed);
+    Context context = base;
+    std::size_t untrusted = 0;
+    for (auto& entry : parsed.entries) {
+      const BaggageKeyClass key_class = classify_baggage_key(entry.key);
+      if ((key_class == BaggageKeyClass::routing && !policy_.trust_inbound_routing) ||
+          (key_class == BaggageKeyClass::evaluation && !policy_.trust_inbound_evaluation)) {
+        ++untrusted;
+        continue;
+      }
+      context = context.with_baggage(std::move(entry.key), std::move(entry.value), std::move(entry.properties));
+    }
+    if (untrusted > 0) {
+      untrusted_.fetch_add(untrusted, std::memory_order_relaxed);
+      report_diagnostic(DiagnosticLevel::debug, "inbound baggage: " + std::to_string(untrusted) +
+                                                    " routing/evaluation entries refused by the inbound policy");
+    }
+    return context;
+  } catch (...) {
+    return base;
+  }
+}
+
+PropagationStats BaggagePropagator::stats() const noexcept {
+  PropagationStats stats;
+  stats.baggage_invalid_members = invalid_.load(std::memory_order_relaxed);
+  stats.baggage_dropped_members = dropped_.load(std::memory_order_relaxed);
+  stats.baggage_untrusted_members = untrusted_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+CompositePropagator::CompositePropagator(std::vector<std::shared_ptr<TextMapPropagator>> propagators) noexcept
+    : propagators_(std::move(propagators)) {}
+
+void CompositePropagator::inject(const Context& context, TextMapCarrier& carrier) const noexcept {
+  for (const auto& propagator : propagators_) {
+    if (propagator) propagator->inject(context, carrier);
+  }
+}
+
+Context CompositePropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
+  Context context = base;
+  for (const auto& propagator : propagators_) {
+    if (propagator) context = propagator->extract(carrier, context);
+  }
+  return context;
+}
+
+std::vector<std::string> CompositePropagator::fields() const {
+  std::vector<std::string> out;
+  for (const auto& propagator : propagators_) {
+    if (!propagator) continue;
+    for (auto& field : propagator->fields()) out.push_back(std::move(field));
+  }
+  return out;
+}
+
+std::shared_ptr<TextMapPropagator> make_default_propagator(InboundBaggagePolicy policy) {
+  return std::make_shared<CompositePropagator>(std::vector<std::shared_ptr<TextMapPropagator>>{
+      std::make_shared<TraceContextPropagator>(), std::make_shared<BaggagePropagator>(policy)});
+}
+
+std::shared_ptr<TextMapPropagator> propagator_from_env(InboundBaggagePolicy policy) {
+  const auto configured = detail::get_env("OTEL_PROPAGATORS");
+  if (!configured) return make_default_propagator(policy);
+  std::vector<std::shared_ptr<TextMapPropagator>> propagators;
+  bool has_trace_context = false;
+  bool has_baggage = false;
+  std::string_view rest = *configured;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view name = detail::trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (name == "none") return std::make_shared<CompositePropagator>(std::vector<std::shared_ptr<TextMapPropagator>>{});
+    if (name == "tracecontext") {
+      if (!has_trace_context) propagators.push_back(std::make_shared<TraceContextPropagator>());
+      has_trace_context = true;
+    } else if (name == "baggage") {
+      if (!has_baggage) propagators.push_back(std::make_shared<BaggagePropagator>(policy));
+      has_baggage = true;
+    } else if (!name.empty()) {
+      report_diagnostic(DiagnosticLevel::warning,
+                        "OTEL_PROPAGATORS: '" + std::string(name) + "' is not supported; skipping it");
+    }
+  }
+  return std::make_shared<CompositePropagator>(std::move(propagators));
+}
+
+namespace {
+const TextMapPropagator& default_propagator() {
+  // Leaked on purpose: usable during static destruction.
+  static const auto* instance = new std::shared_ptr<TextMapPropagator>(make_default_propagator());
+  return **instance;
+}
+}  // namespace
+
+void inject_current(TextMapCarrier& carrier) noexcept {
+  try {
+    default_propagator().inject(Context::current(), carrier);
+  } catch (...) {
+  }
+}
+
+Context extract_onto_current(const TextMapCarrier& carrier) noexcept {
+  try {
+    return default_propagator().extract(carrier, Context::current());
+  } catch (...) {
+    return Context::current();
+  }
+}
+
+}  // namespace honeyhive

@@ -1,0 +1,228 @@
+#include "mini_http_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace honeyhive::tools {
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+
+std::string lowercase(std::string text) {
+  for (auto& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
+}
+
+std::string trim(const std::string& text) {
+  const auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos) return {};
+  const auto end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+  }
+}
+
+bool send_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> HttpRequest::header(const std::string& name) const {
+  std::optional<std::string> out;
+  for (const auto& entry : headers) {
+    if (entry.first != name) continue;
+    if (out) {
+      *out += ',';
+      *out += entry.second;
+    } else {
+      out = entry.second;
+    }
+  }
+  return out;
+}
+
+MiniHttpServer::MiniHttpServer(std::uint16_t port, Handler handler, std::size_t max_body_bytes)
+    : handler_(std::move(handler)), max_body_bytes_(max_body_bytes) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) {
+    error_ = std::strerror(errno);
+    return;
+  }
+  const int yes = 1;
+  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(listen_fd_, 64) != 0) {
+    error_ = std::strerror(errno);
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    return;
+  }
+  socklen_t length = sizeof(address);
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+  port_ = ntohs(address.sin_port);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+MiniHttpServer::~MiniHttpServer() { stop(); }
+
+void MiniHttpServer::stop() {
+  if (stopping_.exchange(true)) return;
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
+  if (acceptor_.joinable()) acceptor_.join();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  std::vector<std::thread> connections;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    connections.swap(connections_);
+  }
+  for (auto& connection : connections) connection.join();
+}
+
+void MiniHttpServer::accept_loop() {
+  while (!stopping_.load()) {
+    pollfd poll_fd{listen_fd_, POLLIN, 0};
+    const int ready = ::poll(&poll_fd, 1, 100);
+    if (ready <= 0) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_.load()) {
+      ::close(fd);
+      break;
+    }
+    open_fds_.push_back(fd);
+    connections_.emplace_back([this, fd] { serve(fd); });
+  }
+}
+
+void MiniHttpServer::serve(int fd) {
+  std::string buffer;
+  char chunk[16384];
+  bool keep_alive = true;
+  while (keep_alive && !stopping_.load()) {
+    std::size_t header_end;
+    while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+      if (buffer.size() > kMaxHeaderBytes) {
+        send_all(fd, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        keep_alive = false;
+        break;
+      }
+      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        keep_alive = false;
+        break;
+      }
+      buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+    if (!keep_alive) break;
+
+    HttpRequest request;
+    const std::string head = buffer.substr(0, header_end);
+    buffer.erase(0, header_end + 4);
+    std::size_t line_end = head.find("\r\n");
+    const std::string request_line = head.substr(0, line_end);
+    const auto first_space = request_line.find(' ');
+    const auto second_space = request_line.find(' ', first_space + 1);
+    if (first_space == std::string::npos || second_space == std::string::npos) {
+      send_all(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      break;
+    }
+    request.method = request_line.substr(0, first_space);
+    request.target = request_line.substr(first_space + 1, second_space - first_space - 1);
+    const bool http10 = request_line.compare(second_space + 1, std::string::npos, "HTTP/1.0") == 0;
+    std::size_t position = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (position < head.size()) {
+      std::size_t end = head.find("\r\n", position);
+      if (end == std::string::npos) end = head.size();
+      const std::string line = head.substr(position, end - position);
+      position = end + 2;
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      request.headers.emplace_back(lowercase(line.substr(0, colon)), trim(line.substr(colon + 1)));
+    }
+    const std::string connection = lowercase(request.header("connection").value_or(""));
+    keep_alive = http10 ? connection == "keep-alive" : connection != "close";
+
+    std::size_t content_length = 0;
+    if (const auto length = request.header("content-length")) {
+      try {
+        content_length = static_cast<std::size_t>(std::stoull(*length));
+      } catch (...) {
+        send_all(fd, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        break;
+      }
+    }
+    if (content_length > max_body_bytes_) {
+      send_all(fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      break;
+    }
+    while (buffer.size() < content_length) {
+      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        keep_alive = false;
+        break;
+      }
+      buffer.append(chunk, static_cast<std::size_t>(n));
+    }
+    if (buffer.size() < content_length) break;
+    request.body = buffer.substr(0, content_length);
+    buffer.erase(0, content_length);
+
+    HttpResponse response;
+    try {
+      response = handler_(request);
+    } catch (const std::exception& error) {
+      response = HttpResponse{500, "text/plain", std::string("handler failed: ") + error.what(), {}};
+    }
+    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason(response.status) + "\r\n";
+    out += "Content-Type: " + response.content_type + "\r\n";
+    out += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
+    for (const auto& header : response.headers) out += header.first + ": " + header.second + "\r\n";
+    out += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    out += response.body;
+    if (!send_all(fd, out)) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd), open_fds_.end());
+  }
+  ::close(fd);
+}
+
+}  // namespace honeyhive::tools

@@ -1,0 +1,66 @@
+#pragma once
+
+// A small HTTP/1.1 server bound to 127.0.0.1, for the project's tools and tests (not part of the
+// SDK). One thread accepts; each connection gets a thread; keep-alive and Content-Length bodies
+// (no chunked requests). Limits: 64 KiB of headers, `max_body_bytes` of body.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace honeyhive::tools {
+
+struct HttpRequest {
+  std::string method;
+  std::string target;  // path and query as received
+  std::vector<std::pair<std::string, std::string>> headers;  // names lowercased, in order received
+  std::string body;
+
+  // All values of `name` (lowercase) joined with ",", as RFC 9110 section 5.3 allows; nullopt if absent.
+  std::optional<std::string> header(const std::string& name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class MiniHttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  // Binds 127.0.0.1:port (0 = an ephemeral port). Check ok() / port() after construction.
+  MiniHttpServer(std::uint16_t port, Handler handler, std::size_t max_body_bytes = 16 * 1024 * 1024);
+  ~MiniHttpServer();
+  MiniHttpServer(const MiniHttpServer&) = delete;
+  MiniHttpServer& operator=(const MiniHttpServer&) = delete;
+
+  bool ok() const noexcept { return listen_fd_ >= 0; }
+  std::uint16_t port() const noexcept { return port_; }
+  const std::string& error() const noexcept { return error_; }
+  void stop();
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  Handler handler_;
+  std::size_t max_body_bytes_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::string error_;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+  std::mutex mutex_;  // guards connections_ and open_fds_
+  std::vector<std::thread> connections_;
+  std::vector<int> open_fds_;
+};
+
+}  // namespace honeyhive::tools
