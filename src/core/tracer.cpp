@@ -28,8 +28,10 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
 
     auto state = std::make_shared<detail::SpanState>();
     state->recording = recording;
-    state->data.context = SpanContext(trace_id, SpanId::random(), TraceFlags{sampled ? TraceFlags::kSampled : std::uint8_t{0}},
-                                      false, std::move(trace_state));
+    // Trace Context Level 2 "random" flag: our root trace ids are random; a child keeps its parent's bit.
+    const std::uint8_t random_flag = has_parent ? (parent_context.flags().value & TraceFlags::kRandom) : TraceFlags::kRandom;
+    const auto flags = static_cast<std::uint8_t>((sampled ? TraceFlags::kSampled : 0U) | random_flag);
+    state->data.context = SpanContext(trace_id, SpanId::random(), TraceFlags{flags}, false, std::move(trace_state));
     if (!recording) return Span(std::move(state));
 
     state->provider = provider_;

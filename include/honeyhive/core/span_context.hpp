@@ -9,12 +9,14 @@
 
 namespace honeyhive {
 
-// W3C trace-flags; bit 0 is "sampled".
+// W3C trace-flags; bit 0 is "sampled", bit 1 (Trace Context Level 2) "random trace id".
 struct TraceFlags {
   static constexpr std::uint8_t kSampled = 0x01;
+  static constexpr std::uint8_t kRandom = 0x02;
   std::uint8_t value = 0;
 
   bool sampled() const noexcept { return (value & kSampled) != 0; }
+  bool random() const noexcept { return (value & kRandom) != 0; }
   friend bool operator==(TraceFlags a, TraceFlags b) noexcept { return a.value == b.value; }
 };
 
