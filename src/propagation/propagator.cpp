@@ -1,5 +1,6 @@
 #include "honeyhive/propagation/propagator.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "core/env.hpp"
@@ -101,7 +102,9 @@ Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context&
     baggage::ParseResult parsed = baggage::parse(*header);
     if (parsed.invalid > 0) invalid_.fetch_add(parsed.invalid, std::memory_order_relaxed);
     if (parsed.dropped > 0) dropped_.fetch_add(parsed.dropped, std::memory_order_relaxed);
-    Context context = base;
+    // One merged copy (inbound entries override the base's), attached once.
+    std::vector<BaggageEntry> merged = base.all_baggage();
+    merged.reserve(merged.size() + parsed.entries.size());
     std::size_t untrusted = 0;
     for (auto& entry : parsed.entries) {
       const BaggageKeyClass key_class = classify_baggage_key(entry.key);
@@ -110,8 +113,14 @@ Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context&
         ++untrusted;
         continue;
       }
-      context = context.with_baggage(std::move(entry.key), std::move(entry.value), std::move(entry.properties));
+      auto existing = std::find_if(merged.begin(), merged.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
+      if (existing != merged.end()) {
+        *existing = std::move(entry);
+      } else {
+        merged.push_back(std::move(entry));
+      }
     }
+    const Context context = merged.empty() ? base : base.with_all_baggage(std::move(merged));
     if (untrusted > 0) {
       untrusted_.fetch_add(untrusted, std::memory_order_relaxed);
       report_diagnostic(DiagnosticLevel::debug, "inbound baggage: " + std::to_string(untrusted) +
