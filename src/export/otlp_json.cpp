@@ -1,6 +1,9 @@
 #include "honeyhive/export/otlp_json.hpp"
 
+#include <type_traits>
+
 #include "export/json_writer.hpp"
+#include "export/span_groups.hpp"
 
 namespace honeyhive {
 namespace {
@@ -9,40 +12,43 @@ using detail::append_decimal;
 using detail::append_json_double;
 using detail::append_json_string;
 
-void append_any_value(std::string& out, const AttributeValue& value);
+void append_scalar(std::string& out, bool value) { out += value ? "{\"boolValue\":true}" : "{\"boolValue\":false}"; }
+void append_scalar(std::string& out, std::int64_t value) {
+  out += "{\"intValue\":\"";
+  append_decimal(out, value);
+  out += "\"}";
+}
+void append_scalar(std::string& out, double value) {
+  out += "{\"doubleValue\":";
+  append_json_double(out, value);
+  out += '}';
+}
+void append_scalar(std::string& out, const std::string& value) {
+  out += "{\"stringValue\":";
+  append_json_string(out, value);
+  out += '}';
+}
 
 template <class T>
 void append_array(std::string& out, const std::vector<T>& items) {
   out += "{\"arrayValue\":{\"values\":[";
-  bool first = true;
-  for (const auto& item : items) {
-    if (!first) out += ',';
-    first = false;
-    append_any_value(out, AttributeValue{T(item)});
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    if constexpr (std::is_same_v<T, bool>) {
+      append_scalar(out, static_cast<bool>(items[i]));  // std::vector<bool> hands out proxies
+    } else {
+      append_scalar(out, items[i]);
+    }
   }
   out += "]}}";
 }
 
 void append_any_value(std::string& out, const AttributeValue& value) {
   switch (value.index()) {
-    case 0:
-      out += std::get<bool>(value) ? "{\"boolValue\":true}" : "{\"boolValue\":false}";
-      break;
-    case 1:
-      out += "{\"intValue\":\"";
-      append_decimal(out, std::get<std::int64_t>(value));
-      out += "\"}";
-      break;
-    case 2:
-      out += "{\"doubleValue\":";
-      append_json_double(out, std::get<double>(value));
-      out += '}';
-      break;
-    case 3:
-      out += "{\"stringValue\":";
-      append_json_string(out, std::get<std::string>(value));
-      out += '}';
-      break;
+    case 0: append_scalar(out, std::get<bool>(value)); break;
+    case 1: append_scalar(out, std::get<std::int64_t>(value)); break;
+    case 2: append_scalar(out, std::get<double>(value)); break;
+    case 3: append_scalar(out, std::get<std::string>(value)); break;
     case 4: append_array(out, std::get<std::vector<bool>>(value)); break;
     case 5: append_array(out, std::get<std::vector<std::int64_t>>(value)); break;
     case 6: append_array(out, std::get<std::vector<double>>(value)); break;
@@ -91,12 +97,6 @@ void append_nanos(std::string& out, const char* field, UnixNanos value) {
   out += '"';
 }
 
-// Span.flags (opentelemetry-proto trace.proto, SpanFlags): bits 0-7 W3C trace flags,
-// bit 8 "has is_remote", bit 9 "is_remote" (of the parent for spans, of the target for links).
-std::uint32_t span_flags(TraceFlags flags, bool remote) {
-  return static_cast<std::uint32_t>(flags.value) | 0x100U | (remote ? 0x200U : 0U);
-}
-
 void append_span(std::string& out, const SpanData& span) {
   out += '{';
   append_id(out, "traceId", span.context.trace_id().bytes().data(), TraceId::kSize);
@@ -110,7 +110,7 @@ void append_span(std::string& out, const SpanData& span) {
     out += ',';
     append_id(out, "parentSpanId", span.parent_span_id.bytes().data(), SpanId::kSize);
   }
-  append_count(out, "flags", span_flags(span.context.flags(), span.parent_is_remote));
+  append_count(out, "flags", detail::otlp_span_flags(span.context.flags(), span.parent_is_remote));
   out += ",\"name\":";
   append_json_string(out, span.name);
   append_count(out, "kind", static_cast<std::uint64_t>(span.kind));
@@ -149,7 +149,7 @@ void append_span(std::string& out, const SpanData& span) {
     out += ',';
     append_attributes(out, link.attributes);
     if (link.dropped_attributes_count > 0) append_count(out, "droppedAttributesCount", link.dropped_attributes_count);
-    append_count(out, "flags", span_flags(link.context.flags(), link.context.is_remote()));
+    append_count(out, "flags", detail::otlp_span_flags(link.context.flags(), link.context.is_remote()));
     out += '}';
   }
   out += ']';
@@ -169,32 +169,7 @@ void append_span(std::string& out, const SpanData& span) {
 }  // namespace
 
 void encode_otlp_json(const std::vector<SpanDataPtr>& spans, std::string& out) {
-  // Group by resource, then by scope, keeping first-seen order (pointer identity: one provider
-  // shares one Resource, one tracer one InstrumentationScope).
-  struct ScopeGroup {
-    const InstrumentationScope* scope;
-    std::vector<const SpanData*> spans;
-  };
-  struct ResourceGroup {
-    const Resource* resource;
-    std::vector<ScopeGroup> scopes;
-  };
-  std::vector<ResourceGroup> groups;
-  for (const auto& span : spans) {
-    if (!span) continue;
-    ResourceGroup* resource_group = nullptr;
-    for (auto& group : groups) {
-      if (group.resource == span->resource.get()) resource_group = &group;
-    }
-    if (resource_group == nullptr) resource_group = &groups.emplace_back(ResourceGroup{span->resource.get(), {}});
-    ScopeGroup* scope_group = nullptr;
-    for (auto& group : resource_group->scopes) {
-      if (group.scope == span->scope.get()) scope_group = &group;
-    }
-    if (scope_group == nullptr) scope_group = &resource_group->scopes.emplace_back(ScopeGroup{span->scope.get(), {}});
-    scope_group->spans.push_back(span.get());
-  }
-
+  const std::vector<detail::ResourceGroup> groups = detail::group_spans(spans);
   out += "{\"resourceSpans\":[";
   for (std::size_t r = 0; r < groups.size(); ++r) {
     if (r > 0) out += ',';
@@ -202,7 +177,7 @@ void encode_otlp_json(const std::vector<SpanDataPtr>& spans, std::string& out) {
     append_attributes(out, groups[r].resource ? groups[r].resource->attributes() : Attributes{});
     out += "},\"scopeSpans\":[";
     for (std::size_t s = 0; s < groups[r].scopes.size(); ++s) {
-      const ScopeGroup& group = groups[r].scopes[s];
+      const detail::ScopeGroup& group = groups[r].scopes[s];
       if (s > 0) out += ',';
       out += "{\"scope\":{\"name\":";
       append_json_string(out, group.scope ? group.scope->name : std::string());
