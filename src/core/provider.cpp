@@ -36,8 +36,17 @@ Provider::~Provider() { shutdown(std::chrono::milliseconds(1000)); }
 
 std::shared_ptr<Tracer> Provider::get_tracer(std::string scope_name, std::string scope_version) noexcept {
   try {
+    std::lock_guard<std::mutex> lock(tracers_mutex_);
+    tracers_.erase(std::remove_if(tracers_.begin(), tracers_.end(), [](const auto& weak) { return weak.expired(); }),
+                   tracers_.end());
+    for (const auto& weak : tracers_) {
+      auto tracer = weak.lock();
+      if (tracer && tracer->scope().name == scope_name && tracer->scope().version == scope_version) return tracer;
+    }
     auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{std::move(scope_name), std::move(scope_version)});
-    return std::make_shared<Tracer>(shared_from_this(), std::move(scope));
+    auto tracer = std::make_shared<Tracer>(shared_from_this(), std::move(scope));
+    tracers_.push_back(tracer);
+    return tracer;
   } catch (...) {
     report_diagnostic(DiagnosticLevel::error, "get_tracer failed (out of memory)");
     return nullptr;

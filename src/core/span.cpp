@@ -36,8 +36,15 @@ std::string sanitized_key(std::string_view key) {
 
 // Sets key=value in `attributes` (overwrite keeps its slot; a new key past `max_count` is
 // dropped and counted in `dropped`).
-void upsert(Attributes& attributes, std::string_view key, AttributeValue&& value, std::size_t max_count,
+void upsert(Attributes& attributes, std::string_view raw_key, AttributeValue&& value, std::size_t max_count,
             std::size_t max_chars, std::uint32_t& dropped) {
+  // Keys are stored repaired, so they must be looked up repaired too.
+  std::string repaired;
+  std::string_view key = raw_key;
+  if (!detail::is_valid_utf8(raw_key)) {
+    repaired = detail::repair_utf8(raw_key);
+    key = repaired;
+  }
   for (auto& attribute : attributes) {
     if (attribute.key.size() == key.size() && attribute.key == key) {
       sanitize_value(value, max_chars);
@@ -52,7 +59,7 @@ void upsert(Attributes& attributes, std::string_view key, AttributeValue&& value
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
   sanitize_value(value, max_chars);
-  attributes.push_back(Attribute{sanitized_key(key), std::move(value)});
+  attributes.push_back(Attribute{std::string(key), std::move(value)});
 }
 
 // Applies the limits to a list given whole (events, links): later duplicates overwrite.
@@ -187,11 +194,13 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
     if (state.ended) return;
     state.ended = true;
     if (!state.recording) return;
-    if (end_unix_nanos == 0) {
+    if (end_unix_nanos == 0 && state.start_steady_nanos != 0) {
       // Duration from the monotonic clock, so a wall-clock step never makes it negative.
       const std::uint64_t now = now_steady_nanos();
       const std::uint64_t elapsed = now > state.start_steady_nanos ? now - state.start_steady_nanos : 0;
       end_unix_nanos = state.data.start_unix_nanos + elapsed;
+    } else if (end_unix_nanos == 0) {
+      end_unix_nanos = now_unix_nanos();  // the start came from the user: both ends on the wall clock
     }
     state.data.end_unix_nanos = end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
   }

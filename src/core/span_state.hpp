@@ -14,7 +14,7 @@ namespace honeyhive::detail {
 struct SpanState {
   std::mutex mutex;
   SpanData data;
-  std::uint64_t start_steady_nanos = 0;
+  std::uint64_t start_steady_nanos = 0;  // 0 when the user gave the start time
   std::shared_ptr<Provider> provider;  // null for a non-recording span
   bool ended = false;                  // guarded by mutex
   bool recording = false;              // fixed at start

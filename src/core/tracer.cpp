@@ -42,8 +42,12 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
     state->data.kind = options.kind;
     state->data.resource = provider_->resource();
     state->data.scope = scope_;
-    state->start_steady_nanos = now_steady_nanos();
-    state->data.start_unix_nanos = options.start_unix_nanos != 0 ? options.start_unix_nanos : now_unix_nanos();
+    if (options.start_unix_nanos != 0) {
+      state->data.start_unix_nanos = options.start_unix_nanos;
+    } else {
+      state->start_steady_nanos = now_steady_nanos();
+      state->data.start_unix_nanos = now_unix_nanos();
+    }
 
     Span span(std::move(state));
     for (const auto& attribute : options.attributes) span.set_attribute_value(attribute.key, attribute.value);

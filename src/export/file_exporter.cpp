@@ -50,7 +50,9 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
     buffer_.clear();
     encode_otlp_json(spans, buffer_);
     buffer_ += '\n';
-    if (options_.rotate_size_bytes > 0 && size_bytes_ > 0 && size_bytes_ + buffer_.size() > options_.rotate_size_bytes) {
+    // Open first: the size of a file left by an earlier run decides the rotation too.
+    if (open_locked() && options_.rotate_size_bytes > 0 && size_bytes_ > 0 &&
+        size_bytes_ + buffer_.size() > options_.rotate_size_bytes) {
       close_locked();
       const std::string rotated = options_.path + ".1";
       if (std::rename(options_.path.c_str(), rotated.c_str()) != 0) {

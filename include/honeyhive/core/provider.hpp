@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ class Provider : public std::enable_shared_from_this<Provider> {
   Provider(const Provider&) = delete;
   Provider& operator=(const Provider&) = delete;
 
-  // A tracer for one instrumentation scope (library name and version). Null only when memory is exhausted.
+  // The tracer for one instrumentation scope (library name and version): the same tracer for the
+  // same scope, so its spans share one OTLP ScopeSpans. Null only when memory is exhausted.
   std::shared_ptr<Tracer> get_tracer(std::string scope_name = "honeyhive", std::string scope_version = "") noexcept;
 
   // Flushes every processor, within `timeout` overall. True when all finished in time.
@@ -57,6 +59,8 @@ class Provider : public std::enable_shared_from_this<Provider> {
   SpanLimits limits_;
   std::vector<std::unique_ptr<SpanProcessor>> processors_;
   std::atomic<bool> shut_down_{false};
+  std::mutex tracers_mutex_;  // guards tracers_
+  std::vector<std::weak_ptr<Tracer>> tracers_;  // weak: tracers own the provider
 };
 
 }  // namespace honeyhive

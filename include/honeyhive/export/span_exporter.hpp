@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <vector>
 
 #include "honeyhive/core/span_data.hpp"
@@ -9,12 +10,28 @@ namespace honeyhive {
 
 enum class ExportResult : std::uint8_t { success, failure };
 
+// What an exporter did on the wire, for the processors' counters. All zero for exporters that
+// make no requests (file, console, in-memory).
+struct ExporterStats {
+  std::uint64_t requests = 0;        // HTTP requests sent, retries included
+  std::uint64_t retries = 0;         // requests that were retries of an earlier attempt
+  std::uint64_t rejected_spans = 0;  // spans a server reported as rejected (OTLP partial_success)
+};
+
 // Sends finished spans somewhere. Implementations must be thread-safe: the simple processor
 // calls export_spans from the threads that end spans, concurrently, and without holding a lock.
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
   virtual ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept = 0;
+  // Like export_spans, but gives up (failure) by `deadline`, retries included. Exporters that can
+  // block (network) override it; the batch processor calls it with now + its export timeout.
+  virtual ExportResult export_spans_until(const std::vector<SpanDataPtr>& spans,
+                                          std::chrono::steady_clock::time_point deadline) noexcept {
+    (void)deadline;
+    return export_spans(spans);
+  }
+  virtual ExporterStats stats() const noexcept { return {}; }
   virtual bool force_flush(std::chrono::milliseconds timeout) noexcept {
     (void)timeout;
     return true;

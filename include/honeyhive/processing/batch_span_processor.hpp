@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "honeyhive/export/span_exporter.hpp"
+#include "honeyhive/processing/span_processor.hpp"
+
+namespace honeyhive {
+
+struct BatchSpanProcessorOptions {
+  std::size_t max_queue_size = 2048;                    // OTEL_BSP_MAX_QUEUE_SIZE
+  std::size_t max_export_batch_size = 512;              // OTEL_BSP_MAX_EXPORT_BATCH_SIZE (<= queue size)
+  std::chrono::milliseconds schedule_delay{5000};       // OTEL_BSP_SCHEDULE_DELAY
+  std::chrono::milliseconds export_timeout{30000};      // OTEL_BSP_EXPORT_TIMEOUT
+
+  // The defaults overridden by the OTEL_BSP_* variables that are set and valid; invalid values
+  // (not a non-negative integer, or a zero queue/batch size) are reported and ignored.
+  static BatchSpanProcessorOptions from_env() noexcept;
+};
+
+// Counters of one batch processor. At any quiescent point (no on_end running, no export in
+// flight): enqueued == exported + dropped + failed + queued.
+struct BatchSpanProcessorStats {
+  std::uint64_t enqueued = 0;         // sampled spans handed to on_end
+  std::uint64_t exported = 0;         // spans in batches the exporter accepted
+  std::uint64_t dropped = 0;          // spans refused because the queue was full or after shutdown
+  std::uint64_t failed = 0;           // spans in batches the exporter gave up on, or left at shutdown
+  std::uint64_t queued = 0;           // spans waiting in the queue or in the batch being exported
+  std::uint64_t export_batches = 0;   // calls to the exporter
+  std::uint64_t export_requests = 0;  // wire requests the exporter made (retries included)
+  std::uint64_t retries = 0;          // of which retries
+  std::uint64_t rejected_spans = 0;   // spans the backend reported rejected (partial success)
+};
+
+// Batches finished spans on a bounded lock-free queue and exports them from one background thread
+// (OTel "BatchSpanProcessor"). on_end never blocks and takes no lock on its fast path: when the
+// queue is full the span is dropped and counted. force_flush and shutdown are bounded by their
+// timeouts even when the exporter hangs (a stuck export thread is abandoned, not joined).
+// Thread-safe.
+class BatchSpanProcessor final : public SpanProcessor {
+ public:
+  explicit BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
+                              BatchSpanProcessorOptions options = BatchSpanProcessorOptions::from_env()) noexcept;
+  ~BatchSpanProcessor() override;
+
+  void on_start(SpanRef& span, const Context& parent) noexcept override;
+  void on_end(const SpanDataPtr& span) noexcept override;
+  // Exports every span enqueued before the call; true when done within `timeout`.
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override;
+  // Flushes, then stops the export thread and shuts the exporter down, all within `timeout`.
+  // Idempotent; later spans are dropped and counted.
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+
+  BatchSpanProcessorStats stats() const noexcept;
+  const BatchSpanProcessorOptions& options() const noexcept;
+
+  struct State;  // shared with the export thread, which may outlive this object after a timeout
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace honeyhive

@@ -1,0 +1,468 @@
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "honeyhive/core/attribute_value.hpp"
+#include "honeyhive/core/ids.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/span_limits.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
+
+namespace honeyhive {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+
+// One provider with an in-memory exporter and the given limits.
+class AttributeLimitsTest : public ::testing::Test {
+ protected:
+  void start(const SpanLimits& limits) {
+    auto exporter = std::make_unique<InMemoryExporter>();
+    memory_ = exporter.get();
+    ProviderOptions options;
+    options.sampler = make_always_on_sampler();
+    options.limits = limits;
+    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+    provider_ = Provider::create(std::move(options));
+    tracer_ = provider_->get_tracer("attributes_test");
+  }
+
+  // Ends `span` and returns what was exported for it.
+  SpanDataPtr finish(Span& span) {
+    span.end();
+    const auto spans = memory_->spans();
+    return spans.empty() ? nullptr : spans.back();
+  }
+
+  // Sets one string attribute under `limits` and returns the stored value.
+  std::string stored_string(const SpanLimits& limits, const std::string& value) {
+    start(limits);
+    auto span = tracer_->start_span("s");
+    span.set_attribute("k", value);
+    const SpanDataPtr data = finish(span);
+    const auto* text = data ? std::get_if<std::string>(data->find_attribute("k")) : nullptr;
+    return text ? *text : std::string("<missing>");
+  }
+
+  InMemoryExporter* memory_ = nullptr;
+  std::shared_ptr<Provider> provider_;
+  std::shared_ptr<Tracer> tracer_;
+};
+
+std::string repeated_replacement(int count) {
+  std::string out;
+  for (int i = 0; i < count; ++i) out += kReplacement;
+  return out;
+}
+
+// --- make_attribute_value ---------------------------------------------------------------------
+
+TEST(MakeAttributeValueTest, StringLiteralBecomesStringNotBool) {
+  const AttributeValue value = make_attribute_value("hello");
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "hello");
+}
+
+TEST(MakeAttributeValueTest, ConstCharPointerBecomesString) {
+  const char* text = "pointer";
+  const AttributeValue value = make_attribute_value(text);
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "pointer");
+}
+
+TEST(MakeAttributeValueTest, NullConstCharPointerBecomesEmptyString) {
+  const char* text = nullptr;
+  const AttributeValue value = make_attribute_value(text);
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "");
+}
+
+TEST(MakeAttributeValueTest, StringViewBecomesString) {
+  const std::string backing = "view-of-this";
+  const AttributeValue value = make_attribute_value(std::string_view(backing).substr(0, 4));
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "view");
+}
+
+TEST(MakeAttributeValueTest, StdStringStaysString) {
+  const AttributeValue value = make_attribute_value(std::string("owned"));
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "owned");
+}
+
+TEST(MakeAttributeValueTest, BoolStaysBool) {
+  const AttributeValue value = make_attribute_value(true);
+  ASSERT_TRUE(std::holds_alternative<bool>(value));
+  EXPECT_TRUE(std::get<bool>(value));
+}
+
+TEST(MakeAttributeValueTest, IntBecomesInt64) {
+  const AttributeValue value = make_attribute_value(-42);
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(value));
+  EXPECT_EQ(std::get<std::int64_t>(value), -42);
+}
+
+TEST(MakeAttributeValueTest, LongBecomesInt64) {
+  const AttributeValue value = make_attribute_value(-1234567890123L);
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(value));
+  EXPECT_EQ(std::get<std::int64_t>(value), -1234567890123LL);
+}
+
+TEST(MakeAttributeValueTest, UnsignedBecomesInt64) {
+  const AttributeValue value = make_attribute_value(4000000000U);
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(value));
+  EXPECT_EQ(std::get<std::int64_t>(value), 4000000000LL);
+}
+
+TEST(MakeAttributeValueTest, Uint64AtInt64MaxStaysInt64) {
+  const AttributeValue value = make_attribute_value(static_cast<std::uint64_t>(INT64_MAX));
+  ASSERT_TRUE(std::holds_alternative<std::int64_t>(value));
+  EXPECT_EQ(std::get<std::int64_t>(value), INT64_MAX);
+}
+
+TEST(MakeAttributeValueTest, Uint64AboveInt64MaxBecomesDecimalString) {
+  const AttributeValue value = make_attribute_value(static_cast<std::uint64_t>(INT64_MAX) + 1U);
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "9223372036854775808");
+}
+
+TEST(MakeAttributeValueTest, Uint64MaxBecomesDecimalString) {
+  const AttributeValue value = make_attribute_value(UINT64_MAX);
+  ASSERT_TRUE(std::holds_alternative<std::string>(value));
+  EXPECT_EQ(std::get<std::string>(value), "18446744073709551615");
+}
+
+TEST(MakeAttributeValueTest, FloatBecomesDouble) {
+  const AttributeValue value = make_attribute_value(1.5F);
+  ASSERT_TRUE(std::holds_alternative<double>(value));
+  EXPECT_EQ(std::get<double>(value), 1.5);
+}
+
+TEST(MakeAttributeValueTest, VectorOfIntBecomesInt64Array) {
+  const AttributeValue value = make_attribute_value(std::vector<int>{1, -2, 3});
+  ASSERT_TRUE(std::holds_alternative<std::vector<std::int64_t>>(value));
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(value), (std::vector<std::int64_t>{1, -2, 3}));
+}
+
+TEST(MakeAttributeValueTest, VectorOfLongBecomesInt64Array) {
+  const AttributeValue value = make_attribute_value(std::vector<long>{10L, 20L});
+  ASSERT_TRUE(std::holds_alternative<std::vector<std::int64_t>>(value));
+  EXPECT_EQ(std::get<std::vector<std::int64_t>>(value), (std::vector<std::int64_t>{10, 20}));
+}
+
+TEST(MakeAttributeValueTest, VectorOfFloatBecomesDoubleArray) {
+  const AttributeValue value = make_attribute_value(std::vector<float>{0.5F, 2.25F});
+  ASSERT_TRUE(std::holds_alternative<std::vector<double>>(value));
+  EXPECT_EQ(std::get<std::vector<double>>(value), (std::vector<double>{0.5, 2.25}));
+}
+
+TEST(MakeAttributeValueTest, VectorOfConstCharPointerBecomesStringArray) {
+  const AttributeValue value = make_attribute_value(std::vector<const char*>{"a", "bc"});
+  ASSERT_TRUE(std::holds_alternative<std::vector<std::string>>(value));
+  EXPECT_EQ(std::get<std::vector<std::string>>(value), (std::vector<std::string>{"a", "bc"}));
+}
+
+TEST(MakeAttributeValueTest, VectorOfStringViewBecomesStringArray) {
+  const AttributeValue value = make_attribute_value(std::vector<std::string_view>{"x", "yz"});
+  ASSERT_TRUE(std::holds_alternative<std::vector<std::string>>(value));
+  EXPECT_EQ(std::get<std::vector<std::string>>(value), (std::vector<std::string>{"x", "yz"}));
+}
+
+TEST(MakeAttributeValueTest, VectorOfBoolStaysBoolArray) {
+  const AttributeValue value = make_attribute_value(std::vector<bool>{true, false});
+  ASSERT_TRUE(std::holds_alternative<std::vector<bool>>(value));
+  EXPECT_EQ(std::get<std::vector<bool>>(value), (std::vector<bool>{true, false}));
+}
+
+// --- attribute count --------------------------------------------------------------------------
+
+TEST_F(AttributeLimitsTest, OverwritesExistingKeyInPlace) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_attribute("a", 1);
+  span.set_attribute("b", 2);
+  span.set_attribute("a", "three");
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 2U);
+  EXPECT_EQ(data->attributes[0], (Attribute{"a", AttributeValue{std::string("three")}}));
+  EXPECT_EQ(data->attributes[1], (Attribute{"b", AttributeValue{std::int64_t{2}}}));
+}
+
+TEST_F(AttributeLimitsTest, OverwriteAtTheCountLimitIsNotCountedAsDropped) {
+  SpanLimits limits;
+  limits.attribute_count = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_attribute("a", 1);
+  span.set_attribute("b", 2);
+  span.set_attribute("a", 10);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->dropped_attributes_count, 0U);
+  ASSERT_NE(data->find_attribute("a"), nullptr);
+  EXPECT_EQ(*data->find_attribute("a"), AttributeValue{std::int64_t{10}});
+}
+
+TEST_F(AttributeLimitsTest, DropsAndCountsNewKeysPastTheCountLimit) {
+  SpanLimits limits;
+  limits.attribute_count = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_attribute("a", 1);
+  span.set_attribute("b", 2);
+  span.set_attribute("c", 3);
+  span.set_attribute("d", 4);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 2U);
+  EXPECT_EQ(data->attributes[0].key, "a");
+  EXPECT_EQ(data->attributes[1].key, "b");
+  EXPECT_EQ(data->dropped_attributes_count, 2U);
+}
+
+TEST_F(AttributeLimitsTest, OverwritesAttributeWhoseKeyWasRepaired) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_attribute("bad\xff", 1);
+  span.set_attribute("bad\xff", 2);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U) << "the same key set twice must not produce duplicate keys";
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::int64_t{2}});
+}
+
+// --- value length -----------------------------------------------------------------------------
+
+TEST_F(AttributeLimitsTest, TruncatesAsciiStringToTheValueLengthLimit) {
+  SpanLimits limits;
+  limits.attribute_value_length = 3;
+  EXPECT_EQ(stored_string(limits, "abcdef"), "abc");
+}
+
+TEST_F(AttributeLimitsTest, TruncatesByCodePointsNotBytes) {
+  SpanLimits limits;
+  limits.attribute_value_length = 3;
+  EXPECT_EQ(stored_string(limits, "h\xC3\xA9llo"), "h\xC3\xA9l");  // "héllo" -> "hél"
+}
+
+TEST_F(AttributeLimitsTest, TruncatesFourByteCodePointsWhole) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  // "😀😁😂" -> "😀😁"
+  EXPECT_EQ(stored_string(limits, "\xF0\x9F\x98\x80\xF0\x9F\x98\x81\xF0\x9F\x98\x82"),
+            "\xF0\x9F\x98\x80\xF0\x9F\x98\x81");
+}
+
+TEST_F(AttributeLimitsTest, KeepsMultiByteStringWithinTheLimitWhole) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  // Six bytes but two code points: "日本".
+  EXPECT_EQ(stored_string(limits, "\xE6\x97\xA5\xE6\x9C\xAC"), "\xE6\x97\xA5\xE6\x9C\xAC");
+}
+
+TEST_F(AttributeLimitsTest, TruncatesEachElementOfAStringArray) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_attribute("k", std::vector<std::string>{"abc", "h\xC3\xA9llo", "x", "\xF0\x9F\x98\x80\xF0\x9F\x98\x81!"});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  const auto* items = std::get_if<std::vector<std::string>>(data->find_attribute("k"));
+  ASSERT_NE(items, nullptr);
+  EXPECT_EQ(*items, (std::vector<std::string>{"ab", "h\xC3\xA9", "x", "\xF0\x9F\x98\x80\xF0\x9F\x98\x81"}));
+}
+
+TEST_F(AttributeLimitsTest, ValueLengthLimitAppliesOnOverwrite) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_attribute("k", "ab");
+  span.set_attribute("k", "wxyz");
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(*data->find_attribute("k"), AttributeValue{std::string("wx")});
+}
+
+TEST_F(AttributeLimitsTest, ValueLengthLimitLeavesNonStringValuesAlone) {
+  SpanLimits limits;
+  limits.attribute_value_length = 1;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_attribute("n", 123456);
+  span.set_attribute("d", 3.25);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(*data->find_attribute("n"), AttributeValue{std::int64_t{123456}});
+  EXPECT_EQ(*data->find_attribute("d"), AttributeValue{3.25});
+}
+
+// --- UTF-8 repair -----------------------------------------------------------------------------
+
+TEST_F(AttributeLimitsTest, RepairsLoneInvalidByteInValue) {
+  EXPECT_EQ(stored_string(SpanLimits{}, "a\xff" "b"), "a" + std::string(kReplacement) + "b");
+}
+
+TEST_F(AttributeLimitsTest, RepairsTruncatedSequenceInValueWithOneReplacement) {
+  EXPECT_EQ(stored_string(SpanLimits{}, "x\xe2\x82"), "x" + std::string(kReplacement));
+}
+
+TEST_F(AttributeLimitsTest, RepairsOverlongEncodingInValue) {
+  EXPECT_EQ(stored_string(SpanLimits{}, "\xc0\xaf"), repeated_replacement(2));
+}
+
+TEST_F(AttributeLimitsTest, RepairsEncodedSurrogateInValue) {
+  EXPECT_EQ(stored_string(SpanLimits{}, "\xed\xa0\x80"), repeated_replacement(3));
+}
+
+TEST_F(AttributeLimitsTest, PassesValidUtf8ValueUnchanged) {
+  const std::string valid = "h\xC3\xA9llo \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x98\x80";
+  EXPECT_EQ(stored_string(SpanLimits{}, valid), valid);
+}
+
+TEST_F(AttributeLimitsTest, RepairsInvalidUtf8InEachStringArrayElement) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_attribute("k", std::vector<std::string>{"ok", "\xff", "\xed\xa0\x80"});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  const auto* items = std::get_if<std::vector<std::string>>(data->find_attribute("k"));
+  ASSERT_NE(items, nullptr);
+  EXPECT_EQ(*items, (std::vector<std::string>{"ok", repeated_replacement(1), repeated_replacement(3)}));
+}
+
+TEST_F(AttributeLimitsTest, RepairsInvalidUtf8InKey) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_attribute("key\xc0\xaf", 1);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, "key" + repeated_replacement(2));
+}
+
+TEST_F(AttributeLimitsTest, TruncationCountsAReplacementAsOneCodePoint) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  EXPECT_EQ(stored_string(limits, "\xff" "abc"), std::string(kReplacement) + "a");
+}
+
+// --- events -----------------------------------------------------------------------------------
+
+TEST_F(AttributeLimitsTest, DropsAndCountsEventsPastTheEventLimit) {
+  SpanLimits limits;
+  limits.event_count = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.add_event("e1");
+  span.add_event("e2");
+  span.add_event("e3");
+  span.add_event("e4");
+  span.add_event("e5");
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->events.size(), 2U);
+  EXPECT_EQ(data->events[0].name, "e1");
+  EXPECT_EQ(data->events[1].name, "e2");
+  EXPECT_EQ(data->dropped_events_count, 3U);
+}
+
+TEST_F(AttributeLimitsTest, CountsDroppedEventAttributesOnTheEvent) {
+  SpanLimits limits;
+  limits.event_attribute_count = 1;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.add_event("e", Attributes{{"a", AttributeValue{std::int64_t{1}}},
+                                 {"b", AttributeValue{std::int64_t{2}}},
+                                 {"c", AttributeValue{std::int64_t{3}}}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->events.size(), 1U);
+  ASSERT_EQ(data->events[0].attributes.size(), 1U);
+  EXPECT_EQ(data->events[0].attributes[0].key, "a");
+  EXPECT_EQ(data->events[0].dropped_attributes_count, 2U);
+  EXPECT_EQ(data->dropped_attributes_count, 0U);
+}
+
+TEST_F(AttributeLimitsTest, AppliesValueLengthAndRepairToEventAttributes) {
+  SpanLimits limits;
+  limits.attribute_value_length = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.add_event("e", Attributes{{"a", AttributeValue{std::string("\xff" "bcd")}}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->events.size(), 1U);
+  ASSERT_EQ(data->events[0].attributes.size(), 1U);
+  EXPECT_EQ(data->events[0].attributes[0].value, AttributeValue{std::string(kReplacement) + "b"});
+}
+
+// --- links ------------------------------------------------------------------------------------
+
+SpanContext some_context(std::uint8_t seed) {
+  std::array<std::uint8_t, TraceId::kSize> trace{};
+  std::array<std::uint8_t, SpanId::kSize> span{};
+  trace.fill(seed);
+  span.fill(seed);
+  return SpanContext(TraceId(trace), SpanId(span), TraceFlags{TraceFlags::kSampled}, true);
+}
+
+TEST_F(AttributeLimitsTest, DropsAndCountsLinksPastTheLinkLimit) {
+  SpanLimits limits;
+  limits.link_count = 1;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.add_link(some_context(1));
+  span.add_link(some_context(2));
+  span.add_link(some_context(3));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->links.size(), 1U);
+  EXPECT_EQ(data->links[0].context, some_context(1));
+  EXPECT_EQ(data->dropped_links_count, 2U);
+}
+
+TEST_F(AttributeLimitsTest, CountsDroppedLinkAttributesOnTheLink) {
+  SpanLimits limits;
+  limits.link_attribute_count = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.add_link(some_context(1), Attributes{{"a", AttributeValue{true}},
+                                            {"b", AttributeValue{false}},
+                                            {"c", AttributeValue{true}}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->links.size(), 1U);
+  ASSERT_EQ(data->links[0].attributes.size(), 2U);
+  EXPECT_EQ(data->links[0].attributes[0].key, "a");
+  EXPECT_EQ(data->links[0].attributes[1].key, "b");
+  EXPECT_EQ(data->links[0].dropped_attributes_count, 1U);
+}
+
+TEST_F(AttributeLimitsTest, AppliesLinkLimitToLinksGivenAtStart) {
+  SpanLimits limits;
+  limits.link_count = 1;
+  start(limits);
+  StartSpanOptions options;
+  options.links.push_back(SpanLink{some_context(1), {}, 0});
+  options.links.push_back(SpanLink{some_context(2), {}, 0});
+  auto span = tracer_->start_span("s", options);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->links.size(), 1U);
+  EXPECT_EQ(data->dropped_links_count, 1U);
+}
+
+}  // namespace
+}  // namespace honeyhive

@@ -1,0 +1,422 @@
+#include "honeyhive/core/structured.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
+
+namespace structured_test {
+
+// A user type made structured through an ADL to_json overload, as applications write them.
+struct User {
+  int id;
+  std::string name;
+};
+
+void to_json(nlohmann::json& json, const User& user) { json = nlohmann::json{{"id", user.id}, {"name", user.name}}; }
+
+// A user type whose serialisation fails.
+struct Unserialisable {};
+
+void to_json(nlohmann::json&, const Unserialisable&) { throw std::runtime_error("cannot serialise"); }
+
+}  // namespace structured_test
+
+namespace honeyhive {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+
+Attributes flatten(const json& value, std::size_t max_depth = 16, std::string_view prefix = "p") {
+  Attributes out;
+  flatten_structured(prefix, value, max_depth, out);
+  return out;
+}
+
+const AttributeValue* find(const Attributes& attributes, std::string_view key) {
+  for (const auto& attribute : attributes) {
+    if (attribute.key == key) return &attribute.value;
+  }
+  return nullptr;
+}
+
+// The single attribute `flatten` produced, or a failure.
+AttributeValue only_value(const Attributes& attributes) {
+  EXPECT_EQ(attributes.size(), 1U);
+  return attributes.empty() ? AttributeValue{std::string("<none>")} : attributes.front().value;
+}
+
+std::string string_of(const AttributeValue& value) {
+  const auto* text = std::get_if<std::string>(&value);
+  return text ? *text : std::string("<not a string>");
+}
+
+// `depth` objects nested under key "a", built without recursion; the innermost holds a = 1.
+json nested_objects(std::size_t depth) {
+  json value = 1;
+  for (std::size_t i = 0; i < depth; ++i) {
+    json outer = json::object();
+    outer["a"] = std::move(value);
+    value = std::move(outer);
+  }
+  return value;
+}
+
+// `depth` arrays nested in each other, built without recursion; the innermost holds 1.
+json nested_arrays(std::size_t depth) {
+  json value = 1;
+  for (std::size_t i = 0; i < depth; ++i) {
+    json outer = json::array();
+    outer.push_back(std::move(value));
+    value = std::move(outer);
+  }
+  return value;
+}
+
+std::string dotted_key(std::string prefix, std::size_t segments) {
+  for (std::size_t i = 0; i < segments; ++i) prefix += ".a";
+  return prefix;
+}
+
+// --- flatten_structured -----------------------------------------------------------------------
+
+TEST(FlattenStructuredTest, NestedObjectBecomesDottedKeys) {
+  const Attributes out = flatten(json::parse(R"({"user":{"id":123}})"), 16, "honeyhive_metadata");
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].key, "honeyhive_metadata.user.id");
+  EXPECT_EQ(out[0].value, AttributeValue{std::int64_t{123}});
+}
+
+TEST(FlattenStructuredTest, EmptyPrefixPutsTopLevelKeysAtTheRoot) {
+  const Attributes out = flatten(json::parse(R"({"a":1,"b":{"c":"x"}})"), 16, "");
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(*find(out, "a"), AttributeValue{std::int64_t{1}});
+  EXPECT_EQ(*find(out, "b.c"), AttributeValue{std::string("x")});
+}
+
+TEST(FlattenStructuredTest, ScalarsKeepTheirTypes) {
+  const Attributes out = flatten(json::parse(R"({"i":-7,"d":2.5,"s":"text","b":true})"));
+  ASSERT_EQ(out.size(), 4U);
+  EXPECT_EQ(*find(out, "p.i"), AttributeValue{std::int64_t{-7}});
+  EXPECT_EQ(*find(out, "p.d"), AttributeValue{2.5});
+  EXPECT_EQ(*find(out, "p.s"), AttributeValue{std::string("text")});
+  EXPECT_EQ(*find(out, "p.b"), AttributeValue{true});
+}
+
+TEST(FlattenStructuredTest, ArrayOfIntsStaysInt64Array) {
+  EXPECT_EQ(only_value(flatten(json::parse("[1,2,3]"))), (AttributeValue{std::vector<std::int64_t>{1, 2, 3}}));
+}
+
+TEST(FlattenStructuredTest, ArrayOfDoublesStaysDoubleArray) {
+  EXPECT_EQ(only_value(flatten(json::parse("[0.5,1.25]"))), (AttributeValue{std::vector<double>{0.5, 1.25}}));
+}
+
+TEST(FlattenStructuredTest, ArrayOfStringsStaysStringArray) {
+  EXPECT_EQ(only_value(flatten(json::parse(R"(["a","b"])"))), (AttributeValue{std::vector<std::string>{"a", "b"}}));
+}
+
+TEST(FlattenStructuredTest, ArrayOfBoolsStaysBoolArray) {
+  EXPECT_EQ(only_value(flatten(json::parse("[true,false,true]"))), (AttributeValue{std::vector<bool>{true, false, true}}));
+}
+
+TEST(FlattenStructuredTest, IntsMixedWithDoublesBecomeDoubleArray) {
+  EXPECT_EQ(only_value(flatten(json::parse("[1,2.5,3]"))), (AttributeValue{std::vector<double>{1.0, 2.5, 3.0}}));
+}
+
+TEST(FlattenStructuredTest, ArrayOfObjectsBecomesJsonStringThatParsesBack) {
+  const json value = json::parse(R"([{"a":1},{"b":[true,"x"]}])");
+  EXPECT_EQ(json::parse(string_of(only_value(flatten(value)))), value);
+}
+
+TEST(FlattenStructuredTest, MixedTypeArrayBecomesJsonString) {
+  const json value = json::parse(R"([1,"two",false])");
+  EXPECT_EQ(json::parse(string_of(only_value(flatten(value)))), value);
+}
+
+TEST(FlattenStructuredTest, ArrayContainingNullBecomesJsonString) {
+  const json value = json::parse("[1,null]");
+  EXPECT_EQ(json::parse(string_of(only_value(flatten(value)))), value);
+}
+
+TEST(FlattenStructuredTest, NullMembersAreSkipped) {
+  const Attributes out = flatten(json::parse(R"({"a":null,"b":1})"));
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].key, "p.b");
+}
+
+TEST(FlattenStructuredTest, TopLevelNullAddsNothing) { EXPECT_TRUE(flatten(json(nullptr)).empty()); }
+
+TEST(FlattenStructuredTest, NaNBecomesString) { EXPECT_EQ(only_value(flatten(json(kNaN))), AttributeValue{std::string("NaN")}); }
+
+TEST(FlattenStructuredTest, InfinityBecomesString) {
+  EXPECT_EQ(only_value(flatten(json(kInfinity))), AttributeValue{std::string("Infinity")});
+}
+
+TEST(FlattenStructuredTest, NegativeInfinityBecomesString) {
+  EXPECT_EQ(only_value(flatten(json(-kInfinity))), AttributeValue{std::string("-Infinity")});
+}
+
+TEST(FlattenStructuredTest, NonFiniteNumbersInsideJsonStringArrayBecomeStrings) {
+  json value = json::array();
+  value.push_back(json{{"x", kNaN}});
+  value.push_back(kInfinity);
+  value.push_back(-kInfinity);
+  EXPECT_EQ(json::parse(string_of(only_value(flatten(value)))), json::parse(R"([{"x":"NaN"},"Infinity","-Infinity"])"));
+}
+
+TEST(FlattenStructuredTest, NonFiniteDoubleInNumberArrayIsNotLost) {
+  json value = json::array();
+  value.push_back(1.5);
+  value.push_back(kNaN);
+  EXPECT_EQ(json::parse(string_of(only_value(flatten(value)))), json::parse(R"([1.5,"NaN"])"));
+}
+
+TEST(FlattenStructuredTest, Uint64MaxBecomesDecimalString) {
+  EXPECT_EQ(only_value(flatten(json(std::numeric_limits<std::uint64_t>::max()))),
+            AttributeValue{std::string("18446744073709551615")});
+}
+
+TEST(FlattenStructuredTest, UnsignedWithinInt64StaysInt64) {
+  EXPECT_EQ(only_value(flatten(json(std::uint64_t{42}))), AttributeValue{std::int64_t{42}});
+}
+
+TEST(FlattenStructuredTest, EmptyObjectBecomesBraces) {
+  EXPECT_EQ(only_value(flatten(json::object())), AttributeValue{std::string("{}")});
+}
+
+TEST(FlattenStructuredTest, NestedEmptyObjectBecomesBracesAtItsKey) {
+  const Attributes out = flatten(json::parse(R"({"meta":{}})"));
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].key, "p.meta");
+  EXPECT_EQ(out[0].value, AttributeValue{std::string("{}")});
+}
+
+TEST(FlattenStructuredTest, EmptyArrayBecomesEmptyArray) {
+  const AttributeValue value = only_value(flatten(json::array()));
+  const bool is_empty_array = std::visit(
+      [](const auto& v) {
+        using V = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<V, std::vector<bool>> || std::is_same_v<V, std::vector<std::int64_t>> ||
+                      std::is_same_v<V, std::vector<double>> || std::is_same_v<V, std::vector<std::string>>) {
+          return v.empty();
+        } else {
+          return false;
+        }
+      },
+      value);
+  EXPECT_TRUE(is_empty_array);
+}
+
+TEST(FlattenStructuredTest, NestingWithinTheDepthLimitIsFlattened) {
+  const Attributes out = flatten(nested_objects(3), 3);
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].key, "p.a.a.a");
+  EXPECT_EQ(out[0].value, AttributeValue{std::int64_t{1}});
+}
+
+TEST(FlattenStructuredTest, ObjectNestedPastTheDepthLimitBecomesTheMarkerAtTheCutPoint) {
+  const Attributes out = flatten(nested_objects(4), 3);
+  ASSERT_EQ(out.size(), 1U);
+  EXPECT_EQ(out[0].key, "p.a.a.a");
+  EXPECT_EQ(out[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+TEST(FlattenStructuredTest, ArraysNestedWithinTheDepthLimitBecomeJsonString) {
+  EXPECT_EQ(json::parse(string_of(only_value(flatten(nested_arrays(3), 3)))), nested_arrays(3));
+}
+
+TEST(FlattenStructuredTest, ArraysNestedPastTheDepthLimitBecomeTheMarker) {
+  EXPECT_EQ(only_value(flatten(nested_arrays(4), 3)), AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
+  json value = json::object();
+  value["deep"] = nested_objects(5);
+  value["shallow"] = "kept";
+  const Attributes out = flatten(value, 3);
+  ASSERT_NE(find(out, "p.shallow"), nullptr);
+  EXPECT_EQ(*find(out, "p.shallow"), AttributeValue{std::string("kept")});
+  ASSERT_NE(find(out, "p.deep.a.a"), nullptr);
+  EXPECT_EQ(*find(out, "p.deep.a.a"), AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+// --- SpanRef::set_structured ------------------------------------------------------------------
+
+class SetStructuredTest : public ::testing::Test {
+ protected:
+  void start(const SpanLimits& limits) {
+    auto exporter = std::make_unique<InMemoryExporter>();
+    memory_ = exporter.get();
+    ProviderOptions options;
+    options.sampler = make_always_on_sampler();
+    options.limits = limits;
+    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+    provider_ = Provider::create(std::move(options));
+    tracer_ = provider_->get_tracer("structured_test");
+  }
+
+  SpanDataPtr finish(Span& span) {
+    span.end();
+    const auto spans = memory_->spans();
+    return spans.empty() ? nullptr : spans.back();
+  }
+
+  InMemoryExporter* memory_ = nullptr;
+  std::shared_ptr<Provider> provider_;
+  std::shared_ptr<Tracer> tracer_;
+};
+
+TEST_F(SetStructuredTest, FlattensJsonUnderThePrefix) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("honeyhive_metadata", json::parse(R"({"user":{"id":123}})"));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  const AttributeValue* value = data->find_attribute("honeyhive_metadata.user.id");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(*value, AttributeValue{std::int64_t{123}});
+}
+
+TEST_F(SetStructuredTest, DefaultDepthLimitFlattensSixteenLevels) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("p", nested_objects(16));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, dotted_key("p", 16));
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::int64_t{1}});
+}
+
+TEST_F(SetStructuredTest, HundredDeepObjectIsCutAtTheDefaultDepth) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("p", nested_objects(100));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, dotted_key("p", 16));
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+TEST_F(SetStructuredTest, ConfiguredDepthLimitIsApplied) {
+  SpanLimits limits;
+  limits.structured_max_depth = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_structured("p", nested_objects(5));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, dotted_key("p", 2));
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+TEST_F(SetStructuredTest, HundredThousandDeepObjectDoesNotCrash) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("p", nested_objects(100000));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, dotted_key("p", 16));
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+TEST_F(SetStructuredTest, HundredThousandDeepArrayDoesNotCrash) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("p", nested_arrays(100000));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, "p");
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+TEST_F(SetStructuredTest, FlattensUserTypeWithAdlToJson) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("honeyhive_metadata.user", structured_test::User{7, "ada"});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_NE(data->find_attribute("honeyhive_metadata.user.id"), nullptr);
+  EXPECT_EQ(*data->find_attribute("honeyhive_metadata.user.id"), AttributeValue{std::int64_t{7}});
+  ASSERT_NE(data->find_attribute("honeyhive_metadata.user.name"), nullptr);
+  EXPECT_EQ(*data->find_attribute("honeyhive_metadata.user.name"), AttributeValue{std::string("ada")});
+}
+
+TEST_F(SetStructuredTest, ThrowingToJsonSetsFailureMarkerAndDoesNotPropagate) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("honeyhive_metadata.bad", structured_test::Unserialisable{});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, "honeyhive_metadata.bad");
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string("[to_json failed]")});
+}
+
+TEST_F(SetStructuredTest, FlattensStdMap) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("m", std::map<std::string, int>{{"a", 1}, {"b", 2}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 2U);
+  EXPECT_EQ(*data->find_attribute("m.a"), AttributeValue{std::int64_t{1}});
+  EXPECT_EQ(*data->find_attribute("m.b"), AttributeValue{std::int64_t{2}});
+}
+
+TEST_F(SetStructuredTest, VectorOfStringsBecomesStringArray) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_structured("tags", std::vector<std::string>{"x", "y"});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_NE(data->find_attribute("tags"), nullptr);
+  EXPECT_EQ(*data->find_attribute("tags"), (AttributeValue{std::vector<std::string>{"x", "y"}}));
+}
+
+TEST_F(SetStructuredTest, DropsAndCountsFlattenedKeysPastTheCountLimit) {
+  SpanLimits limits;
+  limits.attribute_count = 2;
+  start(limits);
+  auto span = tracer_->start_span("s");
+  span.set_structured("p", json::parse(R"({"a":1,"b":2,"c":3,"d":4})"));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->attributes.size(), 2U);
+  EXPECT_EQ(data->dropped_attributes_count, 2U);
+}
+
+TEST_F(SetStructuredTest, OverwritesKeysSetEarlier) {
+  start(SpanLimits{});
+  auto span = tracer_->start_span("s");
+  span.set_attribute("p.a", "old");
+  span.set_structured("p", json::parse(R"({"a":"new"})"));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string("new")});
+}
+
+}  // namespace
+}  // namespace honeyhive

@@ -1,0 +1,248 @@
+#include "honeyhive/export/file_exporter.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/otlp_json.hpp"
+
+namespace honeyhive {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::chrono::milliseconds kTimeout{1000};
+
+SpanDataPtr make_span(const std::string& name) {
+  static const auto resource = std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{std::string("file-test")}}});
+  static const auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{"file_exporter_test", ""});
+  auto span = std::make_shared<SpanData>();
+  span->context = SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"), *SpanId::from_hex("00f067aa0ba902b7"),
+                              TraceFlags{TraceFlags::kSampled}, false);
+  span->name = name;
+  span->start_unix_nanos = 1000;
+  span->end_unix_nanos = 2000;
+  span->resource = resource;
+  span->scope = scope;
+  return span;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The name of the first span in one exported line.
+std::string span_name(const std::string& line) {
+  return json::parse(line)["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["name"].get<std::string>();
+}
+
+// Gives each test a fresh directory under /tmp and removes it afterwards.
+class FileExporterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/honeyhive-file-exporter-XXXXXX";
+    const char* made = ::mkdtemp(pattern);
+    ASSERT_NE(made, nullptr);
+    directory_ = made;
+    path_ = directory_ + "/spans.jsonl";
+  }
+
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+
+  FileExporterOptions options(std::uint64_t rotate_size_bytes = 0) const {
+    FileExporterOptions result;
+    result.path = path_;
+    result.rotate_size_bytes = rotate_size_bytes;
+    return result;
+  }
+
+  std::string directory_;
+  std::string path_;
+};
+
+TEST_F(FileExporterTest, WritesOneJsonLinePerExport) {
+  FileExporter exporter(options());
+  EXPECT_EQ(exporter.export_spans({make_span("one")}), ExportResult::success);
+  EXPECT_EQ(exporter.export_spans({make_span("two"), make_span("three")}), ExportResult::success);
+  ASSERT_TRUE(exporter.force_flush(kTimeout));
+  const auto lines = read_lines(path_);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(span_name(lines[0]), "one");
+  EXPECT_EQ(span_name(lines[1]), "two");
+  EXPECT_EQ(json::parse(lines[1])["resourceSpans"][0]["scopeSpans"][0]["spans"].size(), 2U);
+}
+
+TEST_F(FileExporterTest, EachLineIsAnExportTraceServiceRequestMatchingTheEncoder) {
+  FileExporter exporter(options());
+  const std::vector<SpanDataPtr> batch{make_span("one")};
+  ASSERT_EQ(exporter.export_spans(batch), ExportResult::success);
+  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  std::string expected;
+  encode_otlp_json(batch, expected);
+  const auto lines = read_lines(path_);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(json::parse(lines[0]), json::parse(expected));
+}
+
+TEST_F(FileExporterTest, AppendsAcrossExporterInstances) {
+  {
+    FileExporter first(options());
+    ASSERT_EQ(first.export_spans({make_span("first")}), ExportResult::success);
+    ASSERT_TRUE(first.shutdown(kTimeout));
+  }
+  {
+    FileExporter second(options());
+    ASSERT_EQ(second.export_spans({make_span("second")}), ExportResult::success);
+    ASSERT_TRUE(second.shutdown(kTimeout));
+  }
+  const auto lines = read_lines(path_);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(span_name(lines[0]), "first");
+  EXPECT_EQ(span_name(lines[1]), "second");
+}
+
+// The size of the line one span named `name` takes (same-length names give the same size).
+std::uint64_t line_size(const std::string& name) {
+  std::string out;
+  encode_otlp_json({make_span(name)}, out);
+  return out.size() + 1;
+}
+
+TEST_F(FileExporterTest, RotatesToDotOneWhenTheSizeLimitWouldBeExceeded) {
+  const std::uint64_t line = line_size("span-1");
+  FileExporter exporter(options(line + line / 2));
+  ASSERT_EQ(exporter.export_spans({make_span("span-1")}), ExportResult::success);
+  ASSERT_EQ(exporter.export_spans({make_span("span-2")}), ExportResult::success);
+  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  const auto rotated = read_lines(path_ + ".1");
+  const auto current = read_lines(path_);
+  ASSERT_EQ(rotated.size(), 1U);
+  ASSERT_EQ(current.size(), 1U);
+  EXPECT_EQ(span_name(rotated[0]), "span-1");
+  EXPECT_EQ(span_name(current[0]), "span-2");
+}
+
+TEST_F(FileExporterTest, DoesNotRotateWhileUnderTheSizeLimit) {
+  const std::uint64_t line = line_size("span-1");
+  FileExporter exporter(options(3 * line));
+  ASSERT_EQ(exporter.export_spans({make_span("span-1")}), ExportResult::success);
+  ASSERT_EQ(exporter.export_spans({make_span("span-2")}), ExportResult::success);
+  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".1"));
+  EXPECT_EQ(read_lines(path_).size(), 2U);
+}
+
+TEST_F(FileExporterTest, RotationReplacesAnOlderRotatedFile) {
+  const std::uint64_t line = line_size("span-1");
+  FileExporter exporter(options(line + line / 2));
+  ASSERT_EQ(exporter.export_spans({make_span("span-1")}), ExportResult::success);
+  ASSERT_EQ(exporter.export_spans({make_span("span-2")}), ExportResult::success);
+  ASSERT_EQ(exporter.export_spans({make_span("span-3")}), ExportResult::success);
+  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  const auto rotated = read_lines(path_ + ".1");
+  const auto current = read_lines(path_);
+  ASSERT_EQ(rotated.size(), 1U);
+  ASSERT_EQ(current.size(), 1U);
+  EXPECT_EQ(span_name(rotated[0]), "span-2");
+  EXPECT_EQ(span_name(current[0]), "span-3");
+}
+
+TEST_F(FileExporterTest, RotatesAFileLeftFullByAnEarlierInstance) {
+  const std::uint64_t line = line_size("span-1");
+  {
+    FileExporter first(options(line + line / 2));
+    ASSERT_EQ(first.export_spans({make_span("span-1")}), ExportResult::success);
+    ASSERT_TRUE(first.shutdown(kTimeout));
+  }
+  FileExporter second(options(line + line / 2));
+  ASSERT_EQ(second.export_spans({make_span("span-2")}), ExportResult::success);
+  ASSERT_TRUE(second.shutdown(kTimeout));
+  const auto rotated = read_lines(path_ + ".1");
+  ASSERT_EQ(rotated.size(), 1U);
+  EXPECT_EQ(span_name(rotated[0]), "span-1");
+  EXPECT_EQ(read_lines(path_).size(), 1U);
+}
+
+// Collects diagnostics for one test; restores a stderr sink afterwards.
+class CapturedDiagnostics {
+ public:
+  CapturedDiagnostics() {
+    set_diagnostic_handler([this](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      messages_.emplace_back(message);
+    });
+  }
+  ~CapturedDiagnostics() {
+    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    });
+  }
+  CapturedDiagnostics(const CapturedDiagnostics&) = delete;
+  CapturedDiagnostics& operator=(const CapturedDiagnostics&) = delete;
+
+  std::size_t count_containing(const std::string& text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t count = 0;
+    for (const auto& message : messages_) count += message.find(text) != std::string::npos ? 1U : 0U;
+    return count;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> messages_;
+};
+
+TEST_F(FileExporterTest, UnwritablePathFailsAndCountsEachFailure) {
+  CapturedDiagnostics diagnostics;
+  FileExporterOptions bad;
+  bad.path = directory_ + "/missing-directory/spans.jsonl";
+  FileExporter exporter(bad);
+  EXPECT_EQ(exporter.export_spans({make_span("a")}), ExportResult::failure);
+  EXPECT_EQ(exporter.export_spans({make_span("b")}), ExportResult::failure);
+  EXPECT_EQ(exporter.write_failures(), 2U);
+}
+
+TEST_F(FileExporterTest, UnwritablePathIsReportedOnce) {
+  CapturedDiagnostics diagnostics;
+  FileExporterOptions bad;
+  bad.path = directory_ + "/missing-directory/spans.jsonl";
+  FileExporter exporter(bad);
+  static_cast<void>(exporter.export_spans({make_span("a")}));
+  static_cast<void>(exporter.export_spans({make_span("b")}));
+  static_cast<void>(exporter.export_spans({make_span("c")}));
+  EXPECT_EQ(diagnostics.count_containing(bad.path), 1U);
+}
+
+TEST_F(FileExporterTest, ExportFailsAfterShutdown) {
+  FileExporter exporter(options());
+  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  EXPECT_EQ(exporter.export_spans({make_span("late")}), ExportResult::failure);
+  EXPECT_TRUE(read_lines(path_).empty());
+}
+
+TEST_F(FileExporterTest, ShutdownIsIdempotent) {
+  FileExporter exporter(options());
+  ASSERT_EQ(exporter.export_spans({make_span("one")}), ExportResult::success);
+  EXPECT_TRUE(exporter.shutdown(kTimeout));
+  EXPECT_TRUE(exporter.shutdown(kTimeout));
+  EXPECT_EQ(read_lines(path_).size(), 1U);
+}
+
+}  // namespace
+}  // namespace honeyhive
