@@ -31,4 +31,51 @@ std::optional<std::uint64_t> parse_unsigned(std::string_view text) noexcept {
   return value;
 }
 
+namespace {
+int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool percent_decode(std::string_view text, std::string& out) {
+  out.clear();
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return false;
+    const int hi = hex_value(text[i + 1]);
+    const int lo = hex_value(text[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out += static_cast<char>((hi << 4) | lo);
+    i += 2;
+  }
+  return true;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_key_value_list(std::string_view text,
+                                                                                     std::string* bad_item) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = trim(text.substr(0, comma));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.empty()) continue;
+    const std::size_t equals = item.find('=');
+    const std::string_view key = trim(item.substr(0, equals));
+    std::string value;
+    if (equals == std::string_view::npos || key.empty() || !percent_decode(trim(item.substr(equals + 1)), value)) {
+      if (bad_item != nullptr) bad_item->assign(key);
+      return std::nullopt;
+    }
+    out.emplace_back(std::string(key), std::move(value));
+  }
+  return out;
+}
+
 }  // namespace honeyhive::detail

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace honeyhive::detail {
 
@@ -14,5 +16,14 @@ std::optional<std::string> get_env(const char* name);
 std::optional<std::uint64_t> parse_unsigned(std::string_view text) noexcept;
 
 std::string_view trim(std::string_view text) noexcept;
+
+// Decodes %XX escapes (either hex case) into `out`; false on a malformed escape.
+bool percent_decode(std::string_view text, std::string& out);
+
+// A comma-separated "key=value" list as OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS
+// use: keys and values trimmed, values percent-decoded. Nullopt when any item is malformed
+// (no '=', empty key, bad escape); `bad_item` then holds that item's key, never its value.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_key_value_list(std::string_view text,
+                                                                                     std::string* bad_item = nullptr);
 
 }  // namespace honeyhive::detail

@@ -19,55 +19,19 @@ void set_or_replace(Attributes& attributes, std::string key, AttributeValue valu
   attributes.push_back(Attribute{std::move(key), std::move(value)});
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>((hi << 4) | lo);
-    i += 2;
-  }
-  return out;
-}
-
 // OTEL_RESOURCE_ATTRIBUTES: comma-separated key=value pairs, values percent-encoded (W3C Baggage
 // octet rules). A malformed list is reported and discarded whole, as the spec recommends.
 void apply_env_attributes(Attributes& attributes) {
   const auto raw = detail::get_env("OTEL_RESOURCE_ATTRIBUTES");
   if (!raw) return;
-  Attributes parsed;
-  std::string_view rest = *raw;
-  while (!rest.empty()) {
-    const std::size_t comma = rest.find(',');
-    const std::string_view item = detail::trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (item.empty()) continue;
-    const std::size_t equals = item.find('=');
-    const std::string_view key = equals == std::string_view::npos ? std::string_view{} : detail::trim(item.substr(0, equals));
-    const auto value = equals == std::string_view::npos ? std::nullopt : percent_decode(detail::trim(item.substr(equals + 1)));
-    if (key.empty() || !value) {
-      report_diagnostic(DiagnosticLevel::warning,
-                        "OTEL_RESOURCE_ATTRIBUTES is malformed near '" + std::string(item) + "'; ignoring it");
-      return;
-    }
-    set_or_replace(parsed, std::string(key), AttributeValue{*value});
+  std::string bad_key;
+  const auto parsed = detail::parse_key_value_list(*raw, &bad_key);
+  if (!parsed) {
+    report_diagnostic(DiagnosticLevel::warning,
+                      "OTEL_RESOURCE_ATTRIBUTES is malformed near key '" + bad_key + "'; ignoring it");
+    return;
   }
-  for (auto& attribute : parsed) set_or_replace(attributes, std::move(attribute.key), std::move(attribute.value));
+  for (const auto& [key, value] : *parsed) set_or_replace(attributes, key, AttributeValue{value});
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/env.hpp"
 #include "core/utf8.hpp"
 
 namespace honeyhive::baggage {
@@ -28,13 +29,6 @@ std::string_view trim_ows(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
-}
-
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // property = key OWS "=" OWS value / key OWS; returns the normalised text ("k=v" or "k").
@@ -113,23 +107,7 @@ std::string percent_encode(std::string_view value) {
   return out;
 }
 
-bool percent_decode(std::string_view value, std::string& out) {
-  out.clear();
-  out.reserve(value.size());
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] != '%') {
-      out += value[i];
-      continue;
-    }
-    if (i + 2 >= value.size()) return false;
-    const int hi = hex_value(value[i + 1]);
-    const int lo = hex_value(value[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out += static_cast<char>((hi << 4) | lo);
-    i += 2;
-  }
-  return true;
-}
+bool percent_decode(std::string_view value, std::string& out) { return detail::percent_decode(value, out); }
 
 ParseResult parse(std::string_view header) {
   ParseResult result;

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace honeyhive {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "POST";
+  std::string url;
+  HttpHeaders headers;
+  std::string body;
+  std::chrono::milliseconds timeout{10000};  // the whole request, connect included
+};
+
+struct HttpResponse {
+  int status = 0;         // 0 when no HTTP response arrived (see error)
+  std::string body;       // capped at HttpClient::kMaxResponseBytes
+  HttpHeaders headers;    // names lowercased
+  std::string error;      // transport error when status == 0 (never contains header values)
+  bool cancelled = false; // the client was cancelled while this request ran
+
+  std::optional<std::string> header(std::string_view lowercase_name) const;
+};
+
+// Sends HTTP requests (the transport under the exporters). Implementations never throw and are
+// safe to call from several threads (requests may be serialised). Tests swap in a fake.
+class HttpClient {
+ public:
+  static constexpr std::size_t kMaxResponseBytes = 1024 * 1024;
+
+  virtual ~HttpClient() = default;
+  virtual HttpResponse send(const HttpRequest& request) noexcept = 0;
+  // Aborts requests in flight and makes later ones fail at once (used by shutdown).
+  virtual void cancel() noexcept = 0;
+};
+
+struct CurlHttpClientOptions {
+  std::chrono::milliseconds connect_timeout{5000};
+  // Proxies come from the usual environment variables (http_proxy, https_proxy, no_proxy), as
+  // libcurl reads them. TLS peer and host verification are always on.
+};
+
+// The libcurl implementation: one reused easy handle (keep-alive, connection reuse) per client.
+std::unique_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options = {});
+
+// gzip (RFC 1952) of `data`; nullopt when zlib fails.
+std::optional<std::string> gzip_compress(std::string_view data);
+
+// `url` without credentials and query, for diagnostics ("https://host:4318/v1/traces").
+std::string redact_url(std::string_view url);
+
+}  // namespace honeyhive

@@ -1,0 +1,202 @@
+#include "honeyhive/export/otlp_http_exporter.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "core/env.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/otlp_json.hpp"
+#include "honeyhive/export/otlp_proto.hpp"
+#include "honeyhive/version.hpp"
+
+namespace honeyhive {
+namespace {
+
+// The TRACES_ variant of an OTLP variable wins over the general one (OTLP exporter spec).
+std::optional<std::string> otlp_env(const char* suffix, std::string* used_name) {
+  const std::string specific = std::string("OTEL_EXPORTER_OTLP_TRACES_") + suffix;
+  if (auto value = detail::get_env(specific.c_str())) {
+    *used_name = specific;
+    return value;
+  }
+  const std::string general = std::string("OTEL_EXPORTER_OTLP_") + suffix;
+  *used_name = general;
+  return detail::get_env(general.c_str());
+}
+
+bool looks_like_http_url(const std::string& url) {
+  return (url.rfind("http://", 0) == 0 && url.size() > 7) || (url.rfind("https://", 0) == 0 && url.size() > 8);
+}
+
+std::optional<OtlpPartialSuccess> parse_json_partial_success(const std::string& body) {
+  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  OtlpPartialSuccess result;
+  const auto partial = json.find("partialSuccess");
+  if (partial == json.end() || !partial->is_object()) return result;
+  const auto rejected = partial->find("rejectedSpans");
+  if (rejected != partial->end()) {
+    if (rejected->is_number_integer()) result.rejected_spans = rejected->get<std::int64_t>();
+    if (rejected->is_string()) {
+      const auto parsed = detail::parse_unsigned(rejected->get<std::string>());
+      if (parsed) result.rejected_spans = static_cast<std::int64_t>(*parsed);
+    }
+  }
+  const auto message = partial->find("errorMessage");
+  if (message != partial->end() && message->is_string()) result.error_message = message->get<std::string>();
+  return result;
+}
+
+}  // namespace
+
+OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
+  OtlpHttpExporterOptions options;
+  try {
+    std::string name;
+    if (const auto traces = detail::get_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+      if (looks_like_http_url(*traces)) {
+        options.endpoint = *traces;
+      } else {
+        report_diagnostic(DiagnosticLevel::warning, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; ignoring it");
+      }
+    } else if (const auto base = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+      if (looks_like_http_url(*base)) {
+        options.endpoint = *base;
+        if (options.endpoint.back() != '/') options.endpoint += '/';
+        options.endpoint += "v1/traces";
+      } else {
+        report_diagnostic(DiagnosticLevel::warning, "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL; ignoring it");
+      }
+    }
+    if (const auto protocol = otlp_env("PROTOCOL", &name)) {
+      if (*protocol == "http/json") {
+        options.protocol = OtlpProtocol::http_json;
+      } else if (*protocol != "http/protobuf") {
+        report_diagnostic(DiagnosticLevel::warning, name + "='" + *protocol + "' is not supported (http/protobuf or http/json); using http/protobuf");
+      }
+    }
+    if (const auto headers = otlp_env("HEADERS", &name)) {
+      std::string bad_key;
+      if (auto parsed = detail::parse_key_value_list(*headers, &bad_key)) {
+        for (auto& header : *parsed) options.headers.push_back(std::move(header));
+      } else {
+        // Never echo the value: headers carry API keys.
+        report_diagnostic(DiagnosticLevel::warning, name + " is malformed near key '" + bad_key + "'; ignoring it");
+      }
+    }
+    if (const auto timeout = otlp_env("TIMEOUT", &name)) {
+      if (const auto ms = detail::parse_unsigned(*timeout); ms && *ms > 0) {
+        options.timeout = std::chrono::milliseconds(*ms);
+      } else {
+        report_diagnostic(DiagnosticLevel::warning, name + "='" + *timeout + "' is not a positive number of ms; using 10000");
+      }
+    }
+    if (const auto compression = otlp_env("COMPRESSION", &name)) {
+      if (*compression == "gzip") {
+        options.gzip = true;
+      } else if (*compression != "none") {
+        report_diagnostic(DiagnosticLevel::warning, name + "='" + *compression + "' is not supported (gzip or none); using none");
+      }
+    }
+  } catch (...) {
+    return OtlpHttpExporterOptions{};
+  }
+  return options;
+}
+
+OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options) : options_(std::move(options)) {
+  if (!options_.client) options_.client = make_curl_http_client();
+}
+
+OtlpHttpExporter::~OtlpHttpExporter() { shutdown(std::chrono::milliseconds(0)); }
+
+bool OtlpHttpExporter::sleep_for(std::chrono::milliseconds duration) noexcept {
+  std::unique_lock<std::mutex> lock(sleep_mutex_);
+  return !sleep_cv_.wait_for(lock, duration, [&] { return shut_down_.load(std::memory_order_acquire); });
+}
+
+ExportResult OtlpHttpExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
+  return export_spans_until(spans, std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1));
+}
+
+ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,
+                                                  std::chrono::steady_clock::time_point deadline) noexcept {
+  if (spans.empty()) return ExportResult::success;
+  if (shut_down_.load(std::memory_order_acquire)) return ExportResult::failure;
+  try {
+    std::lock_guard<std::mutex> lock(export_mutex_);
+    HttpRequest request;
+    request.url = options_.endpoint;
+    request.timeout = options_.timeout;
+    buffer_.clear();
+    if (options_.protocol == OtlpProtocol::http_json) {
+      encode_otlp_json(spans, buffer_);
+      request.headers.emplace_back("Content-Type", "application/json");
+    } else {
+      encode_otlp_proto(spans, buffer_);
+      request.headers.emplace_back("Content-Type", "application/x-protobuf");
+    }
+    request.headers.emplace_back("User-Agent", std::string("honeyhive-cpp/") + kVersion);
+    if (options_.gzip) {
+      if (auto compressed = gzip_compress(buffer_)) {
+        request.body = std::move(*compressed);
+        request.headers.emplace_back("Content-Encoding", "gzip");
+      } else {
+        request.body = buffer_;
+      }
+    } else {
+      request.body.swap(buffer_);
+    }
+    for (const auto& header : options_.headers) request.headers.push_back(header);
+
+    const SendOutcome outcome = send_with_retries(
+        *options_.client, std::move(request), options_.retry, deadline,
+        [this](std::chrono::milliseconds wait) { return sleep_for(wait); },
+        [this](int attempt) {
+          requests_.fetch_add(1, std::memory_order_relaxed);
+          if (attempt > 0) retries_.fetch_add(1, std::memory_order_relaxed);
+        });
+    const HttpResponse& response = outcome.response;
+    if (response.status >= 200 && response.status < 300) {
+      const bool json = options_.protocol == OtlpProtocol::http_json;
+      const auto partial = json ? parse_json_partial_success(response.body) : decode_otlp_proto_response(response.body);
+      if (partial && partial->rejected_spans > 0) {
+        rejected_.fetch_add(static_cast<std::uint64_t>(partial->rejected_spans), std::memory_order_relaxed);
+        report_diagnostic(DiagnosticLevel::warning, "OTLP backend rejected " + std::to_string(partial->rejected_spans) +
+                                                        " span(s): " + partial->error_message.substr(0, 200));
+      }
+      reported_failure_.store(false, std::memory_order_relaxed);
+      return ExportResult::success;
+    }
+    if (!response.cancelled && !reported_failure_.exchange(true, std::memory_order_relaxed)) {
+      const std::string what = response.status != 0 ? "HTTP " + std::to_string(response.status) : response.error;
+      report_diagnostic(DiagnosticLevel::error, "OTLP export to " + redact_url(options_.endpoint) + " failed after " +
+                                                    std::to_string(outcome.attempts) + " attempt(s): " + what +
+                                                    "; spans dropped and counted as failed");
+    }
+    return ExportResult::failure;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool OtlpHttpExporter::shutdown(std::chrono::milliseconds) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(sleep_mutex_);
+    shut_down_.store(true, std::memory_order_release);
+  }
+  sleep_cv_.notify_all();
+  if (options_.client) options_.client->cancel();
+  return true;
+}
+
+ExporterStats OtlpHttpExporter::stats() const noexcept {
+  ExporterStats stats;
+  stats.requests = requests_.load(std::memory_order_relaxed);
+  stats.retries = retries_.load(std::memory_order_relaxed);
+  stats.rejected_spans = rejected_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace honeyhive

@@ -1,0 +1,50 @@
+#include "processing/span_queue.hpp"
+
+namespace honeyhive::detail {
+
+SpanQueue::SpanQueue(std::size_t capacity)
+    : capacity_(capacity == 0 ? 1 : capacity),
+      mask_((capacity_ & (capacity_ - 1)) == 0 ? capacity_ - 1 : 0),
+      cells_(std::make_unique<Cell[]>(capacity_)) {
+  for (std::size_t i = 0; i < capacity_; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
+}
+
+bool SpanQueue::try_push(const SpanDataPtr& span) noexcept {
+  std::uint64_t position = enqueue_position_.load(std::memory_order_relaxed);
+  Cell* cell;
+  for (;;) {
+    cell = &cells_[index(position)];
+    const std::uint64_t sequence = cell->sequence.load(std::memory_order_acquire);
+    const auto difference = static_cast<std::int64_t>(sequence - position);
+    if (difference == 0) {
+      if (enqueue_position_.compare_exchange_weak(position, position + 1, std::memory_order_relaxed)) break;
+    } else if (difference < 0) {
+      return false;  // the cell still holds a span from one lap ago: full
+    } else {
+      position = enqueue_position_.load(std::memory_order_relaxed);
+    }
+  }
+  cell->span = span;
+  cell->sequence.store(position + 1, std::memory_order_release);
+  return true;
+}
+
+bool SpanQueue::try_pop(SpanDataPtr& out) noexcept {
+  const std::uint64_t position = dequeue_position_.load(std::memory_order_relaxed);
+  Cell& cell = cells_[index(position)];
+  const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
+  if (static_cast<std::int64_t>(sequence - (position + 1)) < 0) return false;  // empty, or not yet published
+  out = std::move(cell.span);
+  cell.span.reset();
+  cell.sequence.store(position + capacity_, std::memory_order_release);
+  dequeue_position_.store(position + 1, std::memory_order_release);
+  return true;
+}
+
+std::size_t SpanQueue::size() const noexcept {
+  const std::uint64_t tail = consumed();
+  const std::uint64_t head = claimed();
+  return head > tail ? static_cast<std::size_t>(head - tail) : 0;
+}
+
+}  // namespace honeyhive::detail

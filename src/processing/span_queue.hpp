@@ -1,0 +1,47 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "honeyhive/core/span_data.hpp"
+
+namespace honeyhive::detail {
+
+// Bounded multi-producer / single-consumer queue of finished spans (D. Vyukov's bounded MPMC
+// algorithm: each cell carries a sequence number, producers claim a position with one CAS).
+// try_push never blocks and never allocates; it fails when the queue is full.
+class SpanQueue {
+ public:
+  explicit SpanQueue(std::size_t capacity);
+  SpanQueue(const SpanQueue&) = delete;
+  SpanQueue& operator=(const SpanQueue&) = delete;
+
+  bool try_push(const SpanDataPtr& span) noexcept;
+  // Single consumer only.
+  bool try_pop(SpanDataPtr& out) noexcept;
+
+  // Positions claimed by producers so far (monotonic); a flush waits until the consumer passes it.
+  std::uint64_t claimed() const noexcept { return enqueue_position_.load(std::memory_order_acquire); }
+  std::uint64_t consumed() const noexcept { return dequeue_position_.load(std::memory_order_acquire); }
+  std::size_t size() const noexcept;
+  std::size_t capacity() const noexcept { return capacity_; }
+
+ private:
+  struct Cell {
+    std::atomic<std::uint64_t> sequence{0};
+    SpanDataPtr span;
+  };
+  std::size_t index(std::uint64_t position) const noexcept {
+    return mask_ != 0 ? static_cast<std::size_t>(position & mask_) : static_cast<std::size_t>(position % capacity_);
+  }
+
+  const std::size_t capacity_;
+  const std::uint64_t mask_;  // capacity - 1 when a power of two, else 0 (then modulo)
+  std::unique_ptr<Cell[]> cells_;
+  alignas(64) std::atomic<std::uint64_t> enqueue_position_{0};
+  alignas(64) std::atomic<std::uint64_t> dequeue_position_{0};
+};
+
+}  // namespace honeyhive::detail

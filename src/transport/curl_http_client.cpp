@@ -1,0 +1,198 @@
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+#include "honeyhive/transport/http_client.hpp"
+
+namespace honeyhive {
+namespace {
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool curl_ready() noexcept {
+  static const bool ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  return ready;
+}
+
+struct Transfer {
+  HttpResponse* response;
+  const std::atomic<bool>* cancelled;
+  bool truncated = false;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  std::string& body = transfer->response->body;
+  // A lying backend cannot make us buffer without bound: keep the first 1 MiB, discard the rest.
+  const std::size_t room = HttpClient::kMaxResponseBytes > body.size() ? HttpClient::kMaxResponseBytes - body.size() : 0;
+  body.append(data, bytes < room ? bytes : room);
+  if (bytes > room) transfer->truncated = true;
+  return bytes;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  const std::string_view line(data, bytes);
+  if (line.rfind("HTTP/", 0) == 0) {
+    transfer->response->headers.clear();  // a new response (after 100-continue or a redirect)
+    return bytes;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || transfer->response->headers.size() >= 100) return bytes;
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  transfer->response->headers.emplace_back(lowercase(line.substr(0, colon)), std::string(value));
+  return bytes;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* transfer = static_cast<Transfer*>(user);
+  return transfer->cancelled->load(std::memory_order_acquire) ? 1 : 0;  // non-zero aborts
+}
+
+class CurlHttpClient final : public HttpClient {
+ public:
+  explicit CurlHttpClient(CurlHttpClientOptions options) : options_(options) {}
+  ~CurlHttpClient() override {
+    if (handle_ != nullptr) curl_easy_cleanup(handle_);
+  }
+
+  HttpResponse send(const HttpRequest& request) noexcept override {
+    HttpResponse response;
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cancelled_.load(std::memory_order_acquire)) {
+        response.cancelled = true;
+        response.error = "cancelled";
+        return response;
+      }
+      if (!curl_ready()) {
+        response.error = "libcurl failed to initialise";
+        return response;
+      }
+      if (handle_ == nullptr) handle_ = curl_easy_init();
+      if (handle_ == nullptr) {
+        response.error = "libcurl could not create a handle";
+        return response;
+      }
+      CURL* curl = handle_;
+      curl_easy_reset(curl);  // keeps the connection cache: keep-alive across requests
+      Transfer transfer{&response, &cancelled_};
+      curl_slist* headers = nullptr;
+      for (const auto& header : request.headers) {
+        headers = curl_slist_append(headers, (header.first + ": " + header.second).c_str());
+      }
+      headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+      curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+      curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count() > 0 ? request.timeout.count() : 1));
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+      curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+      if (request.method == "POST") {
+        curl_easy_setopt(curl, CURLOPT_POST, 1L);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      } else if (request.method != "GET") {
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      }
+      curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+      curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+      curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+      curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+      const CURLcode code = curl_easy_perform(curl);
+      curl_slist_free_all(headers);
+      if (code == CURLE_OK) {
+        long status = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        response.status = static_cast<int>(status);
+      } else {
+        response.cancelled = code == CURLE_ABORTED_BY_CALLBACK;
+        response.error = curl_easy_strerror(code);
+        response.body.clear();
+      }
+    } catch (...) {
+      response = HttpResponse{};
+      response.error = "out of memory";
+    }
+    return response;
+  }
+
+  void cancel() noexcept override { cancelled_.store(true, std::memory_order_release); }
+
+ private:
+  CurlHttpClientOptions options_;
+  std::mutex mutex_;  // one transfer at a time on the shared handle
+  CURL* handle_ = nullptr;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace
+
+std::optional<std::string> HttpResponse::header(std::string_view lowercase_name) const {
+  for (const auto& entry : headers) {
+    if (entry.first == lowercase_name) return entry.second;
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options) {
+  return std::make_unique<CurlHttpClient>(options);
+}
+
+std::optional<std::string> gzip_compress(std::string_view data) {
+  z_stream stream{};
+  // windowBits 15 + 16: write a gzip header and trailer rather than a zlib one.
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  std::string out;
+  out.resize(deflateBound(&stream, static_cast<uLong>(data.size())) + 32);
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  stream.next_out = reinterpret_cast<Bytef*>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int result = deflate(&stream, Z_FINISH);
+  const auto written = stream.total_out;
+  deflateEnd(&stream);
+  if (result != Z_STREAM_END) return std::nullopt;
+  out.resize(written);
+  return out;
+}
+
+std::string redact_url(std::string_view url) {
+  std::string_view rest = url;
+  std::string scheme;
+  const std::size_t scheme_end = rest.find("://");
+  if (scheme_end != std::string_view::npos) {
+    scheme.assign(rest.substr(0, scheme_end + 3));
+    rest.remove_prefix(scheme_end + 3);
+  }
+  const std::size_t path_start = rest.find('/');
+  std::string_view authority = rest.substr(0, path_start);
+  std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+  const std::size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
+  const std::size_t query = path.find_first_of("?#");
+  if (query != std::string_view::npos) path = path.substr(0, query);
+  return scheme + std::string(authority) + std::string(path);
+}
+
+}  // namespace honeyhive
