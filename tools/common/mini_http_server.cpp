@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 
@@ -209,6 +210,18 @@ void MiniHttpServer::serve(int fd) {
       response = handler_(request);
     } catch (const std::exception& error) {
       response = HttpResponse{500, "text/plain", std::string("handler failed: ") + error.what(), {}};
+    }
+    for (int waited = 0; waited < response.delay_ms && !stopping_.load(); waited += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (response.reset_connection) {
+      linger hard_close{1, 0};  // RST instead of FIN
+      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard_close, sizeof(hard_close));
+      break;
+    }
+    if (!response.raw_reply.empty()) {
+      send_all(fd, response.raw_reply);
+      break;
     }
     std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reason(response.status) + "\r\n";
     out += "Content-Type: " + response.content_type + "\r\n";

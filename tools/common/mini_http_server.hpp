@@ -30,6 +30,11 @@ struct HttpResponse {
   std::string content_type = "text/plain";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Misbehaviour, for tests of clients: wait before answering (the wait ends early when the server
+  // stops); close the connection without any answer; or send `raw_reply` bytes as-is and close.
+  int delay_ms = 0;
+  bool reset_connection = false;
+  std::string raw_reply;
 };
 
 class MiniHttpServer {
