@@ -209,7 +209,9 @@ void MiniHttpServer::serve(int fd) {
     try {
       response = handler_(request);
     } catch (const std::exception& error) {
-      response = HttpResponse{500, "text/plain", std::string("handler failed: ") + error.what(), {}};
+      response = HttpResponse{};
+      response.status = 500;
+      response.body = std::string("handler failed: ") + error.what();
     }
     for (int waited = 0; waited < response.delay_ms && !stopping_.load(); waited += 10) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

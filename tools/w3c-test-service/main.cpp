@@ -92,10 +92,16 @@ int main(int argc, char** argv) {
   const auto propagator = honeyhive::make_default_propagator();
 
   honeyhive::tools::MiniHttpServer server(port, [&](const honeyhive::tools::HttpRequest& request) {
-    if (request.target != "/test") return honeyhive::tools::HttpResponse{404, "text/plain", "not found\n", {}};
-    if (request.method != "POST") return honeyhive::tools::HttpResponse{405, "text/plain", "POST only\n", {}};
+    const auto reply = [](int status, std::string body) {
+      honeyhive::tools::HttpResponse response;
+      response.status = status;
+      response.body = std::move(body);
+      return response;
+    };
+    if (request.target != "/test") return reply(404, "not found\n");
+    if (request.method != "POST") return reply(405, "POST only\n");
     const auto calls = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (!calls.is_array()) return honeyhive::tools::HttpResponse{400, "text/plain", "expected a JSON array\n", {}};
+    if (!calls.is_array()) return reply(400, "expected a JSON array\n");
     const RequestCarrier inbound(request);
     const honeyhive::Context parent = propagator->extract(inbound, honeyhive::Context());
     for (const auto& call : calls) {
@@ -112,7 +118,7 @@ int main(int argc, char** argv) {
         span.set_status(honeyhive::StatusCode::error, "callback failed");
       }
     }
-    return honeyhive::tools::HttpResponse{200, "text/plain", "", {}};
+    return reply(200, "");
   });
   if (!server.ok()) {
     std::fprintf(stderr, "w3c-test-service: cannot listen on 127.0.0.1:%u: %s\n", port, server.error().c_str());
