@@ -199,12 +199,21 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     state.flush_target = std::max(state.flush_target, state.queue.claimed());
     state.stop = true;
     state.wake.notify_one();
-    clean = state.progress.wait_until(lock, deadline, [&] { return state.thread_exited; });
+    // Most of the budget goes to a clean drain. If the exporter is still busy (a dead backend in
+    // retries) when only the grace period is left, cancel it so the drain ends in time.
+    const auto grace = std::min(std::chrono::duration_cast<Clock::duration>(timeout / 10),
+                                std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(100)));
+    clean = state.progress.wait_until(lock, deadline - grace, [&] { return state.thread_exited; });
+    if (!clean) {
+      lock.unlock();
+      state.exporter->shutdown(std::chrono::milliseconds(0));
+      lock.lock();
+      clean = state.progress.wait_until(lock, deadline, [&] { return state.thread_exited; });
+    }
   } catch (...) {
   }
   const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                              std::chrono::milliseconds(0));
-  // On a timeout this also unblocks an export that is stuck in the exporter.
   const bool exporter_clean = state.exporter->shutdown(left);
   if (!clean) {
     report_diagnostic(DiagnosticLevel::warning, "batch span processor shutdown timed out; the export thread is abandoned");
