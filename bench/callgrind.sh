@@ -12,10 +12,16 @@ count() {
   awk '/^summary:/ {print $2}' "$out"
   rm -f "$out"
 }
-for workload in start_end attrs8_event nested3; do
+workloads=${WORKLOADS:-"start_end attrs8_event nested3 bsp_start_end bsp_attrs8_event inject_extract inject_extract_baggage encode_proto_512 encode_json_512"}
+for workload in $workloads; do
+  runs=$n
+  case "$workload" in encode_*) runs=$(( n / 500 > 0 ? n / 500 : 1 )) ;; esac
   base=$(count "$workload" 0)
-  total=$(count "$workload" "$n")
-  per=$(( (total - base) / n ))
-  [ "$workload" = nested3 ] && per="$per per call ($(( (total - base) / (3 * n) )) per span)"
+  total=$(count "$workload" "$runs")
+  per=$(( (total - base) / runs ))
+  case "$workload" in
+    nested3) per="$per per call, $(( (total - base) / (3 * runs) )) per span" ;;
+    encode_*) per="$per per batch, $(( (total - base) / (512 * runs) )) per span" ;;
+  esac
   echo "$workload: $per instructions/op"
 done

@@ -1,5 +1,7 @@
 #include <benchmark/benchmark.h>
 
+#include <honeyhive/export/otlp_proto.hpp>
+
 #include "workloads.hpp"
 
 namespace {
@@ -45,15 +47,7 @@ void BM_SetStructured_10Keys(benchmark::State& state) {
 BENCHMARK(BM_SetStructured_10Keys);
 
 void BM_OtlpJsonEncode_512(benchmark::State& state) {
-  auto exporter = std::make_unique<InMemoryExporter>();
-  auto* memory = exporter.get();
-  ProviderOptions options;
-  options.sampler = make_always_on_sampler();
-  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-  auto provider = Provider::create(std::move(options));
-  auto tracer = provider->get_tracer("bench");
-  for (int i = 0; i < 512; ++i) bench::start_end_8_attributes_1_event(*tracer);
-  const auto spans = memory->spans();
+  const auto spans = bench::make_spans_8_attributes_1_event(512);
   std::string out;
   for (auto _ : state) {
     out.clear();
@@ -63,6 +57,29 @@ void BM_OtlpJsonEncode_512(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 512);
 }
 BENCHMARK(BM_OtlpJsonEncode_512);
+
+void BM_OtlpProtoEncode_512(benchmark::State& state) {
+  const auto spans = bench::make_spans_8_attributes_1_event(512);
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    encode_otlp_proto(spans, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 512);
+}
+BENCHMARK(BM_OtlpProtoEncode_512);
+
+// on_end cost into the batch processor with 1, 2 and 8 producer threads (b-shaped spans).
+void BM_BatchProcessor_8Attributes_1Event(benchmark::State& state) {
+  static std::shared_ptr<Provider> provider;
+  if (state.thread_index() == 0) provider = bench::make_batch_discarding_provider();
+  auto tracer = provider->get_tracer("bench");
+  for (auto _ : state) bench::start_end_8_attributes_1_event(*tracer);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BatchProcessor_8Attributes_1Event)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+
 
 }  // namespace
 

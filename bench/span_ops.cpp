@@ -1,26 +1,72 @@
 // span_ops WORKLOAD N: runs one workload N times (see bench/callgrind.sh).
+#include <honeyhive/export/otlp_proto.hpp>
+#include <honeyhive/processing/batch_span_processor.hpp>
+
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
+#include <map>
+#include <string>
 
 #include "workloads.hpp"
 
-int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: span_ops start_end|attrs8_event|nested3 N\n");
-    return 2;
-  }
-  const long n = std::strtol(argv[2], nullptr, 10);
-  auto provider = honeyhive::bench::make_discarding_provider();
+namespace {
+
+using namespace honeyhive;
+
+int run_span_workload(void (*workload)(Tracer&), long n, bool batch) {
+  auto provider = batch ? bench::make_batch_discarding_provider() : bench::make_discarding_provider();
   auto tracer = provider->get_tracer("bench");
-  void (*workload)(honeyhive::Tracer&) = nullptr;
-  if (std::strcmp(argv[1], "start_end") == 0) workload = honeyhive::bench::start_end;
-  if (std::strcmp(argv[1], "attrs8_event") == 0) workload = honeyhive::bench::start_end_8_attributes_1_event;
-  if (std::strcmp(argv[1], "nested3") == 0) workload = honeyhive::bench::nested_3;
-  if (workload == nullptr) return 2;
-  // One warm-up call outside the count so both runs pay the same one-time costs (thread-local
-  // set-up, first allocations).
+  // One warm-up call outside the count so both runs pay the same one-time costs.
   workload(*tracer);
   for (long i = 0; i < n; ++i) workload(*tracer);
+  provider->shutdown();
   return 0;
+}
+
+int run_encode(long n, bool json) {
+  const auto spans = bench::make_spans_8_attributes_1_event(512);
+  std::string out;
+  for (long i = 0; i < n; ++i) {
+    out.clear();
+    json ? encode_otlp_json(spans, out) : encode_otlp_proto(spans, out);
+  }
+  return out.empty() && n > 0 ? 1 : 0;
+}
+
+int run_inject_extract(long n, bool with_baggage) {
+  const auto propagator = make_default_propagator();
+  const Context context = with_baggage ? bench::make_propagation_context() : bench::make_traceparent_only_context();
+  std::map<std::string, std::string> headers;
+  for (long i = 0; i < n; ++i) {
+    headers.clear();
+    auto carrier = make_map_carrier(headers);
+    propagator->inject(context, carrier);
+    Context extracted = propagator->extract(carrier, Context());
+    if (!extracted.span_context().is_valid()) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr,
+                 "usage: span_ops start_end|attrs8_event|nested3|bsp_attrs8_event|encode_proto_512|encode_json_512|"
+                 "inject_extract|inject_extract_baggage N\n");
+    return 2;
+  }
+  const std::string workload = argv[1];
+  const long n = std::strtol(argv[2], nullptr, 10);
+  if (workload == "start_end") return run_span_workload(bench::start_end, n, false);
+  if (workload == "attrs8_event") return run_span_workload(bench::start_end_8_attributes_1_event, n, false);
+  if (workload == "nested3") return run_span_workload(bench::nested_3, n, false);
+  if (workload == "bsp_start_end") return run_span_workload(bench::start_end, n, true);
+  if (workload == "bsp_attrs8_event") return run_span_workload(bench::start_end_8_attributes_1_event, n, true);
+  if (workload == "encode_proto_512") return run_encode(n, false);
+  if (workload == "encode_json_512") return run_encode(n, true);
+  if (workload == "inject_extract") return run_inject_extract(n, false);
+  if (workload == "inject_extract_baggage") return run_inject_extract(n, true);
+  return 2;
 }

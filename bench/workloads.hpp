@@ -4,8 +4,11 @@
 // measure exactly the same code.
 #include <honeyhive/honeyhive.hpp>
 
+#include <honeyhive/processing/batch_span_processor.hpp>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace honeyhive::bench {
 
@@ -21,6 +24,16 @@ inline std::shared_ptr<Provider> make_discarding_provider() {
   options.resource = Resource::create({{"service.name", std::string("bench")}});
   options.sampler = make_always_on_sampler();
   options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::make_unique<DiscardExporter>()));
+  return Provider::create(std::move(options));
+}
+
+// The reference set-up: batch processor with default options into a discarding exporter.
+inline std::shared_ptr<Provider> make_batch_discarding_provider() {
+  ProviderOptions options;
+  options.resource = Resource::create({{"service.name", std::string("bench")}});
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(
+      std::make_unique<BatchSpanProcessor>(std::make_unique<DiscardExporter>(), BatchSpanProcessorOptions{}));
   return Provider::create(std::move(options));
 }
 
@@ -50,6 +63,40 @@ inline void nested_3(Tracer& tracer) {
   auto middle = tracer.start_span("middle");
   auto middle_scope = middle.activate();
   auto inner = tracer.start_span("inner");
+}
+
+// `count` finished spans of workload (b), for the encoder benchmarks.
+inline std::vector<SpanDataPtr> make_spans_8_attributes_1_event(int count) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  auto* memory = exporter.get();
+  ProviderOptions options;
+  options.resource = Resource::create({{"service.name", std::string("bench")}});
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+  auto provider = Provider::create(std::move(options));
+  auto tracer = provider->get_tracer("bench");
+  for (int i = 0; i < count; ++i) start_end_8_attributes_1_event(*tracer);
+  return memory->spans();
+}
+
+// (d) a remote parent only; and with a 3-member tracestate and 5 baggage entries.
+inline Context make_traceparent_only_context() {
+  return Context().with_span_context(SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                                                 *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{1}, true));
+}
+
+inline Context make_propagation_context() {
+  auto state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{
+      {"congo", "t61rcWkgMzE"}, {"rojo", "00f067aa0ba902b7"}, {"hh@honeyhive", "s1"}});
+  Context context = Context().with_span_context(SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                                                            *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{3},
+                                                            true, std::move(state)));
+  context = context.with_baggage("session_id", "6f1b7c2e-8d1a-4c55-9d8e-2f0c1a3b4c5d");
+  context = context.with_baggage("source", "production");
+  context = context.with_baggage("user.id", "alice@example.test");
+  context = context.with_baggage("tenant", "acme corp");
+  context = context.with_baggage("feature", "checkout-v2", "ttl=60");
+  return context;
 }
 
 }  // namespace honeyhive::bench

@@ -65,12 +65,16 @@ class Measurer {
   void bytes(std::uint32_t number, const void*, std::size_t size) { add(tag_size(number) + varint_size(size) + size); }
   void string(std::uint32_t number, std::string_view text) {
     if (!detail::is_valid_utf8(text)) {
-      repaired_.push_back(detail::repair_utf8(text));
-      text = repaired_.back();
+      any_repaired_ = true;
+      const std::string repaired = detail::repair_utf8(text);
+      bytes(number, repaired.data(), repaired.size());
+      return;
     }
     bytes(number, text.data(), text.size());
   }
   std::size_t total() const { return stack_.front().bytes; }
+  // Whether any string was invalid UTF-8: only then does the writer check strings again.
+  bool any_repaired() const { return any_repaired_; }
 
  private:
   struct Frame {
@@ -80,13 +84,15 @@ class Measurer {
   void add(std::size_t n) { stack_.back().bytes += n; }
   std::vector<std::uint32_t>& sizes_;
   std::vector<Frame> stack_;
-  std::vector<std::string> repaired_;
+  bool any_repaired_ = false;
 };
 
-// Pass 2: writes the bytes, taking each nested message's size from pass 1.
+// Pass 2: writes the bytes into a buffer pre-sized from pass 1, taking each nested message's size
+// from pass 1 (no per-field string appends: this is the encoder's hot loop).
 class Writer {
  public:
-  Writer(const std::vector<std::uint32_t>& sizes, std::string& out) : sizes_(sizes), out_(out) {}
+  Writer(const std::vector<std::uint32_t>& sizes, char* out, bool check_utf8)
+      : sizes_(sizes), cursor_(out), check_utf8_(check_utf8) {}
 
   void begin(std::uint32_t number) {
     tag(number, kLengthDelimited);
@@ -99,45 +105,41 @@ class Writer {
   }
   void fixed64(std::uint32_t number, std::uint64_t value) {
     tag(number, kFixed64);
-    char buffer[8];
-    for (int i = 0; i < 8; ++i) buffer[i] = static_cast<char>((value >> (8U * static_cast<unsigned>(i))) & 0xFFU);
-    out_.append(buffer, 8);
+    for (unsigned i = 0; i < 8; ++i) *cursor_++ = static_cast<char>((value >> (8U * i)) & 0xFFU);
   }
   void fixed32(std::uint32_t number, std::uint32_t value) {
     tag(number, kFixed32);
-    char buffer[4];
-    for (int i = 0; i < 4; ++i) buffer[i] = static_cast<char>((value >> (8U * static_cast<unsigned>(i))) & 0xFFU);
-    out_.append(buffer, 4);
+    for (unsigned i = 0; i < 4; ++i) *cursor_++ = static_cast<char>((value >> (8U * i)) & 0xFFU);
   }
   void bytes(std::uint32_t number, const void* data, std::size_t size) {
     tag(number, kLengthDelimited);
     raw_varint(size);
-    out_.append(static_cast<const char*>(data), size);
+    std::memcpy(cursor_, data, size);
+    cursor_ += size;
   }
   void string(std::uint32_t number, std::string_view text) {
-    if (detail::is_valid_utf8(text)) {
-      bytes(number, text.data(), text.size());
-    } else {
+    if (check_utf8_ && !detail::is_valid_utf8(text)) {
       const std::string repaired = detail::repair_utf8(text);
       bytes(number, repaired.data(), repaired.size());
+    } else {
+      bytes(number, text.data(), text.size());
     }
   }
+  const char* cursor() const { return cursor_; }
 
  private:
   void tag(std::uint32_t number, WireType type) { raw_varint((std::uint64_t{number} << 3U) | type); }
   void raw_varint(std::uint64_t value) {
-    char buffer[10];
-    std::size_t n = 0;
     while (value >= 0x80) {
-      buffer[n++] = static_cast<char>((value & 0x7FU) | 0x80U);
+      *cursor_++ = static_cast<char>((value & 0x7FU) | 0x80U);
       value >>= 7U;
     }
-    buffer[n++] = static_cast<char>(value);
-    out_.append(buffer, n);
+    *cursor_++ = static_cast<char>(value);
   }
   const std::vector<std::uint32_t>& sizes_;
   std::size_t next_ = 0;
-  std::string& out_;
+  char* cursor_;
+  const bool check_utf8_;
 };
 
 // The traversal, shared by both passes so they can never disagree on order.
@@ -323,8 +325,9 @@ void encode_otlp_proto(const std::vector<SpanDataPtr>& spans, std::string& out) 
   sizes.reserve(spans.size() * 24);
   Measurer measurer(sizes);
   visit_request(measurer, groups);
-  out.reserve(out.size() + measurer.total());
-  Writer writer(sizes, out);
+  const std::size_t start = out.size();
+  out.resize(start + measurer.total());
+  Writer writer(sizes, out.data() + start, measurer.any_repaired());
   visit_request(writer, groups);
 }
 
