@@ -112,6 +112,7 @@ bool percent_decode(std::string_view value, std::string& out) { return detail::p
 ParseResult parse(std::string_view header) {
   ParseResult result;
   std::size_t bytes = 0;
+  std::vector<std::size_t> sizes;  // the size each kept entry counts for, so a replacement can adjust `bytes`
   std::size_t start = 0;
   while (start <= header.size()) {
     std::size_t comma = header.find(',', start);
@@ -129,6 +130,14 @@ ParseResult parse(std::string_view header) {
     auto existing = std::find_if(result.entries.begin(), result.entries.end(),
                                  [&](const BaggageEntry& e) { return e.key == entry.key; });
     if (existing != result.entries.end()) {
+      const auto index = static_cast<std::size_t>(existing - result.entries.begin());
+      const std::size_t replaced_size = raw.size() + (index == 0 ? 0 : 1);
+      if (bytes - sizes[index] + replaced_size > kMaxBytes) {
+        ++result.dropped;  // the later value does not fit: keep the earlier one whole
+        continue;
+      }
+      bytes = bytes - sizes[index] + replaced_size;
+      sizes[index] = replaced_size;
       *existing = std::move(entry);
       continue;
     }
@@ -137,6 +146,7 @@ ParseResult parse(std::string_view header) {
       continue;
     }
     bytes += size;
+    sizes.push_back(size);
     result.entries.push_back(std::move(entry));
   }
   return result;

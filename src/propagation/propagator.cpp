@@ -1,6 +1,7 @@
 #include "honeyhive/propagation/propagator.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 
 #include "core/env.hpp"
@@ -180,7 +181,9 @@ std::shared_ptr<TextMapPropagator> propagator_from_env(InboundBaggagePolicy poli
   std::string_view rest = *configured;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
-    const std::string_view name = detail::trim(rest.substr(0, comma));
+    // Enum values of OTel environment variables are case-insensitive (SDK configuration spec).
+    std::string name(detail::trim(rest.substr(0, comma)));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (name == "none") return std::make_shared<CompositePropagator>(std::vector<std::shared_ptr<TextMapPropagator>>{});
     if (name == "tracecontext") {
@@ -191,7 +194,7 @@ std::shared_ptr<TextMapPropagator> propagator_from_env(InboundBaggagePolicy poli
       has_baggage = true;
     } else if (!name.empty()) {
       report_diagnostic(DiagnosticLevel::warning,
-                        "OTEL_PROPAGATORS: '" + std::string(name) + "' is not supported; skipping it");
+                        "OTEL_PROPAGATORS: '" + name + "' is not supported; skipping it");
     }
   }
   return std::make_shared<CompositePropagator>(std::move(propagators));

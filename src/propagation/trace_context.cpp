@@ -102,17 +102,20 @@ std::string format_traceparent(const SpanContext& context) {
 
 std::string format_tracestate(const TraceState& state, std::size_t max_length) {
   const auto& members = state.members();
-  std::vector<bool> keep(members.size(), true);
+  std::vector<bool> keep(members.size(), false);
   std::size_t kept = 0;
   std::size_t length = 0;
+  // Members built in-process (a sampler, the application) are checked too: one bad member would
+  // make the receiver discard the whole header.
   for (std::size_t i = 0; i < members.size() && kept < kMaxTraceStateMembers; ++i) {
+    if (!is_valid_key(members[i].first) || !is_valid_value(members[i].second)) continue;
+    keep[i] = true;
     length += (kept > 0 ? 1 : 0) + members[i].first.size() + 1 + members[i].second.size();
     ++kept;
   }
-  for (std::size_t i = kept; i < members.size(); ++i) keep[i] = false;
   const auto member_length = [&](std::size_t i) { return members[i].first.size() + 1 + members[i].second.size(); };
   // First pass: drop members longer than 128 characters, from the end.
-  for (std::size_t i = kept; i-- > 0 && length > max_length;) {
+  for (std::size_t i = members.size(); i-- > 0 && length > max_length;) {
     if (keep[i] && member_length(i) > kLongMemberLength) {
       keep[i] = false;
       length -= member_length(i) + (--kept > 0 ? 1 : 0);

@@ -1,0 +1,680 @@
+// Carriers and propagators: header lookup, W3C trace context and baggage injection/extraction,
+// the inbound baggage trust policy, OTEL_PROPAGATORS, and the current-context conveniences.
+#include "honeyhive/propagation/propagator.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "honeyhive/core/context.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/core/ids.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
+#include "honeyhive/propagation/baggage.hpp"
+#include "honeyhive/propagation/carrier.hpp"
+#include "honeyhive/propagation/trace_context.hpp"
+
+namespace honeyhive {
+namespace {
+
+using Headers = std::map<std::string, std::string>;
+using Members = std::vector<TraceState::Member>;
+
+constexpr const char* kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+constexpr const char* kSpanId = "00f067aa0ba902b7";
+constexpr const char* kTraceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+SpanContext local_context(std::uint8_t flags = TraceFlags::kSampled,
+                          std::shared_ptr<const TraceState> state = nullptr) {
+  return SpanContext(*TraceId::from_hex(kTraceId), *SpanId::from_hex(kSpanId), TraceFlags{flags}, false,
+                     std::move(state));
+}
+
+std::optional<std::string> header_of(const Headers& headers, const std::string& name) {
+  const auto found = headers.find(name);
+  if (found == headers.end()) return std::nullopt;
+  return found->second;
+}
+
+// A carrier whose every call throws, as a buggy HTTP adapter might.
+class ThrowingCarrier final : public TextMapCarrier {
+ public:
+  std::optional<std::string> get(std::string_view) const override { throw std::runtime_error("get"); }
+  void set(std::string_view, std::string_view) override { throw std::runtime_error("set"); }
+  std::vector<std::string> keys() const override { throw std::runtime_error("keys"); }
+};
+
+// --- MapCarrier ----------------------------------------------------------------------------
+
+TEST(MapCarrierTest, GetIgnoresCaseForStdMap) {
+  std::map<std::string, std::string> headers{{"TraceParent", "value"}};
+  const auto carrier = make_map_carrier(headers);
+  EXPECT_EQ(carrier.get("traceparent"), "value");
+  EXPECT_EQ(carrier.get("TRACEPARENT"), "value");
+}
+
+TEST(MapCarrierTest, GetIgnoresCaseForUnorderedMap) {
+  std::unordered_map<std::string, std::string> headers{{"TrAcEsTaTe", "value"}};
+  const auto carrier = make_map_carrier(headers);
+  EXPECT_EQ(carrier.get("tracestate"), "value");
+  EXPECT_EQ(carrier.get("TRACESTATE"), "value");
+}
+
+TEST(MapCarrierTest, GetPrefersTheExactKey) {
+  std::map<std::string, std::string> headers{{"Baggage", "other"}, {"baggage", "exact"}};
+  EXPECT_EQ(make_map_carrier(headers).get("baggage"), "exact");
+}
+
+TEST(MapCarrierTest, GetReturnsNulloptForMissingHeader) {
+  std::map<std::string, std::string> headers{{"trace-parent", "x"}, {"trace.parent", "y"}};
+  EXPECT_FALSE(make_map_carrier(headers).get("traceparent").has_value());
+}
+
+TEST(MapCarrierTest, SetWritesIntoTheMap) {
+  std::unordered_map<std::string, std::string> headers;
+  auto carrier = make_map_carrier(headers);
+  carrier.set("traceparent", "value");
+  EXPECT_EQ(headers.at("traceparent"), "value");
+}
+
+TEST(MapCarrierTest, KeysListsEveryHeader) {
+  std::map<std::string, std::string> headers{{"a", "1"}, {"B", "2"}};
+  EXPECT_EQ(make_map_carrier(headers).keys(), (std::vector<std::string>{"B", "a"}));
+}
+
+// --- CallbackCarrier -----------------------------------------------------------------------
+
+TEST(CallbackCarrierTest, ForwardsToTheCallbacks) {
+  Headers headers{{"traceparent", "value"}};
+  CallbackCarrier carrier([&](std::string_view key) { return header_of(headers, std::string(key)); },
+                          [&](std::string_view key, std::string_view value) { headers[std::string(key)] = value; },
+                          [&] { return std::vector<std::string>{"traceparent"}; });
+  EXPECT_EQ(carrier.get("traceparent"), "value");
+  carrier.set("baggage", "k=v");
+  EXPECT_EQ(headers.at("baggage"), "k=v");
+  EXPECT_EQ(carrier.keys(), std::vector<std::string>{"traceparent"});
+}
+
+TEST(CallbackCarrierTest, ThrowingGetterReadsAsAbsent) {
+  const CallbackCarrier carrier([](std::string_view) -> std::optional<std::string> { throw std::runtime_error("x"); },
+                                nullptr);
+  std::optional<std::string> value = std::string("unchanged");
+  EXPECT_NO_THROW(value = carrier.get("traceparent"));
+  EXPECT_FALSE(value.has_value());
+}
+
+TEST(CallbackCarrierTest, ThrowingSetterDoesNotThrow) {
+  CallbackCarrier carrier(nullptr, [](std::string_view, std::string_view) { throw std::runtime_error("x"); });
+  EXPECT_NO_THROW(carrier.set("traceparent", "value"));
+}
+
+TEST(CallbackCarrierTest, ThrowingListerListsNothing) {
+  const CallbackCarrier carrier(nullptr, nullptr, []() -> std::vector<std::string> { throw std::runtime_error("x"); });
+  std::vector<std::string> keys{"unchanged"};
+  EXPECT_NO_THROW(keys = carrier.keys());
+  EXPECT_TRUE(keys.empty());
+}
+
+TEST(CallbackCarrierTest, MissingCallbacksReadNothingAndIgnoreWrites) {
+  CallbackCarrier carrier(nullptr, nullptr);
+  EXPECT_FALSE(carrier.get("traceparent").has_value());
+  EXPECT_NO_THROW(carrier.set("traceparent", "value"));
+  EXPECT_TRUE(carrier.keys().empty());
+}
+
+TEST(CallbackCarrierTest, ExtractThroughThrowingCallbacksReturnsTheBase) {
+  const CallbackCarrier carrier([](std::string_view) -> std::optional<std::string> { throw std::runtime_error("x"); },
+                                nullptr);
+  const Context base = Context().with_baggage("kept", "1");
+  const Context extracted = make_default_propagator()->extract(carrier, base);
+  EXPECT_FALSE(extracted.span_context().is_valid());
+  EXPECT_EQ(extracted.all_baggage(), base.all_baggage());
+}
+
+// --- TraceContextPropagator ----------------------------------------------------------------
+
+TEST(TraceContextPropagatorTest, InjectsTraceparent) {
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  TraceContextPropagator().inject(Context().with_span_context(local_context()), carrier);
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_FALSE(header_of(headers, "tracestate").has_value());
+}
+
+TEST(TraceContextPropagatorTest, InjectsTracestate) {
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  const auto state = std::make_shared<const TraceState>(TraceState(Members{{"rojo", "1"}, {"congo", "2"}}));
+  TraceContextPropagator().inject(Context().with_span_context(local_context(TraceFlags::kSampled, state)), carrier);
+  EXPECT_EQ(header_of(headers, "tracestate"), "rojo=1,congo=2");
+}
+
+TEST(TraceContextPropagatorTest, InjectsNothingWithoutValidContext) {
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  TraceContextPropagator().inject(Context(), carrier);
+  EXPECT_TRUE(headers.empty());
+}
+
+TEST(TraceContextPropagatorTest, InjectIntoThrowingCarrierDoesNotThrow) {
+  ThrowingCarrier carrier;
+  TraceContextPropagator().inject(Context().with_span_context(local_context()), carrier);  // noexcept: must return
+  SUCCEED();
+}
+
+TEST(TraceContextPropagatorTest, RoundTripsThroughHeaders) {
+  const auto state = std::make_shared<const TraceState>(TraceState(Members{{"foo", "1"}, {"bar", "2"}}));
+  const SpanContext sent = local_context(TraceFlags::kSampled | TraceFlags::kRandom, state);
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  TraceContextPropagator propagator;
+  propagator.inject(Context().with_span_context(sent), carrier);
+
+  const SpanContext received = propagator.extract(carrier, Context()).span_context();
+  EXPECT_EQ(received.trace_id(), sent.trace_id());
+  EXPECT_EQ(received.span_id(), sent.span_id());
+  EXPECT_EQ(received.flags(), sent.flags());
+  EXPECT_TRUE(received.is_remote());
+  EXPECT_EQ(received.trace_state(), *state);
+}
+
+TEST(TraceContextPropagatorTest, ExtractReadsHeaderNamesInAnyCase) {
+  Headers headers{{"TRACEPARENT", kTraceparent}, {"TraceState", "foo=1"}};
+  const SpanContext received = TraceContextPropagator().extract(make_map_carrier(headers), Context()).span_context();
+  EXPECT_EQ(received.trace_id().to_hex(), kTraceId);
+  EXPECT_EQ(received.trace_state().get("foo"), "1");
+}
+
+TEST(TraceContextPropagatorTest, ExtractWithoutTraceparentReturnsTheBaseAndCountsNothing) {
+  Headers headers{{"tracestate", "foo=1"}};
+  TraceContextPropagator propagator;
+  const Context base = Context().with_baggage("kept", "1");
+  const Context extracted = propagator.extract(make_map_carrier(headers), base);
+  EXPECT_FALSE(extracted.span_context().is_valid());
+  EXPECT_EQ(extracted.baggage("kept"), "1");
+  EXPECT_EQ(propagator.stats().traceparent_rejected, 0U);
+  EXPECT_EQ(propagator.stats().tracestate_rejected, 0U);
+}
+
+TEST(TraceContextPropagatorTest, InvalidTraceparentReturnsTheBaseAndIgnoresTracestate) {
+  Headers headers{{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
+                  {"tracestate", "foo=1"}};
+  const auto base_state = std::make_shared<const TraceState>(TraceState(Members{{"base", "1"}}));
+  const SpanContext base_parent(TraceId::random(), SpanId::random(), TraceFlags{1}, true, base_state);
+  const Context base = Context().with_span_context(base_parent);
+  TraceContextPropagator propagator;
+
+  const SpanContext received = propagator.extract(make_map_carrier(headers), base).span_context();
+  EXPECT_EQ(received, base_parent);
+  EXPECT_EQ(received.trace_state(), *base_state);
+}
+
+TEST(TraceContextPropagatorTest, CountsRejectedTraceparent) {
+  Headers headers{{"traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+                  {"tracestate", "FOO=1"}};
+  TraceContextPropagator propagator;
+  (void)propagator.extract(make_map_carrier(headers), Context());
+  EXPECT_EQ(propagator.stats().traceparent_rejected, 1U);
+  EXPECT_EQ(propagator.stats().tracestate_rejected, 0U);  // never parsed (section 3.3)
+}
+
+TEST(TraceContextPropagatorTest, DuplicatedTraceparentHeadersStartANewTrace) {
+  // Two traceparent fields reach the carrier joined with "," (RFC 9110 section 5.3).
+  Headers headers{{"traceparent", std::string(kTraceparent) + "," + kTraceparent}};
+  TraceContextPropagator propagator;
+  EXPECT_FALSE(propagator.extract(make_map_carrier(headers), Context()).span_context().is_valid());
+  EXPECT_EQ(propagator.stats().traceparent_rejected, 1U);
+}
+
+TEST(TraceContextPropagatorTest, InvalidTracestateKeepsTheParentWithoutState) {
+  Headers headers{{"traceparent", kTraceparent}, {"tracestate", "foo=1,BAR=2"}};
+  TraceContextPropagator propagator;
+  const SpanContext received = propagator.extract(make_map_carrier(headers), Context()).span_context();
+  EXPECT_EQ(received.trace_id().to_hex(), kTraceId);
+  EXPECT_EQ(received.span_id().to_hex(), kSpanId);
+  EXPECT_TRUE(received.trace_state().empty());
+  EXPECT_EQ(propagator.stats().tracestate_rejected, 1U);
+  EXPECT_EQ(propagator.stats().traceparent_rejected, 0U);
+}
+
+TEST(TraceContextPropagatorTest, EmptyTracestateIsNotARejection) {
+  Headers headers{{"traceparent", kTraceparent}, {"tracestate", ""}};
+  TraceContextPropagator propagator;
+  const SpanContext received = propagator.extract(make_map_carrier(headers), Context()).span_context();
+  EXPECT_TRUE(received.is_valid());
+  EXPECT_TRUE(received.trace_state().empty());
+  EXPECT_EQ(propagator.stats().tracestate_rejected, 0U);
+}
+
+TEST(TraceContextPropagatorTest, ExtractKeepsTheBaseBaggage) {
+  Headers headers{{"traceparent", kTraceparent}};
+  const Context extracted =
+      TraceContextPropagator().extract(make_map_carrier(headers), Context().with_baggage("kept", "1"));
+  EXPECT_TRUE(extracted.span_context().is_valid());
+  EXPECT_EQ(extracted.baggage("kept"), "1");
+}
+
+TEST(TraceContextPropagatorTest, ExtractFromThrowingCarrierReturnsTheBase) {
+  const ThrowingCarrier carrier;
+  const Context base = Context().with_span_context(local_context());
+  EXPECT_EQ(TraceContextPropagator().extract(carrier, base).span_context(), base.span_context());
+}
+
+TEST(TraceContextPropagatorTest, FieldsAreTraceparentAndTracestate) {
+  EXPECT_EQ(TraceContextPropagator().fields(), (std::vector<std::string>{"traceparent", "tracestate"}));
+}
+
+// A span started under an extracted context continues the inbound trace.
+class ExtractedParentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto exporter = std::make_unique<InMemoryExporter>();
+    exporter_ = exporter.get();
+    ProviderOptions options;
+    options.sampler = make_always_on_sampler();
+    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+    provider_ = Provider::create(std::move(options));
+    tracer_ = provider_->get_tracer("propagator_test");
+  }
+
+  SpanDataPtr run_child_of(const Context& parent, Headers* outbound = nullptr) {
+    StartSpanOptions options;
+    options.parent = parent;
+    {
+      auto span = tracer_->start_span("child", options);
+      if (outbound != nullptr) {
+        auto carrier = make_map_carrier(*outbound);
+        TraceContextPropagator().inject(parent.with_span(span), carrier);
+      }
+    }
+    const auto spans = exporter_->spans();
+    return spans.size() == 1 ? spans.front() : nullptr;
+  }
+
+  InMemoryExporter* exporter_ = nullptr;
+  std::shared_ptr<Provider> provider_;
+  std::shared_ptr<Tracer> tracer_;
+};
+
+TEST_F(ExtractedParentTest, ChildSpanContinuesTheInboundTrace) {
+  Headers headers{{"traceparent", kTraceparent}};
+  const Context parent = TraceContextPropagator().extract(make_map_carrier(headers), Context());
+  const SpanDataPtr child = run_child_of(parent);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->context.trace_id().to_hex(), kTraceId);
+  EXPECT_EQ(child->parent_span_id.to_hex(), kSpanId);
+  EXPECT_TRUE(child->parent_is_remote);
+  EXPECT_NE(child->context.span_id().to_hex(), kSpanId);
+}
+
+TEST_F(ExtractedParentTest, OutboundHeadersCarryNewParentIdAndInboundTracestate) {
+  Headers inbound{{"traceparent", kTraceparent}, {"tracestate", "foo=1,bar=2"}};
+  const Context parent = TraceContextPropagator().extract(make_map_carrier(inbound), Context());
+  Headers outbound;
+  const SpanDataPtr child = run_child_of(parent, &outbound);
+  ASSERT_NE(child, nullptr);
+  const auto traceparent = trace_context::parse_traceparent(outbound["traceparent"]);
+  ASSERT_TRUE(traceparent.has_value());
+  EXPECT_EQ(traceparent->trace_id().to_hex(), kTraceId);
+  EXPECT_EQ(traceparent->span_id(), child->context.span_id());
+  EXPECT_EQ(outbound["tracestate"], "foo=1,bar=2");
+}
+
+TEST_F(ExtractedParentTest, ChildOfRandomFlaggedParentKeepsTheRandomFlag) {
+  // Trace Context Level 2, section 3.2.2.5.2 (the harness's test_propagates_random_flag).
+  Headers inbound{{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-02"}};
+  const Context parent = TraceContextPropagator().extract(make_map_carrier(inbound), Context());
+  Headers outbound;
+  (void)run_child_of(parent, &outbound);
+  const auto traceparent = trace_context::parse_traceparent(outbound["traceparent"]);
+  ASSERT_TRUE(traceparent.has_value());
+  EXPECT_TRUE(traceparent->flags().random());
+  EXPECT_EQ(traceparent->trace_id().to_hex(), kTraceId);
+}
+
+// --- BaggagePropagator ---------------------------------------------------------------------
+
+TEST(BaggagePropagatorTest, RoundTripsThroughHeaders) {
+  const Context sent = Context().with_baggage("user", "ada lovelace").with_baggage("tier", "gold", "ttl=60;internal");
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  BaggagePropagator propagator;
+  propagator.inject(sent, carrier);
+  const Context received = propagator.extract(carrier, Context());
+  EXPECT_EQ(received.all_baggage(), sent.all_baggage());
+}
+
+TEST(BaggagePropagatorTest, InjectsNothingWithoutBaggage) {
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  BaggagePropagator().inject(Context(), carrier);
+  EXPECT_TRUE(headers.empty());
+}
+
+TEST(BaggagePropagatorTest, InboundEntriesOverrideTheBaseAndKeepTheRest) {
+  Headers headers{{"baggage", "shared=inbound,new=1"}};
+  const Context base = Context().with_baggage("shared", "base").with_baggage("own", "2");
+  const Context received = BaggagePropagator().extract(make_map_carrier(headers), base);
+  EXPECT_EQ(received.baggage("shared"), "inbound");
+  EXPECT_EQ(received.baggage("own"), "2");
+  EXPECT_EQ(received.baggage("new"), "1");
+}
+
+TEST(BaggagePropagatorTest, CountsInvalidAndDroppedMembers) {
+  std::string header = "bad key=1,b=%zz";
+  for (int i = 0; i < 65; ++i) header += ",k" + std::to_string(i) + "=v";
+  Headers headers{{"baggage", header}};
+  BaggagePropagator propagator;
+  (void)propagator.extract(make_map_carrier(headers), Context());
+  EXPECT_EQ(propagator.stats().baggage_invalid_members, 2U);
+  EXPECT_EQ(propagator.stats().baggage_dropped_members, 1U);
+}
+
+TEST(BaggagePropagatorTest, FieldsAreBaggage) {
+  EXPECT_EQ(BaggagePropagator().fields(), std::vector<std::string>{"baggage"});
+}
+
+TEST(BaggageKeyClassTest, ClassifiesTheHoneyHiveKeys) {
+  for (const char* key : {"session_id", "session_name", "source", "parent_id"}) {
+    EXPECT_EQ(classify_baggage_key(key), BaggageKeyClass::correlation) << key;
+  }
+  for (const char* key : {"project", "honeyhive_tracer_id"}) {
+    EXPECT_EQ(classify_baggage_key(key), BaggageKeyClass::routing) << key;
+  }
+  for (const char* key : {"run_id", "dataset_id", "datapoint_id"}) {
+    EXPECT_EQ(classify_baggage_key(key), BaggageKeyClass::evaluation) << key;
+  }
+  for (const char* key : {"user", "Project", "session", "run_id2"}) {
+    EXPECT_EQ(classify_baggage_key(key), BaggageKeyClass::application) << key;
+  }
+}
+
+// The inbound trust policy (docs/propagation.md, "Trust policy for inbound baggage").
+class InboundPolicyTest : public ::testing::Test {
+ protected:
+  static constexpr const char* kEverything =
+      "session_id=abc,source=python,parent_id=p1,session_name=demo,user=ada,"
+      "project=other,honeyhive_tracer_id=t1,run_id=r1,dataset_id=d1,datapoint_id=dp1";
+
+  Context extract(const BaggagePropagator& propagator, const Context& base = Context()) {
+    Headers headers{{"baggage", kEverything}};
+    return propagator.extract(make_map_carrier(headers), base);
+  }
+};
+
+TEST_F(InboundPolicyTest, AcceptsCorrelationKeys) {
+  const Context received = extract(BaggagePropagator());
+  EXPECT_EQ(received.baggage("session_id"), "abc");
+  EXPECT_EQ(received.baggage("source"), "python");
+  EXPECT_EQ(received.baggage("parent_id"), "p1");
+  EXPECT_EQ(received.baggage("session_name"), "demo");
+}
+
+TEST_F(InboundPolicyTest, AcceptsApplicationKeys) { EXPECT_EQ(extract(BaggagePropagator()).baggage("user"), "ada"); }
+
+TEST_F(InboundPolicyTest, RefusesRoutingKeysByDefault) {
+  const Context received = extract(BaggagePropagator());
+  EXPECT_FALSE(received.baggage("project").has_value());
+  EXPECT_FALSE(received.baggage("honeyhive_tracer_id").has_value());
+}
+
+TEST_F(InboundPolicyTest, RefusesEvaluationKeysByDefault) {
+  const Context received = extract(BaggagePropagator());
+  EXPECT_FALSE(received.baggage("run_id").has_value());
+  EXPECT_FALSE(received.baggage("dataset_id").has_value());
+  EXPECT_FALSE(received.baggage("datapoint_id").has_value());
+}
+
+TEST_F(InboundPolicyTest, CountsRefusedKeys) {
+  BaggagePropagator propagator;
+  (void)extract(propagator);
+  EXPECT_EQ(propagator.stats().baggage_untrusted_members, 5U);
+  EXPECT_EQ(propagator.stats().baggage_invalid_members, 0U);
+}
+
+TEST_F(InboundPolicyTest, AcceptsRoutingKeysWhenTrusted) {
+  InboundBaggagePolicy policy;
+  policy.trust_inbound_routing = true;
+  BaggagePropagator propagator(policy);
+  const Context received = extract(propagator);
+  EXPECT_EQ(received.baggage("project"), "other");
+  EXPECT_EQ(received.baggage("honeyhive_tracer_id"), "t1");
+  EXPECT_FALSE(received.baggage("run_id").has_value());  // evaluation stays refused
+  EXPECT_EQ(propagator.stats().baggage_untrusted_members, 3U);
+}
+
+TEST_F(InboundPolicyTest, AcceptsEvaluationKeysWhenTrusted) {
+  InboundBaggagePolicy policy;
+  policy.trust_inbound_evaluation = true;
+  BaggagePropagator propagator(policy);
+  const Context received = extract(propagator);
+  EXPECT_EQ(received.baggage("run_id"), "r1");
+  EXPECT_EQ(received.baggage("dataset_id"), "d1");
+  EXPECT_EQ(received.baggage("datapoint_id"), "dp1");
+  EXPECT_FALSE(received.baggage("project").has_value());  // routing stays refused
+  EXPECT_EQ(propagator.stats().baggage_untrusted_members, 2U);
+}
+
+TEST_F(InboundPolicyTest, RefusedInboundKeyLeavesTheInProcessValue) {
+  const Context base = Context().with_baggage("project", "mine").with_baggage("run_id", "mine");
+  const Context received = extract(BaggagePropagator(), base);
+  EXPECT_EQ(received.baggage("project"), "mine");
+  EXPECT_EQ(received.baggage("run_id"), "mine");
+}
+
+TEST_F(InboundPolicyTest, InjectsInProcessRoutingAndEvaluationKeys) {
+  const Context context = Context()
+                              .with_baggage("project", "p")
+                              .with_baggage("honeyhive_tracer_id", "t")
+                              .with_baggage("run_id", "r")
+                              .with_baggage("dataset_id", "d")
+                              .with_baggage("datapoint_id", "dp")
+                              .with_baggage("session_id", "s");
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  BaggagePropagator().inject(context, carrier);
+  const auto parsed = baggage::parse(headers["baggage"]);
+  EXPECT_EQ(parsed.entries, context.all_baggage());
+}
+
+// --- CompositePropagator -------------------------------------------------------------------
+
+TEST(CompositePropagatorTest, InjectsTraceContextAndBaggage) {
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  make_default_propagator()->inject(Context().with_span_context(local_context()).with_baggage("k", "v"), carrier);
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_EQ(header_of(headers, "baggage"), "k=v");
+}
+
+TEST(CompositePropagatorTest, ExtractsTraceContextAndBaggage) {
+  Headers headers{{"traceparent", kTraceparent}, {"baggage", "k=v"}};
+  const Context received = make_default_propagator()->extract(make_map_carrier(headers), Context());
+  EXPECT_EQ(received.span_context().trace_id().to_hex(), kTraceId);
+  EXPECT_EQ(received.baggage("k"), "v");
+}
+
+TEST(CompositePropagatorTest, FieldsListEveryPropagatorsHeaders) {
+  EXPECT_EQ(make_default_propagator()->fields(), (std::vector<std::string>{"traceparent", "tracestate", "baggage"}));
+}
+
+TEST(CompositePropagatorTest, SkipsNullPropagators) {
+  const CompositePropagator propagator({nullptr, std::make_shared<BaggagePropagator>()});
+  Headers headers{{"baggage", "k=v"}};
+  EXPECT_EQ(propagator.extract(make_map_carrier(headers), Context()).baggage("k"), "v");
+}
+
+// --- OTEL_PROPAGATORS ----------------------------------------------------------------------
+
+struct CapturedDiagnostics {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+};
+
+class PropagatorFromEnvTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const char* value = std::getenv("OTEL_PROPAGATORS")) saved_ = std::string(value);
+    set_diagnostic_handler([captured = captured_](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(captured->mutex);
+      captured->lines.emplace_back(message);
+    });
+    diagnostics_before_ = diagnostics_reported() + diagnostics_suppressed();
+  }
+  void TearDown() override {
+    set_diagnostic_handler(nullptr);
+    if (saved_) {
+      ::setenv("OTEL_PROPAGATORS", saved_->c_str(), 1);
+    } else {
+      ::unsetenv("OTEL_PROPAGATORS");
+    }
+  }
+
+  // The headers the propagator built from `value` (nullopt: unset) writes for a full context.
+  static Headers injected_with(const std::optional<std::string>& value) {
+    if (value) {
+      ::setenv("OTEL_PROPAGATORS", value->c_str(), 1);
+    } else {
+      ::unsetenv("OTEL_PROPAGATORS");
+    }
+    const auto propagator = propagator_from_env();
+    Headers headers;
+    if (!propagator) return headers;
+    auto carrier = make_map_carrier(headers);
+    const auto state = std::make_shared<const TraceState>(TraceState(Members{{"foo", "1"}}));
+    propagator->inject(Context().with_span_context(local_context(TraceFlags::kSampled, state)).with_baggage("k", "v"),
+                       carrier);
+    return headers;
+  }
+
+  // True when a delivered line mentions `needle`, or the rate limit swallowed what was reported.
+  bool diagnostic_mentions(std::string_view needle) const {
+    std::lock_guard<std::mutex> lock(captured_->mutex);
+    for (const auto& line : captured_->lines) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+    return captured_->lines.empty() && diagnostics_suppressed() + diagnostics_reported() > diagnostics_before_;
+  }
+
+  std::optional<std::string> saved_;
+  std::shared_ptr<CapturedDiagnostics> captured_ = std::make_shared<CapturedDiagnostics>();
+  std::uint64_t diagnostics_before_ = 0;
+};
+
+TEST_F(PropagatorFromEnvTest, TracecontextOnly) {
+  const Headers headers = injected_with("tracecontext");
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_EQ(header_of(headers, "tracestate"), "foo=1");
+  EXPECT_FALSE(header_of(headers, "baggage").has_value());
+}
+
+TEST_F(PropagatorFromEnvTest, BaggageOnly) {
+  const Headers headers = injected_with("baggage");
+  EXPECT_EQ(header_of(headers, "baggage"), "k=v");
+  EXPECT_FALSE(header_of(headers, "traceparent").has_value());
+}
+
+TEST_F(PropagatorFromEnvTest, NoneWritesNothing) { EXPECT_TRUE(injected_with("none").empty()); }
+
+TEST_F(PropagatorFromEnvTest, NoneExtractsNothing) {
+  ::setenv("OTEL_PROPAGATORS", "none", 1);
+  Headers headers{{"traceparent", kTraceparent}, {"baggage", "k=v"}};
+  const Context received = propagator_from_env()->extract(make_map_carrier(headers), Context());
+  EXPECT_FALSE(received.span_context().is_valid());
+  EXPECT_FALSE(received.baggage("k").has_value());
+}
+
+TEST_F(PropagatorFromEnvTest, UnsupportedNameIsSkippedWithDiagnostic) {
+  const Headers headers = injected_with("tracecontext,b3");
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_FALSE(header_of(headers, "baggage").has_value());
+  EXPECT_FALSE(header_of(headers, "b3").has_value());
+  EXPECT_TRUE(diagnostic_mentions("b3"));
+}
+
+TEST_F(PropagatorFromEnvTest, UnsetMeansTracecontextAndBaggage) {
+  const Headers headers = injected_with(std::nullopt);
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_EQ(header_of(headers, "baggage"), "k=v");
+}
+
+TEST_F(PropagatorFromEnvTest, EmptyMeansTracecontextAndBaggage) {
+  // OTel SDK environment variables: an empty value is interpreted as unset.
+  const Headers headers = injected_with("");
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_EQ(header_of(headers, "baggage"), "k=v");
+}
+
+TEST_F(PropagatorFromEnvTest, ToleratesSpacesAroundNames) {
+  const Headers headers = injected_with(" baggage , tracecontext ");
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_EQ(header_of(headers, "baggage"), "k=v");
+}
+
+TEST_F(PropagatorFromEnvTest, PassesThePolicyToTheBaggagePropagator) {
+  ::setenv("OTEL_PROPAGATORS", "baggage", 1);
+  InboundBaggagePolicy policy;
+  policy.trust_inbound_routing = true;
+  Headers headers{{"baggage", "project=p"}};
+  EXPECT_EQ(propagator_from_env(policy)->extract(make_map_carrier(headers), Context()).baggage("project"), "p");
+}
+
+// --- inject_current / extract_onto_current -------------------------------------------------
+
+TEST(CurrentContextTest, InjectCurrentWritesTheAttachedContext) {
+  const Scope scope(Context().with_span_context(local_context()).with_baggage("k", "v"));
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  inject_current(carrier);
+  EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
+  EXPECT_EQ(header_of(headers, "baggage"), "k=v");
+}
+
+TEST(CurrentContextTest, InjectCurrentWritesNothingWhenNothingIsAttached) {
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  inject_current(carrier);
+  EXPECT_TRUE(headers.empty());
+}
+
+TEST(CurrentContextTest, ExtractOntoCurrentAddsTheRemoteParentAndKeepsCurrentBaggage) {
+  const Scope scope(Context().with_baggage("local", "1"));
+  Headers headers{{"traceparent", kTraceparent}, {"baggage", "remote=2"}};
+  const Context received = extract_onto_current(make_map_carrier(headers));
+  EXPECT_EQ(received.span_context().trace_id().to_hex(), kTraceId);
+  EXPECT_TRUE(received.span_context().is_remote());
+  EXPECT_EQ(received.baggage("local"), "1");
+  EXPECT_EQ(received.baggage("remote"), "2");
+}
+
+TEST(CurrentContextTest, ExtractOntoCurrentAppliesTheDefaultPolicy) {
+  Headers headers{{"baggage", "project=other,session_id=abc"}};
+  const Context received = extract_onto_current(make_map_carrier(headers));
+  EXPECT_FALSE(received.baggage("project").has_value());
+  EXPECT_EQ(received.baggage("session_id"), "abc");
+}
+
+TEST(CurrentContextTest, ExtractOntoCurrentDoesNotAttachTheResult) {
+  Headers headers{{"traceparent", kTraceparent}};
+  (void)extract_onto_current(make_map_carrier(headers));
+  EXPECT_FALSE(Context::current().span_context().is_valid());
+}
+
+}  // namespace
+}  // namespace honeyhive
