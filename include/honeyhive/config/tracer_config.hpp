@@ -1,0 +1,103 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/config/param.hpp"
+
+namespace honeyhive {
+
+// What the user configures for a tracer. Every field is a Param: leave it unset to take the
+// environment or the default, set it to honeyhive::null to turn it off / leave it empty on
+// purpose (the environment is then ignored too), or give a value.
+struct TracerConfig {
+  Param<std::string> api_key;        // HH_API_KEY (secret: reports show only its last 4 characters)
+  Param<std::string> project;        // HH_PROJECT
+  Param<std::string> source;         // HH_SOURCE, default "dev"
+  Param<std::string> api_url;        // HH_API_URL, default https://api.dp1.us.honeyhive.ai
+  Param<std::string> otlp_protocol;  // HH_OTLP_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL: http/json | http/protobuf
+  Param<std::string> otlp_endpoint;  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces)
+  Param<std::string> service_name;   // OTEL_SERVICE_NAME
+  Param<std::string> session_name;   // HH_SESSION_NAME
+  Param<std::string> session_id;     // HH_SESSION_ID
+  Param<bool> disable_batch;         // HH_DISABLE_BATCH, default false
+  Param<bool> verbose;               // HH_VERBOSE, default false
+  Param<bool> trace_content;         // HH_TRACE_CONTENT, default true
+  Param<bool> disabled;              // OTEL_SDK_DISABLED, default false
+};
+
+// One session: its name, id and what it starts with.
+struct SessionConfig {
+  Param<std::string> session_name;
+  Param<std::string> session_id;
+  Param<nlohmann::json> inputs;
+  Param<nlohmann::json> metadata;
+  Param<nlohmann::json> user_properties;
+};
+
+// The evaluation a tracer works under (set by evaluate(); rarely by hand).
+struct EvaluationConfig {
+  Param<std::string> run_id;
+  Param<std::string> dataset_id;
+  Param<std::string> datapoint_id;
+};
+
+// Where a final value came from.
+struct FieldOrigin {
+  std::string field;   // e.g. "project", "session.id"
+  std::string origin;  // "default", "env:HH_PROJECT", "TracerConfig", "SessionConfig", "EvaluationConfig", "override"
+  bool null = false;   // the winning layer set it to null explicitly
+  std::string shown;   // the value as reports show it (secrets redacted to their last 4 characters)
+};
+
+// The configuration after the merge: every field final and validated. Precedence, lowest first:
+// built-in defaults < environment variables < TracerConfig < SessionConfig < EvaluationConfig <
+// explicit overrides.
+struct ResolvedConfig {
+  std::string api_key;  // empty = none
+  std::string project;
+  std::string source;
+  std::string api_url;
+  std::string otlp_protocol;  // "http/json" or "http/protobuf"
+  std::string otlp_endpoint;  // empty = none configured
+  std::string service_name;
+  bool disable_batch = false;
+  bool verbose = false;
+  bool trace_content = true;
+  bool disabled = false;
+
+  struct Session {
+    std::string name;
+    std::string id;  // empty = generate one
+    nlohmann::json inputs;
+    nlohmann::json metadata;
+    nlohmann::json user_properties;
+  } session;
+
+  struct Evaluation {
+    std::string run_id;
+    std::string dataset_id;
+    std::string datapoint_id;
+    bool active() const noexcept { return !run_id.empty(); }
+  } evaluation;
+
+  std::vector<FieldOrigin> provenance;   // one entry per field, in declaration order
+  std::vector<std::string> diagnostics;  // what validation corrected, naming the variable and the value used
+
+  const FieldOrigin* origin_of(const std::string& field) const noexcept;
+  // {"fields": {name: {"value":..., "origin":..., "null":...}}, "diagnostics": [...]}
+  nlohmann::json report_json() const;
+  // One line per field: "project = support-bot  (env:HH_PROJECT)".
+  std::string report_text() const;
+};
+
+// Merges the layers. Never throws: invalid input becomes a diagnostic and the value used instead.
+ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& session = {},
+                              const EvaluationConfig& evaluation = {}, const TracerConfig& overrides = {}) noexcept;
+
+// Shows a secret as "****" + its last 4 characters ("" stays "").
+std::string redact_secret(const std::string& secret);
+
+}  // namespace honeyhive

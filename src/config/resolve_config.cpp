@@ -1,0 +1,256 @@
+#include <cctype>
+#include <sstream>
+
+#include "core/env.hpp"
+#include "honeyhive/config/tracer_config.hpp"
+
+namespace honeyhive {
+namespace {
+
+constexpr const char* kDefaultApiUrl = "https://api.dp1.us.honeyhive.ai";
+constexpr const char* kDefaultSource = "dev";
+constexpr const char* kDefaultProtocol = "http/json";  // as the reference Python SDK sends to HoneyHive
+
+template <class T>
+struct Layer {
+  const Param<T>& param;
+  const char* origin;
+};
+
+struct EnvValue {
+  std::string name;
+  std::string value;
+};
+
+std::optional<EnvValue> first_env(std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (auto value = detail::get_env(name)) return EnvValue{name, std::move(*value)};
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> parse_bool(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "0" || text == "no" || text == "off") return false;
+  return std::nullopt;
+}
+
+bool is_http_url(const std::string& url) {
+  const auto rest = url.rfind("https://", 0) == 0 ? url.substr(8) : url.rfind("http://", 0) == 0 ? url.substr(7) : "";
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  for (char c : rest) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return false;
+  }
+  return true;
+}
+
+bool is_uuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+std::string show(const std::string& value) { return value; }
+std::string show(bool value) { return value ? "true" : "false"; }
+std::string show(const nlohmann::json& value) { return value.is_null() ? "" : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+class Merger {
+ public:
+  explicit Merger(ResolvedConfig& out) : out_(out) {}
+
+  // The highest layer that is not unset wins (null included); else the environment; else the default.
+  template <class T>
+  std::string resolve(const char* field, T& target, const T& default_value, std::initializer_list<Layer<T>> layers,
+                      const std::optional<EnvValue>& env, bool secret = false) {
+    FieldOrigin origin{field, "default", false, ""};
+    target = default_value;
+    bool decided = false;
+    for (auto it = std::rbegin(layers); it != std::rend(layers); ++it) {
+      if (it->param.is_unset()) continue;
+      origin.origin = it->origin;
+      if (it->param.is_null()) {
+        target = T{};
+        origin.null = true;
+      } else {
+        target = *it->param;
+      }
+      decided = true;
+      break;
+    }
+    std::string env_name;
+    if (!decided && env) {
+      if constexpr (std::is_same_v<T, bool>) {
+        if (const auto parsed = parse_bool(env->value)) {
+          target = *parsed;
+          origin.origin = "env:" + env->name;
+        } else {
+          diagnose(env->name + "='" + env->value + "' is not a boolean (true/false/1/0/yes/no/on/off); using " +
+                   show(default_value) + " (the default)");
+        }
+      } else if constexpr (std::is_same_v<T, std::string>) {
+        target = env->value;
+        origin.origin = "env:" + env->name;
+        env_name = env->name;
+      }
+    }
+    origin.shown = secret ? redact_secret(show(target)) : show(target);
+    index_ = out_.provenance.size();
+    out_.provenance.push_back(origin);
+    return env_name.empty() ? origin.origin : env_name;
+  }
+
+  // Replaces the value just resolved (after validation), keeping the record honest.
+  template <class T>
+  void correct(T& target, const T& value, const std::string& message) {
+    target = value;
+    out_.provenance[index_].shown = show(value);
+    out_.provenance[index_].origin += " (corrected)";
+    diagnose(message);
+  }
+
+  void diagnose(const std::string& message) { out_.diagnostics.push_back(message); }
+
+ private:
+  ResolvedConfig& out_;
+  std::size_t index_ = 0;
+};
+
+std::string describe(const std::string& origin) {
+  return origin.rfind("env:", 0) == 0 ? origin.substr(4) : origin;
+}
+
+}  // namespace
+
+std::string redact_secret(const std::string& secret) {
+  if (secret.empty()) return "";
+  return "****" + (secret.size() > 4 ? secret.substr(secret.size() - 4) : std::string());
+}
+
+const FieldOrigin* ResolvedConfig::origin_of(const std::string& field) const noexcept {
+  for (const auto& entry : provenance) {
+    if (entry.field == field) return &entry;
+  }
+  return nullptr;
+}
+
+ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& session,
+                              const EvaluationConfig& evaluation, const TracerConfig& overrides) noexcept {
+  ResolvedConfig out;
+  try {
+    Merger m(out);
+    const char* kTracer = "TracerConfig";
+    const char* kSession = "SessionConfig";
+    const char* kEvaluation = "EvaluationConfig";
+    const char* kOverride = "override";
+
+    m.resolve<std::string>("api_key", out.api_key, "", {{config.api_key, kTracer}, {overrides.api_key, kOverride}},
+                           first_env({"HH_API_KEY"}), /*secret=*/true);
+    m.resolve<std::string>("project", out.project, "", {{config.project, kTracer}, {overrides.project, kOverride}},
+                           first_env({"HH_PROJECT"}));
+    m.resolve<std::string>("source", out.source, kDefaultSource, {{config.source, kTracer}, {overrides.source, kOverride}},
+                           first_env({"HH_SOURCE"}));
+    const std::string api_url_from =
+        m.resolve<std::string>("api_url", out.api_url, kDefaultApiUrl, {{config.api_url, kTracer}, {overrides.api_url, kOverride}},
+                               first_env({"HH_API_URL"}));
+    if (out.api_url.empty()) {
+      m.correct<std::string>(out.api_url, kDefaultApiUrl, "api_url is null; using " + std::string(kDefaultApiUrl));
+    } else if (!is_http_url(out.api_url)) {
+      m.correct<std::string>(out.api_url, kDefaultApiUrl,
+                             describe(api_url_from) + "='" + out.api_url + "' is not an http(s) URL; using " + kDefaultApiUrl);
+    }
+    while (!out.api_url.empty() && out.api_url.back() == '/') out.api_url.pop_back();
+
+    const std::string protocol_from = m.resolve<std::string>(
+        "otlp_protocol", out.otlp_protocol, kDefaultProtocol,
+        {{config.otlp_protocol, kTracer}, {overrides.otlp_protocol, kOverride}},
+        first_env({"HH_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"}));
+    if (out.otlp_protocol != "http/json" && out.otlp_protocol != "http/protobuf") {
+      m.correct<std::string>(out.otlp_protocol, kDefaultProtocol,
+                             describe(protocol_from) + "='" + out.otlp_protocol +
+                                 "' is not supported (http/json or http/protobuf); using " + kDefaultProtocol);
+    }
+
+    std::optional<EnvValue> endpoint_env = first_env({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"});
+    if (!endpoint_env) {
+      if (auto base = first_env({"OTEL_EXPORTER_OTLP_ENDPOINT"})) {
+        if (base->value.back() != '/') base->value += '/';
+        base->value += "v1/traces";
+        endpoint_env = std::move(base);
+      }
+    }
+    const std::string endpoint_from = m.resolve<std::string>(
+        "otlp_endpoint", out.otlp_endpoint, "", {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}},
+        endpoint_env);
+    if (!out.otlp_endpoint.empty() && !is_http_url(out.otlp_endpoint)) {
+      m.correct<std::string>(out.otlp_endpoint, "",
+                             describe(endpoint_from) + "='" + out.otlp_endpoint + "' is not an http(s) URL; ignoring it");
+    }
+
+    m.resolve<std::string>("service_name", out.service_name, "",
+                           {{config.service_name, kTracer}, {overrides.service_name, kOverride}}, first_env({"OTEL_SERVICE_NAME"}));
+    m.resolve<bool>("disable_batch", out.disable_batch, false,
+                    {{config.disable_batch, kTracer}, {overrides.disable_batch, kOverride}}, first_env({"HH_DISABLE_BATCH"}));
+    m.resolve<bool>("verbose", out.verbose, false, {{config.verbose, kTracer}, {overrides.verbose, kOverride}},
+                    first_env({"HH_VERBOSE"}));
+    m.resolve<bool>("trace_content", out.trace_content, true,
+                    {{config.trace_content, kTracer}, {overrides.trace_content, kOverride}}, first_env({"HH_TRACE_CONTENT"}));
+    m.resolve<bool>("disabled", out.disabled, false, {{config.disabled, kTracer}, {overrides.disabled, kOverride}},
+                    first_env({"OTEL_SDK_DISABLED"}));
+
+    m.resolve<std::string>("session.name", out.session.name, "",
+                           {{config.session_name, kTracer}, {session.session_name, kSession}, {overrides.session_name, kOverride}},
+                           first_env({"HH_SESSION_NAME"}));
+    const std::string session_id_from = m.resolve<std::string>(
+        "session.id", out.session.id, "",
+        {{config.session_id, kTracer}, {session.session_id, kSession}, {overrides.session_id, kOverride}},
+        first_env({"HH_SESSION_ID"}));
+    if (!out.session.id.empty() && !is_uuid(out.session.id)) {
+      m.correct<std::string>(out.session.id, "",
+                             describe(session_id_from) + "='" + out.session.id +
+                                 "' is not a UUID; a new session id will be generated");
+    }
+    for (auto& c : out.session.id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const nlohmann::json empty;
+    m.resolve<nlohmann::json>("session.inputs", out.session.inputs, empty, {{session.inputs, kSession}}, std::nullopt);
+    m.resolve<nlohmann::json>("session.metadata", out.session.metadata, empty, {{session.metadata, kSession}}, std::nullopt);
+    m.resolve<nlohmann::json>("session.user_properties", out.session.user_properties, empty,
+                              {{session.user_properties, kSession}}, std::nullopt);
+
+    m.resolve<std::string>("evaluation.run_id", out.evaluation.run_id, "", {{evaluation.run_id, kEvaluation}}, std::nullopt);
+    m.resolve<std::string>("evaluation.dataset_id", out.evaluation.dataset_id, "", {{evaluation.dataset_id, kEvaluation}},
+                           std::nullopt);
+    m.resolve<std::string>("evaluation.datapoint_id", out.evaluation.datapoint_id, "",
+                           {{evaluation.datapoint_id, kEvaluation}}, std::nullopt);
+  } catch (...) {
+    ResolvedConfig fallback;
+    fallback.source = kDefaultSource;
+    fallback.api_url = kDefaultApiUrl;
+    fallback.otlp_protocol = kDefaultProtocol;
+    fallback.diagnostics.push_back("configuration could not be resolved (out of memory); using the defaults");
+    return fallback;
+  }
+  return out;
+}
+
+nlohmann::json ResolvedConfig::report_json() const {
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& entry : provenance) {
+    fields[entry.field] = {{"value", entry.shown}, {"origin", entry.origin}, {"null", entry.null}};
+  }
+  return {{"fields", fields}, {"diagnostics", diagnostics}};
+}
+
+std::string ResolvedConfig::report_text() const {
+  std::ostringstream text;
+  for (const auto& entry : provenance) {
+    text << entry.field << " = " << (entry.null ? "null" : entry.shown) << "  (" << entry.origin << ")\n";
+  }
+  for (const auto& line : diagnostics) text << "note: " << line << "\n";
+  return text.str();
+}
+
+}  // namespace honeyhive

@@ -1,0 +1,274 @@
+#include "honeyhive/config/tracer_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <string>
+
+namespace honeyhive {
+namespace {
+
+// Sets environment variables for one test and restores the previous values afterwards.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> values) {
+    for (const auto& [name, value] : values) {
+      const char* previous = std::getenv(name);
+      saved_[name] = previous ? std::optional<std::string>(previous) : std::nullopt;
+      if (value) {
+        setenv(name, value, 1);
+      } else {
+        unsetenv(name);
+      }
+    }
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  }
+
+ private:
+  std::map<std::string, std::optional<std::string>> saved_;
+};
+
+// Clears every variable the merge reads, so the host environment cannot leak into a test.
+class ResolveConfigTest : public ::testing::Test {
+ protected:
+  ScopedEnv clean_{{"HH_API_KEY", nullptr},          {"HH_PROJECT", nullptr},
+                   {"HH_SOURCE", nullptr},           {"HH_API_URL", nullptr},
+                   {"HH_OTLP_PROTOCOL", nullptr},    {"OTEL_EXPORTER_OTLP_PROTOCOL", nullptr},
+                   {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", nullptr},
+                   {"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
+                   {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
+                   {"OTEL_SERVICE_NAME", nullptr},   {"HH_SESSION_NAME", nullptr},
+                   {"HH_SESSION_ID", nullptr},       {"HH_DISABLE_BATCH", nullptr},
+                   {"HH_VERBOSE", nullptr},          {"HH_TRACE_CONTENT", nullptr},
+                   {"OTEL_SDK_DISABLED", nullptr}};
+};
+
+TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.source, "dev");
+  EXPECT_EQ(config.api_url, "https://api.dp1.us.honeyhive.ai");
+  EXPECT_EQ(config.otlp_protocol, "http/json");
+  EXPECT_TRUE(config.trace_content);
+  EXPECT_FALSE(config.disable_batch);
+  EXPECT_EQ(config.api_key, "");
+  EXPECT_EQ(config.origin_of("source")->origin, "default");
+}
+
+TEST_F(ResolveConfigTest, EnvironmentBeatsDefaults) {
+  ScopedEnv env{{"HH_SOURCE", "staging"}, {"HH_PROJECT", "from-env"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.source, "staging");
+  EXPECT_EQ(config.project, "from-env");
+  EXPECT_EQ(config.origin_of("project")->origin, "env:HH_PROJECT");
+}
+
+TEST_F(ResolveConfigTest, TracerConfigBeatsEnvironment) {
+  ScopedEnv env{{"HH_PROJECT", "from-env"}};
+  TracerConfig tracer;
+  tracer.project = "from-config";
+  const ResolvedConfig config = resolve_config(tracer);
+  EXPECT_EQ(config.project, "from-config");
+  EXPECT_EQ(config.origin_of("project")->origin, "TracerConfig");
+}
+
+TEST_F(ResolveConfigTest, SessionConfigBeatsTracerConfigForSessionFields) {
+  ScopedEnv env{{"HH_SESSION_NAME", "env-session"}};
+  TracerConfig tracer;
+  tracer.session_name = "tracer-session";
+  SessionConfig session;
+  session.session_name = "session-session";
+  const ResolvedConfig config = resolve_config(tracer, session);
+  EXPECT_EQ(config.session.name, "session-session");
+  EXPECT_EQ(config.origin_of("session.name")->origin, "SessionConfig");
+}
+
+TEST_F(ResolveConfigTest, OverridesBeatEveryLayer) {
+  ScopedEnv env{{"HH_SESSION_NAME", "env-session"}, {"HH_SOURCE", "env-source"}};
+  TracerConfig tracer;
+  tracer.session_name = "tracer-session";
+  tracer.source = "tracer-source";
+  SessionConfig session;
+  session.session_name = "session-session";
+  TracerConfig overrides;
+  overrides.session_name = "override-session";
+  overrides.source = "override-source";
+  const ResolvedConfig config = resolve_config(tracer, session, {}, overrides);
+  EXPECT_EQ(config.session.name, "override-session");
+  EXPECT_EQ(config.source, "override-source");
+  EXPECT_EQ(config.origin_of("source")->origin, "override");
+}
+
+TEST_F(ResolveConfigTest, ExplicitNullBeatsTheEnvironment) {
+  ScopedEnv env{{"HH_API_KEY", "hh-secret-from-env"}};
+  TracerConfig tracer;
+  tracer.api_key = null;
+  const ResolvedConfig config = resolve_config(tracer);
+  EXPECT_EQ(config.api_key, "");
+  EXPECT_TRUE(config.origin_of("api_key")->null);
+  EXPECT_EQ(config.origin_of("api_key")->origin, "TracerConfig");
+}
+
+TEST_F(ResolveConfigTest, UnsetAtAHigherLayerKeepsTheLowerValue) {
+  TracerConfig tracer;
+  tracer.session_name = "tracer-session";
+  SessionConfig session;  // session_name unset
+  const ResolvedConfig config = resolve_config(tracer, session);
+  EXPECT_EQ(config.session.name, "tracer-session");
+}
+
+TEST_F(ResolveConfigTest, NullAtAHigherLayerClearsTheLowerValue) {
+  TracerConfig tracer;
+  tracer.session_name = "tracer-session";
+  SessionConfig session;
+  session.session_name = null;
+  const ResolvedConfig config = resolve_config(tracer, session);
+  EXPECT_EQ(config.session.name, "");
+  EXPECT_TRUE(config.origin_of("session.name")->null);
+}
+
+TEST_F(ResolveConfigTest, NullBooleanMeansOff) {
+  ScopedEnv env{{"HH_TRACE_CONTENT", "true"}};
+  TracerConfig tracer;
+  tracer.trace_content = null;
+  EXPECT_FALSE(resolve_config(tracer).trace_content);
+}
+
+TEST_F(ResolveConfigTest, BooleanEnvironmentValuesAreParsedLeniently) {
+  ScopedEnv env{{"HH_DISABLE_BATCH", "YES"}, {"HH_TRACE_CONTENT", "0"}, {"OTEL_SDK_DISABLED", "On"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_TRUE(config.disable_batch);
+  EXPECT_FALSE(config.trace_content);
+  EXPECT_TRUE(config.disabled);
+}
+
+TEST_F(ResolveConfigTest, AnInvalidBooleanNamesTheVariableAndTheValueUsed) {
+  ScopedEnv env{{"HH_DISABLE_BATCH", "maybe"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_FALSE(config.disable_batch);
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("HH_DISABLE_BATCH='maybe'"), std::string::npos);
+  EXPECT_NE(config.diagnostics[0].find("using false"), std::string::npos);
+  EXPECT_EQ(config.origin_of("disable_batch")->origin, "default");
+}
+
+TEST_F(ResolveConfigTest, AMalformedApiUrlFallsBackToTheDefaultWithADiagnostic) {
+  ScopedEnv env{{"HH_API_URL", "not a url"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.api_url, "https://api.dp1.us.honeyhive.ai");
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("HH_API_URL='not a url'"), std::string::npos);
+}
+
+TEST_F(ResolveConfigTest, TrailingSlashesAreRemovedFromTheApiUrl) {
+  TracerConfig tracer;
+  tracer.api_url = "http://127.0.0.1:8080/";
+  EXPECT_EQ(resolve_config(tracer).api_url, "http://127.0.0.1:8080");
+}
+
+TEST_F(ResolveConfigTest, ProtocolComesFromHoneyHiveThenOtelVariables) {
+  {
+    ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}};
+    EXPECT_EQ(resolve_config(TracerConfig{}).otlp_protocol, "http/protobuf");
+  }
+  {
+    ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}, {"HH_OTLP_PROTOCOL", "http/json"}};
+    const ResolvedConfig config = resolve_config(TracerConfig{});
+    EXPECT_EQ(config.otlp_protocol, "http/json");
+    EXPECT_EQ(config.origin_of("otlp_protocol")->origin, "env:HH_OTLP_PROTOCOL");
+  }
+}
+
+TEST_F(ResolveConfigTest, AnUnsupportedProtocolIsCorrected) {
+  ScopedEnv env{{"HH_OTLP_PROTOCOL", "grpc"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.otlp_protocol, "http/json");
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("HH_OTLP_PROTOCOL='grpc'"), std::string::npos);
+}
+
+TEST_F(ResolveConfigTest, GeneralOtlpEndpointGetsTheTracesPath) {
+  ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}};
+  EXPECT_EQ(resolve_config(TracerConfig{}).otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
+}
+
+TEST_F(ResolveConfigTest, TracesEndpointIsUsedAsIsAndWins) {
+  ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"},
+                {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:9999/custom"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.otlp_endpoint, "http://127.0.0.1:9999/custom");
+  EXPECT_EQ(config.origin_of("otlp_endpoint")->origin, "env:OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+}
+
+TEST_F(ResolveConfigTest, ASessionIdThatIsNotAUuidIsDroppedWithADiagnostic) {
+  ScopedEnv env{{"HH_SESSION_ID", "abc"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.session.id, "");
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("HH_SESSION_ID='abc'"), std::string::npos);
+}
+
+TEST_F(ResolveConfigTest, AUuidSessionIdIsKeptLowercased) {
+  SessionConfig session;
+  session.session_id = "6F1B7C2E-8D1A-4C55-9D8E-2F0C1A3B4C5D";
+  EXPECT_EQ(resolve_config(TracerConfig{}, session).session.id, "6f1b7c2e-8d1a-4c55-9d8e-2f0c1a3b4c5d");
+}
+
+TEST_F(ResolveConfigTest, SessionAndEvaluationFieldsLiveInNestedStructs) {
+  SessionConfig session;
+  session.inputs = nlohmann::json{{"question", "q"}};
+  session.metadata = null;
+  EvaluationConfig evaluation;
+  evaluation.run_id = "run-1";
+  evaluation.dataset_id = "ds-1";
+  evaluation.datapoint_id = "dp-1";
+  const ResolvedConfig config = resolve_config(TracerConfig{}, session, evaluation);
+  EXPECT_EQ(config.session.inputs["question"], "q");
+  EXPECT_TRUE(config.session.metadata.is_null());
+  EXPECT_TRUE(config.origin_of("session.metadata")->null);
+  EXPECT_TRUE(config.evaluation.active());
+  EXPECT_EQ(config.evaluation.dataset_id, "ds-1");
+  EXPECT_EQ(config.origin_of("evaluation.datapoint_id")->origin, "EvaluationConfig");
+}
+
+TEST_F(ResolveConfigTest, ReportsRedactTheApiKeyToItsLastFourCharacters) {
+  TracerConfig tracer;
+  tracer.api_key = "hh-super-secret-key-1234";
+  const ResolvedConfig config = resolve_config(tracer);
+  const std::string text = config.report_text();
+  const std::string json = config.report_json().dump();
+  EXPECT_EQ(text.find("super-secret"), std::string::npos);
+  EXPECT_EQ(json.find("super-secret"), std::string::npos);
+  EXPECT_NE(text.find("****1234"), std::string::npos);
+  EXPECT_EQ(config.report_json()["fields"]["api_key"]["value"], "****1234");
+  EXPECT_EQ(config.api_key, "hh-super-secret-key-1234");  // the value itself is intact
+}
+
+TEST_F(ResolveConfigTest, ReportJsonNamesEveryFieldWithItsOrigin) {
+  ScopedEnv env{{"HH_PROJECT", "p"}};
+  const nlohmann::json report = resolve_config(TracerConfig{}).report_json();
+  EXPECT_EQ(report["fields"]["project"]["origin"], "env:HH_PROJECT");
+  EXPECT_EQ(report["fields"]["source"]["origin"], "default");
+  for (const char* field : {"api_key", "project", "source", "api_url", "otlp_protocol", "otlp_endpoint", "service_name",
+                            "disable_batch", "verbose", "trace_content", "disabled", "session.name", "session.id",
+                            "session.inputs", "evaluation.run_id"}) {
+    EXPECT_TRUE(report["fields"].contains(field)) << field;
+  }
+}
+
+TEST(RedactSecretTest, KeepsOnlyTheLastFourCharacters) {
+  EXPECT_EQ(redact_secret(""), "");
+  EXPECT_EQ(redact_secret("abc"), "****");
+  EXPECT_EQ(redact_secret("abcdefgh"), "****efgh");
+}
+
+}  // namespace
+}  // namespace honeyhive
