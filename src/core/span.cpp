@@ -95,7 +95,7 @@ void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) no
   try {
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (state_->ended) return;
-    const SpanLimits& limits = state_->provider->limits();
+    const SpanLimits& limits = state_->limits;
     upsert(state_->data.attributes, key, std::move(value), limits.attribute_count, limits.attribute_value_length,
            state_->data.dropped_attributes_count);
   } catch (...) {
@@ -107,10 +107,10 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
   if (!state_ || !state_->recording) return;
   try {
     Attributes flat;
-    flatten_structured(prefix, value, state_->provider->limits().structured_max_depth, flat);
+    flatten_structured(prefix, value, state_->limits.structured_max_depth, flat);
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (state_->ended) return;
-    const SpanLimits& limits = state_->provider->limits();
+    const SpanLimits& limits = state_->limits;
     for (auto& attribute : flat) {
       upsert(state_->data.attributes, attribute.key, std::move(attribute.value), limits.attribute_count,
              limits.attribute_value_length, state_->data.dropped_attributes_count);
@@ -123,7 +123,7 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
 void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos time_unix_nanos) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    const SpanLimits& limits = state_->provider->limits();
+    const SpanLimits& limits = state_->limits;
     SpanEvent event;
     event.name = sanitized_key(name);
     event.time_unix_nanos = time_unix_nanos != 0 ? time_unix_nanos : now_unix_nanos();
@@ -144,7 +144,7 @@ void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos 
 void SpanRef::add_link(const SpanContext& context, Attributes attributes) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    const SpanLimits& limits = state_->provider->limits();
+    const SpanLimits& limits = state_->limits;
     SpanLink link;
     link.context = context;
     link.attributes = limited(std::move(attributes), limits.link_attribute_count, limits.attribute_value_length,
@@ -189,6 +189,7 @@ void SpanRef::update_name(std::string_view name) noexcept {
 void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
   if (!state_) return;
   detail::SpanState& state = *state_;
+  std::shared_ptr<Provider> provider;
   {
     std::lock_guard<std::mutex> lock(state.mutex);
     if (state.ended) return;
@@ -203,10 +204,11 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
       end_unix_nanos = now_unix_nanos();  // the start came from the user: both ends on the wall clock
     }
     state.data.end_unix_nanos = end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
+    provider = std::move(state.provider);
   }
   // Processors run without the span's lock held; the data is immutable from here on.
   const SpanDataPtr finished(state_, &state.data);
-  for (const auto& processor : state.provider->processors()) processor->on_end(finished);
+  for (const auto& processor : provider->processors()) processor->on_end(finished);
 }
 
 Scope SpanRef::activate() const noexcept { return Scope(Context::current().with_span(*this)); }

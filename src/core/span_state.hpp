@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/span_limits.hpp"
 #include "honeyhive/core/span_data.hpp"
 
 namespace honeyhive::detail {
@@ -15,7 +16,11 @@ struct SpanState {
   std::mutex mutex;
   SpanData data;
   std::uint64_t start_steady_nanos = 0;  // 0 when the user gave the start time
-  std::shared_ptr<Provider> provider;  // null for a non-recording span
+  // Held while the span is open and released when it ends: a finished span (kept by an exporter,
+  // a queue or a context) must not keep its provider alive, or provider -> processor -> exporter ->
+  // span -> provider would be a cycle that is never freed.
+  std::shared_ptr<Provider> provider;  // null for a non-recording or ended span
+  SpanLimits limits;                   // copied at start: setters never reach through the provider
   bool ended = false;                  // guarded by mutex
   bool recording = false;              // fixed at start
 };

@@ -1,0 +1,354 @@
+#include "honeyhive/core/context.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
+
+namespace honeyhive {
+namespace {
+
+// Diagnostic lines delivered to the handler, shared with the handler so it outlives the fixture.
+struct CapturedDiagnostics {
+  std::mutex mutex;
+  std::vector<std::string> lines;
+};
+
+class ContextTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    set_diagnostic_level(DiagnosticLevel::debug);
+    set_diagnostic_handler([captured = captured_](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(captured->mutex);
+      captured->lines.emplace_back(message);
+    });
+    diagnostics_before_ = total_diagnostics();
+  }
+  void TearDown() override {
+    set_diagnostic_handler(nullptr);
+    set_diagnostic_level(DiagnosticLevel::warning);
+  }
+
+  static std::uint64_t total_diagnostics() { return diagnostics_reported() + diagnostics_suppressed(); }
+  std::uint64_t diagnostics_since_setup() const { return total_diagnostics() - diagnostics_before_; }
+
+  // True when a delivered line mentions `needle`, or when the rate limit swallowed the text.
+  bool diagnostic_mentions(std::string_view needle) const {
+    std::lock_guard<std::mutex> lock(captured_->mutex);
+    for (const auto& line : captured_->lines) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+    return captured_->lines.empty() && diagnostics_since_setup() > 0;
+  }
+
+  static std::optional<std::string> current_marker() { return Context::current().baggage("marker"); }
+  static Context marked(const char* value) { return Context().with_baggage("marker", value); }
+
+  std::shared_ptr<CapturedDiagnostics> captured_ = std::make_shared<CapturedDiagnostics>();
+  std::uint64_t diagnostics_before_ = 0;
+};
+
+TEST_F(ContextTest, CurrentIsEmptyByDefault) {
+  const Context current = Context::current();
+  EXPECT_FALSE(current.span_context().is_valid());
+  EXPECT_TRUE(current.all_baggage().empty());
+  EXPECT_FALSE(static_cast<bool>(current.span()));
+}
+
+TEST_F(ContextTest, ScopeAttachesAndDetachRestoresThePrevious) {
+  Scope scope(marked("a"));
+  EXPECT_EQ(current_marker(), "a");
+  scope.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+}
+
+TEST_F(ContextTest, ScopeDetachesWhenDestroyed) {
+  {
+    Scope scope = attach_context(marked("a"));
+    EXPECT_EQ(current_marker(), "a");
+  }
+  EXPECT_EQ(current_marker(), std::nullopt);
+}
+
+TEST_F(ContextTest, NestedScopesUnwindInReverseOrder) {
+  Scope outer(marked("outer"));
+  {
+    Scope inner(marked("inner"));
+    EXPECT_EQ(current_marker(), "inner");
+  }
+  EXPECT_EQ(current_marker(), "outer");
+  outer.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+  EXPECT_EQ(diagnostics_since_setup(), 0U);
+}
+
+TEST_F(ContextTest, OutOfOrderDetachKeepsTheLaterContextCurrentAndReports) {
+  Scope first(marked("a"));
+  Scope second(marked("b"));
+  first.detach();
+  EXPECT_EQ(current_marker(), "b");
+  EXPECT_EQ(diagnostics_since_setup(), 1U);
+  EXPECT_TRUE(diagnostic_mentions("out of order"));
+  second.detach();
+}
+
+TEST_F(ContextTest, OutOfOrderDetachRestoresTheOriginalOnceTheLaterScopeEnds) {
+  Scope base(marked("base"));
+  Scope first(marked("a"));
+  Scope second(marked("b"));
+  first.detach();
+  second.detach();
+  EXPECT_EQ(current_marker(), "base");
+  base.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+}
+
+TEST_F(ContextTest, MoveConstructedScopeKeepsTheContextAttached) {
+  Scope source(marked("a"));
+  Scope target(std::move(source));
+  EXPECT_EQ(current_marker(), "a");
+  source.detach();  // moved-from: must not detach anything
+  EXPECT_EQ(current_marker(), "a");
+  target.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+  EXPECT_EQ(diagnostics_since_setup(), 0U);
+}
+
+TEST_F(ContextTest, MoveAssignedScopeOwnsTheContext) {
+  Scope target;
+  target = Scope(marked("a"));
+  EXPECT_EQ(current_marker(), "a");
+  target.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+}
+
+TEST_F(ContextTest, MoveAssignmentEndsTheTargetsPreviousScope) {
+  Scope outer(marked("outer"));
+  Scope target(marked("old"));
+  {
+    Scope source(marked("new"));
+    target = std::move(source);
+  }
+  EXPECT_EQ(current_marker(), "new");
+  target.detach();
+  // "old" was removed when target was reassigned, so "outer" is current again.
+  EXPECT_EQ(current_marker(), "outer");
+  outer.detach();
+}
+
+TEST_F(ContextTest, DetachingTwiceIsHarmless) {
+  Scope outer(marked("outer"));
+  Scope inner(marked("inner"));
+  inner.detach();
+  inner.detach();
+  EXPECT_EQ(current_marker(), "outer");
+  outer.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+  EXPECT_EQ(diagnostics_since_setup(), 0U);
+}
+
+TEST_F(ContextTest, DefaultScopeDetachIsHarmless) {
+  Scope outer(marked("outer"));
+  Scope empty;
+  empty.detach();
+  EXPECT_EQ(current_marker(), "outer");
+}
+
+TEST_F(ContextTest, ScopeEndedOnAnotherThreadIsIgnoredAndReported) {
+  std::optional<std::string> marker_after;
+  std::thread owner([&] {
+    Scope scope(marked("a"));
+    std::thread other([&scope] { scope.detach(); });
+    other.join();
+    marker_after = current_marker();
+  });
+  owner.join();
+  EXPECT_EQ(marker_after, "a");
+  EXPECT_EQ(diagnostics_since_setup(), 1U);
+  EXPECT_TRUE(diagnostic_mentions("thread"));
+}
+
+TEST_F(ContextTest, BaggageGetReturnsTheValueOfASetKey) {
+  const Context context = Context().with_baggage("user", "alice");
+  EXPECT_EQ(context.baggage("user"), "alice");
+  EXPECT_EQ(context.baggage("missing"), std::nullopt);
+}
+
+TEST_F(ContextTest, BaggageKeysAreCaseSensitive) {
+  const Context context = Context().with_baggage("User", "alice");
+  EXPECT_EQ(context.baggage("user"), std::nullopt);
+}
+
+TEST_F(ContextTest, WithBaggageLeavesTheOriginalUnchanged) {
+  const Context original = Context().with_baggage("a", "1");
+  const Context copy = original.with_baggage("b", "2");
+  EXPECT_EQ(original.baggage("b"), std::nullopt);
+  EXPECT_EQ(copy.baggage("a"), "1");
+  EXPECT_EQ(copy.baggage("b"), "2");
+}
+
+TEST_F(ContextTest, WithBaggageReplacesAnExistingKeyInPlace) {
+  const Context context = Context().with_baggage("a", "1").with_baggage("b", "2").with_baggage("a", "3", "p=q");
+  const std::vector<BaggageEntry> expected{{"a", "3", "p=q"}, {"b", "2", ""}};
+  EXPECT_EQ(context.all_baggage(), expected);
+}
+
+TEST_F(ContextTest, AllBaggageListsEntriesInInsertionOrder) {
+  const Context context = Context().with_baggage("a", "1").with_baggage("b", "2", "flag");
+  const std::vector<BaggageEntry> expected{{"a", "1", ""}, {"b", "2", "flag"}};
+  EXPECT_EQ(context.all_baggage(), expected);
+}
+
+TEST_F(ContextTest, WithoutBaggageRemovesOnlyThatKey) {
+  const Context context = Context().with_baggage("a", "1").with_baggage("b", "2").without_baggage("a");
+  EXPECT_EQ(context.baggage("a"), std::nullopt);
+  EXPECT_EQ(context.baggage("b"), "2");
+  EXPECT_EQ(context.all_baggage().size(), 1U);
+}
+
+TEST_F(ContextTest, WithAllBaggageReplacesTheWholeList) {
+  const Context context = Context().with_baggage("old", "1").with_all_baggage({{"x", "9", ""}});
+  EXPECT_EQ(context.baggage("old"), std::nullopt);
+  EXPECT_EQ(context.baggage("x"), "9");
+}
+
+TEST_F(ContextTest, ScopedBaggageAddsEntriesForTheBlockOnly) {
+  Scope outer(Context().with_baggage("outer", "1"));
+  {
+    Scope scope = scoped_baggage({{"request", "42"}, {"tenant", "acme"}});
+    const Context current = Context::current();
+    EXPECT_EQ(current.baggage("request"), "42");
+    EXPECT_EQ(current.baggage("tenant"), "acme");
+    EXPECT_EQ(current.baggage("outer"), "1");
+  }
+  const Context after = Context::current();
+  EXPECT_EQ(after.baggage("request"), std::nullopt);
+  EXPECT_EQ(after.baggage("tenant"), std::nullopt);
+  EXPECT_EQ(after.baggage("outer"), "1");
+}
+
+TEST_F(ContextTest, WrapWithContextRunsTheTaskWithThatContextOnAnotherThread) {
+  auto task = wrap_with_context(marked("carried"), [](int x) { return std::make_pair(current_marker(), x * 2); });
+  std::pair<std::optional<std::string>, int> result;
+  std::optional<std::string> marker_after_task;
+  std::thread worker([&] {
+    result = task(21);
+    marker_after_task = current_marker();
+  });
+  worker.join();
+  EXPECT_EQ(result.first, "carried");
+  EXPECT_EQ(result.second, 42);
+  EXPECT_EQ(marker_after_task, std::nullopt);
+}
+
+TEST_F(ContextTest, WrappedTaskCanRunMoreThanOnce) {
+  auto task = wrap_with_context(marked("carried"), [] { return current_marker(); });
+  EXPECT_EQ(task(), "carried");
+  EXPECT_EQ(task(), "carried");
+  EXPECT_EQ(current_marker(), std::nullopt);
+}
+
+TEST_F(ContextTest, BindCurrentContextCapturesTheCallersContextAtBindTime) {
+  std::function<std::optional<std::string>()> task;
+  {
+    Scope scope(marked("caller"));
+    task = bind_current_context([] { return current_marker(); });
+  }
+  std::optional<std::string> seen;
+  std::thread worker([&] { seen = task(); });
+  worker.join();
+  EXPECT_EQ(seen, "caller");
+}
+
+// A provider exporting to memory, for the tests that need real spans.
+struct TestTracer {
+  InMemoryExporter* exporter = nullptr;
+  std::shared_ptr<Provider> provider;
+  std::shared_ptr<Tracer> tracer;
+};
+
+TestTracer make_test_tracer() {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  TestTracer result;
+  result.exporter = exporter.get();
+  ProviderOptions options;
+  options.resource = Resource();
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+  result.provider = Provider::create(std::move(options));
+  result.tracer = result.provider->get_tracer("context-test");
+  return result;
+}
+
+TEST_F(ContextTest, SpanReturnsTheActiveSpan) {
+  TestTracer t = make_test_tracer();
+  Span span = t.tracer->start_span("work");
+  Scope scope = span.activate();
+  const SpanRef active = Context::current().span();
+  ASSERT_TRUE(static_cast<bool>(active));
+  EXPECT_EQ(active.context(), span.context());
+  EXPECT_EQ(Context::current().span_context(), span.context());
+}
+
+TEST_F(ContextTest, EnrichmentThroughTheActiveSpanLandsOnThatSpan) {
+  TestTracer t = make_test_tracer();
+  {
+    Span span = t.tracer->start_span("work");
+    Scope scope = span.activate();
+    Context::current().span().set_attribute("enriched", 7);
+  }
+  const auto spans = t.exporter->spans();
+  ASSERT_EQ(spans.size(), 1U);
+  const AttributeValue* value = spans[0]->find_attribute("enriched");
+  ASSERT_NE(value, nullptr);
+  EXPECT_EQ(*value, AttributeValue{std::int64_t{7}});
+}
+
+TEST_F(ContextTest, ActivatedSpanIsNoLongerCurrentAfterItsScopeEnds) {
+  TestTracer t = make_test_tracer();
+  Span span = t.tracer->start_span("work");
+  { Scope scope = span.activate(); }
+  EXPECT_FALSE(Context::current().span_context().is_valid());
+  EXPECT_FALSE(static_cast<bool>(Context::current().span()));
+}
+
+TEST_F(ContextTest, RemoteParentHasASpanContextButNoLocalSpan) {
+  const SpanContext remote(TraceId::random(), SpanId::random(), TraceFlags{TraceFlags::kSampled}, true);
+  const Context context = Context().with_span_context(remote);
+  EXPECT_EQ(context.span_context(), remote);
+  EXPECT_FALSE(static_cast<bool>(context.span()));
+}
+
+TEST_F(ContextTest, WithSpanContextDropsAPreviousLocalSpan) {
+  TestTracer t = make_test_tracer();
+  Span span = t.tracer->start_span("work");
+  const SpanContext remote(TraceId::random(), SpanId::random(), TraceFlags{TraceFlags::kSampled}, true);
+  const Context context = Context().with_span(span.ref()).with_span_context(remote);
+  EXPECT_FALSE(static_cast<bool>(context.span()));
+  EXPECT_EQ(context.span_context(), remote);
+}
+
+TEST_F(ContextTest, WithSpanKeepsTheBaggage) {
+  TestTracer t = make_test_tracer();
+  Span span = t.tracer->start_span("work");
+  const Context context = Context().with_baggage("k", "v").with_span(span.ref());
+  EXPECT_EQ(context.baggage("k"), "v");
+  EXPECT_EQ(context.span_context(), span.context());
+}
+
+}  // namespace
+}  // namespace honeyhive
