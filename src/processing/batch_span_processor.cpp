@@ -30,6 +30,9 @@ struct BatchSpanProcessor::State {
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> export_batches{0};
   std::atomic<bool> shut_down{false};
+  // on_end calls between their shut_down check and their push: shutdown waits for these to finish
+  // so that no span lands in the queue after the final drain.
+  std::atomic<std::uint64_t> producers_active{0};
   // Set by a producer that fills a batch; the transition false->true is the only time on_end
   // takes the mutex (to notify without a lost wake-up), i.e. once per batch, not per span.
   std::atomic<bool> batch_ready{false};
@@ -157,7 +160,10 @@ void BatchSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
   if (!span->context.is_sampled()) return;
   State& state = *state_;
   state.enqueued.fetch_add(1, std::memory_order_relaxed);
-  if (state.shut_down.load(std::memory_order_acquire) || !state.queue.try_push(span)) {
+  state.producers_active.fetch_add(1, std::memory_order_seq_cst);
+  const bool accepted = !state.shut_down.load(std::memory_order_seq_cst) && state.queue.try_push(span);
+  state.producers_active.fetch_sub(1, std::memory_order_release);
+  if (!accepted) {
     state.dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -191,8 +197,12 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (!state_) return true;
   State& state = *state_;
-  if (state.shut_down.exchange(true, std::memory_order_acq_rel)) return true;
+  if (state.shut_down.exchange(true, std::memory_order_seq_cst)) return true;
   const auto deadline = Clock::now() + timeout;
+  // A producer that saw shut_down == false is about to push; let it land before the final drain.
+  while (state.producers_active.load(std::memory_order_acquire) != 0 && Clock::now() < deadline) {
+    std::this_thread::yield();
+  }
   bool clean = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);

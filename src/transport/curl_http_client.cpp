@@ -185,7 +185,7 @@ std::string redact_url(std::string_view url) {
     scheme.assign(rest.substr(0, scheme_end + 3));
     rest.remove_prefix(scheme_end + 3);
   }
-  const std::size_t path_start = rest.find('/');
+  const std::size_t path_start = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, path_start);
   std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
   const std::size_t at = authority.rfind('@');

@@ -48,8 +48,13 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
       tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
     return std::nullopt;
   }
+  const std::tm asked = tm;
   const std::time_t seconds = timegm(&tm);
   if (seconds < 0) return std::nullopt;
+  // timegm normalises day 31 of a 30-day month into the next month: reject such dates.
+  std::tm back{};
+  gmtime_r(&seconds, &back);
+  if (back.tm_mday != asked.tm_mday || back.tm_mon != asked.tm_mon || back.tm_year != asked.tm_year) return std::nullopt;
   return std::chrono::system_clock::from_time_t(seconds);
 }
 
@@ -103,7 +108,10 @@ SendOutcome send_with_retries(HttpClient& client, HttpRequest request, const Ret
     const bool retryable = response.status == 0 || is_retryable_status(response.status);
     if (success || !retryable || attempt >= policy.max_retries) return outcome;
 
-    const auto ceiling = std::min(policy.max_backoff, milliseconds(policy.initial_backoff.count() << attempt));
+    // initial * 2^attempt, saturating at max_backoff without overflowing the shift.
+    const std::int64_t initial = std::max<std::int64_t>(policy.initial_backoff.count(), 0);
+    const std::int64_t maximum = policy.max_backoff.count();
+    const auto ceiling = milliseconds(attempt >= 62 || initial > (maximum >> attempt) ? maximum : initial << attempt);
     milliseconds wait = full_jitter(ceiling);
     if (const auto retry_after = response.header("retry-after")) {
       if (const auto delay = parse_retry_after(*retry_after, std::chrono::system_clock::now())) wait = *delay;

@@ -1,0 +1,585 @@
+#include "honeyhive/export/otlp_http_exporter.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/mini_http_server.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/otlp_json.hpp"
+#include "honeyhive/export/otlp_proto.hpp"
+
+namespace honeyhive {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// --- a local OTLP endpoint ------------------------------------------------------------------
+
+// A server on 127.0.0.1 whose handler answers each request; it records what it received.
+class LocalCollector {
+ public:
+  using Handler = std::function<tools::HttpResponse(const tools::HttpRequest&)>;
+
+  explicit LocalCollector(Handler handler)
+      : handler_(std::move(handler)),
+        server_(0, [this](const tools::HttpRequest& request) {
+          {
+            std::lock_guard<std::mutex> lock(mutex_);
+            requests_.push_back(request);
+          }
+          arrived_.notify_all();
+          return handler_(request);
+        }) {}
+
+  bool ok() const { return server_.ok(); }
+  std::string url(const std::string& path = "/v1/traces") const {
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
+  }
+  std::vector<tools::HttpRequest> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+  bool wait_for_requests(std::size_t count, milliseconds timeout = milliseconds(5000)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+  }
+
+ private:
+  Handler handler_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<tools::HttpRequest> requests_;
+  tools::MiniHttpServer server_;  // last: its threads stop before the members above go away
+};
+
+tools::HttpResponse reply(int status, std::string body = "", std::string content_type = "application/x-protobuf") {
+  tools::HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  response.content_type = std::move(content_type);
+  return response;
+}
+
+// Answers with `first` once, then with `rest`.
+LocalCollector::Handler first_then(tools::HttpResponse first, tools::HttpResponse rest) {
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  return [=](const tools::HttpRequest&) { return calls->fetch_add(1) == 0 ? first : rest; };
+}
+
+// The URL of a port nothing listens on (a server that was bound there has closed).
+std::string dead_endpoint() {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  return collector.url();
+}
+
+// --- spans and options ----------------------------------------------------------------------
+
+std::vector<SpanDataPtr> make_spans(int count = 2) {
+  auto resource = std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{std::string("svc")}}});
+  auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{"lib", "1.0"});
+  std::vector<SpanDataPtr> spans;
+  for (int i = 0; i < count; ++i) {
+    auto span = std::make_shared<SpanData>();
+    span->context = SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                                *SpanId::from_hex("00f067aa0ba902b" + std::to_string(i % 10)),
+                                TraceFlags{TraceFlags::kSampled}, false);
+    span->name = "span-" + std::to_string(i);
+    span->start_unix_nanos = 1700000000000000000ULL;
+    span->end_unix_nanos = 1700000000000001000ULL;
+    span->resource = resource;
+    span->scope = scope;
+    spans.push_back(std::move(span));
+  }
+  return spans;
+}
+
+OtlpHttpExporterOptions options_for(const std::string& endpoint) {
+  OtlpHttpExporterOptions options;
+  options.endpoint = endpoint;
+  options.timeout = milliseconds(5000);
+  options.retry.initial_backoff = milliseconds(10);  // keeps retry tests quick
+  options.retry.max_backoff = milliseconds(40);
+  return options;
+}
+
+std::string proto_of(const std::vector<SpanDataPtr>& spans) {
+  std::string out;
+  encode_otlp_proto(spans, out);
+  return out;
+}
+
+std::string json_of(const std::vector<SpanDataPtr>& spans) {
+  std::string out;
+  encode_otlp_json(spans, out);
+  return out;
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
+  std::string out;
+  char chunk[4096];
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  int result = Z_OK;
+  while (result == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    stream.avail_out = sizeof(chunk);
+    result = inflate(&stream, Z_NO_FLUSH);
+    out.append(chunk, sizeof(chunk) - stream.avail_out);
+  }
+  inflateEnd(&stream);
+  return result == Z_STREAM_END ? out : "<inflate failed>";
+}
+
+// Collects every diagnostic for one test (all levels); restores a stderr sink afterwards. The
+// messages live in a shared block: the export thread may still be reporting while this goes away.
+class CapturedDiagnostics {
+ public:
+  CapturedDiagnostics() : suppressed_before_(diagnostics_suppressed()) {
+    set_diagnostic_level(DiagnosticLevel::debug);
+    set_diagnostic_handler([state = state_](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->messages.emplace_back(message);
+    });
+  }
+  ~CapturedDiagnostics() {
+    set_diagnostic_level(DiagnosticLevel::warning);
+    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    });
+  }
+  CapturedDiagnostics(const CapturedDiagnostics&) = delete;
+  CapturedDiagnostics& operator=(const CapturedDiagnostics&) = delete;
+
+  std::vector<std::string> messages() const {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return state_->messages;
+  }
+  // Something was reported (captured, or held back by the process-wide rate limit).
+  bool any_reported() const { return !messages().empty() || diagnostics_suppressed() > suppressed_before_; }
+  bool any_contains(const std::string& text) const {
+    for (const auto& message : messages()) {
+      if (message.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::vector<std::string> messages;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::uint64_t suppressed_before_;
+};
+
+// --- what is sent ---------------------------------------------------------------------------
+
+TEST(OtlpHttpExporter, SendsProtobufToV1Traces) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const auto spans = make_spans();
+  EXPECT_EQ(exporter.export_spans(spans), ExportResult::success);
+  const auto requests = collector.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].target, "/v1/traces");
+  EXPECT_EQ(requests[0].header("content-type"), "application/x-protobuf");
+  ASSERT_FALSE(requests[0].body.empty());
+  EXPECT_EQ(requests[0].body[0], '\x0a');  // field 1 (resource_spans), length-delimited
+  EXPECT_EQ(requests[0].body, proto_of(spans));
+  EXPECT_FALSE(requests[0].header("content-encoding").has_value());
+}
+
+TEST(OtlpHttpExporter, SendsJsonWhenAsked) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200, "{}", "application/json"); });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.protocol = OtlpProtocol::http_json;
+  OtlpHttpExporter exporter(options);
+  const auto spans = make_spans();
+  EXPECT_EQ(exporter.export_spans(spans), ExportResult::success);
+  const auto requests = collector.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].header("content-type"), "application/json");
+  const auto body = nlohmann::json::parse(requests[0].body, nullptr, false);
+  ASSERT_FALSE(body.is_discarded());
+  ASSERT_TRUE(body.contains("resourceSpans"));
+  EXPECT_EQ(body["resourceSpans"][0]["scopeSpans"][0]["spans"].size(), 2U);
+  EXPECT_EQ(requests[0].body, json_of(spans));
+}
+
+TEST(OtlpHttpExporter, SendsTheConfiguredHeaders) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.headers = {{"authorization", "Bearer sk-secret-123"}, {"x-honeyhive-project", "demo project"}};
+  OtlpHttpExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  const auto requests = collector.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].header("authorization"), "Bearer sk-secret-123");
+  EXPECT_EQ(requests[0].header("x-honeyhive-project"), "demo project");
+  ASSERT_TRUE(requests[0].header("user-agent").has_value());
+  EXPECT_EQ(requests[0].header("user-agent")->rfind("honeyhive-cpp/", 0), 0U);
+}
+
+TEST(OtlpHttpExporter, GzipsTheBodyWhenAsked) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.gzip = true;
+  OtlpHttpExporter exporter(options);
+  const auto spans = make_spans(50);
+  EXPECT_EQ(exporter.export_spans(spans), ExportResult::success);
+  const auto requests = collector.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].header("content-encoding"), "gzip");
+  EXPECT_EQ(requests[0].header("content-type"), "application/x-protobuf");
+  EXPECT_EQ(gunzip(requests[0].body), proto_of(spans));
+}
+
+TEST(OtlpHttpExporter, SendsNothingForAnEmptyBatch) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  EXPECT_EQ(exporter.export_spans({}), ExportResult::success);
+  EXPECT_TRUE(collector.requests().empty());
+  EXPECT_EQ(exporter.stats().requests, 0U);
+}
+
+// --- retries --------------------------------------------------------------------------------
+
+TEST(OtlpHttpExporter, RetriesA503ThenSucceeds) {
+  LocalCollector collector(first_then(reply(503), reply(200)));
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(collector.requests().size(), 2U);
+  EXPECT_EQ(exporter.stats().requests, 2U);
+  EXPECT_EQ(exporter.stats().retries, 1U);
+}
+
+TEST(OtlpHttpExporter, HonoursRetryAfterOnA429) {
+  tools::HttpResponse throttled = reply(429);
+  throttled.headers = {{"Retry-After", "1"}};
+  LocalCollector collector(first_then(throttled, reply(200)));
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const auto started = Clock::now();
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  // The backoff alone would be at most 10 ms: a wait of about a second came from Retry-After.
+  EXPECT_GE(Clock::now() - started, milliseconds(900));
+  EXPECT_EQ(exporter.stats().requests, 2U);
+  EXPECT_EQ(exporter.stats().retries, 1U);
+}
+
+TEST(OtlpHttpExporter, DoesNotRetryA400AndFails) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(400, "bad"); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  EXPECT_EQ(collector.requests().size(), 1U);
+  EXPECT_EQ(exporter.stats().requests, 1U);
+  EXPECT_EQ(exporter.stats().retries, 0U);
+}
+
+TEST(OtlpHttpExporter, FailsWithinTheDeadlineWhenNothingListens) {
+  auto options = options_for(dead_endpoint());
+  options.retry = RetryPolicy{};  // the real backoff: the deadline must cut it short
+  OtlpHttpExporter exporter(options);
+  const auto started = Clock::now();
+  EXPECT_EQ(exporter.export_spans_until(make_spans(), started + milliseconds(1500)), ExportResult::failure);
+  EXPECT_LT(Clock::now() - started, milliseconds(1500 + 1000));
+  EXPECT_GE(exporter.stats().requests, 1U);
+}
+
+// --- partial success ------------------------------------------------------------------------
+
+TEST(OtlpHttpExporter, CountsSpansRejectedInAProtobufPartialSuccess) {
+  // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1): 5 } }
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200, std::string("\x0a\x02\x08\x05", 4)); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 5U);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 10U);
+}
+
+TEST(OtlpHttpExporter, CountsSpansRejectedInAJsonPartialSuccess) {
+  LocalCollector collector([](const tools::HttpRequest&) {
+    return reply(200, R"({"partialSuccess":{"rejectedSpans":"5","errorMessage":"too old"}})", "application/json");
+  });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.protocol = OtlpProtocol::http_json;
+  OtlpHttpExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 5U);
+}
+
+TEST(OtlpHttpExporter, AnEmptySuccessResponseRejectsNothing) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 0U);
+}
+
+// --- shutdown -------------------------------------------------------------------------------
+
+TEST(OtlpHttpExporter, ShutdownInterruptsARetryAfterWait) {
+  tools::HttpResponse throttled = reply(503);
+  throttled.headers = {{"Retry-After", "30"}};
+  LocalCollector collector([=](const tools::HttpRequest&) { return throttled; });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const auto spans = make_spans();
+  auto pending = std::async(std::launch::async, [&] {
+    return exporter.export_spans_until(spans, Clock::now() + std::chrono::seconds(60));
+  });
+  ASSERT_TRUE(collector.wait_for_requests(1));
+  exporter.shutdown(milliseconds(1000));
+  ASSERT_EQ(pending.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "shutdown did not interrupt";
+  EXPECT_EQ(pending.get(), ExportResult::failure);
+  EXPECT_EQ(collector.requests().size(), 1U);
+}
+
+TEST(OtlpHttpExporter, ShutdownAbortsARequestToAHungServer) {
+  tools::HttpResponse hung = reply(200);
+  hung.delay_ms = 30000;
+  LocalCollector collector([=](const tools::HttpRequest&) { return hung; });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.timeout = milliseconds(60000);
+  OtlpHttpExporter exporter(options);
+  const auto spans = make_spans();
+  auto pending = std::async(std::launch::async, [&] {
+    return exporter.export_spans_until(spans, Clock::now() + std::chrono::seconds(60));
+  });
+  ASSERT_TRUE(collector.wait_for_requests(1));
+  exporter.shutdown(milliseconds(1000));
+  ASSERT_EQ(pending.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "shutdown did not abort";
+  EXPECT_EQ(pending.get(), ExportResult::failure);
+}
+
+TEST(OtlpHttpExporter, ExportsAfterShutdownFailWithoutARequest) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  EXPECT_TRUE(exporter.shutdown(milliseconds(100)));
+  EXPECT_TRUE(exporter.shutdown(milliseconds(100)));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  EXPECT_TRUE(collector.requests().empty());
+}
+
+// --- secrets stay out of diagnostics --------------------------------------------------------
+
+void expect_no_secret(const CapturedDiagnostics& diagnostics) {
+  for (const auto& message : diagnostics.messages()) {
+    EXPECT_EQ(message.find("sk-secret-123"), std::string::npos) << message;
+    EXPECT_EQ(message.find("url-secret"), std::string::npos) << message;
+    EXPECT_EQ(message.find("query-secret"), std::string::npos) << message;
+  }
+}
+
+TEST(OtlpHttpExporter, DiagnosticsOfARejectedExportCarryNoSecrets) {
+  LocalCollector collector([](const tools::HttpRequest&) { return reply(401, "unauthorized"); });
+  ASSERT_TRUE(collector.ok());
+  CapturedDiagnostics diagnostics;
+  const std::string port_and_path = collector.url().substr(std::string("http://").size());
+  auto options = options_for("http://user:url-secret@" + port_and_path + "?token=query-secret");
+  options.headers = {{"authorization", "Bearer sk-secret-123"}};
+  OtlpHttpExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  ASSERT_EQ(collector.requests().size(), 1U);  // the secrets did reach the server
+  EXPECT_TRUE(diagnostics.any_reported());
+  expect_no_secret(diagnostics);
+}
+
+TEST(OtlpHttpExporter, DiagnosticsOfAnUnreachableEndpointCarryNoSecrets) {
+  CapturedDiagnostics diagnostics;
+  const std::string dead = dead_endpoint();
+  auto options = options_for("http://user:url-secret@" + dead.substr(std::string("http://").size()) +
+                             "?token=query-secret");
+  options.headers = {{"authorization", "Bearer sk-secret-123"}};
+  options.retry.max_retries = 1;
+  OtlpHttpExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  EXPECT_TRUE(diagnostics.any_reported());
+  expect_no_secret(diagnostics);
+}
+
+// --- configuration from the environment -----------------------------------------------------
+
+// Clears the OTLP exporter variables for one test and restores them afterwards.
+class OtlpEnvironment {
+ public:
+  OtlpEnvironment() {
+    for (const char* name : kNames) {
+      const char* value = std::getenv(name);
+      saved_.emplace_back(name, value == nullptr ? std::nullopt : std::optional<std::string>(value));
+      ::unsetenv(name);
+    }
+  }
+  ~OtlpEnvironment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name, value->c_str(), 1);
+      } else {
+        ::unsetenv(name);
+      }
+    }
+  }
+  OtlpEnvironment(const OtlpEnvironment&) = delete;
+  OtlpEnvironment& operator=(const OtlpEnvironment&) = delete;
+
+  void set(const char* name, const char* value) { ::setenv(name, value, 1); }
+
+ private:
+  static constexpr const char* kNames[] = {
+      "OTEL_EXPORTER_OTLP_ENDPOINT",    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",    "OTEL_EXPORTER_OTLP_PROTOCOL",
+      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS",      "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+      "OTEL_EXPORTER_OTLP_TIMEOUT",     "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",     "OTEL_EXPORTER_OTLP_COMPRESSION",
+      "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+  };
+  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+TEST(OtlpHttpExporterOptionsFromEnv, DefaultsWithoutVariables) {
+  OtlpEnvironment environment;
+  const auto options = OtlpHttpExporterOptions::from_env();
+  EXPECT_EQ(options.endpoint, "http://localhost:4318/v1/traces");
+  EXPECT_EQ(options.protocol, OtlpProtocol::http_protobuf);
+  EXPECT_TRUE(options.headers.empty());
+  EXPECT_EQ(options.timeout, milliseconds(10000));
+  EXPECT_FALSE(options.gzip);
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, AppendsV1TracesToTheGeneralEndpoint) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().endpoint, "http://collector:4318/v1/traces");
+  environment.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().endpoint, "http://collector:4318/v1/traces");
+  environment.set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318/otlp");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().endpoint, "https://collector:4318/otlp/v1/traces");
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, UsesTheTracesEndpointAsIsAndPrefersIt) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://general:4318");
+  environment.set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://traces:9999/custom/path");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().endpoint, "http://traces:9999/custom/path");
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, IgnoresAnEndpointThatIsNotHttp) {
+  OtlpEnvironment environment;
+  CapturedDiagnostics diagnostics;
+  environment.set("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().endpoint, "http://localhost:4318/v1/traces");
+  EXPECT_TRUE(diagnostics.any_reported());
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, ReadsTheProtocolWithTheTracesFormWinning) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().protocol, OtlpProtocol::http_json);
+  environment.set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().protocol, OtlpProtocol::http_protobuf);
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, AnUnsupportedProtocolFallsBackToProtobuf) {
+  OtlpEnvironment environment;
+  CapturedDiagnostics diagnostics;
+  environment.set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().protocol, OtlpProtocol::http_protobuf);
+  EXPECT_TRUE(diagnostics.any_reported());
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, PercentDecodesHeaders) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_HEADERS", "x-key=a%20b, authorization=Bearer%20sk-secret-123");
+  const auto options = OtlpHttpExporterOptions::from_env();
+  EXPECT_EQ(options.headers, (HttpHeaders{{"x-key", "a b"}, {"authorization", "Bearer sk-secret-123"}}));
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, TheTracesHeadersWin) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_HEADERS", "x-general=1");
+  environment.set("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces=2");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().headers, (HttpHeaders{{"x-traces", "2"}}));
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, IgnoresMalformedHeadersWithoutEchoingValues) {
+  OtlpEnvironment environment;
+  CapturedDiagnostics diagnostics;
+  environment.set("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20sk-secret-123,missing-equals");
+  EXPECT_TRUE(OtlpHttpExporterOptions::from_env().headers.empty());
+  environment.set("OTEL_EXPORTER_OTLP_HEADERS", "authorization=sk-secret-123%zz");
+  EXPECT_TRUE(OtlpHttpExporterOptions::from_env().headers.empty());
+  EXPECT_TRUE(diagnostics.any_reported());
+  for (const auto& message : diagnostics.messages()) {
+    EXPECT_EQ(message.find("sk-secret-123"), std::string::npos) << message;
+    EXPECT_EQ(message.find("Bearer"), std::string::npos) << message;
+  }
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, ReadsTheTimeoutInMilliseconds) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_TIMEOUT", "2500");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().timeout, milliseconds(2500));
+  environment.set("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "700");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().timeout, milliseconds(700));
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, IgnoresAnInvalidTimeout) {
+  OtlpEnvironment environment;
+  CapturedDiagnostics diagnostics;
+  for (const char* value : {"abc", "-5", "0", "1.5"}) {
+    environment.set("OTEL_EXPORTER_OTLP_TIMEOUT", value);
+    EXPECT_EQ(OtlpHttpExporterOptions::from_env().timeout, milliseconds(10000)) << value;
+  }
+  EXPECT_TRUE(diagnostics.any_reported());
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, ReadsCompression) {
+  OtlpEnvironment environment;
+  environment.set("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip");
+  EXPECT_TRUE(OtlpHttpExporterOptions::from_env().gzip);
+  environment.set("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "none");
+  EXPECT_FALSE(OtlpHttpExporterOptions::from_env().gzip);
+}
+
+TEST(OtlpHttpExporterOptionsFromEnv, IgnoresAnUnsupportedCompression) {
+  OtlpEnvironment environment;
+  CapturedDiagnostics diagnostics;
+  environment.set("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd");
+  EXPECT_FALSE(OtlpHttpExporterOptions::from_env().gzip);
+  EXPECT_TRUE(diagnostics.any_reported());
+}
+
+}  // namespace
+}  // namespace honeyhive

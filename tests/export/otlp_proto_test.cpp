@@ -1,0 +1,554 @@
+#include "honeyhive/export/otlp_proto.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "honeyhive/core/context.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
+
+namespace honeyhive {
+namespace {
+
+// --- protoc, the independent decoder --------------------------------------------------------
+
+struct ProtocResult {
+  int exit_code = -1;
+  std::string out;  // stdout: text format for --decode, bytes for --encode
+};
+
+std::string unique_temp_path(const char* tag) {
+  static std::atomic<int> counter{0};
+  return ::testing::TempDir() + "honeyhive_otlp_proto_" + std::to_string(::getpid()) + "_" +
+         std::to_string(counter.fetch_add(1)) + "_" + tag;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// Runs protoc with `mode` (e.g. "--decode=honeyhive.test.ExportTraceServiceRequest") on `input`.
+ProtocResult run_protoc([[maybe_unused]] const std::string& mode, [[maybe_unused]] const std::string& input) {
+  ProtocResult result;
+#ifdef HONEYHIVE_PROTOC
+  const std::string in_path = unique_temp_path("in");
+  const std::string out_path = unique_temp_path("out");
+  const std::string err_path = unique_temp_path("err");
+  write_file(in_path, input);
+  const std::string command = std::string("'") + HONEYHIVE_PROTOC + "' " + mode + " --proto_path='" +
+                              HONEYHIVE_OTLP_TEST_PROTO_DIR + "' otlp_trace_subset.proto < '" + in_path + "' > '" +
+                              out_path + "' 2> '" + err_path + "'";
+  const int status = std::system(command.c_str());
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = read_file(out_path);
+  std::remove(in_path.c_str());
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
+#endif
+  return result;
+}
+
+ProtocResult decode_request(const std::string& bytes) {
+  return run_protoc("--decode=honeyhive.test.ExportTraceServiceRequest", bytes);
+}
+
+std::string encode(const std::vector<SpanDataPtr>& spans) {
+  std::string out;
+  encode_otlp_proto(spans, out);
+  return out;
+}
+
+// The trimmed lines of `text` that start with one of `prefixes` (a structural summary).
+std::vector<std::string> select_lines(const std::string& text, std::initializer_list<const char*> prefixes) {
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto begin = line.find_first_not_of(' ');
+    if (begin == std::string::npos) continue;
+    const std::string trimmed = line.substr(begin);
+    for (const char* prefix : prefixes) {
+      if (trimmed.rfind(prefix, 0) == 0) {
+        out.push_back(trimmed);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::size_t count_lines_equal_to(const std::string& text, const std::string& wanted) {
+  std::size_t count = 0;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line == wanted) ++count;
+  }
+  return count;
+}
+
+// --- deterministic spans --------------------------------------------------------------------
+
+// Lowercase hex of `text`: ids whose bytes are printable ASCII read plainly in protoc's output.
+std::string hex_of(const std::string& text) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += kDigits[byte >> 4U];
+    out += kDigits[byte & 0x0FU];
+  }
+  return out;
+}
+
+TraceId trace_id_of(const std::string& sixteen_chars) { return *TraceId::from_hex(hex_of(sixteen_chars)); }
+SpanId span_id_of(const std::string& eight_chars) { return *SpanId::from_hex(hex_of(eight_chars)); }
+
+std::shared_ptr<const Resource> make_resource(const std::string& service) {
+  return std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{service}}});
+}
+
+std::shared_ptr<const InstrumentationScope> make_scope(const std::string& name, const std::string& version) {
+  return std::make_shared<const InstrumentationScope>(InstrumentationScope{name, version});
+}
+
+// A finished, sampled root span, built directly (no tracer).
+std::shared_ptr<SpanData> make_plain_span(const std::string& name, const std::shared_ptr<const Resource>& resource,
+                                          const std::shared_ptr<const InstrumentationScope>& scope) {
+  auto span = std::make_shared<SpanData>();
+  span->context = SpanContext(trace_id_of("trace-id-0000001"), span_id_of("span-id1"), TraceFlags{TraceFlags::kSampled},
+                              false);
+  span->name = name;
+  span->start_unix_nanos = 1000;
+  span->end_unix_nanos = 2000;
+  span->resource = resource;
+  span->scope = scope;
+  return span;
+}
+
+constexpr UnixNanos kStart = 1700000000000000001ULL;
+constexpr UnixNanos kEnd = 1700000000500000002ULL;
+constexpr UnixNanos kEventTime = 1700000000100000003ULL;
+
+// One span with every OTLP field set, recorded through the real tracer with small limits so each
+// dropped count is non-zero; its random span id is then replaced by a fixed one.
+SpanDataPtr make_full_span() {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  ProviderOptions options;
+  options.resource = Resource(Attributes{{"service.name", AttributeValue{std::string("checkout-service")}}});
+  options.sampler = make_always_on_sampler();
+  options.limits = SpanLimits{};
+  options.limits.attribute_count = 10;
+  options.limits.event_count = 1;
+  options.limits.event_attribute_count = 1;
+  options.limits.link_count = 1;
+  options.limits.link_attribute_count = 1;
+  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+  auto provider = Provider::create(std::move(options));
+  auto tracer = provider->get_tracer("honeyhive.test", "1.2.3");
+
+  auto parent_state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{{"vendor", "abc"}, {"other", "x"}});
+  const SpanContext remote_parent(trace_id_of("trace-id-0000001"), span_id_of("parent01"),
+                                  TraceFlags{TraceFlags::kSampled}, true, parent_state);
+  StartSpanOptions start;
+  start.kind = SpanKind::server;
+  start.parent = Context().with_span_context(remote_parent);
+  start.start_unix_nanos = kStart;
+  {
+    Span span = tracer->start_span("checkout", start);
+    span.set_attribute("bool.true", true);
+    span.set_attribute("bool.false", false);
+    span.set_attribute("int", -42);
+    span.set_attribute("int.zero", 0);
+    span.set_attribute("double", 1.5);
+    span.set_attribute("string", "hello");
+    span.set_attribute("bools", std::vector<bool>{true, false});
+    span.set_attribute("ints", std::vector<std::int64_t>{7, -8});
+    span.set_attribute("doubles", std::vector<double>{0.25, -2.5});
+    span.set_attribute("strings", std::vector<std::string>{"x", "y"});
+    span.set_attribute("over.the.limit", 1);
+    span.add_event("retry", {{"attempt", AttributeValue{std::int64_t{2}}}, {"extra", AttributeValue{std::string("cut")}}},
+                   kEventTime);
+    span.add_event("over.the.event.limit", {}, kEventTime + 1);
+    auto link_state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{{"lk", "1"}});
+    const SpanContext link_target(trace_id_of("link-trace-00001"), span_id_of("linkspan"),
+                                  TraceFlags{TraceFlags::kSampled | TraceFlags::kRandom}, true, link_state);
+    span.add_link(link_target, {{"link.kind", AttributeValue{std::string("follows")}}, {"cut", AttributeValue{true}}});
+    span.add_link(link_target, {});
+    span.set_status(StatusCode::error, "boom: failed");
+    span.end(kEnd);
+  }
+  const auto finished = memory->spans();
+  if (finished.size() != 1) return nullptr;
+  auto copy = std::make_shared<SpanData>(*finished[0]);
+  copy->context = SpanContext(copy->context.trace_id(), span_id_of("span-id1"), copy->context.flags(),
+                              copy->context.is_remote(), copy->context.trace_state_ptr());
+  return copy;
+}
+
+class OtlpProtoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+#ifndef HONEYHIVE_PROTOC
+    GTEST_SKIP() << "protoc was not found at configure time";
+#endif
+  }
+};
+
+// --- every field ----------------------------------------------------------------------------
+
+TEST_F(OtlpProtoTest, ProtocDecodesEveryFieldOfAFullSpan) {
+  const SpanDataPtr span = make_full_span();
+  ASSERT_NE(span, nullptr);
+  const ProtocResult decoded = decode_request(encode({span}));
+  ASSERT_EQ(decoded.exit_code, 0);
+  // Span.flags 769 = 0x301: W3C sampled | "has is_remote" | "parent is remote".
+  // Link.flags 771 = 0x303: sampled + random | "has is_remote" | "target is remote".
+  const std::string expected = R"(resource_spans {
+  resource {
+    attributes {
+      key: "service.name"
+      value {
+        string_value: "checkout-service"
+      }
+    }
+  }
+  scope_spans {
+    scope {
+      name: "honeyhive.test"
+      version: "1.2.3"
+    }
+    spans {
+      trace_id: "trace-id-0000001"
+      span_id: "span-id1"
+      trace_state: "vendor=abc,other=x"
+      parent_span_id: "parent01"
+      name: "checkout"
+      kind: SPAN_KIND_SERVER
+      start_time_unix_nano: 1700000000000000001
+      end_time_unix_nano: 1700000000500000002
+      attributes {
+        key: "bool.true"
+        value {
+          bool_value: true
+        }
+      }
+      attributes {
+        key: "bool.false"
+        value {
+          bool_value: false
+        }
+      }
+      attributes {
+        key: "int"
+        value {
+          int_value: -42
+        }
+      }
+      attributes {
+        key: "int.zero"
+        value {
+          int_value: 0
+        }
+      }
+      attributes {
+        key: "double"
+        value {
+          double_value: 1.5
+        }
+      }
+      attributes {
+        key: "string"
+        value {
+          string_value: "hello"
+        }
+      }
+      attributes {
+        key: "bools"
+        value {
+          array_value {
+            values {
+              bool_value: true
+            }
+            values {
+              bool_value: false
+            }
+          }
+        }
+      }
+      attributes {
+        key: "ints"
+        value {
+          array_value {
+            values {
+              int_value: 7
+            }
+            values {
+              int_value: -8
+            }
+          }
+        }
+      }
+      attributes {
+        key: "doubles"
+        value {
+          array_value {
+            values {
+              double_value: 0.25
+            }
+            values {
+              double_value: -2.5
+            }
+          }
+        }
+      }
+      attributes {
+        key: "strings"
+        value {
+          array_value {
+            values {
+              string_value: "x"
+            }
+            values {
+              string_value: "y"
+            }
+          }
+        }
+      }
+      dropped_attributes_count: 1
+      events {
+        time_unix_nano: 1700000000100000003
+        name: "retry"
+        attributes {
+          key: "attempt"
+          value {
+            int_value: 2
+          }
+        }
+        dropped_attributes_count: 1
+      }
+      dropped_events_count: 1
+      links {
+        trace_id: "link-trace-00001"
+        span_id: "linkspan"
+        trace_state: "lk=1"
+        attributes {
+          key: "link.kind"
+          value {
+            string_value: "follows"
+          }
+        }
+        dropped_attributes_count: 1
+        flags: 771
+      }
+      dropped_links_count: 1
+      status {
+        message: "boom: failed"
+        code: STATUS_CODE_ERROR
+      }
+      flags: 769
+    }
+  }
+}
+)";
+  EXPECT_EQ(decoded.out, expected);
+}
+
+TEST_F(OtlpProtoTest, ALocalRootSpanOmitsDefaultsAndMarksItsParentAsNotRemote) {
+  auto span = make_plain_span("root", make_resource("svc"), make_scope("lib", ""));
+  span->kind = SpanKind::client;
+  span->status.code = StatusCode::ok;
+  const ProtocResult decoded = decode_request(encode({span}));
+  ASSERT_EQ(decoded.exit_code, 0);
+  // Flags 257 = 0x101: sampled | "has is_remote" (and not remote). No parent, no trace state,
+  // no version, no dropped counts; an OK status carries no message.
+  const std::string expected = R"(resource_spans {
+  resource {
+    attributes {
+      key: "service.name"
+      value {
+        string_value: "svc"
+      }
+    }
+  }
+  scope_spans {
+    scope {
+      name: "lib"
+    }
+    spans {
+      trace_id: "trace-id-0000001"
+      span_id: "span-id1"
+      name: "root"
+      kind: SPAN_KIND_CLIENT
+      start_time_unix_nano: 1000
+      end_time_unix_nano: 2000
+      status {
+        code: STATUS_CODE_OK
+      }
+      flags: 257
+    }
+  }
+}
+)";
+  EXPECT_EQ(decoded.out, expected);
+}
+
+// --- envelope -------------------------------------------------------------------------------
+
+TEST_F(OtlpProtoTest, EmptyInputIsAnEmptyRequest) {
+  const std::string bytes = encode({});
+  EXPECT_TRUE(bytes.empty());
+  const ProtocResult decoded = decode_request(bytes);
+  ASSERT_EQ(decoded.exit_code, 0);
+  EXPECT_EQ(decoded.out, "");
+}
+
+TEST_F(OtlpProtoTest, AppendsToTheOutputString) {
+  const std::string alone = encode({make_plain_span("a", make_resource("svc"), make_scope("lib", "1"))});
+  std::string out = "prefix";
+  encode_otlp_proto({make_plain_span("a", make_resource("svc"), make_scope("lib", "1"))}, out);
+  EXPECT_EQ(out, "prefix" + alone);
+}
+
+TEST_F(OtlpProtoTest, GroupsSpansByResourceThenScopeInFirstSeenOrder) {
+  const auto resource_a = make_resource("service-a");
+  const auto resource_b = make_resource("service-b");
+  const auto scope_x = make_scope("scope-x", "1");
+  const auto scope_y = make_scope("scope-y", "2");
+  const std::vector<SpanDataPtr> spans = {
+      make_plain_span("a-x-1", resource_a, scope_x), make_plain_span("b-x", resource_b, scope_x),
+      make_plain_span("a-y", resource_a, scope_y),   make_plain_span("a-x-2", resource_a, scope_x),
+      make_plain_span("b-y", resource_b, scope_y),
+  };
+  const ProtocResult decoded = decode_request(encode(spans));
+  ASSERT_EQ(decoded.exit_code, 0);
+  const std::vector<std::string> expected = {
+      "resource_spans {", "string_value: \"service-a\"",
+      "scope_spans {",    "name: \"scope-x\"", "spans {", "name: \"a-x-1\"", "spans {", "name: \"a-x-2\"",
+      "scope_spans {",    "name: \"scope-y\"", "spans {", "name: \"a-y\"",
+      "resource_spans {", "string_value: \"service-b\"",
+      "scope_spans {",    "name: \"scope-x\"", "spans {", "name: \"b-x\"",
+      "scope_spans {",    "name: \"scope-y\"", "spans {", "name: \"b-y\"",
+  };
+  EXPECT_EQ(select_lines(decoded.out, {"resource_spans {", "scope_spans {", "spans {", "name:", "string_value:"}),
+            expected);
+}
+
+TEST_F(OtlpProtoTest, ALargeBatchDecodesWithEverySpan) {
+  const auto resource = make_resource("svc");
+  const auto scope = make_scope("lib", "1");
+  std::vector<SpanDataPtr> spans;
+  for (int i = 0; i < 512; ++i) {
+    auto span = make_plain_span("span-" + std::to_string(i), resource, scope);
+    span->attributes.push_back({"index", AttributeValue{std::int64_t{i}}});
+    span->attributes.push_back({"payload", AttributeValue{std::string(200, 'p')}});
+    spans.push_back(std::move(span));
+  }
+  const ProtocResult decoded = decode_request(encode(spans));
+  ASSERT_EQ(decoded.exit_code, 0);
+  EXPECT_EQ(count_lines_equal_to(decoded.out, "    spans {"), 512U);
+  EXPECT_EQ(count_lines_equal_to(decoded.out, "      name: \"span-511\""), 1U);
+  EXPECT_EQ(count_lines_equal_to(decoded.out, "  scope_spans {"), 1U);
+}
+
+// --- strings --------------------------------------------------------------------------------
+
+TEST_F(OtlpProtoTest, InvalidUtf8IsRepairedSoProtocAcceptsIt) {
+  // Built directly: the tracer would already have repaired these; the encoder must not trust that.
+  auto span = make_plain_span("bad\xff", make_resource("svc\xc3"), make_scope("lib\xed\xa0\x80", ""));
+  span->attributes.push_back({"key\xc0", AttributeValue{std::string("value\xfe")}});
+  span->attributes.push_back({"list", AttributeValue{std::vector<std::string>{"ok", "no\x80"}}});
+  span->status = Status{StatusCode::error, "why\xf5"};
+  const ProtocResult decoded = decode_request(encode({span}));
+  ASSERT_EQ(decoded.exit_code, 0) << "protoc rejects invalid UTF-8 in proto3 strings";
+  // U+FFFD is EF BF BD, which protoc prints as octal escapes.
+  const std::string fffd = "\\357\\277\\275";
+  const auto strings = select_lines(decoded.out, {"name:", "key:", "string_value:", "message:"});
+  const std::vector<std::string> expected = {
+      "key: \"service.name\"",
+      "string_value: \"svc" + fffd + "\"",
+      "name: \"lib" + fffd + fffd + fffd + "\"",  // a surrogate is three ill-formed bytes
+      "name: \"bad" + fffd + "\"",
+      "key: \"key" + fffd + "\"",
+      "string_value: \"value" + fffd + "\"",
+      "key: \"list\"",
+      "string_value: \"ok\"",
+      "string_value: \"no" + fffd + "\"",
+      "message: \"why" + fffd + "\"",
+  };
+  EXPECT_EQ(strings, expected);
+}
+
+// --- response -------------------------------------------------------------------------------
+
+TEST_F(OtlpProtoTest, DecodesPartialSuccessWrittenByProtoc) {
+  const ProtocResult encoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceResponse",
+                                          "partial_success { rejected_spans: 3 error_message: \"x\" }");
+  ASSERT_EQ(encoded.exit_code, 0);
+  const auto response = decode_otlp_proto_response(encoded.out);
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->rejected_spans, 3);
+  EXPECT_EQ(response->error_message, "x");
+}
+
+TEST_F(OtlpProtoTest, TruncatedResponseIsNotAMessage) {
+  const ProtocResult encoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceResponse",
+                                          "partial_success { rejected_spans: 3 error_message: \"xyz\" }");
+  ASSERT_EQ(encoded.exit_code, 0);
+  ASSERT_GT(encoded.out.size(), 1U);
+  for (std::size_t length = 1; length < encoded.out.size(); ++length) {
+    EXPECT_FALSE(decode_otlp_proto_response(encoded.out.substr(0, length)).has_value()) << "length " << length;
+  }
+}
+
+TEST_F(OtlpProtoTest, GarbageResponseIsNotAMessage) {
+  EXPECT_FALSE(decode_otlp_proto_response(std::string("\xff\xff\xff", 3)).has_value());  // unterminated varint
+  EXPECT_FALSE(decode_otlp_proto_response(std::string("\x0f", 1)).has_value());          // wire type 7
+  EXPECT_FALSE(decode_otlp_proto_response(std::string("\x0a\x05\x08", 3)).has_value());  // length past the end
+}
+
+TEST_F(OtlpProtoTest, EmptyResponseMeansNothingRejected) {
+  const auto response = decode_otlp_proto_response("");
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->rejected_spans, 0);
+  EXPECT_EQ(response->error_message, "");
+}
+
+TEST_F(OtlpProtoTest, ResponseSkipsUnknownFields) {
+  const ProtocResult encoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceResponse",
+                                          "partial_success { rejected_spans: 7 }");
+  ASSERT_EQ(encoded.exit_code, 0);
+  // An unknown varint field 2 and an unknown length-delimited field 3 around the known one.
+  const std::string bytes = std::string("\x10\x01", 2) + encoded.out + std::string("\x1a\x02zz", 4);
+  const auto response = decode_otlp_proto_response(bytes);
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->rejected_spans, 7);
+}
+
+}  // namespace
+}  // namespace honeyhive

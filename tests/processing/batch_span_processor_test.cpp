@@ -1,0 +1,569 @@
+#include "honeyhive/processing/batch_span_processor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/tracer.hpp"
+
+namespace honeyhive {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+constexpr milliseconds kLongDelay{3600 * 1000};  // a schedule delay that never fires in a test
+constexpr milliseconds kPatience{5000};           // how long a bounded wait may take before failing
+
+// --- a controllable exporter ----------------------------------------------------------------
+
+// What the fake exporter did, shared with the test (the processor owns the exporter itself, and
+// after a shutdown timeout its export thread may outlive the processor).
+struct ExporterControl {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool blocked = false;   // exports wait while set
+  bool fail = false;      // exports report failure
+  int entered = 0;        // export calls started
+  std::vector<std::size_t> batch_sizes;  // export calls finished, in order
+  std::size_t spans_accepted = 0;
+  std::vector<milliseconds> time_left;   // deadline - now, as each export started
+  int shutdown_calls = 0;
+  int force_flush_calls = 0;
+  bool shut_down = false;
+  ExporterStats stats;
+
+  void set_blocked(bool value) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      blocked = value;
+    }
+    changed.notify_all();
+  }
+  void set_fail(bool value) {
+    std::lock_guard<std::mutex> lock(mutex);
+    fail = value;
+  }
+  bool wait_until_entered(int count) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, kPatience, [&] { return entered >= count; });
+  }
+  int entered_count() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return entered;
+  }
+  std::vector<std::size_t> batches() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return batch_sizes;
+  }
+  std::size_t accepted() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return spans_accepted;
+  }
+};
+
+class FakeExporter final : public SpanExporter {
+ public:
+  explicit FakeExporter(std::shared_ptr<ExporterControl> control) : control_(std::move(control)) {}
+
+  ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override {
+    return export_spans_until(spans, Clock::now() + std::chrono::hours(1));
+  }
+  ExportResult export_spans_until(const std::vector<SpanDataPtr>& spans, Clock::time_point deadline) noexcept override {
+    ExporterControl& control = *control_;
+    std::unique_lock<std::mutex> lock(control.mutex);
+    ++control.entered;
+    control.time_left.push_back(std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+    control.changed.notify_all();
+    control.changed.wait(lock, [&] { return !control.blocked; });
+    control.batch_sizes.push_back(spans.size());
+    if (control.fail || control.shut_down) return ExportResult::failure;
+    control.spans_accepted += spans.size();
+    return ExportResult::success;
+  }
+  ExporterStats stats() const noexcept override {
+    std::lock_guard<std::mutex> lock(control_->mutex);
+    return control_->stats;
+  }
+  bool force_flush(milliseconds) noexcept override {
+    std::lock_guard<std::mutex> lock(control_->mutex);
+    ++control_->force_flush_calls;
+    return true;
+  }
+  bool shutdown(milliseconds) noexcept override {
+    std::lock_guard<std::mutex> lock(control_->mutex);
+    ++control_->shutdown_calls;
+    control_->shut_down = true;
+    return true;
+  }
+
+ private:
+  std::shared_ptr<ExporterControl> control_;
+};
+
+// --- helpers --------------------------------------------------------------------------------
+
+SpanDataPtr make_span(bool sampled = true) {
+  auto span = std::make_shared<SpanData>();
+  span->context = SpanContext(TraceId::random(), SpanId::random(),
+                              TraceFlags{sampled ? TraceFlags::kSampled : std::uint8_t{0}}, false);
+  span->name = "work";
+  span->start_unix_nanos = 1;
+  span->end_unix_nanos = 2;
+  return span;
+}
+
+BatchSpanProcessorOptions make_options(std::size_t queue, std::size_t batch, milliseconds delay = kLongDelay) {
+  BatchSpanProcessorOptions options;
+  options.max_queue_size = queue;
+  options.max_export_batch_size = batch;
+  options.schedule_delay = delay;
+  options.export_timeout = milliseconds(30000);
+  return options;
+}
+
+// A processor over a fake exporter; the test keeps the control.
+struct Fixture {
+  std::shared_ptr<ExporterControl> control = std::make_shared<ExporterControl>();
+  std::unique_ptr<BatchSpanProcessor> processor;
+
+  explicit Fixture(const BatchSpanProcessorOptions& options)
+      : processor(std::make_unique<BatchSpanProcessor>(std::make_unique<FakeExporter>(control), options)) {}
+  ~Fixture() {
+    control->set_blocked(false);  // never leave the export thread stuck
+  }
+
+  void end_spans(int count, bool sampled = true) {
+    for (int i = 0; i < count; ++i) processor->on_end(make_span(sampled));
+  }
+};
+
+// Polls `condition` until it holds or kPatience passes.
+bool eventually(const std::function<bool()>& condition) {
+  const auto deadline = Clock::now() + kPatience;
+  while (Clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  return condition();
+}
+
+bool identity_holds(const BatchSpanProcessorStats& stats) {
+  return stats.enqueued == stats.exported + stats.dropped + stats.failed + stats.queued;
+}
+
+std::size_t sum(const std::vector<std::size_t>& values) { return std::accumulate(values.begin(), values.end(), std::size_t{0}); }
+
+// --- batching -------------------------------------------------------------------------------
+
+TEST(BatchSpanProcessor, ExportsInBatchesOfAtMostTheMaxExportBatchSize) {
+  Fixture fixture(make_options(100, 10));
+  fixture.end_spans(35);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  const auto batches = fixture.control->batches();
+  EXPECT_EQ(sum(batches), 35U);
+  EXPECT_GE(batches.size(), 4U);
+  for (const std::size_t size : batches) {
+    EXPECT_GT(size, 0U);
+    EXPECT_LE(size, 10U);
+  }
+}
+
+TEST(BatchSpanProcessor, ExportsAFullBatchWithoutWaitingForTheTimer) {
+  Fixture fixture(make_options(100, 10));
+  fixture.end_spans(30);
+  EXPECT_TRUE(eventually([&] { return fixture.processor->stats().exported == 30; }));
+  EXPECT_EQ(fixture.control->batches(), (std::vector<std::size_t>{10, 10, 10}));
+}
+
+TEST(BatchSpanProcessor, TheScheduleDelayExportsAPartialBatch) {
+  Fixture fixture(make_options(2048, 512, milliseconds(50)));
+  fixture.end_spans(3);
+  EXPECT_TRUE(eventually([&] { return fixture.processor->stats().exported == 3; }));
+  EXPECT_EQ(fixture.control->batches(), (std::vector<std::size_t>{3}));
+}
+
+TEST(BatchSpanProcessor, ClampsABatchSizeLargerThanTheQueue) {
+  Fixture fixture(make_options(16, 64));
+  EXPECT_EQ(fixture.processor->options().max_export_batch_size, 16U);
+  EXPECT_EQ(fixture.processor->options().max_queue_size, 16U);
+  // A full queue is a full batch: it goes out without a flush or the timer.
+  fixture.end_spans(16);
+  EXPECT_TRUE(eventually([&] { return fixture.processor->stats().exported == 16; }));
+  EXPECT_EQ(fixture.processor->stats().dropped, 0U);
+}
+
+TEST(BatchSpanProcessor, ExportsWithTheExportTimeoutAsDeadline) {
+  auto options = make_options(100, 10);
+  options.export_timeout = milliseconds(7000);
+  Fixture fixture(options);
+  fixture.end_spans(1);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  std::lock_guard<std::mutex> lock(fixture.control->mutex);
+  ASSERT_EQ(fixture.control->time_left.size(), 1U);
+  EXPECT_LE(fixture.control->time_left[0], milliseconds(7000));
+  EXPECT_GT(fixture.control->time_left[0], milliseconds(6000));
+}
+
+// --- a full queue ---------------------------------------------------------------------------
+
+TEST(BatchSpanProcessor, DropsAndCountsWhenTheQueueIsFullWithoutBlocking) {
+  Fixture fixture(make_options(8, 8));
+  fixture.control->set_blocked(true);
+  fixture.end_spans(8);  // a full batch: the export thread takes it and blocks in the exporter
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  auto producer = std::async(std::launch::async, [&] { fixture.end_spans(8 + 5); });
+  ASSERT_EQ(producer.wait_for(kPatience), std::future_status::ready) << "on_end blocked on a stuck exporter";
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 21U);
+  EXPECT_EQ(stats.dropped, 5U);
+  EXPECT_EQ(stats.queued, 16U);  // 8 in the blocked export, 8 in the queue
+  EXPECT_EQ(stats.exported, 0U);
+  EXPECT_TRUE(identity_holds(stats));
+
+  fixture.control->set_blocked(false);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  const auto after = fixture.processor->stats();
+  EXPECT_EQ(after.exported, 16U);
+  EXPECT_EQ(after.queued, 0U);
+  EXPECT_TRUE(identity_holds(after));
+}
+
+// --- force_flush ----------------------------------------------------------------------------
+
+TEST(BatchSpanProcessor, ForceFlushExportsEverythingEnqueuedBefore) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.end_spans(5);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_EQ(fixture.control->accepted(), 5U);
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.exported, 5U);
+  EXPECT_EQ(stats.queued, 0U);
+  EXPECT_EQ(stats.export_batches, 1U);
+}
+
+TEST(BatchSpanProcessor, ForceFlushAlsoFlushesTheExporter) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.end_spans(1);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  std::lock_guard<std::mutex> lock(fixture.control->mutex);
+  EXPECT_EQ(fixture.control->force_flush_calls, 1);
+}
+
+TEST(BatchSpanProcessor, ForceFlushWithAnEmptyQueueSucceeds) {
+  Fixture fixture(make_options(2048, 512));
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_TRUE(fixture.control->batches().empty());
+}
+
+TEST(BatchSpanProcessor, ForceFlushGivesUpAfterItsTimeoutWhenTheExporterIsBlocked) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.control->set_blocked(true);
+  fixture.end_spans(2);
+  auto flush = std::async(std::launch::async, [&] { return fixture.processor->force_flush(milliseconds(100)); });
+  ASSERT_EQ(flush.wait_for(kPatience), std::future_status::ready) << "force_flush ignored its timeout";
+  EXPECT_FALSE(flush.get());
+
+  fixture.control->set_blocked(false);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_EQ(fixture.processor->stats().exported, 2U);
+}
+
+// --- shutdown -------------------------------------------------------------------------------
+
+TEST(BatchSpanProcessor, ShutdownFlushesAndShutsTheExporterDown) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.end_spans(5);
+  EXPECT_TRUE(fixture.processor->shutdown(kPatience));
+  EXPECT_EQ(fixture.control->accepted(), 5U);
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.exported, 5U);
+  EXPECT_EQ(stats.queued, 0U);
+  std::lock_guard<std::mutex> lock(fixture.control->mutex);
+  EXPECT_EQ(fixture.control->shutdown_calls, 1);
+}
+
+TEST(BatchSpanProcessor, ShutdownIsIdempotent) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.end_spans(2);
+  EXPECT_TRUE(fixture.processor->shutdown(kPatience));
+  EXPECT_TRUE(fixture.processor->shutdown(kPatience));
+  EXPECT_EQ(fixture.processor->stats().exported, 2U);
+  std::lock_guard<std::mutex> lock(fixture.control->mutex);
+  EXPECT_EQ(fixture.control->shutdown_calls, 1);
+}
+
+TEST(BatchSpanProcessor, DropsAndCountsSpansAfterShutdown) {
+  Fixture fixture(make_options(2048, 512));
+  ASSERT_TRUE(fixture.processor->shutdown(kPatience));
+  fixture.end_spans(3);
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 3U);
+  EXPECT_EQ(stats.dropped, 3U);
+  EXPECT_EQ(stats.queued, 0U);
+  EXPECT_TRUE(identity_holds(stats));
+  EXPECT_TRUE(fixture.control->batches().empty());
+}
+
+TEST(BatchSpanProcessor, ShutdownWithAStuckExporterReturnsFalseWithinItsTimeout) {
+  Fixture fixture(make_options(2048, 1));
+  fixture.control->set_blocked(true);
+  fixture.end_spans(1);  // a full batch of one: exported at once, and stuck
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  fixture.end_spans(2);
+  auto shutdown = std::async(std::launch::async, [&] { return fixture.processor->shutdown(milliseconds(200)); });
+  ASSERT_EQ(shutdown.wait_for(kPatience), std::future_status::ready) << "shutdown ignored its timeout";
+  EXPECT_FALSE(shutdown.get());
+
+  // Released, the abandoned export thread finishes: every span ends up counted somewhere.
+  fixture.control->set_blocked(false);
+  EXPECT_TRUE(eventually([&] { return fixture.processor->stats().queued == 0; }));
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 3U);
+  EXPECT_EQ(stats.exported + stats.failed, 3U);
+  EXPECT_TRUE(identity_holds(stats));
+}
+
+TEST(BatchSpanProcessor, DestroyingTheProcessorFlushes) {
+  auto control = std::make_shared<ExporterControl>();
+  {
+    BatchSpanProcessor processor(std::make_unique<FakeExporter>(control), make_options(2048, 512));
+    for (int i = 0; i < 4; ++i) processor.on_end(make_span());
+  }
+  EXPECT_EQ(control->accepted(), 4U);
+}
+
+// --- accounting -----------------------------------------------------------------------------
+
+TEST(BatchSpanProcessor, CountsFailedExportsAsFailed) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.control->set_fail(true);
+  fixture.end_spans(4);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.failed, 4U);
+  EXPECT_EQ(stats.exported, 0U);
+  EXPECT_EQ(stats.export_batches, 1U);
+  EXPECT_TRUE(identity_holds(stats));
+}
+
+TEST(BatchSpanProcessor, AccountingIdentityHoldsAtQuiescentPoints) {
+  Fixture fixture(make_options(16, 4));
+  fixture.end_spans(6);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_TRUE(identity_holds(fixture.processor->stats()));
+
+  fixture.control->set_fail(true);
+  fixture.end_spans(5);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_TRUE(identity_holds(fixture.processor->stats()));
+
+  fixture.control->set_fail(false);
+  fixture.control->set_blocked(true);
+  const int entered_before = fixture.control->entered_count();
+  fixture.end_spans(4);  // a full batch, stuck in the exporter
+  ASSERT_TRUE(fixture.control->wait_until_entered(entered_before + 1));
+  fixture.end_spans(16 + 3);  // fills the queue, then 3 are dropped
+  EXPECT_TRUE(identity_holds(fixture.processor->stats()));
+  fixture.control->set_blocked(false);
+  ASSERT_TRUE(fixture.processor->shutdown(kPatience));
+
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 6U + 5U + 4U + 19U);
+  EXPECT_EQ(stats.exported, 6U + 4U + 16U);
+  EXPECT_EQ(stats.failed, 5U);
+  EXPECT_EQ(stats.dropped, 3U);
+  EXPECT_EQ(stats.queued, 0U);
+  EXPECT_TRUE(identity_holds(stats));
+}
+
+TEST(BatchSpanProcessor, IgnoresSpansThatAreNotSampled) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.end_spans(3, /*sampled=*/false);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 0U);
+  EXPECT_EQ(stats.dropped, 0U);
+  EXPECT_TRUE(fixture.control->batches().empty());
+}
+
+TEST(BatchSpanProcessor, ReportsTheExportersWireCounters) {
+  Fixture fixture(make_options(2048, 512));
+  {
+    std::lock_guard<std::mutex> lock(fixture.control->mutex);
+    fixture.control->stats = ExporterStats{7, 3, 2};
+  }
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.export_requests, 7U);
+  EXPECT_EQ(stats.retries, 3U);
+  EXPECT_EQ(stats.rejected_spans, 2U);
+}
+
+TEST(BatchSpanProcessor, ExportsSpansEndedThroughAProvider) {
+  auto control = std::make_shared<ExporterControl>();
+  ProviderOptions options;
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(
+      std::make_unique<BatchSpanProcessor>(std::make_unique<FakeExporter>(control), make_options(2048, 512)));
+  auto provider = Provider::create(std::move(options));
+  auto tracer = provider->get_tracer("test");
+  for (int i = 0; i < 3; ++i) tracer->start_span("work").end();
+  EXPECT_TRUE(provider->force_flush(kPatience));
+  EXPECT_EQ(control->accepted(), 3U);
+  EXPECT_TRUE(provider->shutdown(kPatience));
+}
+
+// --- options from the environment -----------------------------------------------------------
+
+// Clears the OTEL_BSP_* variables for one test and restores them afterwards.
+class BspEnvironment {
+ public:
+  BspEnvironment() {
+    for (const char* name : kNames) {
+      const char* value = std::getenv(name);
+      saved_.emplace_back(name, value == nullptr ? std::nullopt : std::optional<std::string>(value));
+      ::unsetenv(name);
+    }
+  }
+  ~BspEnvironment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        ::setenv(name, value->c_str(), 1);
+      } else {
+        ::unsetenv(name);
+      }
+    }
+  }
+  BspEnvironment(const BspEnvironment&) = delete;
+  BspEnvironment& operator=(const BspEnvironment&) = delete;
+
+  void set(const char* name, const char* value) { ::setenv(name, value, 1); }
+
+ private:
+  static constexpr const char* kNames[] = {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                                           "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"};
+  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
+};
+
+// Counts diagnostics for one test (the messages live in a shared block: see set_diagnostic_handler).
+class CapturedDiagnostics {
+ public:
+  CapturedDiagnostics() : suppressed_before_(diagnostics_suppressed()) {
+    set_diagnostic_handler([state = state_](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->messages.emplace_back(message);
+    });
+  }
+  ~CapturedDiagnostics() {
+    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    });
+  }
+  CapturedDiagnostics(const CapturedDiagnostics&) = delete;
+  CapturedDiagnostics& operator=(const CapturedDiagnostics&) = delete;
+
+  // Something was reported (captured, or held back by the process-wide rate limit).
+  bool any_reported() const {
+    std::lock_guard<std::mutex> lock(state_->mutex);
+    return !state_->messages.empty() || diagnostics_suppressed() > suppressed_before_;
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::vector<std::string> messages;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  std::uint64_t suppressed_before_;
+};
+
+TEST(BatchSpanProcessorOptionsFromEnv, DefaultsWithoutVariables) {
+  BspEnvironment environment;
+  const auto options = BatchSpanProcessorOptions::from_env();
+  EXPECT_EQ(options.max_queue_size, 2048U);
+  EXPECT_EQ(options.max_export_batch_size, 512U);
+  EXPECT_EQ(options.schedule_delay, milliseconds(5000));
+  EXPECT_EQ(options.export_timeout, milliseconds(30000));
+}
+
+TEST(BatchSpanProcessorOptionsFromEnv, ReadsEveryVariable) {
+  BspEnvironment environment;
+  environment.set("OTEL_BSP_MAX_QUEUE_SIZE", "100");
+  environment.set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10");
+  environment.set("OTEL_BSP_SCHEDULE_DELAY", "250");
+  environment.set("OTEL_BSP_EXPORT_TIMEOUT", "1000");
+  const auto options = BatchSpanProcessorOptions::from_env();
+  EXPECT_EQ(options.max_queue_size, 100U);
+  EXPECT_EQ(options.max_export_batch_size, 10U);
+  EXPECT_EQ(options.schedule_delay, milliseconds(250));
+  EXPECT_EQ(options.export_timeout, milliseconds(1000));
+}
+
+TEST(BatchSpanProcessorOptionsFromEnv, AcceptsAZeroDelayAndTimeout) {
+  BspEnvironment environment;
+  environment.set("OTEL_BSP_SCHEDULE_DELAY", "0");
+  environment.set("OTEL_BSP_EXPORT_TIMEOUT", "0");
+  const auto options = BatchSpanProcessorOptions::from_env();
+  EXPECT_EQ(options.schedule_delay, milliseconds(0));
+  EXPECT_EQ(options.export_timeout, milliseconds(0));
+}
+
+TEST(BatchSpanProcessorOptionsFromEnv, RejectsInvalidValuesWithADiagnostic) {
+  for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_SCHEDULE_DELAY",
+                           "OTEL_BSP_EXPORT_TIMEOUT"}) {
+    for (const char* value : {"abc", "-1", "1.5", "12ms"}) {
+      BspEnvironment environment;
+      CapturedDiagnostics diagnostics;
+      environment.set(name, value);
+      const auto options = BatchSpanProcessorOptions::from_env();
+      EXPECT_EQ(options.max_queue_size, 2048U) << name << "=" << value;
+      EXPECT_EQ(options.max_export_batch_size, 512U) << name << "=" << value;
+      EXPECT_EQ(options.schedule_delay, milliseconds(5000)) << name << "=" << value;
+      EXPECT_EQ(options.export_timeout, milliseconds(30000)) << name << "=" << value;
+      EXPECT_TRUE(diagnostics.any_reported()) << name << "=" << value;
+    }
+  }
+}
+
+TEST(BatchSpanProcessorOptionsFromEnv, RejectsAZeroQueueOrBatchSize) {
+  for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"}) {
+    BspEnvironment environment;
+    CapturedDiagnostics diagnostics;
+    environment.set(name, "0");
+    const auto options = BatchSpanProcessorOptions::from_env();
+    EXPECT_EQ(options.max_queue_size, 2048U) << name;
+    EXPECT_EQ(options.max_export_batch_size, 512U) << name;
+    EXPECT_TRUE(diagnostics.any_reported()) << name;
+  }
+}
+
+TEST(BatchSpanProcessorOptionsFromEnv, ClampsTheBatchSizeToTheQueueSize) {
+  BspEnvironment environment;
+  environment.set("OTEL_BSP_MAX_QUEUE_SIZE", "100");
+  environment.set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "200");
+  const auto options = BatchSpanProcessorOptions::from_env();
+  EXPECT_EQ(options.max_queue_size, 100U);
+  EXPECT_EQ(options.max_export_batch_size, 100U);
+}
+
+}  // namespace
+}  // namespace honeyhive

@@ -1,0 +1,327 @@
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/mini_http_server.hpp"
+#include "honeyhive/transport/http_client.hpp"
+
+namespace honeyhive {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+using tools::MiniHttpServer;
+
+// A local server whose handler is swapped per test; it records every request it gets and which
+// connection (the server runs one thread per connection) carried it.
+class LocalServer {
+ public:
+  using Handler = std::function<tools::HttpResponse(const tools::HttpRequest&)>;
+
+  explicit LocalServer(Handler handler)
+      : handler_(std::move(handler)),
+        server_(0, [this](const tools::HttpRequest& request) {
+          {
+            std::lock_guard<std::mutex> lock(mutex_);
+            requests_.push_back(request);
+            connections_.insert(std::this_thread::get_id());
+          }
+          arrived_.notify_all();
+          return handler_(request);
+        }) {}
+
+  bool ok() const { return server_.ok(); }
+  std::string url(const std::string& path = "/v1/traces") const {
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
+  }
+  std::vector<tools::HttpRequest> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+  std::size_t connection_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return connections_.size();
+  }
+  // Waits (bounded) until at least `count` requests have reached the handler.
+  bool wait_for_requests(std::size_t count, milliseconds timeout = milliseconds(5000)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+  }
+  void stop() { server_.stop(); }
+  std::uint16_t port() const { return server_.port(); }
+
+ private:
+  Handler handler_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<tools::HttpRequest> requests_;
+  std::set<std::thread::id> connections_;
+  MiniHttpServer server_;  // last: its threads stop before the members above go away
+};
+
+tools::HttpResponse reply(int status, std::string body = "") {
+  tools::HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpRequest post(const std::string& url, std::string body = "hello", milliseconds timeout = milliseconds(5000)) {
+  HttpRequest request;
+  request.url = url;
+  request.body = std::move(body);
+  request.timeout = timeout;
+  return request;
+}
+
+std::string gunzip(const std::string& data) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
+  std::string out;
+  char chunk[4096];
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  int result = Z_OK;
+  while (result == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(chunk);
+    stream.avail_out = sizeof(chunk);
+    result = inflate(&stream, Z_NO_FLUSH);
+    out.append(chunk, sizeof(chunk) - stream.avail_out);
+  }
+  inflateEnd(&stream);
+  return result == Z_STREAM_END ? out : "<inflate failed>";
+}
+
+// --- requests and responses -----------------------------------------------------------------
+
+TEST(CurlHttpClient, PostsTheBodyAndHeaders) {
+  LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  HttpRequest request = post(server.url(), std::string("binary\0body", 11));
+  request.headers = {{"Content-Type", "application/x-protobuf"}, {"X-Custom", "value 1"}};
+  const HttpResponse response = client->send(request);
+  EXPECT_EQ(response.status, 200) << response.error;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].target, "/v1/traces");
+  EXPECT_EQ(requests[0].body, std::string("binary\0body", 11));
+  EXPECT_EQ(requests[0].header("content-type"), "application/x-protobuf");
+  EXPECT_EQ(requests[0].header("x-custom"), "value 1");
+  EXPECT_EQ(requests[0].header("content-length"), "11");
+}
+
+TEST(CurlHttpClient, DoesNotAskFor100Continue) {
+  LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  EXPECT_EQ(client->send(post(server.url(), std::string(64 * 1024, 'x'))).status, 200);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_FALSE(requests[0].header("expect").has_value());
+}
+
+TEST(CurlHttpClient, ReturnsStatusBodyAndLowercasedHeaders) {
+  LocalServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response = reply(201, "created");
+    response.headers = {{"X-Reply-Header", "Some Value"}, {"Retry-After", "7"}};
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const HttpResponse response = client->send(post(server.url()));
+  EXPECT_EQ(response.status, 201) << response.error;
+  EXPECT_EQ(response.body, "created");
+  EXPECT_EQ(response.header("x-reply-header"), "Some Value");
+  EXPECT_EQ(response.header("retry-after"), "7");
+  EXPECT_FALSE(response.header("X-Reply-Header").has_value());
+  EXPECT_TRUE(response.error.empty());
+  EXPECT_FALSE(response.cancelled);
+}
+
+TEST(CurlHttpClient, ReturnsErrorStatusesWithTheirBody) {
+  LocalServer server([](const tools::HttpRequest&) { return reply(503, "busy"); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const HttpResponse response = client->send(post(server.url()));
+  EXPECT_EQ(response.status, 503);
+  EXPECT_EQ(response.body, "busy");
+}
+
+TEST(CurlHttpClient, ReusesOneConnectionForSeveralRequests) {
+  LocalServer server([](const tools::HttpRequest&) { return reply(200, "ok"); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(client->send(post(server.url())).status, 200);
+  EXPECT_EQ(server.requests().size(), 5U);
+  EXPECT_EQ(server.connection_count(), 1U);
+}
+
+TEST(CurlHttpClient, TruncatesAResponseBodyToTheMaximum) {
+  const std::string big(HttpClient::kMaxResponseBytes + 100 * 1024, 'b');
+  LocalServer server([&](const tools::HttpRequest&) { return reply(200, big); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const HttpResponse response = client->send(post(server.url()));
+  EXPECT_EQ(response.status, 200) << response.error;
+  EXPECT_EQ(response.body.size(), HttpClient::kMaxResponseBytes);
+  EXPECT_EQ(response.body, big.substr(0, HttpClient::kMaxResponseBytes));
+}
+
+// --- transport failures ---------------------------------------------------------------------
+
+TEST(CurlHttpClient, ConnectionRefusedIsStatusZeroWithAnError) {
+  std::string url;
+  {
+    LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+    ASSERT_TRUE(server.ok());
+    url = server.url();
+  }  // closed: nothing listens on that port any more
+  auto client = make_curl_http_client();
+  const HttpResponse response = client->send(post(url));
+  EXPECT_EQ(response.status, 0);
+  EXPECT_FALSE(response.error.empty());
+  EXPECT_FALSE(response.cancelled);
+}
+
+TEST(CurlHttpClient, ASlowServerTimesOutAsStatusZero) {
+  LocalServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response = reply(200);
+    response.delay_ms = 5000;
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const auto started = Clock::now();
+  const HttpResponse response = client->send(post(server.url(), "hello", milliseconds(200)));
+  EXPECT_EQ(response.status, 0);
+  EXPECT_FALSE(response.error.empty());
+  // Bounded: it gave up well before the server would have answered.
+  EXPECT_LT(Clock::now() - started, milliseconds(4000));
+}
+
+TEST(CurlHttpClient, AResetConnectionIsStatusZero) {
+  LocalServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.reset_connection = true;
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const HttpResponse response = client->send(post(server.url()));
+  EXPECT_EQ(response.status, 0);
+  EXPECT_FALSE(response.error.empty());
+}
+
+TEST(CurlHttpClient, AGarbageReplyIsStatusZeroWithAnError) {
+  LocalServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.raw_reply = "NOT HTTP\r\n\r\n";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const HttpResponse response = client->send(post(server.url()));
+  EXPECT_EQ(response.status, 0);
+  EXPECT_FALSE(response.error.empty());
+}
+
+TEST(CurlHttpClient, RecoversOnTheNextRequestAfterAFailure) {
+  std::atomic<int> calls{0};
+  LocalServer server([&](const tools::HttpRequest&) {
+    tools::HttpResponse response = reply(200, "fine");
+    if (calls.fetch_add(1) == 0) response.reset_connection = true;
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  EXPECT_EQ(client->send(post(server.url())).status, 0);
+  const HttpResponse second = client->send(post(server.url()));
+  EXPECT_EQ(second.status, 200) << second.error;
+  EXPECT_EQ(second.body, "fine");
+}
+
+// --- cancellation ---------------------------------------------------------------------------
+
+TEST(CurlHttpClient, CancelAbortsARequestWaitingOnASlowServer) {
+  LocalServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response = reply(200);
+    response.delay_ms = 20000;
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  std::shared_ptr<HttpClient> client = make_curl_http_client();
+  auto pending = std::async(std::launch::async, [&] { return client->send(post(server.url(), "hello", milliseconds(30000))); });
+  ASSERT_TRUE(server.wait_for_requests(1));
+  client->cancel();
+  ASSERT_EQ(pending.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "cancel did not abort";
+  const HttpResponse response = pending.get();
+  EXPECT_EQ(response.status, 0);
+  EXPECT_TRUE(response.cancelled);
+}
+
+TEST(CurlHttpClient, SendsAfterCancelFailAtOnceWithoutContactingTheServer) {
+  LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  client->cancel();
+  const HttpResponse response = client->send(post(server.url()));
+  EXPECT_EQ(response.status, 0);
+  EXPECT_TRUE(response.cancelled);
+  EXPECT_TRUE(server.requests().empty());
+}
+
+// --- gzip and redaction ---------------------------------------------------------------------
+
+TEST(GzipCompress, OutputInflatesBackToTheInput) {
+  std::string input;
+  for (int i = 0; i < 5000; ++i) input += "span-" + std::to_string(i) + ",";
+  input += std::string("\0\xff binary", 9);
+  const auto compressed = gzip_compress(input);
+  ASSERT_TRUE(compressed.has_value());
+  EXPECT_LT(compressed->size(), input.size());
+  ASSERT_GE(compressed->size(), 2U);
+  EXPECT_EQ(static_cast<unsigned char>((*compressed)[0]), 0x1fU);  // gzip magic (RFC 1952)
+  EXPECT_EQ(static_cast<unsigned char>((*compressed)[1]), 0x8bU);
+  EXPECT_EQ(gunzip(*compressed), input);
+}
+
+TEST(GzipCompress, EmptyInputRoundTrips) {
+  const auto compressed = gzip_compress("");
+  ASSERT_TRUE(compressed.has_value());
+  EXPECT_EQ(gunzip(*compressed), "");
+}
+
+TEST(RedactUrl, StripsCredentialsAndQuery) {
+  EXPECT_EQ(redact_url("https://user:pass@api.example.com:4318/v1/traces?api_key=secret#frag"),
+            "https://api.example.com:4318/v1/traces");
+  EXPECT_EQ(redact_url("http://token@127.0.0.1:4318/v1/traces"), "http://127.0.0.1:4318/v1/traces");
+  EXPECT_EQ(redact_url("http://127.0.0.1:4318/v1/traces?x=1"), "http://127.0.0.1:4318/v1/traces");
+}
+
+TEST(RedactUrl, KeepsAPlainUrl) {
+  EXPECT_EQ(redact_url("http://localhost:4318/v1/traces"), "http://localhost:4318/v1/traces");
+  EXPECT_EQ(redact_url("https://api.honeyhive.ai"), "https://api.honeyhive.ai");
+}
+
+TEST(RedactUrl, StripsAQueryThatFollowsTheHostDirectly) {
+  EXPECT_EQ(redact_url("https://collector.example.com:4318?api_key=secret"), "https://collector.example.com:4318");
+  EXPECT_EQ(redact_url("https://user:pass@collector.example.com#secret"), "https://collector.example.com");
+}
+
+}  // namespace
+}  // namespace honeyhive
