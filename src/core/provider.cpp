@@ -19,7 +19,10 @@ Provider::Provider(ProviderOptions options)
     : resource_(std::make_shared<const Resource>(std::move(options.resource))),
       sampler_(options.sampler ? std::move(options.sampler) : sampler_from_env()),
       limits_(options.limits),
-      processors_(std::move(options.processors)) {
+      processors_(std::move(options.processors)),
+      content_(options.content.mask || !options.content.record_content
+                   ? std::make_shared<const ContentPolicy>(std::move(options.content))
+                   : nullptr) {
   processors_.erase(std::remove(processors_.begin(), processors_.end(), nullptr), processors_.end());
 }
 

@@ -1,6 +1,11 @@
 #include "honeyhive/core/span.hpp"
 
 #include <string>
+#include <typeinfo>
+
+#include <cxxabi.h>
+
+#include <cstdlib>
 
 #include "core/span_state.hpp"
 #include "core/utf8.hpp"
@@ -209,6 +214,92 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
   // Processors run without the span's lock held; the data is immutable from here on.
   const SpanDataPtr finished(state_, &state.data);
   for (const auto& processor : provider->processors()) processor->on_end(finished);
+}
+
+namespace {
+
+// Applies the content policy to a user value of `field`; returns the value to record.
+nlohmann::json apply_content_policy(const ContentPolicy* policy, std::string_view field, const nlohmann::json& value,
+                                    bool is_content) {
+  if (policy == nullptr) return value;
+  nlohmann::json result = value;
+  if (policy->mask) {
+    try {
+      result = policy->mask(field, value);
+    } catch (...) {
+      return nlohmann::json("[masking failed]");
+    }
+  }
+  if (is_content && !policy->record_content) {
+    const std::string text = result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return nlohmann::json{{"_size_bytes", text.size()}};
+  }
+  return result;
+}
+
+}  // namespace
+
+void SpanRef::set_inputs(const nlohmann::json& value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_structured("honeyhive_inputs", apply_content_policy(state_->content.get(), "inputs", value, true));
+  } catch (...) {
+    note_failure("set_inputs");
+  }
+}
+
+void SpanRef::set_outputs(const nlohmann::json& value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_structured("honeyhive_outputs", apply_content_policy(state_->content.get(), "outputs", value, true));
+  } catch (...) {
+    note_failure("set_outputs");
+  }
+}
+
+void SpanRef::set_metadata(const nlohmann::json& value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_structured("honeyhive_metadata", apply_content_policy(state_->content.get(), "metadata", value, false));
+  } catch (...) {
+    note_failure("set_metadata");
+  }
+}
+
+void SpanRef::set_metrics(const nlohmann::json& value) noexcept { set_structured("honeyhive_metrics", value); }
+void SpanRef::set_feedback(const nlohmann::json& value) noexcept { set_structured("honeyhive_feedback", value); }
+void SpanRef::set_config(const nlohmann::json& value) noexcept { set_structured("honeyhive_config", value); }
+void SpanRef::set_user_properties(const nlohmann::json& value) noexcept {
+  set_structured("honeyhive_user_properties", value);
+}
+
+void SpanRef::set_error(std::string_view message, std::string_view type) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_attribute_value("honeyhive_error", AttributeValue{std::string(message)});
+    Attributes event_attributes{{"exception.message", AttributeValue{std::string(message)}}};
+    if (!type.empty()) {
+      set_attribute_value("honeyhive_error_type", AttributeValue{std::string(type)});
+      event_attributes.push_back({"exception.type", AttributeValue{std::string(type)}});
+    }
+    add_event("exception", std::move(event_attributes));
+    set_status(StatusCode::error, message);
+  } catch (...) {
+    note_failure("set_error");
+  }
+}
+
+void SpanRef::record_exception(const std::exception& error) noexcept {
+  const char* what = nullptr;
+  try {
+    what = error.what();
+  } catch (...) {
+  }
+  const char* mangled = typeid(error).name();
+  int status = 0;
+  // __cxa_demangle allocates with malloc; the unique_ptr frees it.
+  std::unique_ptr<char, void (*)(void*)> readable(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  set_error(what != nullptr ? what : "unknown exception", status == 0 && readable ? readable.get() : mangled);
 }
 
 Scope SpanRef::activate() const noexcept { return Scope(Context::current().with_span(*this)); }

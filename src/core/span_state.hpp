@@ -21,6 +21,7 @@ struct SpanState {
   // span -> provider would be a cycle that is never freed.
   std::shared_ptr<Provider> provider;  // null for a non-recording or ended span
   SpanLimits limits;                   // copied at start: setters never reach through the provider
+  std::shared_ptr<const ContentPolicy> content;  // null: record everything as given
   bool ended = false;                  // guarded by mutex
   bool recording = false;              // fixed at start
 };

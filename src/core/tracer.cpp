@@ -36,6 +36,7 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
 
     state->provider = provider_;
     state->limits = provider_->limits();
+    state->content = provider_->content_policy();
     state->data.parent_span_id = has_parent ? parent_context.span_id() : SpanId();
     state->data.parent_is_remote = has_parent && parent_context.is_remote();
     state->data.name.assign(name.data(), name.size());

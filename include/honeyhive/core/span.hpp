@@ -1,5 +1,6 @@
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,22 @@ class SpanRef {
     }
   }
 
+  // The HoneyHive fields: each flattens a structured value under its prefix (honeyhive_inputs,
+  // honeyhive_outputs, honeyhive_metadata, honeyhive_metrics, honeyhive_feedback, honeyhive_config,
+  // honeyhive_user_properties). Inputs, outputs and metadata pass through the provider's content
+  // policy first (masking callback; with record_content off only their size is recorded).
+  void set_inputs(const nlohmann::json& value) noexcept;
+  void set_outputs(const nlohmann::json& value) noexcept;
+  void set_metadata(const nlohmann::json& value) noexcept;
+  void set_metrics(const nlohmann::json& value) noexcept;
+  void set_feedback(const nlohmann::json& value) noexcept;
+  void set_config(const nlohmann::json& value) noexcept;
+  void set_user_properties(const nlohmann::json& value) noexcept;
+  // Records an error: honeyhive_error (and honeyhive_error_type when given), status error, and an
+  // OTel "exception" event.
+  void set_error(std::string_view message, std::string_view type = {}) noexcept;
+  void record_exception(const std::exception& error) noexcept;
+
   // Adds an event (timestamp 0 = now). Past the event limit it is dropped and counted.
   void add_event(std::string_view name, Attributes attributes = {}, UnixNanos time_unix_nanos = 0) noexcept;
   // Adds a link. Past the link limit it is dropped and counted.
@@ -100,11 +117,22 @@ class Span : public SpanRef {
     if (this != &other) {
       end();
       state_ = std::move(other.state_);
+      scope_ = std::move(other.scope_);
     }
     return *this;
   }
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
+
+  // Ends the span; a scope the span holds (see hold_scope) is detached first.
+  void end(UnixNanos end_unix_nanos = 0) noexcept {
+    scope_.detach();
+    SpanRef::end(end_unix_nanos);
+  }
+
+  // Keeps `scope` attached for as long as this span is open (the tracer facade activates its spans
+  // this way, so children and enrich_span find them). End the span on the thread that started it.
+  void hold_scope(Scope scope) noexcept { scope_ = std::move(scope); }
 
   // A copyable reference to the same span (does not end it).
   SpanRef ref() const noexcept { return SpanRef(*this); }
@@ -112,6 +140,8 @@ class Span : public SpanRef {
  private:
   friend class Tracer;
   explicit Span(std::shared_ptr<detail::SpanState> state) noexcept : SpanRef(std::move(state)) {}
+
+  Scope scope_;
 };
 
 }  // namespace honeyhive

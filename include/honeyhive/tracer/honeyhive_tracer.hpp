@@ -1,0 +1,155 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/config/tracer_config.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/export/span_exporter.hpp"
+#include "honeyhive/tracer/event_type.hpp"
+
+namespace honeyhive {
+
+class EnrichmentProcessor;
+
+// Options that are not configuration values: a custom exporter (tests, local backends) and the
+// content masking callback.
+struct TracerOptions {
+  std::unique_ptr<SpanExporter> exporter;  // replaces the exporter the configuration would choose
+  std::function<nlohmann::json(std::string_view field, const nlohmann::json& value)> mask;
+};
+
+// The HoneyHive tracer: one per project/configuration, as many as you like in one process. Each
+// owns its provider (resource, sampler, limits, processors, exporter). Thread-safe. No method throws.
+class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
+ public:
+  // Resolves the configuration (defaults < env < config < session < evaluation < overrides), picks
+  // the exporter (API key -> HoneyHive OTLP endpoint; an OTLP endpoint -> that endpoint; neither ->
+  // the embedded default: console tree + ./honeyhive-traces.jsonl), says which in one diagnostic,
+  // starts a session and registers the tracer. The first tracer becomes the process default.
+  static std::shared_ptr<HoneyHiveTracer> init(const TracerConfig& config = {}, const SessionConfig& session = {},
+                                               const EvaluationConfig& evaluation = {},
+                                               const TracerConfig& overrides = {}, TracerOptions options = {}) noexcept;
+  ~HoneyHiveTracer();
+  HoneyHiveTracer(const HoneyHiveTracer&) = delete;
+  HoneyHiveTracer& operator=(const HoneyHiveTracer&) = delete;
+
+  // Starts a typed span named `name` (honeyhive_event_type, honeyhive_event_name), child of the
+  // current context, and makes it the active span of this thread until it ends (end it on this
+  // thread). Its context carries this tracer's id and session in baggage.
+  Span start_span(std::string_view name, EventType type = EventType::tool, StartSpanOptions options = {}) noexcept;
+
+  // Runs fn in a span (passing the span when fn takes `Span&`), records a serializable return value
+  // as honeyhive_outputs.result, records an exception as the error and rethrows it unchanged.
+  template <class F>
+  decltype(auto) trace(std::string_view name, EventType type, F&& fn);
+
+  // Starts a new session (id from the config or a new UUID v4) and returns its id.
+  std::string start_session(const SessionConfig& session = {}) noexcept;
+  std::string session_id() const;
+
+  const std::string& id() const noexcept { return id_; }
+  const ResolvedConfig& config() const noexcept { return config_; }
+  std::string config_report() const;
+  nlohmann::json config_report_json() const;
+  // "honeyhive-otlp https://.../opentelemetry/v1/traces (http/json)", "otlp <url>", "embedded ...", "disabled".
+  const std::string& exporter_description() const noexcept { return exporter_description_; }
+
+  bool flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) noexcept;
+  bool shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) noexcept;
+  const std::shared_ptr<Provider>& provider() const noexcept { return provider_; }
+
+  struct Private;  // construction details (not part of the API)
+  HoneyHiveTracer(Private&&);
+
+ private:
+  template <class R>
+  static void record_result(Span& span, const R& result) noexcept {
+    if constexpr (std::is_constructible_v<nlohmann::json, const R&>) {
+      try {
+        span.set_outputs(nlohmann::json{{"result", nlohmann::json(result)}});
+      } catch (...) {
+      }
+    }
+  }
+
+  std::string id_;
+  ResolvedConfig config_;
+  std::shared_ptr<Provider> provider_;
+  std::shared_ptr<Tracer> tracer_;
+  EnrichmentProcessor* enrichment_ = nullptr;  // owned by provider_
+  std::string exporter_description_;
+  mutable std::mutex session_mutex_;  // guards session_id_
+  std::string session_id_;
+};
+
+template <class F>
+decltype(auto) HoneyHiveTracer::trace(std::string_view name, EventType type, F&& fn) {
+  Span span = start_span(name, type);
+  try {
+    if constexpr (std::is_invocable_v<F, Span&>) {
+      using R = std::invoke_result_t<F, Span&>;
+      if constexpr (std::is_void_v<R>) {
+        std::forward<F>(fn)(span);
+      } else {
+        R result = std::forward<F>(fn)(span);
+        record_result(span, result);
+        return result;
+      }
+    } else {
+      using R = std::invoke_result_t<F>;
+      if constexpr (std::is_void_v<R>) {
+        std::forward<F>(fn)();
+      } else {
+        R result = std::forward<F>(fn)();
+        record_result(span, result);
+        return result;
+      }
+    }
+  } catch (const std::exception& error) {
+    span.record_exception(error);
+    throw;
+  } catch (...) {
+    span.set_error("unknown exception");
+    throw;
+  }
+}
+
+// The tracer of the active context: baggage honeyhive_tracer_id -> registry -> the default tracer ->
+// a disabled tracer whose spans are no-ops. Never null.
+std::shared_ptr<HoneyHiveTracer> current_tracer() noexcept;
+// Makes `tracer` the process default (the first tracer created is the default until then).
+void set_default_tracer(const std::shared_ptr<HoneyHiveTracer>& tracer) noexcept;
+// The live tracer with this id, or null.
+std::shared_ptr<HoneyHiveTracer> find_tracer(const std::string& tracer_id) noexcept;
+
+// Values to add to a span; unset fields are left alone.
+struct Enrichment {
+  Param<nlohmann::json> inputs;
+  Param<nlohmann::json> outputs;
+  Param<nlohmann::json> metadata;
+  Param<nlohmann::json> metrics;
+  Param<nlohmann::json> feedback;
+  Param<nlohmann::json> config;
+  Param<nlohmann::json> user_properties;
+  Param<std::string> error;
+};
+
+// Enriches the active span of this thread (a no-op when there is none).
+void enrich_span(const Enrichment& enrichment) noexcept;
+void enrich_span(SpanRef span, const Enrichment& enrichment) noexcept;
+
+}  // namespace honeyhive
+
+// A span of the current tracer for the rest of the enclosing block:
+//   HH_SPAN(span, "retrieve", tool);  span.set_inputs(...);
+#define HH_SPAN(variable, name, type) \
+  ::honeyhive::Span variable = ::honeyhive::current_tracer()->start_span((name), ::honeyhive::EventType::type)

@@ -1,0 +1,79 @@
+#include "honeyhive/processing/enrichment_processor.hpp"
+
+namespace honeyhive {
+namespace {
+
+bool is_reserved_key(const std::string& key) {
+  return key == "session_id" || key == "project" || key == "source" || key == "parent_id" || key == "run_id" ||
+         key == "dataset_id" || key == "datapoint_id" || key == "honeyhive_tracer_id" || key == "session_name";
+}
+
+void set_pair(SpanRef& span, const char* name, const std::string& value) {
+  span.set_attribute_value(std::string("honeyhive.") + name, AttributeValue{value});
+  span.set_attribute_value(std::string("traceloop.association.properties.") + name, AttributeValue{value});
+}
+
+}  // namespace
+
+EnrichmentProcessor::EnrichmentProcessor(EnrichmentDefaults defaults)
+    : defaults_(std::make_shared<const EnrichmentDefaults>(std::move(defaults))) {}
+
+void EnrichmentProcessor::set_session_id(std::string session_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto next = std::make_shared<EnrichmentDefaults>(*defaults_);
+  next->session_id = std::move(session_id);
+  defaults_ = std::move(next);
+}
+
+EnrichmentDefaults EnrichmentProcessor::defaults() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return *defaults_;
+}
+
+void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcept {
+  try {
+    std::shared_ptr<const EnrichmentDefaults> defaults;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      defaults = defaults_;
+    }
+    const auto& baggage = parent.all_baggage();
+    const auto find = [&](const char* key) -> const std::string* {
+      for (const auto& entry : baggage) {
+        if (entry.key == key) return &entry.value;
+      }
+      return nullptr;
+    };
+    const std::string* owner = find("honeyhive_tracer_id");
+    const bool baggage_is_ours = owner == nullptr || *owner == defaults->tracer_id;
+
+    const std::string* session = baggage_is_ours ? find("session_id") : nullptr;
+    const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
+    if (!session_id.empty()) set_pair(span, "session_id", session_id);
+    const std::string* project = find("project");
+    const std::string& project_name = !defaults->project.empty() ? defaults->project : project ? *project : defaults->project;
+    if (!project_name.empty()) set_pair(span, "project", project_name);
+    const std::string* source = baggage_is_ours ? find("source") : nullptr;
+    const std::string& source_name = source != nullptr && !source->empty() ? *source : defaults->source;
+    if (!source_name.empty()) set_pair(span, "source", source_name);
+    if (const std::string* parent_id = find("parent_id"); parent_id != nullptr && baggage_is_ours) {
+      set_pair(span, "parent_id", *parent_id);
+    }
+    for (const char* key : {"run_id", "dataset_id", "datapoint_id"}) {
+      if (const std::string* value = find(key)) {
+        span.set_attribute_value(std::string("honeyhive_metadata.") + key, AttributeValue{*value});
+      }
+    }
+    for (const auto& entry : baggage) {
+      if (!is_reserved_key(entry.key)) span.set_attribute_value("baggage." + entry.key, AttributeValue{entry.value});
+    }
+  } catch (...) {
+    // Enrichment is best effort: the span still records what the user sets.
+  }
+}
+
+void EnrichmentProcessor::on_end(const SpanDataPtr&) noexcept {}
+bool EnrichmentProcessor::force_flush(std::chrono::milliseconds) noexcept { return true; }
+bool EnrichmentProcessor::shutdown(std::chrono::milliseconds) noexcept { return true; }
+
+}  // namespace honeyhive

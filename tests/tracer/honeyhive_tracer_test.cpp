@@ -1,0 +1,268 @@
+#include "honeyhive/tracer/honeyhive_tracer.hpp"
+
+#include <gtest/gtest.h>
+
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include "common/mini_http_server.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/in_memory_exporter.hpp"
+
+namespace honeyhive {
+namespace {
+
+const std::string* string_attribute(const SpanData& span, std::string_view key) {
+  const AttributeValue* value = span.find_attribute(key);
+  return value ? std::get_if<std::string>(value) : nullptr;
+}
+
+struct TestTracer {
+  std::shared_ptr<HoneyHiveTracer> tracer;
+  InMemoryExporter* memory = nullptr;
+
+  std::vector<SpanDataPtr> spans() const {
+    tracer->flush();
+    return memory->spans();
+  }
+  SpanDataPtr named(const std::string& name) const {
+    for (const auto& span : spans()) {
+      if (span->name == name) return span;
+    }
+    return nullptr;
+  }
+};
+
+TestTracer make_tracer(const std::string& project, TracerOptions options = {}) {
+  TracerConfig config;
+  config.project = project;
+  config.api_key = null;        // never the network, whatever the environment says
+  config.otlp_endpoint = null;
+  config.disable_batch = true;
+  auto exporter = std::make_unique<InMemoryExporter>();
+  TestTracer result;
+  result.memory = exporter.get();
+  options.exporter = std::move(exporter);
+  result.tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  return result;
+}
+
+TEST(HoneyHiveTracerTest, InitStartsASessionWithAUuidAndEmitsASessionEvent) {
+  auto t = make_tracer("p1");
+  ASSERT_NE(t.tracer, nullptr);
+  const std::string session = t.tracer->session_id();
+  EXPECT_EQ(session.size(), 36U);
+  EXPECT_EQ(session[14], '4');  // UUID v4
+  auto spans = t.spans();
+  ASSERT_EQ(spans.size(), 1U);
+  EXPECT_EQ(*string_attribute(*spans[0], "honeyhive_event_type"), "session");
+  EXPECT_EQ(*string_attribute(*spans[0], "honeyhive.session_id"), session);
+}
+
+TEST(HoneyHiveTracerTest, TypedSpansCarryEventTypeNameAndSessionAttributes) {
+  auto t = make_tracer("support-bot");
+  { Span span = t.tracer->start_span("retrieve", EventType::tool); }
+  const auto span = t.named("retrieve");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_event_type"), "tool");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_event_name"), "retrieve");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
+  EXPECT_EQ(*string_attribute(*span, "traceloop.association.properties.session_id"), t.tracer->session_id());
+  EXPECT_EQ(*string_attribute(*span, "honeyhive.project"), "support-bot");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive.source"), "dev");
+}
+
+TEST(HoneyHiveTracerTest, StartSpanActivatesTheSpanForChildrenAndEnrichSpan) {
+  auto t = make_tracer("p");
+  {
+    Span chain = t.tracer->start_span("chain", EventType::chain);
+    Enrichment extra;
+    extra.metadata = nlohmann::json{{"retriever", "bm25"}};
+    extra.metrics = nlohmann::json{{"hits", 3}};
+    enrich_span(extra);
+    Span tool = t.tracer->start_span("tool", EventType::tool);
+  }
+  const auto chain = t.named("chain");
+  const auto tool = t.named("tool");
+  ASSERT_NE(chain, nullptr);
+  ASSERT_NE(tool, nullptr);
+  EXPECT_EQ(tool->parent_span_id, chain->context.span_id());
+  EXPECT_EQ(*string_attribute(*chain, "honeyhive_metadata.retriever"), "bm25");
+  EXPECT_EQ(std::get<std::int64_t>(*chain->find_attribute("honeyhive_metrics.hits")), 3);
+  EXPECT_FALSE(Context::current().span_context().is_valid());  // both scopes ended with their spans
+}
+
+TEST(HoneyHiveTracerTest, TraceRecordsTheResultAsOutputs) {
+  auto t = make_tracer("p");
+  const int value = t.tracer->trace("compute", EventType::tool, [] { return 42; });
+  EXPECT_EQ(value, 42);
+  const auto span = t.named("compute");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("honeyhive_outputs.result")), 42);
+}
+
+TEST(HoneyHiveTracerTest, TracePassesTheSpanWhenTheCallableTakesIt) {
+  auto t = make_tracer("p");
+  t.tracer->trace("with-span", EventType::chain, [](Span& span) { span.set_inputs(nlohmann::json{{"q", "x"}}); });
+  const auto span = t.named("with-span");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_inputs.q"), "x");
+}
+
+TEST(HoneyHiveTracerTest, TraceRecordsAnExceptionAndRethrowsItUnchanged) {
+  auto t = make_tracer("p");
+  EXPECT_THROW(t.tracer->trace("fails", EventType::tool, []() -> int { throw std::runtime_error("boom"); }),
+               std::runtime_error);
+  const auto span = t.named("fails");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_error"), "boom");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_error_type"), "std::runtime_error");
+  EXPECT_EQ(span->status.code, StatusCode::error);
+}
+
+TEST(HoneyHiveTracerTest, CurrentTracerIsFoundFromTheContextOnAWorkerThread) {
+  auto a = make_tracer("project-a");
+  auto b = make_tracer("project-b");
+  Span outer = b.tracer->start_span("outer", EventType::chain);
+  auto task = bind_current_context([] {
+    HH_SPAN(inner, "inner", tool);
+    return current_tracer();
+  });
+  std::shared_ptr<HoneyHiveTracer> found = std::async(std::launch::async, task).get();
+  outer.end();
+  EXPECT_EQ(found, b.tracer);
+  const auto inner = b.named("inner");
+  ASSERT_NE(inner, nullptr);
+  EXPECT_EQ(inner->parent_span_id, outer.context().span_id());
+  EXPECT_EQ(a.named("inner"), nullptr);
+}
+
+TEST(HoneyHiveTracerTest, TwoTracersKeepTheirSpansAndResourcesApart) {
+  auto a = make_tracer("project-a");
+  auto b = make_tracer("project-b");
+  {
+    Span a_span = a.tracer->start_span("a-span", EventType::chain);
+    Span b_span = b.tracer->start_span("b-span", EventType::tool);  // nested across tracers
+  }
+  const auto a_span = a.named("a-span");
+  const auto b_span = b.named("b-span");
+  ASSERT_NE(a_span, nullptr);
+  ASSERT_NE(b_span, nullptr);
+  EXPECT_EQ(a.named("b-span"), nullptr);
+  EXPECT_EQ(b.named("a-span"), nullptr);
+  EXPECT_EQ(*string_attribute(*b_span, "honeyhive.project"), "project-b");
+  EXPECT_EQ(*string_attribute(*b_span, "honeyhive.session_id"), b.tracer->session_id());
+  EXPECT_EQ(std::get<std::string>(*b_span->resource->find("honeyhive.project")), "project-b");
+  EXPECT_EQ(std::get<std::string>(*a_span->resource->find("honeyhive.project")), "project-a");
+}
+
+TEST(HoneyHiveTracerTest, MaskingCallbackRewritesInputsBeforeFlattening) {
+  TracerOptions options;
+  options.mask = [](std::string_view, const nlohmann::json& value) {
+    nlohmann::json copy = value;
+    if (copy.contains("password")) copy["password"] = "***";
+    return copy;
+  };
+  auto t = make_tracer("p", std::move(options));
+  {
+    Span span = t.tracer->start_span("login");
+    span.set_inputs(nlohmann::json{{"user", "alice"}, {"password", "hunter2"}});
+  }
+  const auto span = t.named("login");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_inputs.password"), "***");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_inputs.user"), "alice");
+}
+
+TEST(HoneyHiveTracerTest, TraceContentOffRecordsOnlySizes) {
+  TracerConfig config;
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.disable_batch = true;
+  config.trace_content = false;
+  auto exporter = std::make_unique<InMemoryExporter>();
+  auto* memory = exporter.get();
+  TracerOptions options;
+  options.exporter = std::move(exporter);
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  {
+    Span span = tracer->start_span("secret");
+    span.set_inputs(nlohmann::json{{"prompt", "my secret prompt"}});
+    span.set_outputs(nlohmann::json{{"answer", "secret answer"}});
+  }
+  tracer->flush();
+  SpanDataPtr span;
+  for (const auto& s : memory->spans()) {
+    if (s->name == "secret") span = s;
+  }
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(span->find_attribute("honeyhive_inputs.prompt"), nullptr);
+  EXPECT_EQ(span->find_attribute("honeyhive_outputs.answer"), nullptr);
+  EXPECT_GT(std::get<std::int64_t>(*span->find_attribute("honeyhive_inputs._size_bytes")), 10);
+}
+
+TEST(HoneyHiveTracerTest, ConfigReportRedactsTheApiKey) {
+  TracerConfig config;
+  config.api_key = "hh-very-secret-abcd";
+  config.api_url = "http://127.0.0.1:9";  // a closed local port: nothing leaves the machine
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(tracer->config_report().find("very-secret"), std::string::npos);
+  EXPECT_NE(tracer->config_report().find("****abcd"), std::string::npos);
+  EXPECT_EQ(tracer->config_report_json()["exporter"], "honeyhive-otlp http://127.0.0.1:9/opentelemetry/v1/traces (http/json)");
+  tracer->shutdown(std::chrono::milliseconds(200));
+}
+
+TEST(HoneyHiveTracerTest, ApiKeySendsOtlpJsonToTheHoneyHiveEndpointWithItsHeaders) {
+  std::mutex mutex;
+  std::vector<tools::HttpRequest> requests;
+  tools::MiniHttpServer server(0, [&](const tools::HttpRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    requests.push_back(request);
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    response.body = "{}";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = "hh-key-1234";
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  config.source = "ci";
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  tracer->shutdown(std::chrono::milliseconds(2000));
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_FALSE(requests.empty());
+  const tools::HttpRequest& request = requests.front();
+  EXPECT_EQ(request.target, "/opentelemetry/v1/traces");
+  EXPECT_EQ(request.header("authorization"), "Bearer hh-key-1234");
+  EXPECT_EQ(request.header("x-source"), "ci");
+  EXPECT_EQ(request.header("hh-client-language"), "cpp");
+  EXPECT_EQ(request.header("hh-client-package"), "honeyhive-cpp");
+  EXPECT_EQ(request.header("content-type"), "application/json");
+  const auto body = nlohmann::json::parse(request.body);
+  EXPECT_TRUE(body.contains("resourceSpans"));
+}
+
+TEST(HoneyHiveTracerTest, DisabledSdkGivesNoOpSpans) {
+  TracerConfig config;
+  config.disabled = true;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  Span span = tracer->start_span("nothing");
+  EXPECT_FALSE(span.is_recording());
+}
+
+TEST(HoneyHiveTracerTest, CurrentTracerWithoutAnyContextIsNeverNull) {
+  const auto tracer = current_tracer();
+  ASSERT_NE(tracer, nullptr);
+  Span span = tracer->start_span("anywhere");  // the default tracer, or a disabled one: never a crash
+  span.set_inputs(nlohmann::json{{"k", 1}});
+}
+
+}  // namespace
+}  // namespace honeyhive
