@@ -35,6 +35,7 @@
 #include "honeyhive/propagation/trace_context.hpp"
 #include "honeyhive/tracer/event_type.hpp"
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "honeyhive/tracer/model_call.hpp"
 #include "honeyhive/transport/http_client.hpp"
 #include "honeyhive/transport/retry.hpp"
 #include "honeyhive/version.hpp"

@@ -9,6 +9,7 @@
 #include "common/mini_http_server.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/tracer/model_call.hpp"
 
 namespace honeyhive {
 namespace {
@@ -262,6 +263,56 @@ TEST(HoneyHiveTracerTest, CurrentTracerWithoutAnyContextIsNeverNull) {
   ASSERT_NE(tracer, nullptr);
   Span span = tracer->start_span("anywhere");  // the default tracer, or a disabled one: never a crash
   span.set_inputs(nlohmann::json{{"k", 1}});
+}
+
+}  // namespace
+}  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+TEST(ModelCallTest, RecordsHoneyHiveFieldsAndGenAiConventions) {
+  auto t = make_tracer("p");
+  {
+    Span span = t.tracer->start_span("chat", EventType::model);
+    record_model_call(span,
+                      nlohmann::json{{"model", "gpt-4o-mini"},
+                                     {"temperature", 0.2},
+                                     {"max_tokens", 256},
+                                     {"messages", {{{"role", "user"}, {"content", "hi"}}}}},
+                      nlohmann::json{{"model", "gpt-4o-mini-2024"},
+                                     {"choices", {{{"message", {{"role", "assistant"}, {"content", "hello"}}},
+                                                   {"finish_reason", "stop"}}}},
+                                     {"usage", {{"prompt_tokens", 9}, {"completion_tokens", 2}}}});
+  }
+  const auto span = t.named("chat");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "gen_ai.operation.name"), "chat");
+  EXPECT_EQ(*string_attribute(*span, "gen_ai.system"), "openai");
+  EXPECT_EQ(*string_attribute(*span, "gen_ai.request.model"), "gpt-4o-mini");
+  EXPECT_DOUBLE_EQ(std::get<double>(*span->find_attribute("gen_ai.request.temperature")), 0.2);
+  EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("gen_ai.request.max_tokens")), 256);
+  EXPECT_EQ(*string_attribute(*span, "gen_ai.response.model"), "gpt-4o-mini-2024");
+  EXPECT_EQ(std::get<std::vector<std::string>>(*span->find_attribute("gen_ai.response.finish_reasons")),
+            std::vector<std::string>{"stop"});
+  EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("gen_ai.usage.input_tokens")), 9);
+  EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("gen_ai.usage.output_tokens")), 2);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_outputs.content"), "hello");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_config.model"), "gpt-4o-mini");
+  EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("honeyhive_metrics.prompt_tokens")), 9);
+  EXPECT_NE(span->find_attribute("honeyhive_inputs.chat_history"), nullptr);
+}
+
+TEST(ModelCallTest, MalformedResponsesAreSkippedNotThrown) {
+  auto t = make_tracer("p");
+  {
+    Span span = t.tracer->start_span("chat", EventType::model);
+    record_model_call(span, nlohmann::json("not an object"), nlohmann::json{{"choices", 3}, {"usage", "x"}});
+  }
+  const auto span = t.named("chat");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(span->find_attribute("gen_ai.usage.input_tokens"), nullptr);
+  EXPECT_EQ(*string_attribute(*span, "gen_ai.operation.name"), "text_completion");
 }
 
 }  // namespace
