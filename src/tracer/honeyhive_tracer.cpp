@@ -256,6 +256,10 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
     if (!metadata.is_null()) span.set_metadata(metadata);
     if (!user_properties.is_null()) span.set_user_properties(user_properties);
     span.set_attribute("honeyhive.session_name", name);
+    {
+      std::lock_guard<std::mutex> lock(session_mutex_);
+      session_span_ = span.context();
+    }
     return id;
   } catch (...) {
     return session_id();
@@ -364,5 +368,24 @@ void enrich_span(SpanRef span, const Enrichment& enrichment) noexcept {
 }
 
 void enrich_span(const Enrichment& enrichment) noexcept { enrich_span(Context::current().span(), enrichment); }
+
+void HoneyHiveTracer::enrich_session(const Enrichment& enrichment) noexcept {
+  try {
+    if (config_.disabled) return;
+    SpanContext session_span;
+    {
+      std::lock_guard<std::mutex> lock(session_mutex_);
+      session_span = session_span_;
+    }
+    StartSpanOptions options;
+    if (session_span.is_valid()) options.links.push_back(SpanLink{session_span, {}, 0});
+    Span span = start_span("session_enrichment", EventType::session, std::move(options));
+    span.set_attribute("honeyhive.session_enrichment", true);
+    enrich_span(span, enrichment);
+  } catch (...) {
+  }
+}
+
+void enrich_session(const Enrichment& enrichment) noexcept { current_tracer()->enrich_session(enrichment); }
 
 }  // namespace honeyhive

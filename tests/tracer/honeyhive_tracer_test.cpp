@@ -317,3 +317,79 @@ TEST(ModelCallTest, MalformedResponsesAreSkippedNotThrown) {
 
 }  // namespace
 }  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+TEST(EnrichSessionTest, AddsASessionEnrichmentSpanLinkedToTheSession) {
+  auto t = make_tracer("p");
+  const auto session_event = t.spans().front();
+  Span work = t.tracer->start_span("work", EventType::chain);
+  Enrichment extra;
+  extra.feedback = nlohmann::json{{"rating", 5}};
+  extra.metadata = nlohmann::json{{"channel", "web"}};
+  enrich_session(extra);  // through current_tracer(): the active span belongs to t.tracer
+  work.end();
+  const auto span = t.named("session_enrichment");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("honeyhive_feedback.rating")), 5);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.channel"), "web");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
+  ASSERT_EQ(span->links.size(), 1U);
+  EXPECT_EQ(span->links[0].context.span_id(), session_event->context.span_id());
+}
+
+TEST(SessionTest, StartSessionGivesANewIdThatLaterSpansCarry) {
+  auto t = make_tracer("p");
+  const std::string first = t.tracer->session_id();
+  SessionConfig next;
+  next.session_name = "second";
+  next.inputs = nlohmann::json{{"topic", "refunds"}};
+  const std::string second = t.tracer->start_session(next);
+  EXPECT_NE(first, second);
+  { Span span = t.tracer->start_span("after"); }
+  EXPECT_EQ(*string_attribute(*t.named("after"), "honeyhive.session_id"), second);
+  const auto session_event = t.named("second");
+  ASSERT_NE(session_event, nullptr);
+  EXPECT_EQ(*string_attribute(*session_event, "honeyhive_inputs.topic"), "refunds");
+}
+
+TEST(SessionTest, ASessionIdFromTheConfigIsUsed) {
+  TracerConfig config;
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.session_id = "6f1b7c2e-8d1a-4c55-9d8e-2f0c1a3b4c5d";
+  TracerOptions options;
+  options.exporter = std::make_unique<InMemoryExporter>();
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  EXPECT_EQ(tracer->session_id(), "6f1b7c2e-8d1a-4c55-9d8e-2f0c1a3b4c5d");
+}
+
+TEST(EnrichmentProcessorTest, EvaluationAndCustomBaggageBecomeAttributes) {
+  auto t = make_tracer("p");
+  {
+    auto baggage = scoped_baggage({{"run_id", "run-7"}, {"dataset_id", "ds-1"}, {"datapoint_id", "dp-3"}, {"tenant", "acme"}});
+    Span span = t.tracer->start_span("under-eval");
+  }
+  const auto span = t.named("under-eval");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.run_id"), "run-7");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.dataset_id"), "ds-1");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.datapoint_id"), "dp-3");
+  EXPECT_EQ(*string_attribute(*span, "baggage.tenant"), "acme");
+}
+
+TEST(EnrichmentProcessorTest, AnInboundSessionContinuesHere) {
+  auto t = make_tracer("p");
+  {
+    auto baggage = scoped_baggage({{"session_id", "11111111-2222-4333-8444-555555555555"}, {"parent_id", "evt-9"}});
+    Span span = t.tracer->start_span("continued");
+  }
+  const auto span = t.named("continued");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(*string_attribute(*span, "honeyhive.session_id"), "11111111-2222-4333-8444-555555555555");
+  EXPECT_EQ(*string_attribute(*span, "honeyhive.parent_id"), "evt-9");
+}
+
+}  // namespace
+}  // namespace honeyhive

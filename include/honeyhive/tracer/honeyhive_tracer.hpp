@@ -55,6 +55,9 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // Starts a new session (id from the config or a new UUID v4) and returns its id.
   std::string start_session(const SessionConfig& session = {}) noexcept;
   std::string session_id() const;
+  // Adds to the current session: in OTLP mode a `session` span named "session_enrichment" carrying
+  // the fields, linked to the session's event span and tagged with the session id.
+  void enrich_session(const struct Enrichment& enrichment) noexcept;
 
   const std::string& id() const noexcept { return id_; }
   const ResolvedConfig& config() const noexcept { return config_; }
@@ -87,8 +90,9 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   std::shared_ptr<Tracer> tracer_;
   EnrichmentProcessor* enrichment_ = nullptr;  // owned by provider_
   std::string exporter_description_;
-  mutable std::mutex session_mutex_;  // guards session_id_
+  mutable std::mutex session_mutex_;  // guards session_id_ and session_span_
   std::string session_id_;
+  SpanContext session_span_;
 };
 
 template <class F>
@@ -142,6 +146,9 @@ struct Enrichment {
   Param<nlohmann::json> user_properties;
   Param<std::string> error;
 };
+
+// Enriches the session of the current tracer (see HoneyHiveTracer::enrich_session).
+void enrich_session(const Enrichment& enrichment) noexcept;
 
 // Enriches the active span of this thread (a no-op when there is none).
 void enrich_span(const Enrichment& enrichment) noexcept;
