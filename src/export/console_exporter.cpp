@@ -96,7 +96,7 @@ void render_node(std::string& out, const SpanData& span,
 
   std::vector<const Attribute*> shown;
   for (const auto& attribute : span.attributes) {
-    if (attribute.key != "honeyhive_event_type") shown.push_back(&attribute);
+    if (attribute.key != "honeyhive_event_type" && attribute.key != "honeyhive_event_name") shown.push_back(&attribute);
   }
   std::stable_sort(shown.begin(), shown.end(),
                    [](const Attribute* a, const Attribute* b) { return attribute_rank(a->key) < attribute_rank(b->key); });
