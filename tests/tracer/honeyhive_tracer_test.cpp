@@ -393,3 +393,33 @@ TEST(EnrichmentProcessorTest, AnInboundSessionContinuesHere) {
 
 }  // namespace
 }  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+TEST(BindContextTest, AStdThreadGetsTheCallersParentSessionAndTracer) {
+  auto t = make_tracer("threads");
+  Span parent = t.tracer->start_span("parent", EventType::chain);
+  std::thread worker(bind_context([] {
+    HH_SPAN(child, "child", tool);
+  }));
+  worker.join();
+  parent.end();
+  const auto child = t.named("child");
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->parent_span_id, parent.context().span_id());
+  EXPECT_EQ(child->context.trace_id(), parent.context().trace_id());
+  EXPECT_EQ(*string_attribute(*child, "honeyhive.session_id"), t.tracer->session_id());
+}
+
+TEST(BindContextTest, WithoutBindingAThreadStartsFromAnEmptyContext) {
+  auto t = make_tracer("threads");
+  Span parent = t.tracer->start_span("parent", EventType::chain);
+  bool had_parent = true;
+  std::thread worker([&] { had_parent = Context::current().span_context().is_valid(); });
+  worker.join();
+  EXPECT_FALSE(had_parent);
+}
+
+}  // namespace
+}  // namespace honeyhive

@@ -107,4 +107,11 @@ auto bind_current_context(F fn) {
   return wrap_with_context(Context::current(), std::move(fn));
 }
 
+// The same, under the name the tracer API uses: run `fn` on another thread or executor with the
+// caller's active span, session and tracer.
+template <class F>
+auto bind_context(F fn) {
+  return bind_current_context(std::move(fn));
+}
+
 }  // namespace honeyhive
