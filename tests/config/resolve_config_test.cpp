@@ -2,54 +2,26 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <map>
 #include <string>
+
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
 
-// Sets environment variables for one test and restores the previous values afterwards.
-class ScopedEnv {
- public:
-  ScopedEnv(std::initializer_list<std::pair<const char*, const char*>> values) {
-    for (const auto& [name, value] : values) {
-      const char* previous = std::getenv(name);
-      saved_[name] = previous ? std::optional<std::string>(previous) : std::nullopt;
-      if (value) {
-        setenv(name, value, 1);
-      } else {
-        unsetenv(name);
-      }
-    }
-  }
-  ~ScopedEnv() {
-    for (const auto& [name, value] : saved_) {
-      if (value) {
-        setenv(name.c_str(), value->c_str(), 1);
-      } else {
-        unsetenv(name.c_str());
-      }
-    }
-  }
-
- private:
-  std::map<std::string, std::optional<std::string>> saved_;
-};
-
 // Clears every variable the merge reads, so the host environment cannot leak into a test.
 class ResolveConfigTest : public ::testing::Test {
  protected:
-  ScopedEnv clean_{{"HH_API_KEY", nullptr},          {"HH_PROJECT", nullptr},
-                   {"HH_SOURCE", nullptr},           {"HH_API_URL", nullptr},
-                   {"HH_OTLP_PROTOCOL", nullptr},    {"OTEL_EXPORTER_OTLP_PROTOCOL", nullptr},
-                   {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", nullptr},
-                   {"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
-                   {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
-                   {"OTEL_SERVICE_NAME", nullptr},   {"HH_SESSION_NAME", nullptr},
-                   {"HH_SESSION_ID", nullptr},       {"HH_DISABLE_BATCH", nullptr},
-                   {"HH_VERBOSE", nullptr},          {"HH_TRACE_CONTENT", nullptr},
-                   {"OTEL_SDK_DISABLED", nullptr}};
+  test::ScopedEnv clean_{{"HH_API_KEY", nullptr},          {"HH_PROJECT", nullptr},
+                         {"HH_SOURCE", nullptr},           {"HH_API_URL", nullptr},
+                         {"HH_OTLP_PROTOCOL", nullptr},    {"OTEL_EXPORTER_OTLP_PROTOCOL", nullptr},
+                         {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", nullptr},
+                         {"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
+                         {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
+                         {"OTEL_SERVICE_NAME", nullptr},   {"HH_SESSION_NAME", nullptr},
+                         {"HH_SESSION_ID", nullptr},       {"HH_DISABLE_BATCH", nullptr},
+                         {"HH_VERBOSE", nullptr},          {"HH_TRACE_CONTENT", nullptr},
+                         {"OTEL_SDK_DISABLED", nullptr}};
 };
 
 TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
@@ -64,7 +36,7 @@ TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
 }
 
 TEST_F(ResolveConfigTest, EnvironmentBeatsDefaults) {
-  ScopedEnv env{{"HH_SOURCE", "staging"}, {"HH_PROJECT", "from-env"}};
+  test::ScopedEnv env{{"HH_SOURCE", "staging"}, {"HH_PROJECT", "from-env"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_EQ(config.source, "staging");
   EXPECT_EQ(config.project, "from-env");
@@ -72,7 +44,7 @@ TEST_F(ResolveConfigTest, EnvironmentBeatsDefaults) {
 }
 
 TEST_F(ResolveConfigTest, TracerConfigBeatsEnvironment) {
-  ScopedEnv env{{"HH_PROJECT", "from-env"}};
+  test::ScopedEnv env{{"HH_PROJECT", "from-env"}};
   TracerConfig tracer;
   tracer.project = "from-config";
   const ResolvedConfig config = resolve_config(tracer);
@@ -81,7 +53,7 @@ TEST_F(ResolveConfigTest, TracerConfigBeatsEnvironment) {
 }
 
 TEST_F(ResolveConfigTest, SessionConfigBeatsTracerConfigForSessionFields) {
-  ScopedEnv env{{"HH_SESSION_NAME", "env-session"}};
+  test::ScopedEnv env{{"HH_SESSION_NAME", "env-session"}};
   TracerConfig tracer;
   tracer.session_name = "tracer-session";
   SessionConfig session;
@@ -92,7 +64,7 @@ TEST_F(ResolveConfigTest, SessionConfigBeatsTracerConfigForSessionFields) {
 }
 
 TEST_F(ResolveConfigTest, OverridesBeatEveryLayer) {
-  ScopedEnv env{{"HH_SESSION_NAME", "env-session"}, {"HH_SOURCE", "env-source"}};
+  test::ScopedEnv env{{"HH_SESSION_NAME", "env-session"}, {"HH_SOURCE", "env-source"}};
   TracerConfig tracer;
   tracer.session_name = "tracer-session";
   tracer.source = "tracer-source";
@@ -108,7 +80,7 @@ TEST_F(ResolveConfigTest, OverridesBeatEveryLayer) {
 }
 
 TEST_F(ResolveConfigTest, ExplicitNullBeatsTheEnvironment) {
-  ScopedEnv env{{"HH_API_KEY", "hh-secret-from-env"}};
+  test::ScopedEnv env{{"HH_API_KEY", "hh-secret-from-env"}};
   TracerConfig tracer;
   tracer.api_key = null;
   const ResolvedConfig config = resolve_config(tracer);
@@ -136,14 +108,14 @@ TEST_F(ResolveConfigTest, NullAtAHigherLayerClearsTheLowerValue) {
 }
 
 TEST_F(ResolveConfigTest, NullBooleanMeansOff) {
-  ScopedEnv env{{"HH_TRACE_CONTENT", "true"}};
+  test::ScopedEnv env{{"HH_TRACE_CONTENT", "true"}};
   TracerConfig tracer;
   tracer.trace_content = null;
   EXPECT_FALSE(resolve_config(tracer).trace_content);
 }
 
 TEST_F(ResolveConfigTest, BooleanEnvironmentValuesAreParsedLeniently) {
-  ScopedEnv env{{"HH_DISABLE_BATCH", "YES"}, {"HH_TRACE_CONTENT", "0"}, {"OTEL_SDK_DISABLED", "On"}};
+  test::ScopedEnv env{{"HH_DISABLE_BATCH", "YES"}, {"HH_TRACE_CONTENT", "0"}, {"OTEL_SDK_DISABLED", "On"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_TRUE(config.disable_batch);
   EXPECT_FALSE(config.trace_content);
@@ -151,7 +123,7 @@ TEST_F(ResolveConfigTest, BooleanEnvironmentValuesAreParsedLeniently) {
 }
 
 TEST_F(ResolveConfigTest, AnInvalidBooleanNamesTheVariableAndTheValueUsed) {
-  ScopedEnv env{{"HH_DISABLE_BATCH", "maybe"}};
+  test::ScopedEnv env{{"HH_DISABLE_BATCH", "maybe"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_FALSE(config.disable_batch);
   ASSERT_EQ(config.diagnostics.size(), 1U);
@@ -161,7 +133,7 @@ TEST_F(ResolveConfigTest, AnInvalidBooleanNamesTheVariableAndTheValueUsed) {
 }
 
 TEST_F(ResolveConfigTest, AMalformedApiUrlFallsBackToTheDefaultWithADiagnostic) {
-  ScopedEnv env{{"HH_API_URL", "not a url"}};
+  test::ScopedEnv env{{"HH_API_URL", "not a url"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_EQ(config.api_url, "https://api.dp1.us.honeyhive.ai");
   ASSERT_EQ(config.diagnostics.size(), 1U);
@@ -176,11 +148,11 @@ TEST_F(ResolveConfigTest, TrailingSlashesAreRemovedFromTheApiUrl) {
 
 TEST_F(ResolveConfigTest, ProtocolComesFromHoneyHiveThenOtelVariables) {
   {
-    ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}};
+    test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}};
     EXPECT_EQ(resolve_config(TracerConfig{}).otlp_protocol, "http/protobuf");
   }
   {
-    ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}, {"HH_OTLP_PROTOCOL", "http/json"}};
+    test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"}, {"HH_OTLP_PROTOCOL", "http/json"}};
     const ResolvedConfig config = resolve_config(TracerConfig{});
     EXPECT_EQ(config.otlp_protocol, "http/json");
     EXPECT_EQ(config.origin_of("otlp_protocol")->origin, "env:HH_OTLP_PROTOCOL");
@@ -188,7 +160,7 @@ TEST_F(ResolveConfigTest, ProtocolComesFromHoneyHiveThenOtelVariables) {
 }
 
 TEST_F(ResolveConfigTest, AnUnsupportedProtocolIsCorrected) {
-  ScopedEnv env{{"HH_OTLP_PROTOCOL", "grpc"}};
+  test::ScopedEnv env{{"HH_OTLP_PROTOCOL", "grpc"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_EQ(config.otlp_protocol, "http/json");
   ASSERT_EQ(config.diagnostics.size(), 1U);
@@ -196,20 +168,20 @@ TEST_F(ResolveConfigTest, AnUnsupportedProtocolIsCorrected) {
 }
 
 TEST_F(ResolveConfigTest, GeneralOtlpEndpointGetsTheTracesPath) {
-  ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}};
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}};
   EXPECT_EQ(resolve_config(TracerConfig{}).otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
 }
 
 TEST_F(ResolveConfigTest, TracesEndpointIsUsedAsIsAndWins) {
-  ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"},
-                {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:9999/custom"}};
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"},
+                      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:9999/custom"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_EQ(config.otlp_endpoint, "http://127.0.0.1:9999/custom");
   EXPECT_EQ(config.origin_of("otlp_endpoint")->origin, "env:OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
 }
 
 TEST_F(ResolveConfigTest, ASessionIdThatIsNotAUuidIsDroppedWithADiagnostic) {
-  ScopedEnv env{{"HH_SESSION_ID", "abc"}};
+  test::ScopedEnv env{{"HH_SESSION_ID", "abc"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
   EXPECT_EQ(config.session.id, "");
   ASSERT_EQ(config.diagnostics.size(), 1U);
@@ -253,7 +225,7 @@ TEST_F(ResolveConfigTest, ReportsRedactTheApiKeyToItsLastFourCharacters) {
 }
 
 TEST_F(ResolveConfigTest, ReportJsonNamesEveryFieldWithItsOrigin) {
-  ScopedEnv env{{"HH_PROJECT", "p"}};
+  test::ScopedEnv env{{"HH_PROJECT", "p"}};
   const nlohmann::json report = resolve_config(TracerConfig{}).report_json();
   EXPECT_EQ(report["fields"]["project"]["origin"], "env:HH_PROJECT");
   EXPECT_EQ(report["fields"]["source"]["origin"], "default");

@@ -5,17 +5,16 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "honeyhive/core/attribute_value.hpp"
 #include "honeyhive/core/ids.hpp"
 #include "honeyhive/core/provider.hpp"
-#include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/span_limits.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
 namespace {
@@ -26,36 +25,28 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 class AttributeLimitsTest : public ::testing::Test {
  protected:
   void start(const SpanLimits& limits) {
-    auto exporter = std::make_unique<InMemoryExporter>();
-    memory_ = exporter.get();
     ProviderOptions options;
-    options.sampler = make_always_on_sampler();
     options.limits = limits;
-    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-    provider_ = Provider::create(std::move(options));
-    tracer_ = provider_->get_tracer("attributes_test");
+    traced_ = test::make_in_memory_provider(std::move(options), "attributes_test");
   }
 
   // Ends `span` and returns what was exported for it.
   SpanDataPtr finish(Span& span) {
     span.end();
-    const auto spans = memory_->spans();
-    return spans.empty() ? nullptr : spans.back();
+    return traced_.last_span();
   }
 
   // Sets one string attribute under `limits` and returns the stored value.
   std::string stored_string(const SpanLimits& limits, const std::string& value) {
     start(limits);
-    auto span = tracer_->start_span("s");
+    auto span = traced_.tracer->start_span("s");
     span.set_attribute("k", value);
     const SpanDataPtr data = finish(span);
     const auto* text = data ? std::get_if<std::string>(data->find_attribute("k")) : nullptr;
     return text ? *text : std::string("<missing>");
   }
 
-  InMemoryExporter* memory_ = nullptr;
-  std::shared_ptr<Provider> provider_;
-  std::shared_ptr<Tracer> tracer_;
+  test::InMemoryProvider traced_;
 };
 
 std::string repeated_replacement(int count) {
@@ -187,7 +178,7 @@ TEST(MakeAttributeValueTest, VectorOfBoolStaysBoolArray) {
 
 TEST_F(AttributeLimitsTest, OverwritesExistingKeyInPlace) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("a", 1);
   span.set_attribute("b", 2);
   span.set_attribute("a", "three");
@@ -202,7 +193,7 @@ TEST_F(AttributeLimitsTest, OverwriteAtTheCountLimitIsNotCountedAsDropped) {
   SpanLimits limits;
   limits.attribute_count = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("a", 1);
   span.set_attribute("b", 2);
   span.set_attribute("a", 10);
@@ -217,7 +208,7 @@ TEST_F(AttributeLimitsTest, DropsAndCountsNewKeysPastTheCountLimit) {
   SpanLimits limits;
   limits.attribute_count = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("a", 1);
   span.set_attribute("b", 2);
   span.set_attribute("c", 3);
@@ -232,7 +223,7 @@ TEST_F(AttributeLimitsTest, DropsAndCountsNewKeysPastTheCountLimit) {
 
 TEST_F(AttributeLimitsTest, OverwritesAttributeWhoseKeyWasRepaired) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("bad\xff", 1);
   span.set_attribute("bad\xff", 2);
   const SpanDataPtr data = finish(span);
@@ -274,7 +265,7 @@ TEST_F(AttributeLimitsTest, TruncatesEachElementOfAStringArray) {
   SpanLimits limits;
   limits.attribute_value_length = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("k", std::vector<std::string>{"abc", "h\xC3\xA9llo", "x", "\xF0\x9F\x98\x80\xF0\x9F\x98\x81!"});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -287,7 +278,7 @@ TEST_F(AttributeLimitsTest, ValueLengthLimitAppliesOnOverwrite) {
   SpanLimits limits;
   limits.attribute_value_length = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("k", "ab");
   span.set_attribute("k", "wxyz");
   const SpanDataPtr data = finish(span);
@@ -299,7 +290,7 @@ TEST_F(AttributeLimitsTest, ValueLengthLimitLeavesNonStringValuesAlone) {
   SpanLimits limits;
   limits.attribute_value_length = 1;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("n", 123456);
   span.set_attribute("d", 3.25);
   const SpanDataPtr data = finish(span);
@@ -333,7 +324,7 @@ TEST_F(AttributeLimitsTest, PassesValidUtf8ValueUnchanged) {
 
 TEST_F(AttributeLimitsTest, RepairsInvalidUtf8InEachStringArrayElement) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("k", std::vector<std::string>{"ok", "\xff", "\xed\xa0\x80"});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -344,7 +335,7 @@ TEST_F(AttributeLimitsTest, RepairsInvalidUtf8InEachStringArrayElement) {
 
 TEST_F(AttributeLimitsTest, RepairsInvalidUtf8InKey) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("key\xc0\xaf", 1);
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -364,7 +355,7 @@ TEST_F(AttributeLimitsTest, DropsAndCountsEventsPastTheEventLimit) {
   SpanLimits limits;
   limits.event_count = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.add_event("e1");
   span.add_event("e2");
   span.add_event("e3");
@@ -382,7 +373,7 @@ TEST_F(AttributeLimitsTest, CountsDroppedEventAttributesOnTheEvent) {
   SpanLimits limits;
   limits.event_attribute_count = 1;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.add_event("e", Attributes{{"a", AttributeValue{std::int64_t{1}}},
                                  {"b", AttributeValue{std::int64_t{2}}},
                                  {"c", AttributeValue{std::int64_t{3}}}});
@@ -399,7 +390,7 @@ TEST_F(AttributeLimitsTest, AppliesValueLengthAndRepairToEventAttributes) {
   SpanLimits limits;
   limits.attribute_value_length = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.add_event("e", Attributes{{"a", AttributeValue{std::string("\xff" "bcd")}}});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -422,7 +413,7 @@ TEST_F(AttributeLimitsTest, DropsAndCountsLinksPastTheLinkLimit) {
   SpanLimits limits;
   limits.link_count = 1;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.add_link(some_context(1));
   span.add_link(some_context(2));
   span.add_link(some_context(3));
@@ -437,7 +428,7 @@ TEST_F(AttributeLimitsTest, CountsDroppedLinkAttributesOnTheLink) {
   SpanLimits limits;
   limits.link_attribute_count = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.add_link(some_context(1), Attributes{{"a", AttributeValue{true}},
                                             {"b", AttributeValue{false}},
                                             {"c", AttributeValue{true}}});
@@ -457,7 +448,7 @@ TEST_F(AttributeLimitsTest, AppliesLinkLimitToLinksGivenAtStart) {
   StartSpanOptions options;
   options.links.push_back(SpanLink{some_context(1), {}, 0});
   options.links.push_back(SpanLink{some_context(2), {}, 0});
-  auto span = tracer_->start_span("s", options);
+  auto span = traced_.tracer->start_span("s", options);
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
   EXPECT_EQ(data->links.size(), 1U);

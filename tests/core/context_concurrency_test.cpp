@@ -17,8 +17,7 @@
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
 namespace {
@@ -42,52 +41,37 @@ void run_together(int threads, Body body) {
 }
 
 // A provider exporting to memory with roomy limits, for the span tests.
-struct TestTracer {
-  InMemoryExporter* exporter = nullptr;
-  std::shared_ptr<Provider> provider;
-  std::shared_ptr<Tracer> tracer;
-};
-
-TestTracer make_test_tracer(SpanLimits limits = SpanLimits{}) {
-  auto exporter = std::make_unique<InMemoryExporter>();
-  TestTracer result;
-  result.exporter = exporter.get();
+test::InMemoryProvider make_test_tracer(SpanLimits limits = SpanLimits{}) {
   ProviderOptions options;
   options.resource = Resource();
-  options.sampler = make_always_on_sampler();
   options.limits = limits;
-  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-  result.provider = Provider::create(std::move(options));
-  result.tracer = result.provider->get_tracer("concurrency-test");
-  return result;
+  return test::make_in_memory_provider(std::move(options), "concurrency-test");
+}
+
+// The bytes of `per_thread` random ids of type `Id` drawn on each of kThreads threads at once, sorted.
+template <class Id>
+std::vector<std::array<std::uint8_t, Id::kSize>> sorted_ids_drawn_together(int per_thread) {
+  std::vector<std::vector<std::array<std::uint8_t, Id::kSize>>> drawn(kThreads);
+  run_together(kThreads, [&](int t) {
+    auto& mine = drawn[static_cast<std::size_t>(t)];
+    mine.reserve(static_cast<std::size_t>(per_thread));
+    for (int i = 0; i < per_thread; ++i) mine.push_back(Id::random().bytes());
+  });
+  std::vector<std::array<std::uint8_t, Id::kSize>> all;
+  for (const auto& mine : drawn) all.insert(all.end(), mine.begin(), mine.end());
+  std::sort(all.begin(), all.end());
+  return all;
 }
 
 TEST(IdConcurrencyTest, TraceIdsAreUniqueAcrossThreads) {
   constexpr int kPerThread = 10000;
-  std::vector<std::vector<std::array<std::uint8_t, TraceId::kSize>>> drawn(kThreads);
-  run_together(kThreads, [&](int t) {
-    auto& mine = drawn[static_cast<std::size_t>(t)];
-    mine.reserve(kPerThread);
-    for (int i = 0; i < kPerThread; ++i) mine.push_back(TraceId::random().bytes());
-  });
-  std::vector<std::array<std::uint8_t, TraceId::kSize>> all;
-  for (const auto& mine : drawn) all.insert(all.end(), mine.begin(), mine.end());
-  std::sort(all.begin(), all.end());
+  const auto all = sorted_ids_drawn_together<TraceId>(kPerThread);
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
   EXPECT_EQ(all.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
 TEST(IdConcurrencyTest, SpanIdsAreUniqueAcrossThreads) {
-  constexpr int kPerThread = 10000;
-  std::vector<std::vector<std::array<std::uint8_t, SpanId::kSize>>> drawn(kThreads);
-  run_together(kThreads, [&](int t) {
-    auto& mine = drawn[static_cast<std::size_t>(t)];
-    mine.reserve(kPerThread);
-    for (int i = 0; i < kPerThread; ++i) mine.push_back(SpanId::random().bytes());
-  });
-  std::vector<std::array<std::uint8_t, SpanId::kSize>> all;
-  for (const auto& mine : drawn) all.insert(all.end(), mine.begin(), mine.end());
-  std::sort(all.begin(), all.end());
+  const auto all = sorted_ids_drawn_together<SpanId>(10000);
   EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end());
 }
 
@@ -117,7 +101,7 @@ TEST(ContextConcurrencyTest, EachThreadHasItsOwnContextStack) {
 }
 
 TEST(ContextConcurrencyTest, ActiveSpanOnOneThreadIsNotCurrentOnAnother) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   Span span = t.tracer->start_span("main");
   Scope scope = span.activate();
   bool other_sees_a_span = true;
@@ -132,7 +116,7 @@ TEST(SpanConcurrencyTest, ConcurrentEnrichmentKeepsEveryAttributeAndEvent) {
   SpanLimits limits;
   limits.attribute_count = 1000;
   limits.event_count = 1000;
-  TestTracer t = make_test_tracer(limits);
+  test::InMemoryProvider t = make_test_tracer(limits);
   {
     Span span = t.tracer->start_span("shared");
     const SpanRef shared = span.ref();
@@ -163,7 +147,7 @@ TEST(SpanConcurrencyTest, ConcurrentEnrichmentPastTheLimitsCountsEveryDrop) {
   SpanLimits limits;
   limits.attribute_count = 64;
   limits.event_count = 32;
-  TestTracer t = make_test_tracer(limits);
+  test::InMemoryProvider t = make_test_tracer(limits);
   {
     Span span = t.tracer->start_span("shared");
     const SpanRef shared = span.ref();
@@ -186,7 +170,7 @@ TEST(SpanConcurrencyTest, ConcurrentEnrichmentPastTheLimitsCountsEveryDrop) {
 }
 
 TEST(SpanConcurrencyTest, EnrichmentRacingWithEndNeverCrashesAndExportsOnce) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   Span span = t.tracer->start_span("raced");
   const SpanRef shared = span.ref();
   run_together(4, [&](int thread) {
@@ -210,7 +194,7 @@ TEST(SpanConcurrencyTest, EnrichmentRacingWithEndNeverCrashesAndExportsOnce) {
 
 TEST(SpanConcurrencyTest, SpansEndedOnManyThreadsAreEachExportedOnce) {
   constexpr int kPerThread = 250;
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   run_together(kThreads, [&](int) {
     for (int i = 0; i < kPerThread; ++i) {
       Span span = t.tracer->start_span("work");
@@ -227,7 +211,7 @@ TEST(SpanConcurrencyTest, SpansEndedOnManyThreadsAreEachExportedOnce) {
 
 TEST(SpanConcurrencyTest, SpanEndedByManyThreadsAtOnceIsExportedOnce) {
   constexpr int kSpans = 100;
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   std::vector<Span> spans;
   std::vector<SpanRef> refs;
   spans.reserve(kSpans);

@@ -4,10 +4,8 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -16,50 +14,18 @@
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/diagnostics_capture.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
 namespace {
 
-// Diagnostic lines delivered to the handler, shared with the handler so it outlives the fixture.
-struct CapturedDiagnostics {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-};
-
 class ContextTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    set_diagnostic_level(DiagnosticLevel::debug);
-    set_diagnostic_handler([captured = captured_](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(captured->mutex);
-      captured->lines.emplace_back(message);
-    });
-    diagnostics_before_ = total_diagnostics();
-  }
-  void TearDown() override {
-    set_diagnostic_handler(nullptr);
-    set_diagnostic_level(DiagnosticLevel::warning);
-  }
-
-  static std::uint64_t total_diagnostics() { return diagnostics_reported() + diagnostics_suppressed(); }
-  std::uint64_t diagnostics_since_setup() const { return total_diagnostics() - diagnostics_before_; }
-
-  // True when a delivered line mentions `needle`, or when the rate limit swallowed the text.
-  bool diagnostic_mentions(std::string_view needle) const {
-    std::lock_guard<std::mutex> lock(captured_->mutex);
-    for (const auto& line : captured_->lines) {
-      if (line.find(needle) != std::string::npos) return true;
-    }
-    return captured_->lines.empty() && diagnostics_since_setup() > 0;
-  }
-
   static std::optional<std::string> current_marker() { return Context::current().baggage("marker"); }
   static Context marked(const char* value) { return Context().with_baggage("marker", value); }
 
-  std::shared_ptr<CapturedDiagnostics> captured_ = std::make_shared<CapturedDiagnostics>();
-  std::uint64_t diagnostics_before_ = 0;
+  test::DiagnosticsCapture diagnostics_{DiagnosticLevel::debug};
 };
 
 TEST_F(ContextTest, CurrentIsEmptyByDefault) {
@@ -93,7 +59,7 @@ TEST_F(ContextTest, NestedScopesUnwindInReverseOrder) {
   EXPECT_EQ(current_marker(), "outer");
   outer.detach();
   EXPECT_EQ(current_marker(), std::nullopt);
-  EXPECT_EQ(diagnostics_since_setup(), 0U);
+  EXPECT_EQ(diagnostics_.count(), 0U);
 }
 
 TEST_F(ContextTest, OutOfOrderDetachKeepsTheLaterContextCurrentAndReports) {
@@ -101,8 +67,8 @@ TEST_F(ContextTest, OutOfOrderDetachKeepsTheLaterContextCurrentAndReports) {
   Scope second(marked("b"));
   first.detach();
   EXPECT_EQ(current_marker(), "b");
-  EXPECT_EQ(diagnostics_since_setup(), 1U);
-  EXPECT_TRUE(diagnostic_mentions("out of order"));
+  EXPECT_EQ(diagnostics_.count(), 1U);
+  EXPECT_TRUE(diagnostics_.mentions("out of order"));
   second.detach();
 }
 
@@ -125,7 +91,7 @@ TEST_F(ContextTest, MoveConstructedScopeKeepsTheContextAttached) {
   EXPECT_EQ(current_marker(), "a");
   target.detach();
   EXPECT_EQ(current_marker(), std::nullopt);
-  EXPECT_EQ(diagnostics_since_setup(), 0U);
+  EXPECT_EQ(diagnostics_.count(), 0U);
 }
 
 TEST_F(ContextTest, MoveAssignedScopeOwnsTheContext) {
@@ -158,7 +124,7 @@ TEST_F(ContextTest, DetachingTwiceIsHarmless) {
   EXPECT_EQ(current_marker(), "outer");
   outer.detach();
   EXPECT_EQ(current_marker(), std::nullopt);
-  EXPECT_EQ(diagnostics_since_setup(), 0U);
+  EXPECT_EQ(diagnostics_.count(), 0U);
 }
 
 TEST_F(ContextTest, DefaultScopeDetachIsHarmless) {
@@ -178,8 +144,8 @@ TEST_F(ContextTest, ScopeEndedOnAnotherThreadIsIgnoredAndReported) {
   });
   owner.join();
   EXPECT_EQ(marker_after, "a");
-  EXPECT_EQ(diagnostics_since_setup(), 1U);
-  EXPECT_TRUE(diagnostic_mentions("thread"));
+  EXPECT_EQ(diagnostics_.count(), 1U);
+  EXPECT_TRUE(diagnostics_.mentions("thread"));
 }
 
 TEST_F(ContextTest, BaggageGetReturnsTheValueOfASetKey) {
@@ -275,27 +241,14 @@ TEST_F(ContextTest, BindCurrentContextCapturesTheCallersContextAtBindTime) {
 }
 
 // A provider exporting to memory, for the tests that need real spans.
-struct TestTracer {
-  InMemoryExporter* exporter = nullptr;
-  std::shared_ptr<Provider> provider;
-  std::shared_ptr<Tracer> tracer;
-};
-
-TestTracer make_test_tracer() {
-  auto exporter = std::make_unique<InMemoryExporter>();
-  TestTracer result;
-  result.exporter = exporter.get();
+test::InMemoryProvider make_test_tracer() {
   ProviderOptions options;
   options.resource = Resource();
-  options.sampler = make_always_on_sampler();
-  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-  result.provider = Provider::create(std::move(options));
-  result.tracer = result.provider->get_tracer("context-test");
-  return result;
+  return test::make_in_memory_provider(std::move(options), "context-test");
 }
 
 TEST_F(ContextTest, SpanReturnsTheActiveSpan) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   Span span = t.tracer->start_span("work");
   Scope scope = span.activate();
   const SpanRef active = Context::current().span();
@@ -305,7 +258,7 @@ TEST_F(ContextTest, SpanReturnsTheActiveSpan) {
 }
 
 TEST_F(ContextTest, EnrichmentThroughTheActiveSpanLandsOnThatSpan) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   {
     Span span = t.tracer->start_span("work");
     Scope scope = span.activate();
@@ -319,7 +272,7 @@ TEST_F(ContextTest, EnrichmentThroughTheActiveSpanLandsOnThatSpan) {
 }
 
 TEST_F(ContextTest, ActivatedSpanIsNoLongerCurrentAfterItsScopeEnds) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   Span span = t.tracer->start_span("work");
   { Scope scope = span.activate(); }
   EXPECT_FALSE(Context::current().span_context().is_valid());
@@ -334,7 +287,7 @@ TEST_F(ContextTest, RemoteParentHasASpanContextButNoLocalSpan) {
 }
 
 TEST_F(ContextTest, WithSpanContextDropsAPreviousLocalSpan) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   Span span = t.tracer->start_span("work");
   const SpanContext remote(TraceId::random(), SpanId::random(), TraceFlags{TraceFlags::kSampled}, true);
   const Context context = Context().with_span(span.ref()).with_span_context(remote);
@@ -343,7 +296,7 @@ TEST_F(ContextTest, WithSpanContextDropsAPreviousLocalSpan) {
 }
 
 TEST_F(ContextTest, WithSpanKeepsTheBaggage) {
-  TestTracer t = make_test_tracer();
+  test::InMemoryProvider t = make_test_tracer();
   Span span = t.tracer->start_span("work");
   const Context context = Context().with_baggage("k", "v").with_span(span.ref());
   EXPECT_EQ(context.baggage("k"), "v");

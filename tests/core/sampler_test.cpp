@@ -6,17 +6,14 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <limits>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
-#include <vector>
 
 #include "honeyhive/core/diagnostics.hpp"
+#include "support/diagnostics_capture.hpp"
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
@@ -255,73 +252,28 @@ TEST(ParentBasedSamplerTest, DescriptionNamesCustomDelegates) {
             "localParentSampled:localSampled,localParentNotSampled:localNotSampled}");
 }
 
-// Diagnostic lines delivered to the handler, shared with the handler so it outlives the fixture.
-struct CapturedDiagnostics {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-};
-
-// Clears OTEL_TRACES_SAMPLER(_ARG) for each test and restores them afterwards; captures diagnostics.
+// Clears OTEL_TRACES_SAMPLER(_ARG) for each test (restored afterwards) and captures diagnostics.
 class SamplerFromEnvTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    for (const char* name : kVariables) {
-      const char* value = std::getenv(name);
-      saved_.emplace_back(name, value == nullptr ? std::nullopt : std::optional<std::string>(value));
-      ::unsetenv(name);
-    }
-    set_diagnostic_level(DiagnosticLevel::debug);
-    set_diagnostic_handler([captured = captured_](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(captured->mutex);
-      captured->lines.emplace_back(message);
-    });
-    diagnostics_before_ = total_diagnostics();
-  }
-  void TearDown() override {
-    set_diagnostic_handler(nullptr);
-    set_diagnostic_level(DiagnosticLevel::warning);
-    for (const auto& [name, value] : saved_) {
-      if (value) {
-        ::setenv(name, value->c_str(), 1);
-      } else {
-        ::unsetenv(name);
-      }
-    }
-  }
-
-  static std::uint64_t total_diagnostics() { return diagnostics_reported() + diagnostics_suppressed(); }
-  std::uint64_t diagnostics_since_setup() const { return total_diagnostics() - diagnostics_before_; }
-
-  // True when a delivered line mentions `needle`, or when the rate limit swallowed the text.
-  bool diagnostic_mentions(std::string_view needle) const {
-    std::lock_guard<std::mutex> lock(captured_->mutex);
-    for (const auto& line : captured_->lines) {
-      if (line.find(needle) != std::string::npos) return true;
-    }
-    return captured_->lines.empty() && diagnostics_since_setup() > 0;
-  }
-
-  static std::string description_with(const char* sampler, const char* arg = nullptr) {
-    ::setenv("OTEL_TRACES_SAMPLER", sampler, 1);
-    if (arg != nullptr) ::setenv("OTEL_TRACES_SAMPLER_ARG", arg, 1);
+  std::string description_with(const char* sampler, const char* arg = nullptr) {
+    env_.set("OTEL_TRACES_SAMPLER", sampler);
+    if (arg != nullptr) env_.set("OTEL_TRACES_SAMPLER_ARG", arg);
     return sampler_from_env()->description();
   }
 
-  static constexpr const char* kVariables[] = {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"};
   static std::string parent_based(const std::string& root) {
     return "ParentBased{root:" + root +
            ",remoteParentSampled:AlwaysOnSampler,remoteParentNotSampled:AlwaysOffSampler,"
            "localParentSampled:AlwaysOnSampler,localParentNotSampled:AlwaysOffSampler}";
   }
 
-  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
-  std::shared_ptr<CapturedDiagnostics> captured_ = std::make_shared<CapturedDiagnostics>();
-  std::uint64_t diagnostics_before_ = 0;
+  test::ScopedEnv env_{{"OTEL_TRACES_SAMPLER", nullptr}, {"OTEL_TRACES_SAMPLER_ARG", nullptr}};
+  test::DiagnosticsCapture diagnostics_{DiagnosticLevel::debug};
 };
 
 TEST_F(SamplerFromEnvTest, DefaultsToParentBasedAlwaysOn) {
   EXPECT_EQ(sampler_from_env()->description(), parent_based("AlwaysOnSampler"));
-  EXPECT_EQ(diagnostics_since_setup(), 0U);
+  EXPECT_EQ(diagnostics_.count(), 0U);
 }
 
 TEST_F(SamplerFromEnvTest, ReadsAlwaysOn) { EXPECT_EQ(description_with("always_on"), "AlwaysOnSampler"); }
@@ -338,12 +290,12 @@ TEST_F(SamplerFromEnvTest, ReadsParentBasedAlwaysOff) {
 
 TEST_F(SamplerFromEnvTest, ReadsTraceIdRatioWithItsArgument) {
   EXPECT_EQ(description_with("traceidratio", "0.25"), make_trace_id_ratio_sampler(0.25)->description());
-  EXPECT_EQ(diagnostics_since_setup(), 0U);
+  EXPECT_EQ(diagnostics_.count(), 0U);
 }
 
 TEST_F(SamplerFromEnvTest, TraceIdRatioArgumentDecidesSampling) {
-  ::setenv("OTEL_TRACES_SAMPLER", "traceidratio", 1);
-  ::setenv("OTEL_TRACES_SAMPLER_ARG", "0.5", 1);
+  env_.set("OTEL_TRACES_SAMPLER", "traceidratio");
+  env_.set("OTEL_TRACES_SAMPLER_ARG", "0.5");
   const auto sampler = sampler_from_env();
   EXPECT_EQ(decide(*sampler, trace_id_with(0, kHalf - 1)), SamplingDecision::record_and_sample);
   EXPECT_EQ(decide(*sampler, trace_id_with(0, kHalf)), SamplingDecision::drop);
@@ -356,24 +308,24 @@ TEST_F(SamplerFromEnvTest, ReadsParentBasedTraceIdRatio) {
 
 TEST_F(SamplerFromEnvTest, TraceIdRatioWithoutArgumentUsesOne) {
   EXPECT_EQ(description_with("traceidratio"), make_trace_id_ratio_sampler(1.0)->description());
-  EXPECT_EQ(diagnostics_since_setup(), 0U);
+  EXPECT_EQ(diagnostics_.count(), 0U);
 }
 
 TEST_F(SamplerFromEnvTest, BadRatioArgumentFallsBackToOneAndReports) {
   EXPECT_EQ(description_with("traceidratio", "lots"), make_trace_id_ratio_sampler(1.0)->description());
-  EXPECT_EQ(diagnostics_since_setup(), 1U);
-  EXPECT_TRUE(diagnostic_mentions("OTEL_TRACES_SAMPLER_ARG"));
+  EXPECT_EQ(diagnostics_.count(), 1U);
+  EXPECT_TRUE(diagnostics_.mentions("OTEL_TRACES_SAMPLER_ARG"));
 }
 
 TEST_F(SamplerFromEnvTest, OutOfRangeRatioArgumentFallsBackToOneAndReports) {
   EXPECT_EQ(description_with("traceidratio", "1.5"), make_trace_id_ratio_sampler(1.0)->description());
-  EXPECT_EQ(diagnostics_since_setup(), 1U);
+  EXPECT_EQ(diagnostics_.count(), 1U);
 }
 
 TEST_F(SamplerFromEnvTest, UnknownSamplerFallsBackToParentBasedAlwaysOnAndReports) {
   EXPECT_EQ(description_with("sometimes"), parent_based("AlwaysOnSampler"));
-  EXPECT_EQ(diagnostics_since_setup(), 1U);
-  EXPECT_TRUE(diagnostic_mentions("sometimes"));
+  EXPECT_EQ(diagnostics_.count(), 1U);
+  EXPECT_TRUE(diagnostics_.mentions("sometimes"));
 }
 
 TEST_F(SamplerFromEnvTest, SurroundingWhitespaceIsIgnored) {

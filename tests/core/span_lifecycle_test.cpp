@@ -13,8 +13,7 @@
 #include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
 namespace {
@@ -51,17 +50,16 @@ class SpanLifecycleTest : public ::testing::Test {
   // Rebuilds the provider with `sampler`, an in-memory exporter behind a simple processor and a
   // counting processor.
   void build(std::shared_ptr<Sampler> sampler) {
-    auto exporter = std::make_unique<InMemoryExporter>();
-    exporter_ = exporter.get();
     auto counter = std::make_unique<CountingProcessor>();
     counter_ = counter.get();
     ProviderOptions options;
     options.resource = Resource({{"service.name", AttributeValue{std::string("lifecycle-test")}}});
     options.sampler = std::move(sampler);
-    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
     options.processors.push_back(std::move(counter));
-    provider_ = Provider::create(std::move(options));
-    tracer_ = provider_->get_tracer("lifecycle", "1.2.3");
+    test::InMemoryProvider built = test::make_in_memory_provider(std::move(options), "lifecycle", "1.2.3");
+    exporter_ = built.exporter;
+    provider_ = std::move(built.provider);
+    tracer_ = std::move(built.tracer);
   }
 
   std::vector<SpanDataPtr> spans() const { return exporter_->spans(); }

@@ -8,16 +8,15 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "honeyhive/core/provider.hpp"
-#include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace structured_test {
 
@@ -262,30 +261,22 @@ TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
 class SetStructuredTest : public ::testing::Test {
  protected:
   void start(const SpanLimits& limits) {
-    auto exporter = std::make_unique<InMemoryExporter>();
-    memory_ = exporter.get();
     ProviderOptions options;
-    options.sampler = make_always_on_sampler();
     options.limits = limits;
-    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-    provider_ = Provider::create(std::move(options));
-    tracer_ = provider_->get_tracer("structured_test");
+    traced_ = test::make_in_memory_provider(std::move(options), "structured_test");
   }
 
   SpanDataPtr finish(Span& span) {
     span.end();
-    const auto spans = memory_->spans();
-    return spans.empty() ? nullptr : spans.back();
+    return traced_.last_span();
   }
 
-  InMemoryExporter* memory_ = nullptr;
-  std::shared_ptr<Provider> provider_;
-  std::shared_ptr<Tracer> tracer_;
+  test::InMemoryProvider traced_;
 };
 
 TEST_F(SetStructuredTest, FlattensJsonUnderThePrefix) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("honeyhive_metadata", json::parse(R"({"user":{"id":123}})"));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -296,7 +287,7 @@ TEST_F(SetStructuredTest, FlattensJsonUnderThePrefix) {
 
 TEST_F(SetStructuredTest, DefaultDepthLimitFlattensSixteenLevels) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("p", nested_objects(16));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -307,7 +298,7 @@ TEST_F(SetStructuredTest, DefaultDepthLimitFlattensSixteenLevels) {
 
 TEST_F(SetStructuredTest, HundredDeepObjectIsCutAtTheDefaultDepth) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("p", nested_objects(100));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -320,7 +311,7 @@ TEST_F(SetStructuredTest, ConfiguredDepthLimitIsApplied) {
   SpanLimits limits;
   limits.structured_max_depth = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("p", nested_objects(5));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -331,7 +322,7 @@ TEST_F(SetStructuredTest, ConfiguredDepthLimitIsApplied) {
 
 TEST_F(SetStructuredTest, HundredThousandDeepObjectDoesNotCrash) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("p", nested_objects(100000));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -342,7 +333,7 @@ TEST_F(SetStructuredTest, HundredThousandDeepObjectDoesNotCrash) {
 
 TEST_F(SetStructuredTest, HundredThousandDeepArrayDoesNotCrash) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("p", nested_arrays(100000));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -353,7 +344,7 @@ TEST_F(SetStructuredTest, HundredThousandDeepArrayDoesNotCrash) {
 
 TEST_F(SetStructuredTest, FlattensUserTypeWithAdlToJson) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("honeyhive_metadata.user", structured_test::User{7, "ada"});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -365,7 +356,7 @@ TEST_F(SetStructuredTest, FlattensUserTypeWithAdlToJson) {
 
 TEST_F(SetStructuredTest, ThrowingToJsonSetsFailureMarkerAndDoesNotPropagate) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("honeyhive_metadata.bad", structured_test::Unserialisable{});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -376,7 +367,7 @@ TEST_F(SetStructuredTest, ThrowingToJsonSetsFailureMarkerAndDoesNotPropagate) {
 
 TEST_F(SetStructuredTest, FlattensStdMap) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("m", std::map<std::string, int>{{"a", 1}, {"b", 2}});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -387,7 +378,7 @@ TEST_F(SetStructuredTest, FlattensStdMap) {
 
 TEST_F(SetStructuredTest, VectorOfStringsBecomesStringArray) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("tags", std::vector<std::string>{"x", "y"});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -399,7 +390,7 @@ TEST_F(SetStructuredTest, DropsAndCountsFlattenedKeysPastTheCountLimit) {
   SpanLimits limits;
   limits.attribute_count = 2;
   start(limits);
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_structured("p", json::parse(R"({"a":1,"b":2,"c":3,"d":4})"));
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
@@ -409,7 +400,7 @@ TEST_F(SetStructuredTest, DropsAndCountsFlattenedKeysPastTheCountLimit) {
 
 TEST_F(SetStructuredTest, OverwritesKeysSetEarlier) {
   start(SpanLimits{});
-  auto span = tracer_->start_span("s");
+  auto span = traced_.tracer->start_span("s");
   span.set_attribute("p.a", "old");
   span.set_structured("p", json::parse(R"({"a":"new"})"));
   const SpanDataPtr data = finish(span);

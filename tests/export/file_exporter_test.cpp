@@ -4,18 +4,16 @@
 #include <stdlib.h>
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/otlp_json.hpp"
+#include "support/diagnostics_capture.hpp"
 
 namespace honeyhive {
 namespace {
@@ -179,37 +177,8 @@ TEST_F(FileExporterTest, RotatesAFileLeftFullByAnEarlierInstance) {
   EXPECT_EQ(read_lines(path_).size(), 1U);
 }
 
-// Collects diagnostics for one test; restores a stderr sink afterwards.
-class CapturedDiagnostics {
- public:
-  CapturedDiagnostics() {
-    set_diagnostic_handler([this](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      messages_.emplace_back(message);
-    });
-  }
-  ~CapturedDiagnostics() {
-    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
-      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
-    });
-  }
-  CapturedDiagnostics(const CapturedDiagnostics&) = delete;
-  CapturedDiagnostics& operator=(const CapturedDiagnostics&) = delete;
-
-  std::size_t count_containing(const std::string& text) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t count = 0;
-    for (const auto& message : messages_) count += message.find(text) != std::string::npos ? 1U : 0U;
-    return count;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> messages_;
-};
-
 TEST_F(FileExporterTest, UnwritablePathFailsAndCountsEachFailure) {
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics;
   FileExporterOptions bad;
   bad.path = directory_ + "/missing-directory/spans.jsonl";
   FileExporter exporter(bad);
@@ -219,7 +188,7 @@ TEST_F(FileExporterTest, UnwritablePathFailsAndCountsEachFailure) {
 }
 
 TEST_F(FileExporterTest, UnwritablePathIsReportedOnce) {
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics;
   FileExporterOptions bad;
   bad.path = directory_ + "/missing-directory/spans.jsonl";
   FileExporter exporter(bad);

@@ -1,21 +1,13 @@
 #include "honeyhive/export/otlp_http_exporter.hpp"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +17,9 @@
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
+#include "support/diagnostics_capture.hpp"
+#include "support/http_test_helpers.hpp"
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
@@ -34,42 +29,7 @@ using Clock = std::chrono::steady_clock;
 
 // --- a local OTLP endpoint ------------------------------------------------------------------
 
-// A server on 127.0.0.1 whose handler answers each request; it records what it received.
-class LocalCollector {
- public:
-  using Handler = std::function<tools::HttpResponse(const tools::HttpRequest&)>;
-
-  explicit LocalCollector(Handler handler)
-      : handler_(std::move(handler)),
-        server_(0, [this](const tools::HttpRequest& request) {
-          {
-            std::lock_guard<std::mutex> lock(mutex_);
-            requests_.push_back(request);
-          }
-          arrived_.notify_all();
-          return handler_(request);
-        }) {}
-
-  bool ok() const { return server_.ok(); }
-  std::string url(const std::string& path = "/v1/traces") const {
-    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
-  }
-  std::vector<tools::HttpRequest> requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-  }
-  bool wait_for_requests(std::size_t count, milliseconds timeout = milliseconds(5000)) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
-  }
-
- private:
-  Handler handler_;
-  mutable std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<tools::HttpRequest> requests_;
-  tools::MiniHttpServer server_;  // last: its threads stop before the members above go away
-};
+using test::RecordingServer;
 
 tools::HttpResponse reply(int status, std::string body = "", std::string content_type = "application/x-protobuf") {
   tools::HttpResponse response;
@@ -80,14 +40,14 @@ tools::HttpResponse reply(int status, std::string body = "", std::string content
 }
 
 // Answers with `first` once, then with `rest`.
-LocalCollector::Handler first_then(tools::HttpResponse first, tools::HttpResponse rest) {
+RecordingServer::Handler first_then(tools::HttpResponse first, tools::HttpResponse rest) {
   auto calls = std::make_shared<std::atomic<int>>(0);
   return [=](const tools::HttpRequest&) { return calls->fetch_add(1) == 0 ? first : rest; };
 }
 
 // The URL of a port nothing listens on (a server that was bound there has closed).
 std::string dead_endpoint() {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   return collector.url();
 }
 
@@ -133,70 +93,10 @@ std::string json_of(const std::vector<SpanDataPtr>& spans) {
   return out;
 }
 
-std::string gunzip(const std::string& data) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
-  std::string out;
-  char chunk[4096];
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  int result = Z_OK;
-  while (result == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(chunk);
-    stream.avail_out = sizeof(chunk);
-    result = inflate(&stream, Z_NO_FLUSH);
-    out.append(chunk, sizeof(chunk) - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return result == Z_STREAM_END ? out : "<inflate failed>";
-}
-
-// Collects every diagnostic for one test (all levels); restores a stderr sink afterwards. The
-// messages live in a shared block: the export thread may still be reporting while this goes away.
-class CapturedDiagnostics {
- public:
-  CapturedDiagnostics() : suppressed_before_(diagnostics_suppressed()) {
-    set_diagnostic_level(DiagnosticLevel::debug);
-    set_diagnostic_handler([state = state_](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(state->mutex);
-      state->messages.emplace_back(message);
-    });
-  }
-  ~CapturedDiagnostics() {
-    set_diagnostic_level(DiagnosticLevel::warning);
-    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
-      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
-    });
-  }
-  CapturedDiagnostics(const CapturedDiagnostics&) = delete;
-  CapturedDiagnostics& operator=(const CapturedDiagnostics&) = delete;
-
-  std::vector<std::string> messages() const {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    return state_->messages;
-  }
-  // Something was reported (captured, or held back by the process-wide rate limit).
-  bool any_reported() const { return !messages().empty() || diagnostics_suppressed() > suppressed_before_; }
-  bool any_contains(const std::string& text) const {
-    for (const auto& message : messages()) {
-      if (message.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::vector<std::string> messages;
-  };
-  std::shared_ptr<State> state_ = std::make_shared<State>();
-  std::uint64_t suppressed_before_;
-};
-
 // --- what is sent ---------------------------------------------------------------------------
 
 TEST(OtlpHttpExporter, SendsProtobufToV1Traces) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   const auto spans = make_spans();
@@ -213,7 +113,7 @@ TEST(OtlpHttpExporter, SendsProtobufToV1Traces) {
 }
 
 TEST(OtlpHttpExporter, SendsJsonWhenAsked) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200, "{}", "application/json"); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200, "{}", "application/json"); });
   ASSERT_TRUE(collector.ok());
   auto options = options_for(collector.url());
   options.protocol = OtlpProtocol::http_json;
@@ -231,7 +131,7 @@ TEST(OtlpHttpExporter, SendsJsonWhenAsked) {
 }
 
 TEST(OtlpHttpExporter, SendsTheConfiguredHeaders) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
   auto options = options_for(collector.url());
   options.headers = {{"authorization", "Bearer sk-secret-123"}, {"x-honeyhive-project", "demo project"}};
@@ -246,7 +146,7 @@ TEST(OtlpHttpExporter, SendsTheConfiguredHeaders) {
 }
 
 TEST(OtlpHttpExporter, GzipsTheBodyWhenAsked) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
   auto options = options_for(collector.url());
   options.gzip = true;
@@ -257,11 +157,11 @@ TEST(OtlpHttpExporter, GzipsTheBodyWhenAsked) {
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(requests[0].header("content-encoding"), "gzip");
   EXPECT_EQ(requests[0].header("content-type"), "application/x-protobuf");
-  EXPECT_EQ(gunzip(requests[0].body), proto_of(spans));
+  EXPECT_EQ(test::gunzip(requests[0].body), proto_of(spans));
 }
 
 TEST(OtlpHttpExporter, SendsNothingForAnEmptyBatch) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   EXPECT_EQ(exporter.export_spans({}), ExportResult::success);
@@ -272,7 +172,7 @@ TEST(OtlpHttpExporter, SendsNothingForAnEmptyBatch) {
 // --- retries --------------------------------------------------------------------------------
 
 TEST(OtlpHttpExporter, RetriesA503ThenSucceeds) {
-  LocalCollector collector(first_then(reply(503), reply(200)));
+  RecordingServer collector(first_then(reply(503), reply(200)));
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
@@ -284,7 +184,7 @@ TEST(OtlpHttpExporter, RetriesA503ThenSucceeds) {
 TEST(OtlpHttpExporter, HonoursRetryAfterOnA429) {
   tools::HttpResponse throttled = reply(429);
   throttled.headers = {{"Retry-After", "1"}};
-  LocalCollector collector(first_then(throttled, reply(200)));
+  RecordingServer collector(first_then(throttled, reply(200)));
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   const auto started = Clock::now();
@@ -296,7 +196,7 @@ TEST(OtlpHttpExporter, HonoursRetryAfterOnA429) {
 }
 
 TEST(OtlpHttpExporter, DoesNotRetryA400AndFails) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(400, "bad"); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(400, "bad"); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
@@ -319,7 +219,7 @@ TEST(OtlpHttpExporter, FailsWithinTheDeadlineWhenNothingListens) {
 
 TEST(OtlpHttpExporter, CountsSpansRejectedInAProtobufPartialSuccess) {
   // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1): 5 } }
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200, std::string("\x0a\x02\x08\x05", 4)); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200, std::string("\x0a\x02\x08\x05", 4)); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
@@ -329,7 +229,7 @@ TEST(OtlpHttpExporter, CountsSpansRejectedInAProtobufPartialSuccess) {
 }
 
 TEST(OtlpHttpExporter, CountsSpansRejectedInAJsonPartialSuccess) {
-  LocalCollector collector([](const tools::HttpRequest&) {
+  RecordingServer collector([](const tools::HttpRequest&) {
     return reply(200, R"({"partialSuccess":{"rejectedSpans":"5","errorMessage":"too old"}})", "application/json");
   });
   ASSERT_TRUE(collector.ok());
@@ -341,7 +241,7 @@ TEST(OtlpHttpExporter, CountsSpansRejectedInAJsonPartialSuccess) {
 }
 
 TEST(OtlpHttpExporter, AnEmptySuccessResponseRejectsNothing) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
@@ -353,7 +253,7 @@ TEST(OtlpHttpExporter, AnEmptySuccessResponseRejectsNothing) {
 TEST(OtlpHttpExporter, ShutdownInterruptsARetryAfterWait) {
   tools::HttpResponse throttled = reply(503);
   throttled.headers = {{"Retry-After", "30"}};
-  LocalCollector collector([=](const tools::HttpRequest&) { return throttled; });
+  RecordingServer collector([=](const tools::HttpRequest&) { return throttled; });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   const auto spans = make_spans();
@@ -370,7 +270,7 @@ TEST(OtlpHttpExporter, ShutdownInterruptsARetryAfterWait) {
 TEST(OtlpHttpExporter, ShutdownAbortsARequestToAHungServer) {
   tools::HttpResponse hung = reply(200);
   hung.delay_ms = 30000;
-  LocalCollector collector([=](const tools::HttpRequest&) { return hung; });
+  RecordingServer collector([=](const tools::HttpRequest&) { return hung; });
   ASSERT_TRUE(collector.ok());
   auto options = options_for(collector.url());
   options.timeout = milliseconds(60000);
@@ -386,7 +286,7 @@ TEST(OtlpHttpExporter, ShutdownAbortsARequestToAHungServer) {
 }
 
 TEST(OtlpHttpExporter, ExportsAfterShutdownFailWithoutARequest) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   EXPECT_TRUE(exporter.shutdown(milliseconds(100)));
@@ -397,8 +297,8 @@ TEST(OtlpHttpExporter, ExportsAfterShutdownFailWithoutARequest) {
 
 // --- secrets stay out of diagnostics --------------------------------------------------------
 
-void expect_no_secret(const CapturedDiagnostics& diagnostics) {
-  for (const auto& message : diagnostics.messages()) {
+void expect_no_secret(const test::DiagnosticsCapture& diagnostics) {
+  for (const auto& message : diagnostics.lines()) {
     EXPECT_EQ(message.find("sk-secret-123"), std::string::npos) << message;
     EXPECT_EQ(message.find("url-secret"), std::string::npos) << message;
     EXPECT_EQ(message.find("query-secret"), std::string::npos) << message;
@@ -406,9 +306,9 @@ void expect_no_secret(const CapturedDiagnostics& diagnostics) {
 }
 
 TEST(OtlpHttpExporter, DiagnosticsOfARejectedExportCarryNoSecrets) {
-  LocalCollector collector([](const tools::HttpRequest&) { return reply(401, "unauthorized"); });
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(401, "unauthorized"); });
   ASSERT_TRUE(collector.ok());
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   const std::string port_and_path = collector.url().substr(std::string("http://").size());
   auto options = options_for("http://user:url-secret@" + port_and_path + "?token=query-secret");
   options.headers = {{"authorization", "Bearer sk-secret-123"}};
@@ -420,7 +320,7 @@ TEST(OtlpHttpExporter, DiagnosticsOfARejectedExportCarryNoSecrets) {
 }
 
 TEST(OtlpHttpExporter, DiagnosticsOfAnUnreachableEndpointCarryNoSecrets) {
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   const std::string dead = dead_endpoint();
   auto options = options_for("http://user:url-secret@" + dead.substr(std::string("http://").size()) +
                              "?token=query-secret");
@@ -435,37 +335,17 @@ TEST(OtlpHttpExporter, DiagnosticsOfAnUnreachableEndpointCarryNoSecrets) {
 // --- configuration from the environment -----------------------------------------------------
 
 // Clears the OTLP exporter variables for one test and restores them afterwards.
-class OtlpEnvironment {
+class OtlpEnvironment : public test::ScopedEnv {
  public:
   OtlpEnvironment() {
-    for (const char* name : kNames) {
-      const char* value = std::getenv(name);
-      saved_.emplace_back(name, value == nullptr ? std::nullopt : std::optional<std::string>(value));
-      ::unsetenv(name);
+    for (const char* name :
+         {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+          "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+          "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION",
+          "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"}) {
+      unset(name);
     }
   }
-  ~OtlpEnvironment() {
-    for (const auto& [name, value] : saved_) {
-      if (value) {
-        ::setenv(name, value->c_str(), 1);
-      } else {
-        ::unsetenv(name);
-      }
-    }
-  }
-  OtlpEnvironment(const OtlpEnvironment&) = delete;
-  OtlpEnvironment& operator=(const OtlpEnvironment&) = delete;
-
-  void set(const char* name, const char* value) { ::setenv(name, value, 1); }
-
- private:
-  static constexpr const char* kNames[] = {
-      "OTEL_EXPORTER_OTLP_ENDPOINT",    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",    "OTEL_EXPORTER_OTLP_PROTOCOL",
-      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS",      "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
-      "OTEL_EXPORTER_OTLP_TIMEOUT",     "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",     "OTEL_EXPORTER_OTLP_COMPRESSION",
-      "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
-  };
-  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
 };
 
 TEST(OtlpHttpExporterOptionsFromEnv, DefaultsWithoutVariables) {
@@ -497,7 +377,7 @@ TEST(OtlpHttpExporterOptionsFromEnv, UsesTheTracesEndpointAsIsAndPrefersIt) {
 
 TEST(OtlpHttpExporterOptionsFromEnv, IgnoresAnEndpointThatIsNotHttp) {
   OtlpEnvironment environment;
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   environment.set("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317");
   EXPECT_EQ(OtlpHttpExporterOptions::from_env().endpoint, "http://localhost:4318/v1/traces");
   EXPECT_TRUE(diagnostics.any_reported());
@@ -513,7 +393,7 @@ TEST(OtlpHttpExporterOptionsFromEnv, ReadsTheProtocolWithTheTracesFormWinning) {
 
 TEST(OtlpHttpExporterOptionsFromEnv, AnUnsupportedProtocolFallsBackToProtobuf) {
   OtlpEnvironment environment;
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   environment.set("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
   EXPECT_EQ(OtlpHttpExporterOptions::from_env().protocol, OtlpProtocol::http_protobuf);
   EXPECT_TRUE(diagnostics.any_reported());
@@ -535,13 +415,13 @@ TEST(OtlpHttpExporterOptionsFromEnv, TheTracesHeadersWin) {
 
 TEST(OtlpHttpExporterOptionsFromEnv, IgnoresMalformedHeadersWithoutEchoingValues) {
   OtlpEnvironment environment;
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   environment.set("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20sk-secret-123,missing-equals");
   EXPECT_TRUE(OtlpHttpExporterOptions::from_env().headers.empty());
   environment.set("OTEL_EXPORTER_OTLP_HEADERS", "authorization=sk-secret-123%zz");
   EXPECT_TRUE(OtlpHttpExporterOptions::from_env().headers.empty());
   EXPECT_TRUE(diagnostics.any_reported());
-  for (const auto& message : diagnostics.messages()) {
+  for (const auto& message : diagnostics.lines()) {
     EXPECT_EQ(message.find("sk-secret-123"), std::string::npos) << message;
     EXPECT_EQ(message.find("Bearer"), std::string::npos) << message;
   }
@@ -557,7 +437,7 @@ TEST(OtlpHttpExporterOptionsFromEnv, ReadsTheTimeoutInMilliseconds) {
 
 TEST(OtlpHttpExporterOptionsFromEnv, IgnoresAnInvalidTimeout) {
   OtlpEnvironment environment;
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   for (const char* value : {"abc", "-5", "0", "1.5"}) {
     environment.set("OTEL_EXPORTER_OTLP_TIMEOUT", value);
     EXPECT_EQ(OtlpHttpExporterOptions::from_env().timeout, milliseconds(10000)) << value;
@@ -575,7 +455,7 @@ TEST(OtlpHttpExporterOptionsFromEnv, ReadsCompression) {
 
 TEST(OtlpHttpExporterOptionsFromEnv, IgnoresAnUnsupportedCompression) {
   OtlpEnvironment environment;
-  CapturedDiagnostics diagnostics;
+  test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   environment.set("OTEL_EXPORTER_OTLP_COMPRESSION", "zstd");
   EXPECT_FALSE(OtlpHttpExporterOptions::from_env().gzip);
   EXPECT_TRUE(diagnostics.any_reported());

@@ -6,16 +6,15 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "honeyhive/core/provider.hpp"
-#include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
 namespace {
@@ -315,23 +314,17 @@ TEST_F(OtlpJsonTest, InvalidUtf8InResourceAttributeStillYieldsValidJson) {
 
 // Two real providers (two resources), the first with two tracers (two scopes).
 TEST(OtlpJsonGroupingTest, GroupsSpansByResourceThenScope) {
-  auto make_provider = [](const std::string& service, InMemoryExporter*& memory) {
-    auto exporter = std::make_unique<InMemoryExporter>();
-    memory = exporter.get();
+  auto make_provider = [](const std::string& service) {
     ProviderOptions options;
     options.resource = Resource(Attributes{{"service.name", AttributeValue{service}}});
-    options.sampler = make_always_on_sampler();
     options.limits = SpanLimits{};
-    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-    return Provider::create(std::move(options));
+    return test::make_in_memory_provider(std::move(options), "scope-1", "1.0");
   };
-  InMemoryExporter* memory_a = nullptr;
-  InMemoryExporter* memory_b = nullptr;
-  auto provider_a = make_provider("service-a", memory_a);
-  auto provider_b = make_provider("service-b", memory_b);
-  auto tracer_a1 = provider_a->get_tracer("scope-1", "1.0");
-  auto tracer_a2 = provider_a->get_tracer("scope-2");
-  auto tracer_b1 = provider_b->get_tracer("scope-1", "1.0");
+  const test::InMemoryProvider provider_a = make_provider("service-a");
+  const test::InMemoryProvider provider_b = make_provider("service-b");
+  auto tracer_a1 = provider_a.tracer;
+  auto tracer_a2 = provider_a.provider->get_tracer("scope-2");
+  auto tracer_b1 = provider_b.tracer;
 
   tracer_a1->start_span("a1-first").end();
   tracer_b1->start_span("b1").end();
@@ -339,8 +332,8 @@ TEST(OtlpJsonGroupingTest, GroupsSpansByResourceThenScope) {
   tracer_a1->start_span("a1-second").end();
 
   // Interleave the providers' spans in end order.
-  const auto a = memory_a->spans();
-  const auto b = memory_b->spans();
+  const auto a = provider_a.exporter->spans();
+  const auto b = provider_b.exporter->spans();
   ASSERT_EQ(a.size(), 3U);
   ASSERT_EQ(b.size(), 1U);
   const json request = encode({a[0], b[0], a[1], a[2]});

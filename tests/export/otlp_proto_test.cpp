@@ -15,15 +15,14 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "honeyhive/core/context.hpp"
 #include "honeyhive/core/provider.hpp"
-#include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
+#include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
 namespace {
@@ -157,20 +156,15 @@ constexpr UnixNanos kEventTime = 1700000000100000003ULL;
 // One span with every OTLP field set, recorded through the real tracer with small limits so each
 // dropped count is non-zero; its random span id is then replaced by a fixed one.
 SpanDataPtr make_full_span() {
-  auto exporter = std::make_unique<InMemoryExporter>();
-  InMemoryExporter* memory = exporter.get();
   ProviderOptions options;
   options.resource = Resource(Attributes{{"service.name", AttributeValue{std::string("checkout-service")}}});
-  options.sampler = make_always_on_sampler();
   options.limits = SpanLimits{};
   options.limits.attribute_count = 10;
   options.limits.event_count = 1;
   options.limits.event_attribute_count = 1;
   options.limits.link_count = 1;
   options.limits.link_attribute_count = 1;
-  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-  auto provider = Provider::create(std::move(options));
-  auto tracer = provider->get_tracer("honeyhive.test", "1.2.3");
+  const test::InMemoryProvider traced = test::make_in_memory_provider(std::move(options), "honeyhive.test", "1.2.3");
 
   auto parent_state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{{"vendor", "abc"}, {"other", "x"}});
   const SpanContext remote_parent(trace_id_of("trace-id-0000001"), span_id_of("parent01"),
@@ -180,7 +174,7 @@ SpanDataPtr make_full_span() {
   start.parent = Context().with_span_context(remote_parent);
   start.start_unix_nanos = kStart;
   {
-    Span span = tracer->start_span("checkout", start);
+    Span span = traced.tracer->start_span("checkout", start);
     span.set_attribute("bool.true", true);
     span.set_attribute("bool.false", false);
     span.set_attribute("int", -42);
@@ -203,7 +197,7 @@ SpanDataPtr make_full_span() {
     span.set_status(StatusCode::error, "boom: failed");
     span.end(kEnd);
   }
-  const auto finished = memory->spans();
+  const auto finished = traced.exporter->spans();
   if (finished.size() != 1) return nullptr;
   auto copy = std::make_shared<SpanData>(*finished[0]);
   copy->context = SpanContext(copy->context.trace_id(), span_id_of("span-id1"), copy->context.flags(),

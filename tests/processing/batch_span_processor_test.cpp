@@ -5,25 +5,22 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
 #include <numeric>
-#include <optional>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
+#include "support/diagnostics_capture.hpp"
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
@@ -435,65 +432,14 @@ TEST(BatchSpanProcessor, ExportsSpansEndedThroughAProvider) {
 // --- options from the environment -----------------------------------------------------------
 
 // Clears the OTEL_BSP_* variables for one test and restores them afterwards.
-class BspEnvironment {
+class BspEnvironment : public test::ScopedEnv {
  public:
   BspEnvironment() {
-    for (const char* name : kNames) {
-      const char* value = std::getenv(name);
-      saved_.emplace_back(name, value == nullptr ? std::nullopt : std::optional<std::string>(value));
-      ::unsetenv(name);
+    for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_SCHEDULE_DELAY",
+                             "OTEL_BSP_EXPORT_TIMEOUT"}) {
+      unset(name);
     }
   }
-  ~BspEnvironment() {
-    for (const auto& [name, value] : saved_) {
-      if (value) {
-        ::setenv(name, value->c_str(), 1);
-      } else {
-        ::unsetenv(name);
-      }
-    }
-  }
-  BspEnvironment(const BspEnvironment&) = delete;
-  BspEnvironment& operator=(const BspEnvironment&) = delete;
-
-  void set(const char* name, const char* value) { ::setenv(name, value, 1); }
-
- private:
-  static constexpr const char* kNames[] = {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
-                                           "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT"};
-  std::vector<std::pair<const char*, std::optional<std::string>>> saved_;
-};
-
-// Counts diagnostics for one test (the messages live in a shared block: see set_diagnostic_handler).
-class CapturedDiagnostics {
- public:
-  CapturedDiagnostics() : suppressed_before_(diagnostics_suppressed()) {
-    set_diagnostic_handler([state = state_](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(state->mutex);
-      state->messages.emplace_back(message);
-    });
-  }
-  ~CapturedDiagnostics() {
-    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
-      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
-    });
-  }
-  CapturedDiagnostics(const CapturedDiagnostics&) = delete;
-  CapturedDiagnostics& operator=(const CapturedDiagnostics&) = delete;
-
-  // Something was reported (captured, or held back by the process-wide rate limit).
-  bool any_reported() const {
-    std::lock_guard<std::mutex> lock(state_->mutex);
-    return !state_->messages.empty() || diagnostics_suppressed() > suppressed_before_;
-  }
-
- private:
-  struct State {
-    std::mutex mutex;
-    std::vector<std::string> messages;
-  };
-  std::shared_ptr<State> state_ = std::make_shared<State>();
-  std::uint64_t suppressed_before_;
 };
 
 TEST(BatchSpanProcessorOptionsFromEnv, DefaultsWithoutVariables) {
@@ -532,7 +478,7 @@ TEST(BatchSpanProcessorOptionsFromEnv, RejectsInvalidValuesWithADiagnostic) {
                            "OTEL_BSP_EXPORT_TIMEOUT"}) {
     for (const char* value : {"abc", "-1", "1.5", "12ms"}) {
       BspEnvironment environment;
-      CapturedDiagnostics diagnostics;
+      test::DiagnosticsCapture diagnostics;
       environment.set(name, value);
       const auto options = BatchSpanProcessorOptions::from_env();
       EXPECT_EQ(options.max_queue_size, 2048U) << name << "=" << value;
@@ -547,7 +493,7 @@ TEST(BatchSpanProcessorOptionsFromEnv, RejectsInvalidValuesWithADiagnostic) {
 TEST(BatchSpanProcessorOptionsFromEnv, RejectsAZeroQueueOrBatchSize) {
   for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE"}) {
     BspEnvironment environment;
-    CapturedDiagnostics diagnostics;
+    test::DiagnosticsCapture diagnostics;
     environment.set(name, "0");
     const auto options = BatchSpanProcessorOptions::from_env();
     EXPECT_EQ(options.max_queue_size, 2048U) << name;

@@ -10,28 +10,18 @@
 #include <gtest/gtest.h>
 
 #include "honeyhive/core/context.hpp"
+#include "support/split_members.hpp"
 
 namespace honeyhive::baggage {
 namespace {
 
 using Entries = std::vector<BaggageEntry>;
+using test::split_members;
 
 constexpr const char* kReplacementCharacter = "\xEF\xBF\xBD";
 
 BaggageEntry entry(std::string key, std::string value, std::string properties = {}) {
   return BaggageEntry{std::move(key), std::move(value), std::move(properties)};
-}
-
-std::vector<std::string> split_members(const std::string& header) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t comma = header.find(',', start);
-    if (comma == std::string::npos) comma = header.size();
-    out.push_back(header.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 // --- parsing -------------------------------------------------------------------------------

@@ -3,10 +3,8 @@
 #include "honeyhive/propagation/propagator.hpp"
 
 #include <cstdint>
-#include <cstdlib>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,17 +16,16 @@
 #include <gtest/gtest.h>
 
 #include "honeyhive/core/context.hpp"
-#include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/ids.hpp"
 #include "honeyhive/core/provider.hpp"
-#include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
-#include "honeyhive/export/in_memory_exporter.hpp"
-#include "honeyhive/processing/simple_span_processor.hpp"
 #include "honeyhive/propagation/baggage.hpp"
 #include "honeyhive/propagation/carrier.hpp"
 #include "honeyhive/propagation/trace_context.hpp"
+#include "support/diagnostics_capture.hpp"
+#include "support/in_memory_provider.hpp"
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
@@ -283,33 +280,21 @@ TEST(TraceContextPropagatorTest, FieldsAreTraceparentAndTracestate) {
 // A span started under an extracted context continues the inbound trace.
 class ExtractedParentTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto exporter = std::make_unique<InMemoryExporter>();
-    exporter_ = exporter.get();
-    ProviderOptions options;
-    options.sampler = make_always_on_sampler();
-    options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
-    provider_ = Provider::create(std::move(options));
-    tracer_ = provider_->get_tracer("propagator_test");
-  }
-
   SpanDataPtr run_child_of(const Context& parent, Headers* outbound = nullptr) {
     StartSpanOptions options;
     options.parent = parent;
     {
-      auto span = tracer_->start_span("child", options);
+      auto span = traced_.tracer->start_span("child", options);
       if (outbound != nullptr) {
         auto carrier = make_map_carrier(*outbound);
         TraceContextPropagator().inject(parent.with_span(span), carrier);
       }
     }
-    const auto spans = exporter_->spans();
+    const auto spans = traced_.exporter->spans();
     return spans.size() == 1 ? spans.front() : nullptr;
   }
 
-  InMemoryExporter* exporter_ = nullptr;
-  std::shared_ptr<Provider> provider_;
-  std::shared_ptr<Tracer> tracer_;
+  test::InMemoryProvider traced_ = test::make_in_memory_provider({}, "propagator_test");
 };
 
 TEST_F(ExtractedParentTest, ChildSpanContinuesTheInboundTrace) {
@@ -522,37 +507,12 @@ TEST(CompositePropagatorTest, SkipsNullPropagators) {
 
 // --- OTEL_PROPAGATORS ----------------------------------------------------------------------
 
-struct CapturedDiagnostics {
-  std::mutex mutex;
-  std::vector<std::string> lines;
-};
-
+// Restores OTEL_PROPAGATORS after each test and captures diagnostics.
 class PropagatorFromEnvTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (const char* value = std::getenv("OTEL_PROPAGATORS")) saved_ = std::string(value);
-    set_diagnostic_handler([captured = captured_](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(captured->mutex);
-      captured->lines.emplace_back(message);
-    });
-    diagnostics_before_ = diagnostics_reported() + diagnostics_suppressed();
-  }
-  void TearDown() override {
-    set_diagnostic_handler(nullptr);
-    if (saved_) {
-      ::setenv("OTEL_PROPAGATORS", saved_->c_str(), 1);
-    } else {
-      ::unsetenv("OTEL_PROPAGATORS");
-    }
-  }
-
   // The headers the propagator built from `value` (nullopt: unset) writes for a full context.
-  static Headers injected_with(const std::optional<std::string>& value) {
-    if (value) {
-      ::setenv("OTEL_PROPAGATORS", value->c_str(), 1);
-    } else {
-      ::unsetenv("OTEL_PROPAGATORS");
-    }
+  Headers injected_with(const std::optional<std::string>& value) {
+    env_.set("OTEL_PROPAGATORS", value ? value->c_str() : nullptr);
     const auto propagator = propagator_from_env();
     Headers headers;
     if (!propagator) return headers;
@@ -563,18 +523,8 @@ class PropagatorFromEnvTest : public ::testing::Test {
     return headers;
   }
 
-  // True when a delivered line mentions `needle`, or the rate limit swallowed what was reported.
-  bool diagnostic_mentions(std::string_view needle) const {
-    std::lock_guard<std::mutex> lock(captured_->mutex);
-    for (const auto& line : captured_->lines) {
-      if (line.find(needle) != std::string::npos) return true;
-    }
-    return captured_->lines.empty() && diagnostics_suppressed() + diagnostics_reported() > diagnostics_before_;
-  }
-
-  std::optional<std::string> saved_;
-  std::shared_ptr<CapturedDiagnostics> captured_ = std::make_shared<CapturedDiagnostics>();
-  std::uint64_t diagnostics_before_ = 0;
+  test::ScopedEnv env_;
+  test::DiagnosticsCapture diagnostics_;
 };
 
 TEST_F(PropagatorFromEnvTest, TracecontextOnly) {
@@ -593,7 +543,7 @@ TEST_F(PropagatorFromEnvTest, BaggageOnly) {
 TEST_F(PropagatorFromEnvTest, NoneWritesNothing) { EXPECT_TRUE(injected_with("none").empty()); }
 
 TEST_F(PropagatorFromEnvTest, NoneExtractsNothing) {
-  ::setenv("OTEL_PROPAGATORS", "none", 1);
+  env_.set("OTEL_PROPAGATORS", "none");
   Headers headers{{"traceparent", kTraceparent}, {"baggage", "k=v"}};
   const Context received = propagator_from_env()->extract(make_map_carrier(headers), Context());
   EXPECT_FALSE(received.span_context().is_valid());
@@ -605,7 +555,7 @@ TEST_F(PropagatorFromEnvTest, UnsupportedNameIsSkippedWithDiagnostic) {
   EXPECT_EQ(header_of(headers, "traceparent"), kTraceparent);
   EXPECT_FALSE(header_of(headers, "baggage").has_value());
   EXPECT_FALSE(header_of(headers, "b3").has_value());
-  EXPECT_TRUE(diagnostic_mentions("b3"));
+  EXPECT_TRUE(diagnostics_.mentions("b3"));
 }
 
 TEST_F(PropagatorFromEnvTest, UnsetMeansTracecontextAndBaggage) {
@@ -628,7 +578,7 @@ TEST_F(PropagatorFromEnvTest, ToleratesSpacesAroundNames) {
 }
 
 TEST_F(PropagatorFromEnvTest, PassesThePolicyToTheBaggagePropagator) {
-  ::setenv("OTEL_PROPAGATORS", "baggage", 1);
+  env_.set("OTEL_PROPAGATORS", "baggage");
   InboundBaggagePolicy policy;
   policy.trust_inbound_routing = true;
   Headers headers{{"baggage", "project=p"}};

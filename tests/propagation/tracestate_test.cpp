@@ -12,29 +12,19 @@
 #include <gtest/gtest.h>
 
 #include "honeyhive/core/trace_state.hpp"
+#include "support/split_members.hpp"
 
 namespace honeyhive::trace_context {
 namespace {
 
 using Members = std::vector<TraceState::Member>;
+using test::split_members;
 
 Members members_of(const std::optional<TraceState>& state) { return state ? state->members() : Members{}; }
 
 // A member "<key>=<value>" of exactly `length` characters (key is `key`, value padded with `fill`).
 TraceState::Member member_of_length(const std::string& key, std::size_t length, char fill = 'x') {
   return {key, std::string(length - key.size() - 1, fill)};
-}
-
-std::vector<std::string> split_members(const std::string& header) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= header.size()) {
-    std::size_t comma = header.find(',', start);
-    if (comma == std::string::npos) comma = header.size();
-    out.push_back(header.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
 }
 
 std::string joined(const Members& members) { return TraceState(members).to_header(); }

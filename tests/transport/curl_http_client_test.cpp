@@ -1,76 +1,24 @@
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
-#include <set>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "common/mini_http_server.hpp"
 #include "honeyhive/transport/http_client.hpp"
+#include "support/http_test_helpers.hpp"
 
 namespace honeyhive {
 namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-using tools::MiniHttpServer;
-
-// A local server whose handler is swapped per test; it records every request it gets and which
-// connection (the server runs one thread per connection) carried it.
-class LocalServer {
- public:
-  using Handler = std::function<tools::HttpResponse(const tools::HttpRequest&)>;
-
-  explicit LocalServer(Handler handler)
-      : handler_(std::move(handler)),
-        server_(0, [this](const tools::HttpRequest& request) {
-          {
-            std::lock_guard<std::mutex> lock(mutex_);
-            requests_.push_back(request);
-            connections_.insert(std::this_thread::get_id());
-          }
-          arrived_.notify_all();
-          return handler_(request);
-        }) {}
-
-  bool ok() const { return server_.ok(); }
-  std::string url(const std::string& path = "/v1/traces") const {
-    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
-  }
-  std::vector<tools::HttpRequest> requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-  }
-  std::size_t connection_count() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return connections_.size();
-  }
-  // Waits (bounded) until at least `count` requests have reached the handler.
-  bool wait_for_requests(std::size_t count, milliseconds timeout = milliseconds(5000)) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
-  }
-  void stop() { server_.stop(); }
-  std::uint16_t port() const { return server_.port(); }
-
- private:
-  Handler handler_;
-  mutable std::mutex mutex_;
-  std::condition_variable arrived_;
-  std::vector<tools::HttpRequest> requests_;
-  std::set<std::thread::id> connections_;
-  MiniHttpServer server_;  // last: its threads stop before the members above go away
-};
+using test::RecordingServer;
 
 tools::HttpResponse reply(int status, std::string body = "") {
   tools::HttpResponse response;
@@ -87,28 +35,10 @@ HttpRequest post(const std::string& url, std::string body = "hello", millisecond
   return request;
 }
 
-std::string gunzip(const std::string& data) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
-  std::string out;
-  char chunk[4096];
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  int result = Z_OK;
-  while (result == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(chunk);
-    stream.avail_out = sizeof(chunk);
-    result = inflate(&stream, Z_NO_FLUSH);
-    out.append(chunk, sizeof(chunk) - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return result == Z_STREAM_END ? out : "<inflate failed>";
-}
-
 // --- requests and responses -----------------------------------------------------------------
 
 TEST(CurlHttpClient, PostsTheBodyAndHeaders) {
-  LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(server.ok());
   auto client = make_curl_http_client();
   HttpRequest request = post(server.url(), std::string("binary\0body", 11));
@@ -126,7 +56,7 @@ TEST(CurlHttpClient, PostsTheBodyAndHeaders) {
 }
 
 TEST(CurlHttpClient, DoesNotAskFor100Continue) {
-  LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(server.ok());
   auto client = make_curl_http_client();
   EXPECT_EQ(client->send(post(server.url(), std::string(64 * 1024, 'x'))).status, 200);
@@ -136,7 +66,7 @@ TEST(CurlHttpClient, DoesNotAskFor100Continue) {
 }
 
 TEST(CurlHttpClient, ReturnsStatusBodyAndLowercasedHeaders) {
-  LocalServer server([](const tools::HttpRequest&) {
+  RecordingServer server([](const tools::HttpRequest&) {
     tools::HttpResponse response = reply(201, "created");
     response.headers = {{"X-Reply-Header", "Some Value"}, {"Retry-After", "7"}};
     return response;
@@ -154,7 +84,7 @@ TEST(CurlHttpClient, ReturnsStatusBodyAndLowercasedHeaders) {
 }
 
 TEST(CurlHttpClient, ReturnsErrorStatusesWithTheirBody) {
-  LocalServer server([](const tools::HttpRequest&) { return reply(503, "busy"); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(503, "busy"); });
   ASSERT_TRUE(server.ok());
   auto client = make_curl_http_client();
   const HttpResponse response = client->send(post(server.url()));
@@ -163,7 +93,7 @@ TEST(CurlHttpClient, ReturnsErrorStatusesWithTheirBody) {
 }
 
 TEST(CurlHttpClient, ReusesOneConnectionForSeveralRequests) {
-  LocalServer server([](const tools::HttpRequest&) { return reply(200, "ok"); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200, "ok"); });
   ASSERT_TRUE(server.ok());
   auto client = make_curl_http_client();
   for (int i = 0; i < 5; ++i) ASSERT_EQ(client->send(post(server.url())).status, 200);
@@ -173,7 +103,7 @@ TEST(CurlHttpClient, ReusesOneConnectionForSeveralRequests) {
 
 TEST(CurlHttpClient, TruncatesAResponseBodyToTheMaximum) {
   const std::string big(HttpClient::kMaxResponseBytes + 100 * 1024, 'b');
-  LocalServer server([&](const tools::HttpRequest&) { return reply(200, big); });
+  RecordingServer server([&](const tools::HttpRequest&) { return reply(200, big); });
   ASSERT_TRUE(server.ok());
   auto client = make_curl_http_client();
   const HttpResponse response = client->send(post(server.url()));
@@ -187,7 +117,7 @@ TEST(CurlHttpClient, TruncatesAResponseBodyToTheMaximum) {
 TEST(CurlHttpClient, ConnectionRefusedIsStatusZeroWithAnError) {
   std::string url;
   {
-    LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+    RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
     ASSERT_TRUE(server.ok());
     url = server.url();
   }  // closed: nothing listens on that port any more
@@ -199,7 +129,7 @@ TEST(CurlHttpClient, ConnectionRefusedIsStatusZeroWithAnError) {
 }
 
 TEST(CurlHttpClient, ASlowServerTimesOutAsStatusZero) {
-  LocalServer server([](const tools::HttpRequest&) {
+  RecordingServer server([](const tools::HttpRequest&) {
     tools::HttpResponse response = reply(200);
     response.delay_ms = 5000;
     return response;
@@ -215,7 +145,7 @@ TEST(CurlHttpClient, ASlowServerTimesOutAsStatusZero) {
 }
 
 TEST(CurlHttpClient, AResetConnectionIsStatusZero) {
-  LocalServer server([](const tools::HttpRequest&) {
+  RecordingServer server([](const tools::HttpRequest&) {
     tools::HttpResponse response;
     response.reset_connection = true;
     return response;
@@ -228,7 +158,7 @@ TEST(CurlHttpClient, AResetConnectionIsStatusZero) {
 }
 
 TEST(CurlHttpClient, AGarbageReplyIsStatusZeroWithAnError) {
-  LocalServer server([](const tools::HttpRequest&) {
+  RecordingServer server([](const tools::HttpRequest&) {
     tools::HttpResponse response;
     response.raw_reply = "NOT HTTP\r\n\r\n";
     return response;
@@ -242,7 +172,7 @@ TEST(CurlHttpClient, AGarbageReplyIsStatusZeroWithAnError) {
 
 TEST(CurlHttpClient, RecoversOnTheNextRequestAfterAFailure) {
   std::atomic<int> calls{0};
-  LocalServer server([&](const tools::HttpRequest&) {
+  RecordingServer server([&](const tools::HttpRequest&) {
     tools::HttpResponse response = reply(200, "fine");
     if (calls.fetch_add(1) == 0) response.reset_connection = true;
     return response;
@@ -258,7 +188,7 @@ TEST(CurlHttpClient, RecoversOnTheNextRequestAfterAFailure) {
 // --- cancellation ---------------------------------------------------------------------------
 
 TEST(CurlHttpClient, CancelAbortsARequestWaitingOnASlowServer) {
-  LocalServer server([](const tools::HttpRequest&) {
+  RecordingServer server([](const tools::HttpRequest&) {
     tools::HttpResponse response = reply(200);
     response.delay_ms = 20000;
     return response;
@@ -275,7 +205,7 @@ TEST(CurlHttpClient, CancelAbortsARequestWaitingOnASlowServer) {
 }
 
 TEST(CurlHttpClient, SendsAfterCancelFailAtOnceWithoutContactingTheServer) {
-  LocalServer server([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(server.ok());
   auto client = make_curl_http_client();
   client->cancel();
@@ -297,13 +227,13 @@ TEST(GzipCompress, OutputInflatesBackToTheInput) {
   ASSERT_GE(compressed->size(), 2U);
   EXPECT_EQ(static_cast<unsigned char>((*compressed)[0]), 0x1fU);  // gzip magic (RFC 1952)
   EXPECT_EQ(static_cast<unsigned char>((*compressed)[1]), 0x8bU);
-  EXPECT_EQ(gunzip(*compressed), input);
+  EXPECT_EQ(test::gunzip(*compressed), input);
 }
 
 TEST(GzipCompress, EmptyInputRoundTrips) {
   const auto compressed = gzip_compress("");
   ASSERT_TRUE(compressed.has_value());
-  EXPECT_EQ(gunzip(*compressed), "");
+  EXPECT_EQ(test::gunzip(*compressed), "");
 }
 
 TEST(RedactUrl, StripsCredentialsAndQuery) {

@@ -1,0 +1,79 @@
+#pragma once
+
+// Test support: the SDK's diagnostics collected for one test.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "honeyhive/core/diagnostics.hpp"
+
+namespace honeyhive::test {
+
+// Collects the diagnostics at `minimum` and above while it lives, then restores the defaults
+// (warning level, lines to stderr). The lines live in a block shared with the handler, because an
+// export thread may still be reporting while this goes away.
+class DiagnosticsCapture {
+ public:
+  explicit DiagnosticsCapture(DiagnosticLevel minimum = DiagnosticLevel::warning)
+      : reported_before_(diagnostics_reported()), suppressed_before_(diagnostics_suppressed()) {
+    set_diagnostic_level(minimum);
+    set_diagnostic_handler([shared = shared_](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(shared->mutex);
+      shared->lines.emplace_back(message);
+    });
+  }
+  ~DiagnosticsCapture() {
+    set_diagnostic_level(DiagnosticLevel::warning);
+    set_diagnostic_handler([](DiagnosticLevel, std::string_view message) {
+      std::fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+    });
+  }
+  DiagnosticsCapture(const DiagnosticsCapture&) = delete;
+  DiagnosticsCapture& operator=(const DiagnosticsCapture&) = delete;
+
+  // The lines delivered so far.
+  std::vector<std::string> lines() const {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    return shared_->lines;
+  }
+
+  // How many diagnostics were reported or held back by the process-wide rate limit since construction.
+  std::uint64_t count() const {
+    return diagnostics_reported() - reported_before_ + (diagnostics_suppressed() - suppressed_before_);
+  }
+
+  // Something was reported: a line was delivered, or the rate limit held one back.
+  bool any_reported() const { return !lines().empty() || diagnostics_suppressed() > suppressed_before_; }
+
+  // How many delivered lines contain `needle`.
+  std::size_t count_containing(std::string_view needle) const {
+    std::size_t found = 0;
+    for (const auto& line : lines()) found += line.find(needle) != std::string::npos ? 1U : 0U;
+    return found;
+  }
+
+  // A delivered line contains `needle`, or nothing was delivered because the rate limit swallowed the text.
+  bool mentions(std::string_view needle) const {
+    const auto delivered = lines();
+    for (const auto& line : delivered) {
+      if (line.find(needle) != std::string::npos) return true;
+    }
+    return delivered.empty() && count() > 0;
+  }
+
+ private:
+  struct Shared {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+  };
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+  std::uint64_t reported_before_;
+  std::uint64_t suppressed_before_;
+};
+
+}  // namespace honeyhive::test
