@@ -3,7 +3,7 @@
 # (FUZZ_SECONDS, default 20) from its seed corpus. Fails on any crash, leak or sanitizer report.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build="$root/build/fuzz"
+build="${HONEYHIVE_BUILD_ROOT:-$root/build}/fuzz"
 seconds=${FUZZ_SECONDS:-20}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DHONEYHIVE_FUZZ=ON -DHONEYHIVE_BUILD_TESTS=OFF -DHONEYHIVE_BUILD_BENCHMARKS=OFF \
