@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The README's test command. Installs missing build dependencies, then runs three stages:
+# The README's test command. Installs missing build dependencies, then runs four stages:
 #   test  the whole ctest suite in a normal build (build/test; benchmarks and examples are built
 #         so they keep compiling, but not run);
 #   asan  the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan);
-#   tsan  the tests labelled "concurrency" under ThreadSanitizer (build/tsan).
+#   tsan  the tests labelled "concurrency" under ThreadSanitizer (build/tsan);
+#   fuzz  the libFuzzer targets for the traceparent, tracestate and baggage parsers (build/fuzz).
 # Every stage runs even when an earlier one failed; a summary line per stage is printed at the
 # end and the exit status is non-zero if any stage failed. Re-running reuses the build trees.
 #
-#   fuzz  the libFuzzer targets for the traceparent, tracestate and baggage parsers (build/fuzz).
 # Usage: scripts/test.sh [test] [asan] [tsan] [fuzz]   (no argument: all four, in that order)
 # Environment: HONEYHIVE_BUILD_ROOT (default <repo>/build), HONEYHIVE_TEST_JOBS (ctest -j, default 2),
 #              HONEYHIVE_BUILD_JOBS (build parallelism, default: Ninja's).
