@@ -1,9 +1,9 @@
 #include <benchmark/benchmark.h>
 
-#include "workloads.hpp"
-
 #include <map>
 #include <string>
+
+#include "workloads.hpp"
 
 namespace {
 

@@ -35,9 +35,15 @@ BENCHMARK(BM_Nested3_PerSpan);
 void BM_SetStructured_10Keys(benchmark::State& state) {
   auto provider = bench::make_discarding_provider();
   auto tracer = provider->get_tracer("bench");
-  const nlohmann::json inputs = {{"question", "How long do refunds take?"}, {"user", {{"id", 123}, {"plan", "pro"}}},
-                                 {"top_k", 3}, {"temperature", 0.2}, {"stream", false}, {"tags", {"a", "b"}},
-                                 {"model", "sim-gpt-small"}, {"locale", "en-GB"}, {"retries", 2}};
+  const nlohmann::json inputs = {{"question", "How long do refunds take?"},
+                                 {"user", {{"id", 123}, {"plan", "pro"}}},
+                                 {"top_k", 3},
+                                 {"temperature", 0.2},
+                                 {"stream", false},
+                                 {"tags", {"a", "b"}},
+                                 {"model", "sim-gpt-small"},
+                                 {"locale", "en-GB"},
+                                 {"retries", 2}};
   for (auto _ : state) {
     auto span = tracer->start_span("model");
     span.set_structured("honeyhive_inputs", inputs);
@@ -79,7 +85,6 @@ void BM_BatchProcessor_8Attributes_1Event(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_BatchProcessor_8Attributes_1Event)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
-
 
 }  // namespace
 

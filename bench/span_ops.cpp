@@ -1,12 +1,12 @@
 // span_ops WORKLOAD N: runs one workload N times (see bench/callgrind.sh).
-#include <honeyhive/export/otlp_proto.hpp>
-#include <honeyhive/processing/batch_span_processor.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
+
+#include <honeyhive/export/otlp_proto.hpp>
+#include <honeyhive/processing/batch_span_processor.hpp>
 
 #include "workloads.hpp"
 

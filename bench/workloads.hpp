@@ -2,13 +2,12 @@
 
 // The span workloads shared by the Google Benchmark binary and the callgrind driver, so both
 // measure exactly the same code.
-#include <honeyhive/honeyhive.hpp>
-
-#include <honeyhive/processing/batch_span_processor.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <honeyhive/honeyhive.hpp>
+#include <honeyhive/processing/batch_span_processor.hpp>
 
 namespace honeyhive::bench {
 
@@ -38,9 +37,7 @@ inline std::shared_ptr<Provider> make_batch_discarding_provider() {
 }
 
 // (a) start + end, no attributes.
-inline void start_end(Tracer& tracer) {
-  auto span = tracer.start_span("operation");
-}
+inline void start_end(Tracer& tracer) { auto span = tracer.start_span("operation"); }
 
 // (b) start + end with 8 attributes (4 strings of ~20 chars, 2 ints, 1 double, 1 bool) and 1 event.
 inline void start_end_8_attributes_1_event(Tracer& tracer) {
@@ -86,11 +83,11 @@ inline Context make_traceparent_only_context() {
 }
 
 inline Context make_propagation_context() {
-  auto state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{
-      {"congo", "t61rcWkgMzE"}, {"rojo", "00f067aa0ba902b7"}, {"hh@honeyhive", "s1"}});
+  auto state = std::make_shared<const TraceState>(
+      std::vector<TraceState::Member>{{"congo", "t61rcWkgMzE"}, {"rojo", "00f067aa0ba902b7"}, {"hh@honeyhive", "s1"}});
   Context context = Context().with_span_context(SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
-                                                            *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{3},
-                                                            true, std::move(state)));
+                                                            *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{3}, true,
+                                                            std::move(state)));
   context = context.with_baggage("session_id", "6f1b7c2e-8d1a-4c55-9d8e-2f0c1a3b4c5d");
   context = context.with_baggage("source", "production");
   context = context.with_baggage("user.id", "alice@example.test");

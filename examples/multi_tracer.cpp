@@ -1,8 +1,8 @@
 // multi_tracer: two independent tracers (two projects) in one process. Spans nest across them on one
 // thread, yet each tracer's exporter receives only its own spans, under its own resource.
-#include <honeyhive/honeyhive.hpp>
-
 #include <cstdio>
+
+#include <honeyhive/honeyhive.hpp>
 
 int main() {
   auto make = [](const char* project) {

@@ -1,14 +1,14 @@
 // quickstart: traces a small simulated LLM workflow (a session with a chain, a retrieval tool call
 // and a model call) to the embedded default backend: no network. The trace is printed as a tree and
 // written as OTLP/JSON lines to ./honeyhive-traces.jsonl, whose path is printed at the end.
-#include <honeyhive/honeyhive.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <honeyhive/honeyhive.hpp>
 
 namespace {
 
@@ -37,13 +37,15 @@ std::vector<Document> retrieve(const std::string& query) {
   return docs;
 }
 
-std::string generate(honeyhive::HoneyHiveTracer& tracer, const std::string& question, const std::vector<Document>& docs) {
+std::string generate(honeyhive::HoneyHiveTracer& tracer, const std::string& question,
+                     const std::vector<Document>& docs) {
   return tracer.trace("generate_answer", honeyhive::EventType::model, [&](honeyhive::Span& span) {
     const nlohmann::json request = {{"model", "sim-gpt-small"},
                                     {"temperature", 0.2},
                                     {"max_tokens", 256},
-                                    {"messages", {{{"role", "system"}, {"content", "Answer from: " + nlohmann::json(docs).dump()}},
-                                                  {{"role", "user"}, {"content", question}}}}};
+                                    {"messages",
+                                     {{{"role", "system"}, {"content", "Answer from: " + nlohmann::json(docs).dump()}},
+                                      {{"role", "user"}, {"content", question}}}}};
     pause_ms(8);  // the simulated model call
     const std::string answer = "Refunds are issued within 5 business days of cancellation.";
     const nlohmann::json response = {

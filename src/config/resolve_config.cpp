@@ -56,7 +56,9 @@ bool is_uuid(const std::string& text) {
 
 std::string show(const std::string& value) { return value; }
 std::string show(bool value) { return value ? "true" : "false"; }
-std::string show(const nlohmann::json& value) { return value.is_null() ? "" : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string show(const nlohmann::json& value) {
+  return value.is_null() ? "" : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 class Merger {
  public:
@@ -119,9 +121,7 @@ class Merger {
   std::size_t index_ = 0;
 };
 
-std::string describe(const std::string& origin) {
-  return origin.rfind("env:", 0) == 0 ? origin.substr(4) : origin;
-}
+std::string describe(const std::string& origin) { return origin.rfind("env:", 0) == 0 ? origin.substr(4) : origin; }
 
 }  // namespace
 
@@ -151,16 +151,17 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                            first_env({"HH_API_KEY"}), /*secret=*/true);
     m.resolve<std::string>("project", out.project, "", {{config.project, kTracer}, {overrides.project, kOverride}},
                            first_env({"HH_PROJECT"}));
-    m.resolve<std::string>("source", out.source, kDefaultSource, {{config.source, kTracer}, {overrides.source, kOverride}},
-                           first_env({"HH_SOURCE"}));
+    m.resolve<std::string>("source", out.source, kDefaultSource,
+                           {{config.source, kTracer}, {overrides.source, kOverride}}, first_env({"HH_SOURCE"}));
     const std::string api_url_from =
-        m.resolve<std::string>("api_url", out.api_url, kDefaultApiUrl, {{config.api_url, kTracer}, {overrides.api_url, kOverride}},
-                               first_env({"HH_API_URL"}));
+        m.resolve<std::string>("api_url", out.api_url, kDefaultApiUrl,
+                               {{config.api_url, kTracer}, {overrides.api_url, kOverride}}, first_env({"HH_API_URL"}));
     if (out.api_url.empty()) {
       m.correct<std::string>(out.api_url, kDefaultApiUrl, "api_url is null; using " + std::string(kDefaultApiUrl));
     } else if (!is_http_url(out.api_url)) {
-      m.correct<std::string>(out.api_url, kDefaultApiUrl,
-                             describe(api_url_from) + "='" + out.api_url + "' is not an http(s) URL; using " + kDefaultApiUrl);
+      m.correct<std::string>(
+          out.api_url, kDefaultApiUrl,
+          describe(api_url_from) + "='" + out.api_url + "' is not an http(s) URL; using " + kDefaultApiUrl);
     }
     while (!out.api_url.empty() && out.api_url.back() == '/') out.api_url.pop_back();
 
@@ -182,47 +183,54 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
         endpoint_env = std::move(base);
       }
     }
-    const std::string endpoint_from = m.resolve<std::string>(
-        "otlp_endpoint", out.otlp_endpoint, "", {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}},
-        endpoint_env);
+    const std::string endpoint_from =
+        m.resolve<std::string>("otlp_endpoint", out.otlp_endpoint, "",
+                               {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}}, endpoint_env);
     if (!out.otlp_endpoint.empty() && !is_http_url(out.otlp_endpoint)) {
-      m.correct<std::string>(out.otlp_endpoint, "",
-                             describe(endpoint_from) + "='" + out.otlp_endpoint + "' is not an http(s) URL; ignoring it");
+      m.correct<std::string>(
+          out.otlp_endpoint, "",
+          describe(endpoint_from) + "='" + out.otlp_endpoint + "' is not an http(s) URL; ignoring it");
     }
 
     m.resolve<std::string>("service_name", out.service_name, "",
-                           {{config.service_name, kTracer}, {overrides.service_name, kOverride}}, first_env({"OTEL_SERVICE_NAME"}));
+                           {{config.service_name, kTracer}, {overrides.service_name, kOverride}},
+                           first_env({"OTEL_SERVICE_NAME"}));
     m.resolve<bool>("disable_batch", out.disable_batch, false,
-                    {{config.disable_batch, kTracer}, {overrides.disable_batch, kOverride}}, first_env({"HH_DISABLE_BATCH"}));
+                    {{config.disable_batch, kTracer}, {overrides.disable_batch, kOverride}},
+                    first_env({"HH_DISABLE_BATCH"}));
     m.resolve<bool>("verbose", out.verbose, false, {{config.verbose, kTracer}, {overrides.verbose, kOverride}},
                     first_env({"HH_VERBOSE"}));
     m.resolve<bool>("trace_content", out.trace_content, true,
-                    {{config.trace_content, kTracer}, {overrides.trace_content, kOverride}}, first_env({"HH_TRACE_CONTENT"}));
+                    {{config.trace_content, kTracer}, {overrides.trace_content, kOverride}},
+                    first_env({"HH_TRACE_CONTENT"}));
     m.resolve<bool>("disabled", out.disabled, false, {{config.disabled, kTracer}, {overrides.disabled, kOverride}},
                     first_env({"OTEL_SDK_DISABLED"}));
 
-    m.resolve<std::string>("session.name", out.session.name, "",
-                           {{config.session_name, kTracer}, {session.session_name, kSession}, {overrides.session_name, kOverride}},
-                           first_env({"HH_SESSION_NAME"}));
+    m.resolve<std::string>(
+        "session.name", out.session.name, "",
+        {{config.session_name, kTracer}, {session.session_name, kSession}, {overrides.session_name, kOverride}},
+        first_env({"HH_SESSION_NAME"}));
     const std::string session_id_from = m.resolve<std::string>(
         "session.id", out.session.id, "",
         {{config.session_id, kTracer}, {session.session_id, kSession}, {overrides.session_id, kOverride}},
         first_env({"HH_SESSION_ID"}));
     if (!out.session.id.empty() && !is_uuid(out.session.id)) {
-      m.correct<std::string>(out.session.id, "",
-                             describe(session_id_from) + "='" + out.session.id +
-                                 "' is not a UUID; a new session id will be generated");
+      m.correct<std::string>(
+          out.session.id, "",
+          describe(session_id_from) + "='" + out.session.id + "' is not a UUID; a new session id will be generated");
     }
     for (auto& c : out.session.id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const nlohmann::json empty;
     m.resolve<nlohmann::json>("session.inputs", out.session.inputs, empty, {{session.inputs, kSession}}, std::nullopt);
-    m.resolve<nlohmann::json>("session.metadata", out.session.metadata, empty, {{session.metadata, kSession}}, std::nullopt);
+    m.resolve<nlohmann::json>("session.metadata", out.session.metadata, empty, {{session.metadata, kSession}},
+                              std::nullopt);
     m.resolve<nlohmann::json>("session.user_properties", out.session.user_properties, empty,
                               {{session.user_properties, kSession}}, std::nullopt);
 
-    m.resolve<std::string>("evaluation.run_id", out.evaluation.run_id, "", {{evaluation.run_id, kEvaluation}}, std::nullopt);
-    m.resolve<std::string>("evaluation.dataset_id", out.evaluation.dataset_id, "", {{evaluation.dataset_id, kEvaluation}},
+    m.resolve<std::string>("evaluation.run_id", out.evaluation.run_id, "", {{evaluation.run_id, kEvaluation}},
                            std::nullopt);
+    m.resolve<std::string>("evaluation.dataset_id", out.evaluation.dataset_id, "",
+                           {{evaluation.dataset_id, kEvaluation}}, std::nullopt);
     m.resolve<std::string>("evaluation.datapoint_id", out.evaluation.datapoint_id, "",
                            {{evaluation.datapoint_id, kEvaluation}}, std::nullopt);
   } catch (...) {

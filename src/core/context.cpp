@@ -161,7 +161,8 @@ void Scope::detach() noexcept {
   stack_ = nullptr;
   if (stack != &detail::this_thread_stack()) {
     // Another thread's stack must not be touched; that entry stays until its thread exits.
-    report_diagnostic(DiagnosticLevel::warning, "a context scope was ended on a thread other than the one that attached it; ignored");
+    report_diagnostic(DiagnosticLevel::warning,
+                      "a context scope was ended on a thread other than the one that attached it; ignored");
     return;
   }
   auto& entries = stack->entries;
@@ -172,8 +173,9 @@ void Scope::detach() noexcept {
   for (auto it = entries.begin(); it != entries.end(); ++it) {
     if (it->token == token_) {
       entries.erase(it);
-      report_diagnostic(DiagnosticLevel::warning,
-                        "context scopes ended out of order; the out-of-order scope was removed, the current context is unchanged");
+      report_diagnostic(
+          DiagnosticLevel::warning,
+          "context scopes ended out of order; the out-of-order scope was removed, the current context is unchanged");
       return;
     }
   }

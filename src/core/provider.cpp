@@ -46,7 +46,8 @@ std::shared_ptr<Tracer> Provider::get_tracer(std::string scope_name, std::string
       auto tracer = weak.lock();
       if (tracer && tracer->scope().name == scope_name && tracer->scope().version == scope_version) return tracer;
     }
-    auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{std::move(scope_name), std::move(scope_version)});
+    auto scope = std::make_shared<const InstrumentationScope>(
+        InstrumentationScope{std::move(scope_name), std::move(scope_version)});
     auto tracer = std::make_shared<Tracer>(shared_from_this(), std::move(scope));
     tracers_.push_back(tracer);
     return tracer;

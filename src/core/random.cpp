@@ -16,9 +16,7 @@ std::atomic<std::uint64_t> g_fork_generation{0};
 
 void on_fork_child() noexcept { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
 
-bool install_fork_handler() noexcept {
-  return pthread_atfork(nullptr, nullptr, &on_fork_child) == 0;
-}
+bool install_fork_handler() noexcept { return pthread_atfork(nullptr, nullptr, &on_fork_child) == 0; }
 
 std::uint64_t splitmix64(std::uint64_t& x) noexcept {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);

@@ -54,10 +54,12 @@ class ParentBasedSampler final : public Sampler {
  public:
   ParentBasedSampler(std::shared_ptr<Sampler> root, ParentBasedOptions options)
       : root_(root ? std::move(root) : make_always_on_sampler()),
-        remote_sampled_(options.remote_parent_sampled ? std::move(options.remote_parent_sampled) : make_always_on_sampler()),
+        remote_sampled_(options.remote_parent_sampled ? std::move(options.remote_parent_sampled)
+                                                      : make_always_on_sampler()),
         remote_not_sampled_(options.remote_parent_not_sampled ? std::move(options.remote_parent_not_sampled)
                                                               : make_always_off_sampler()),
-        local_sampled_(options.local_parent_sampled ? std::move(options.local_parent_sampled) : make_always_on_sampler()),
+        local_sampled_(options.local_parent_sampled ? std::move(options.local_parent_sampled)
+                                                    : make_always_on_sampler()),
         local_not_sampled_(options.local_parent_not_sampled ? std::move(options.local_parent_not_sampled)
                                                             : make_always_off_sampler()) {}
 
@@ -92,7 +94,9 @@ std::optional<double> parse_ratio(const std::optional<std::string>& text) {
 
 std::shared_ptr<Sampler> make_always_on_sampler() { return std::make_shared<AlwaysOnSampler>(); }
 std::shared_ptr<Sampler> make_always_off_sampler() { return std::make_shared<AlwaysOffSampler>(); }
-std::shared_ptr<Sampler> make_trace_id_ratio_sampler(double ratio) { return std::make_shared<TraceIdRatioSampler>(ratio); }
+std::shared_ptr<Sampler> make_trace_id_ratio_sampler(double ratio) {
+  return std::make_shared<TraceIdRatioSampler>(ratio);
+}
 std::shared_ptr<Sampler> make_parent_based_sampler(std::shared_ptr<Sampler> root, ParentBasedOptions options) {
   return std::make_shared<ParentBasedSampler>(std::move(root), std::move(options));
 }
@@ -103,7 +107,8 @@ std::shared_ptr<Sampler> sampler_from_env() {
   const auto ratio = [&]() {
     if (!arg) return 1.0;
     if (auto parsed = parse_ratio(arg)) return *parsed;
-    report_diagnostic(DiagnosticLevel::warning, "OTEL_TRACES_SAMPLER_ARG='" + *arg + "' is not a ratio in [0, 1]; using 1.0");
+    report_diagnostic(DiagnosticLevel::warning,
+                      "OTEL_TRACES_SAMPLER_ARG='" + *arg + "' is not a ratio in [0, 1]; using 1.0");
     return 1.0;
   };
   if (!name || *name == "parentbased_always_on") return make_parent_based_sampler(make_always_on_sampler());

@@ -1,11 +1,10 @@
 #include "honeyhive/core/span.hpp"
 
-#include <string>
-#include <typeinfo>
-
 #include <cxxabi.h>
 
 #include <cstdlib>
+#include <string>
+#include <typeinfo>
 
 #include "core/span_state.hpp"
 #include "core/utf8.hpp"
@@ -15,9 +14,7 @@
 namespace honeyhive {
 namespace {
 
-std::uint32_t saturating_increment(std::uint32_t count) noexcept {
-  return count == UINT32_MAX ? count : count + 1;
-}
+std::uint32_t saturating_increment(std::uint32_t count) noexcept { return count == UINT32_MAX ? count : count + 1; }
 
 void sanitize_string(std::string& text, std::size_t max_chars) {
   detail::make_valid_utf8(text);
@@ -208,7 +205,8 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
     } else if (end_unix_nanos == 0) {
       end_unix_nanos = now_unix_nanos();  // the start came from the user: both ends on the wall clock
     }
-    state.data.end_unix_nanos = end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
+    state.data.end_unix_nanos =
+        end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
     provider = std::move(state.provider);
   }
   // Processors run without the span's lock held; the data is immutable from here on.

@@ -1,5 +1,6 @@
-#include "honeyhive/core/span_context.hpp"
 #include "honeyhive/core/span_data.hpp"
+
+#include "honeyhive/core/span_context.hpp"
 
 namespace honeyhive {
 

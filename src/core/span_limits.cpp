@@ -15,8 +15,8 @@ void read_limit(std::size_t& field, std::initializer_list<const char*> names) {
     if (!raw) continue;
     const auto parsed = detail::parse_unsigned(*raw);
     if (!parsed || *parsed > SpanLimits::kUnlimited) {
-      report_diagnostic(DiagnosticLevel::warning, std::string(name) + "='" + *raw +
-                                                      "' is not a non-negative integer; using the default");
+      report_diagnostic(DiagnosticLevel::warning,
+                        std::string(name) + "='" + *raw + "' is not a non-negative integer; using the default");
       return;
     }
     field = static_cast<std::size_t>(*parsed);

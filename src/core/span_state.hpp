@@ -4,8 +4,8 @@
 #include <mutex>
 
 #include "honeyhive/core/provider.hpp"
-#include "honeyhive/core/span_limits.hpp"
 #include "honeyhive/core/span_data.hpp"
+#include "honeyhive/core/span_limits.hpp"
 
 namespace honeyhive::detail {
 
@@ -19,11 +19,11 @@ struct SpanState {
   // Held while the span is open and released when it ends: a finished span (kept by an exporter,
   // a queue or a context) must not keep its provider alive, or provider -> processor -> exporter ->
   // span -> provider would be a cycle that is never freed.
-  std::shared_ptr<Provider> provider;  // null for a non-recording or ended span
-  SpanLimits limits;                   // copied at start: setters never reach through the provider
+  std::shared_ptr<Provider> provider;            // null for a non-recording or ended span
+  SpanLimits limits;                             // copied at start: setters never reach through the provider
   std::shared_ptr<const ContentPolicy> content;  // null: record everything as given
-  bool ended = false;                  // guarded by mutex
-  bool recording = false;              // fixed at start
+  bool ended = false;                            // guarded by mutex
+  bool recording = false;                        // fixed at start
 };
 
 }  // namespace honeyhive::detail

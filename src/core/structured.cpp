@@ -17,9 +17,7 @@ std::string non_finite_name(double value) {
 
 // The JSON text of `value`; non-finite numbers would print as null, so spell them as strings.
 // Invalid UTF-8 in strings is replaced rather than thrown on.
-std::string to_json_text(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string to_json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 bool contains_non_finite(const json& value) {
   if (value.is_number_float()) return !std::isfinite(value.get<double>());

@@ -20,8 +20,8 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
     const bool has_parent = parent_context.is_valid();
     const TraceId trace_id = has_parent ? parent_context.trace_id() : TraceId::random();
 
-    const SamplingResult sampling =
-        provider_->sampler().should_sample(SamplingParameters{parent_context, trace_id, name, options.kind, options.attributes});
+    const SamplingResult sampling = provider_->sampler().should_sample(
+        SamplingParameters{parent_context, trace_id, name, options.kind, options.attributes});
     const bool recording = sampling.decision != SamplingDecision::drop;
     const bool sampled = sampling.decision == SamplingDecision::record_and_sample;
     auto trace_state = sampling.trace_state ? sampling.trace_state : parent_context.trace_state_ptr();
@@ -29,7 +29,8 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
     auto state = std::make_shared<detail::SpanState>();
     state->recording = recording;
     // Trace Context Level 2 "random" flag: our root trace ids are random; a child keeps its parent's bit.
-    const std::uint8_t random_flag = has_parent ? (parent_context.flags().value & TraceFlags::kRandom) : TraceFlags::kRandom;
+    const std::uint8_t random_flag =
+        has_parent ? (parent_context.flags().value & TraceFlags::kRandom) : TraceFlags::kRandom;
     const auto flags = static_cast<std::uint8_t>((sampled ? TraceFlags::kSampled : 0U) | random_flag);
     state->data.context = SpanContext(trace_id, SpanId::random(), TraceFlags{flags}, false, std::move(trace_state));
     if (!recording) return Span(std::move(state));

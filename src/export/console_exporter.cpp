@@ -98,8 +98,9 @@ void render_node(std::string& out, const SpanData& span,
   for (const auto& attribute : span.attributes) {
     if (attribute.key != "honeyhive_event_type" && attribute.key != "honeyhive_event_name") shown.push_back(&attribute);
   }
-  std::stable_sort(shown.begin(), shown.end(),
-                   [](const Attribute* a, const Attribute* b) { return attribute_rank(a->key) < attribute_rank(b->key); });
+  std::stable_sort(shown.begin(), shown.end(), [](const Attribute* a, const Attribute* b) {
+    return attribute_rank(a->key) < attribute_rank(b->key);
+  });
   const auto it = children.find(&span);
   const bool has_children = it != children.end() && !it->second.empty();
   const std::string attribute_indent = child_indent + (has_children ? "│    " : "     ");
@@ -107,7 +108,8 @@ void render_node(std::string& out, const SpanData& span,
     out += attribute_indent + p.dim + shown[i]->key + "=" + p.reset + format_value(shown[i]->value) + "\n";
   }
   if (shown.size() > max_shown) {
-    out += attribute_indent + p.dim + "(+" + std::to_string(shown.size() - max_shown) + " more attributes)" + p.reset + "\n";
+    out += attribute_indent + p.dim + "(+" + std::to_string(shown.size() - max_shown) + " more attributes)" + p.reset +
+           "\n";
   }
   if (!has_children) return;
   for (std::size_t i = 0; i < it->second.size(); ++i) {
@@ -122,7 +124,8 @@ ConsoleExporter::ConsoleExporter(ConsoleExporterOptions options) : options_(opti
             std::getenv("NO_COLOR") == nullptr;  // NOLINT(concurrency-mt-unsafe)
 }
 
-std::string ConsoleExporter::render_tree(const std::vector<SpanDataPtr>& spans, bool colour, std::size_t max_attributes_shown) {
+std::string ConsoleExporter::render_tree(const std::vector<SpanDataPtr>& spans, bool colour,
+                                         std::size_t max_attributes_shown) {
   Palette palette;
   if (colour) palette = Palette{"\033[2m", "\033[1m", "\033[31m", "\033[36m", "\033[0m"};
   std::vector<const SpanData*> ordered;

@@ -24,8 +24,8 @@ bool FileExporter::open_locked() noexcept {
   if (file_ == nullptr) {
     if (!reported_failure_) {
       reported_failure_ = true;
-      report_diagnostic(DiagnosticLevel::error,
-                        "file exporter cannot open '" + options_.path + "': " + std::strerror(errno) + "; spans are dropped");
+      report_diagnostic(DiagnosticLevel::error, "file exporter cannot open '" + options_.path +
+                                                    "': " + std::strerror(errno) + "; spans are dropped");
     }
     return false;
   }

@@ -1,8 +1,8 @@
 #include "honeyhive/export/otlp_http_exporter.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "core/env.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -58,7 +58,8 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
       if (looks_like_http_url(*traces)) {
         options.endpoint = *traces;
       } else {
-        report_diagnostic(DiagnosticLevel::warning, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; ignoring it");
+        report_diagnostic(DiagnosticLevel::warning,
+                          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; ignoring it");
       }
     } else if (const auto base = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
       if (looks_like_http_url(*base)) {
@@ -73,7 +74,9 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
       if (*protocol == "http/json") {
         options.protocol = OtlpProtocol::http_json;
       } else if (*protocol != "http/protobuf") {
-        report_diagnostic(DiagnosticLevel::warning, name + "='" + *protocol + "' is not supported (http/protobuf or http/json); using http/protobuf");
+        report_diagnostic(
+            DiagnosticLevel::warning,
+            name + "='" + *protocol + "' is not supported (http/protobuf or http/json); using http/protobuf");
       }
     }
     if (const auto headers = otlp_env("HEADERS", &name)) {
@@ -89,14 +92,16 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
       if (const auto ms = detail::parse_unsigned(*timeout); ms && *ms > 0) {
         options.timeout = std::chrono::milliseconds(*ms);
       } else {
-        report_diagnostic(DiagnosticLevel::warning, name + "='" + *timeout + "' is not a positive number of ms; using 10000");
+        report_diagnostic(DiagnosticLevel::warning,
+                          name + "='" + *timeout + "' is not a positive number of ms; using 10000");
       }
     }
     if (const auto compression = otlp_env("COMPRESSION", &name)) {
       if (*compression == "gzip") {
         options.gzip = true;
       } else if (*compression != "none") {
-        report_diagnostic(DiagnosticLevel::warning, name + "='" + *compression + "' is not supported (gzip or none); using none");
+        report_diagnostic(DiagnosticLevel::warning,
+                          name + "='" + *compression + "' is not supported (gzip or none); using none");
       }
     }
   } catch (...) {
@@ -117,7 +122,8 @@ bool OtlpHttpExporter::sleep_for(std::chrono::milliseconds duration) noexcept {
 }
 
 ExportResult OtlpHttpExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
-  return export_spans_until(spans, std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1));
+  return export_spans_until(spans,
+                            std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1));
 }
 
 ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,

@@ -144,9 +144,13 @@ class Writer {
 
 // The traversal, shared by both passes so they can never disagree on order.
 template <class Sink>
-void visit_scalar(Sink& sink, const bool& value) { sink.varint(field::kAnyBool, value ? 1 : 0); }
+void visit_scalar(Sink& sink, const bool& value) {
+  sink.varint(field::kAnyBool, value ? 1 : 0);
+}
 template <class Sink>
-void visit_scalar(Sink& sink, const std::int64_t& value) { sink.varint(field::kAnyInt, static_cast<std::uint64_t>(value)); }
+void visit_scalar(Sink& sink, const std::int64_t& value) {
+  sink.varint(field::kAnyInt, static_cast<std::uint64_t>(value));
+}
 template <class Sink>
 void visit_scalar(Sink& sink, const double& value) {
   std::uint64_t bits;
@@ -154,7 +158,9 @@ void visit_scalar(Sink& sink, const double& value) {
   sink.fixed64(field::kAnyDouble, bits);
 }
 template <class Sink>
-void visit_scalar(Sink& sink, const std::string& value) { sink.string(field::kAnyString, value); }
+void visit_scalar(Sink& sink, const std::string& value) {
+  sink.string(field::kAnyString, value);
+}
 
 template <class Sink, class T>
 void visit_array(Sink& sink, const std::vector<T>& items) {
@@ -232,7 +238,8 @@ void visit_span(Sink& sink, const SpanData& span) {
     sink.begin(field::kSpanLinks);
     sink.bytes(field::kLinkTraceId, link.context.trace_id().bytes().data(), TraceId::kSize);
     sink.bytes(field::kLinkSpanId, link.context.span_id().bytes().data(), SpanId::kSize);
-    if (!link.context.trace_state().empty()) sink.string(field::kLinkTraceState, link.context.trace_state().to_header());
+    if (!link.context.trace_state().empty())
+      sink.string(field::kLinkTraceState, link.context.trace_state().to_header());
     visit_attributes(sink, field::kLinkAttributes, link.attributes);
     visit_uint_if_set(sink, field::kLinkDroppedAttributes, link.dropped_attributes_count);
     sink.fixed32(field::kLinkFlags, detail::otlp_span_flags(link.context.flags(), link.context.is_remote()));

@@ -37,11 +37,11 @@ struct BatchSpanProcessor::State {
   // takes the mutex (to notify without a lost wake-up), i.e. once per batch, not per span.
   std::atomic<bool> batch_ready{false};
 
-  std::mutex mutex;  // guards the fields below and orders wake-ups
-  std::condition_variable wake;       // the export thread waits here
-  std::condition_variable progress;   // flushers and shutdown wait here
-  std::uint64_t flush_target = 0;     // export everything claimed before this position
-  std::uint64_t completed = 0;        // positions fully exported (or given up)
+  std::mutex mutex;                  // guards the fields below and orders wake-ups
+  std::condition_variable wake;      // the export thread waits here
+  std::condition_variable progress;  // flushers and shutdown wait here
+  std::uint64_t flush_target = 0;    // export everything claimed before this position
+  std::uint64_t completed = 0;       // positions fully exported (or given up)
   bool stop = false;
   bool thread_exited = false;
 
@@ -71,9 +71,8 @@ void BatchSpanProcessor::State::run() noexcept {
     bool stopping = false;
     {
       std::unique_lock<std::mutex> lock(mutex);
-      wake.wait_until(lock, next_timer, [&] {
-        return stop || batch_ready.load(std::memory_order_acquire) || flush_target > completed;
-      });
+      wake.wait_until(lock, next_timer,
+                      [&] { return stop || batch_ready.load(std::memory_order_acquire) || flush_target > completed; });
       batch_ready.store(false, std::memory_order_release);
       stopping = stop;
       const bool timer_fired = Clock::now() >= next_timer;
@@ -122,11 +121,13 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() noexcept {
       return value;
     };
     if (auto v = read("OTEL_BSP_MAX_QUEUE_SIZE", 1)) options.max_queue_size = static_cast<std::size_t>(*v);
-    if (auto v = read("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1)) options.max_export_batch_size = static_cast<std::size_t>(*v);
+    if (auto v = read("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1))
+      options.max_export_batch_size = static_cast<std::size_t>(*v);
     if (auto v = read("OTEL_BSP_SCHEDULE_DELAY", 0)) options.schedule_delay = std::chrono::milliseconds(*v);
     if (auto v = read("OTEL_BSP_EXPORT_TIMEOUT", 0)) options.export_timeout = std::chrono::milliseconds(*v);
     if (options.max_export_batch_size > options.max_queue_size) {
-      report_diagnostic(DiagnosticLevel::warning, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds the queue size; using the queue size");
+      report_diagnostic(DiagnosticLevel::warning,
+                        "OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds the queue size; using the queue size");
       options.max_export_batch_size = options.max_queue_size;
     }
   } catch (...) {
@@ -135,7 +136,8 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() noexcept {
   return options;
 }
 
-BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchSpanProcessorOptions options) noexcept {
+BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
+                                       BatchSpanProcessorOptions options) noexcept {
   if (options.max_queue_size == 0) options.max_queue_size = 1;
   if (options.max_export_batch_size == 0 || options.max_export_batch_size > options.max_queue_size) {
     options.max_export_batch_size = options.max_queue_size;
@@ -185,8 +187,9 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
     const std::uint64_t target = state.queue.claimed();
     state.flush_target = std::max(state.flush_target, target);
     state.wake.notify_one();
-    done = state.progress.wait_until(lock, deadline, [&] { return state.completed >= target || state.thread_exited; }) &&
-           state.completed >= target;
+    done = state.progress.wait_until(lock, deadline, [&] {
+      return state.completed >= target || state.thread_exited;
+    }) && state.completed >= target;
   } catch (...) {
     return false;
   }
@@ -226,7 +229,8 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
                              std::chrono::milliseconds(0));
   const bool exporter_clean = state.exporter->shutdown(left);
   if (!clean) {
-    report_diagnostic(DiagnosticLevel::warning, "batch span processor shutdown timed out; the export thread is abandoned");
+    report_diagnostic(DiagnosticLevel::warning,
+                      "batch span processor shutdown timed out; the export thread is abandoned");
     return false;
   }
   // The thread is gone: whatever it did not export is counted as failed, never lost silently.

@@ -51,7 +51,9 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
     if (!session_id.empty()) set_pair(span, "session_id", session_id);
     const std::string* project = find("project");
-    const std::string& project_name = !defaults->project.empty() ? defaults->project : project ? *project : defaults->project;
+    const std::string& project_name = !defaults->project.empty() ? defaults->project
+                                      : project                  ? *project
+                                                                 : defaults->project;
     if (!project_name.empty()) set_pair(span, "project", project_name);
     const std::string* source = baggage_is_ours ? find("source") : nullptr;
     const std::string& source_name = source != nullptr && !source->empty() ? *source : defaults->source;

@@ -114,7 +114,8 @@ Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context&
         ++untrusted;
         continue;
       }
-      auto existing = std::find_if(merged.begin(), merged.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
+      auto existing =
+          std::find_if(merged.begin(), merged.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
       if (existing != merged.end()) {
         *existing = std::move(entry);
       } else {
@@ -193,8 +194,7 @@ std::shared_ptr<TextMapPropagator> propagator_from_env(InboundBaggagePolicy poli
       if (!has_baggage) propagators.push_back(std::make_shared<BaggagePropagator>(policy));
       has_baggage = true;
     } else if (!name.empty()) {
-      report_diagnostic(DiagnosticLevel::warning,
-                        "OTEL_PROPAGATORS: '" + name + "' is not supported; skipping it");
+      report_diagnostic(DiagnosticLevel::warning, "OTEL_PROPAGATORS: '" + name + "' is not supported; skipping it");
     }
   }
   return std::make_shared<CompositePropagator>(std::move(propagators));

@@ -143,8 +143,8 @@ HoneyHiveTracer::~HoneyHiveTracer() {
 }
 
 std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& config, const SessionConfig& session,
-                                                       const EvaluationConfig& evaluation, const TracerConfig& overrides,
-                                                       TracerOptions options) noexcept {
+                                                       const EvaluationConfig& evaluation,
+                                                       const TracerConfig& overrides, TracerOptions options) noexcept {
   try {
     Private parts;
     parts.id = detail::make_uuid_v4();
@@ -238,8 +238,8 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
       std::lock_guard<std::mutex> lock(session_mutex_);
       const bool first = session_id_.empty();
       id = !resolved.session.id.empty() && session.session_id.has_value() ? resolved.session.id
-           : first && !config_.session.id.empty()                           ? config_.session.id
-                                                                            : detail::make_uuid_v4();
+           : first && !config_.session.id.empty()                         ? config_.session.id
+                                                                          : detail::make_uuid_v4();
       name = session.session_name.has_value() ? *session.session_name
              : !config_.session.name.empty()  ? config_.session.name
                                               : "session";

@@ -34,7 +34,8 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   const std::size_t bytes = size * count;
   std::string& body = transfer->response->body;
   // A lying backend cannot make us buffer without bound: keep the first 1 MiB, discard the rest.
-  const std::size_t room = HttpClient::kMaxResponseBytes > body.size() ? HttpClient::kMaxResponseBytes - body.size() : 0;
+  const std::size_t room =
+      HttpClient::kMaxResponseBytes > body.size() ? HttpClient::kMaxResponseBytes - body.size() : 0;
   body.append(data, bytes < room ? bytes : room);
   if (bytes > room) transfer->truncated = true;
   return bytes;
@@ -52,7 +53,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   if (colon == std::string_view::npos || transfer->response->headers.size() >= 100) return bytes;
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   transfer->response->headers.emplace_back(lowercase(line.substr(0, colon)), std::string(value));
   return bytes;
 }
@@ -98,7 +100,8 @@ class CurlHttpClient final : public HttpClient {
       curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
       curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
       curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count() > 0 ? request.timeout.count() : 1));
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                       static_cast<long>(request.timeout.count() > 0 ? request.timeout.count() : 1));
       curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
       curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
       curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -162,7 +165,8 @@ std::unique_ptr<HttpClient> make_curl_http_client(CurlHttpClientOptions options)
 std::optional<std::string> gzip_compress(std::string_view data) {
   z_stream stream{};
   // windowBits 15 + 16: write a gzip header and trailer rather than a zlib one.
-  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return std::nullopt;
   std::string out;
   out.resize(deflateBound(&stream, static_cast<uLong>(data.size())) + 32);
   stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));

@@ -54,7 +54,8 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   // timegm normalises day 31 of a 30-day month into the next month: reject such dates.
   std::tm back{};
   gmtime_r(&seconds, &back);
-  if (back.tm_mday != asked.tm_mday || back.tm_mon != asked.tm_mon || back.tm_year != asked.tm_year) return std::nullopt;
+  if (back.tm_mday != asked.tm_mday || back.tm_mon != asked.tm_mon || back.tm_year != asked.tm_year)
+    return std::nullopt;
   return std::chrono::system_clock::from_time_t(seconds);
 }
 

@@ -1,9 +1,8 @@
-#include "honeyhive/config/tracer_config.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "honeyhive/config/tracer_config.hpp"
 #include "support/test_env.hpp"
 
 namespace honeyhive {
@@ -12,15 +11,21 @@ namespace {
 // Clears every variable the merge reads, so the host environment cannot leak into a test.
 class ResolveConfigTest : public ::testing::Test {
  protected:
-  test::ScopedEnv clean_{{"HH_API_KEY", nullptr},          {"HH_PROJECT", nullptr},
-                         {"HH_SOURCE", nullptr},           {"HH_API_URL", nullptr},
-                         {"HH_OTLP_PROTOCOL", nullptr},    {"OTEL_EXPORTER_OTLP_PROTOCOL", nullptr},
+  test::ScopedEnv clean_{{"HH_API_KEY", nullptr},
+                         {"HH_PROJECT", nullptr},
+                         {"HH_SOURCE", nullptr},
+                         {"HH_API_URL", nullptr},
+                         {"HH_OTLP_PROTOCOL", nullptr},
+                         {"OTEL_EXPORTER_OTLP_PROTOCOL", nullptr},
                          {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", nullptr},
                          {"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
                          {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
-                         {"OTEL_SERVICE_NAME", nullptr},   {"HH_SESSION_NAME", nullptr},
-                         {"HH_SESSION_ID", nullptr},       {"HH_DISABLE_BATCH", nullptr},
-                         {"HH_VERBOSE", nullptr},          {"HH_TRACE_CONTENT", nullptr},
+                         {"OTEL_SERVICE_NAME", nullptr},
+                         {"HH_SESSION_NAME", nullptr},
+                         {"HH_SESSION_ID", nullptr},
+                         {"HH_DISABLE_BATCH", nullptr},
+                         {"HH_VERBOSE", nullptr},
+                         {"HH_TRACE_CONTENT", nullptr},
                          {"OTEL_SDK_DISABLED", nullptr}};
 };
 
@@ -229,9 +234,9 @@ TEST_F(ResolveConfigTest, ReportJsonNamesEveryFieldWithItsOrigin) {
   const nlohmann::json report = resolve_config(TracerConfig{}).report_json();
   EXPECT_EQ(report["fields"]["project"]["origin"], "env:HH_PROJECT");
   EXPECT_EQ(report["fields"]["source"]["origin"], "default");
-  for (const char* field : {"api_key", "project", "source", "api_url", "otlp_protocol", "otlp_endpoint", "service_name",
-                            "disable_batch", "verbose", "trace_content", "disabled", "session.name", "session.id",
-                            "session.inputs", "evaluation.run_id"}) {
+  for (const char* field :
+       {"api_key", "project", "source", "api_url", "otlp_protocol", "otlp_endpoint", "service_name", "disable_batch",
+        "verbose", "trace_content", "disabled", "session.name", "session.id", "session.inputs", "evaluation.run_id"}) {
     EXPECT_TRUE(report["fields"].contains(field)) << field;
   }
 }

@@ -302,7 +302,10 @@ TEST_F(AttributeLimitsTest, ValueLengthLimitLeavesNonStringValuesAlone) {
 // --- UTF-8 repair -----------------------------------------------------------------------------
 
 TEST_F(AttributeLimitsTest, RepairsLoneInvalidByteInValue) {
-  EXPECT_EQ(stored_string(SpanLimits{}, "a\xff" "b"), "a" + std::string(kReplacement) + "b");
+  EXPECT_EQ(stored_string(SpanLimits{},
+                          "a\xff"
+                          "b"),
+            "a" + std::string(kReplacement) + "b");
 }
 
 TEST_F(AttributeLimitsTest, RepairsTruncatedSequenceInValueWithOneReplacement) {
@@ -346,7 +349,10 @@ TEST_F(AttributeLimitsTest, RepairsInvalidUtf8InKey) {
 TEST_F(AttributeLimitsTest, TruncationCountsAReplacementAsOneCodePoint) {
   SpanLimits limits;
   limits.attribute_value_length = 2;
-  EXPECT_EQ(stored_string(limits, "\xff" "abc"), std::string(kReplacement) + "a");
+  EXPECT_EQ(stored_string(limits,
+                          "\xff"
+                          "abc"),
+            std::string(kReplacement) + "a");
 }
 
 // --- events -----------------------------------------------------------------------------------
@@ -391,7 +397,8 @@ TEST_F(AttributeLimitsTest, AppliesValueLengthAndRepairToEventAttributes) {
   limits.attribute_value_length = 2;
   start(limits);
   auto span = traced_.tracer->start_span("s");
-  span.add_event("e", Attributes{{"a", AttributeValue{std::string("\xff" "bcd")}}});
+  span.add_event("e", Attributes{{"a", AttributeValue{std::string("\xff"
+                                                                  "bcd")}}});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
   ASSERT_EQ(data->events.size(), 1U);
@@ -429,9 +436,8 @@ TEST_F(AttributeLimitsTest, CountsDroppedLinkAttributesOnTheLink) {
   limits.link_attribute_count = 2;
   start(limits);
   auto span = traced_.tracer->start_span("s");
-  span.add_link(some_context(1), Attributes{{"a", AttributeValue{true}},
-                                            {"b", AttributeValue{false}},
-                                            {"c", AttributeValue{true}}});
+  span.add_link(some_context(1),
+                Attributes{{"a", AttributeValue{true}}, {"b", AttributeValue{false}}, {"c", AttributeValue{true}}});
   const SpanDataPtr data = finish(span);
   ASSERT_NE(data, nullptr);
   ASSERT_EQ(data->links.size(), 1U);

@@ -132,7 +132,8 @@ TEST(FlattenStructuredTest, ArrayOfStringsStaysStringArray) {
 }
 
 TEST(FlattenStructuredTest, ArrayOfBoolsStaysBoolArray) {
-  EXPECT_EQ(only_value(flatten(json::parse("[true,false,true]"))), (AttributeValue{std::vector<bool>{true, false, true}}));
+  EXPECT_EQ(only_value(flatten(json::parse("[true,false,true]"))),
+            (AttributeValue{std::vector<bool>{true, false, true}}));
 }
 
 TEST(FlattenStructuredTest, IntsMixedWithDoublesBecomeDoubleArray) {
@@ -162,7 +163,9 @@ TEST(FlattenStructuredTest, NullMembersAreSkipped) {
 
 TEST(FlattenStructuredTest, TopLevelNullAddsNothing) { EXPECT_TRUE(flatten(json(nullptr)).empty()); }
 
-TEST(FlattenStructuredTest, NaNBecomesString) { EXPECT_EQ(only_value(flatten(json(kNaN))), AttributeValue{std::string("NaN")}); }
+TEST(FlattenStructuredTest, NaNBecomesString) {
+  EXPECT_EQ(only_value(flatten(json(kNaN))), AttributeValue{std::string("NaN")});
+}
 
 TEST(FlattenStructuredTest, InfinityBecomesString) {
   EXPECT_EQ(only_value(flatten(json(kInfinity))), AttributeValue{std::string("Infinity")});

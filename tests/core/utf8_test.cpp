@@ -30,31 +30,26 @@ class WellFormedSequenceTest : public ::testing::TestWithParam<Sample> {};
 
 TEST_P(WellFormedSequenceTest, IsValid) { EXPECT_TRUE(is_valid_utf8(GetParam().bytes)); }
 
-TEST_P(WellFormedSequenceTest, IsValidBetweenAsciiText) {
-  EXPECT_TRUE(is_valid_utf8("a" + GetParam().bytes + "z"));
-}
+TEST_P(WellFormedSequenceTest, IsValidBetweenAsciiText) { EXPECT_TRUE(is_valid_utf8("a" + GetParam().bytes + "z")); }
 
-INSTANTIATE_TEST_SUITE_P(
-    Utf8Table37, WellFormedSequenceTest,
-    ::testing::Values(Sample{"U0000", std::string("\x00", 1)}, Sample{"U007F", "\x7F"},
-                      Sample{"U0080", "\xC2\x80"}, Sample{"U07FF", "\xDF\xBF"},
-                      Sample{"U0800", "\xE0\xA0\x80"}, Sample{"U0FFF", "\xE0\xBF\xBF"},
-                      Sample{"U1000", "\xE1\x80\x80"}, Sample{"UCFFF", "\xEC\xBF\xBF"},
-                      Sample{"UD000", "\xED\x80\x80"}, Sample{"UD7FF", "\xED\x9F\xBF"},
-                      Sample{"UE000", "\xEE\x80\x80"}, Sample{"UFFFF", "\xEF\xBF\xBF"},
-                      Sample{"U10000", "\xF0\x90\x80\x80"}, Sample{"U3FFFF", "\xF0\xBF\xBF\xBF"},
-                      Sample{"U40000", "\xF1\x80\x80\x80"}, Sample{"UFFFFF", "\xF3\xBF\xBF\xBF"},
-                      Sample{"U100000", "\xF4\x80\x80\x80"}, Sample{"U10FFFF", "\xF4\x8F\xBF\xBF"},
-                      Sample{"Empty", ""}),
-    sample_name);
+INSTANTIATE_TEST_SUITE_P(Utf8Table37, WellFormedSequenceTest,
+                         ::testing::Values(Sample{"U0000", std::string("\x00", 1)}, Sample{"U007F", "\x7F"},
+                                           Sample{"U0080", "\xC2\x80"}, Sample{"U07FF", "\xDF\xBF"},
+                                           Sample{"U0800", "\xE0\xA0\x80"}, Sample{"U0FFF", "\xE0\xBF\xBF"},
+                                           Sample{"U1000", "\xE1\x80\x80"}, Sample{"UCFFF", "\xEC\xBF\xBF"},
+                                           Sample{"UD000", "\xED\x80\x80"}, Sample{"UD7FF", "\xED\x9F\xBF"},
+                                           Sample{"UE000", "\xEE\x80\x80"}, Sample{"UFFFF", "\xEF\xBF\xBF"},
+                                           Sample{"U10000", "\xF0\x90\x80\x80"}, Sample{"U3FFFF", "\xF0\xBF\xBF\xBF"},
+                                           Sample{"U40000", "\xF1\x80\x80\x80"}, Sample{"UFFFFF", "\xF3\xBF\xBF\xBF"},
+                                           Sample{"U100000", "\xF4\x80\x80\x80"}, Sample{"U10FFFF", "\xF4\x8F\xBF\xBF"},
+                                           Sample{"Empty", ""}),
+                         sample_name);
 
 class IllFormedSequenceTest : public ::testing::TestWithParam<Sample> {};
 
 TEST_P(IllFormedSequenceTest, IsInvalid) { EXPECT_FALSE(is_valid_utf8(GetParam().bytes)); }
 
-TEST_P(IllFormedSequenceTest, IsInvalidBetweenAsciiText) {
-  EXPECT_FALSE(is_valid_utf8("a" + GetParam().bytes + "z"));
-}
+TEST_P(IllFormedSequenceTest, IsInvalidBetweenAsciiText) { EXPECT_FALSE(is_valid_utf8("a" + GetParam().bytes + "z")); }
 
 TEST_P(IllFormedSequenceTest, RepairYieldsValidUtf8) { EXPECT_TRUE(is_valid_utf8(repair_utf8(GetParam().bytes))); }
 
@@ -92,20 +87,18 @@ TEST(RepairUtf8Test, ReplacesTruncatedFourByteSequenceAtEndOnce) {
   EXPECT_EQ(repair_utf8("ok\xF0\x9F\x98"), "ok" + kFffd);
 }
 
-TEST(RepairUtf8Test, ReplacesEachByteOfAnOverlongTwoByteForm) {
-  EXPECT_EQ(repair_utf8("\xC0\xAF"), replacements(2));
-}
+TEST(RepairUtf8Test, ReplacesEachByteOfAnOverlongTwoByteForm) { EXPECT_EQ(repair_utf8("\xC0\xAF"), replacements(2)); }
 
-TEST(RepairUtf8Test, ReplacesEachByteOfAnEncodedSurrogate) {
-  EXPECT_EQ(repair_utf8("\xED\xA0\x80"), replacements(3));
-}
+TEST(RepairUtf8Test, ReplacesEachByteOfAnEncodedSurrogate) { EXPECT_EQ(repair_utf8("\xED\xA0\x80"), replacements(3)); }
 
 TEST(RepairUtf8Test, ReplacesEachByteOfACodePointAboveU10FFFF) {
   EXPECT_EQ(repair_utf8("\xF4\x90\x80\x80"), replacements(4));
 }
 
 TEST(RepairUtf8Test, ReplacesLoneContinuationBytesEachOnce) {
-  EXPECT_EQ(repair_utf8("a\x80\xBF" "b"), "a" + replacements(2) + "b");
+  EXPECT_EQ(repair_utf8("a\x80\xBF"
+                        "b"),
+            "a" + replacements(2) + "b");
 }
 
 // Unicode Standard, section 3.9, Table 3-8 ("Use of U+FFFD in UTF-8 Conversion").

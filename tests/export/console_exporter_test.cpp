@@ -19,7 +19,8 @@ constexpr const char* kTraceHex = "4bf92f3577b34da6a3ce929d0e0e4736";
 std::shared_ptr<SpanData> make_span(const std::string& name, const char* span_hex, const char* parent_hex,
                                     UnixNanos start, UnixNanos duration) {
   auto span = std::make_shared<SpanData>();
-  span->context = SpanContext(*TraceId::from_hex(kTraceHex), *SpanId::from_hex(span_hex), TraceFlags{TraceFlags::kSampled}, false);
+  span->context =
+      SpanContext(*TraceId::from_hex(kTraceHex), *SpanId::from_hex(span_hex), TraceFlags{TraceFlags::kSampled}, false);
   if (parent_hex[0] != '\0') span->parent_span_id = *SpanId::from_hex(parent_hex);
   span->name = name;
   span->start_unix_nanos = start;
@@ -80,8 +81,8 @@ TEST(ConsoleRenderTreeTest, ShowsTheTraceId) {
 
 TEST(ConsoleRenderTreeTest, ChildrenAreIndentedUnderTheirParentWithTreeGlyphs) {
   const std::string text = ConsoleExporter::render_tree(family());
-  EXPECT_TRUE(starts_with(line_with(text, "child-op"), "\xE2\x94\x9C\xE2\x94\x80 child-op")) << text;         // "├─ "
-  EXPECT_TRUE(starts_with(line_with(text, "sibling-op"), "\xE2\x94\x94\xE2\x94\x80 sibling-op")) << text;     // "└─ "
+  EXPECT_TRUE(starts_with(line_with(text, "child-op"), "\xE2\x94\x9C\xE2\x94\x80 child-op")) << text;      // "├─ "
+  EXPECT_TRUE(starts_with(line_with(text, "sibling-op"), "\xE2\x94\x94\xE2\x94\x80 sibling-op")) << text;  // "└─ "
   EXPECT_TRUE(starts_with(line_with(text, "grandchild-op"), "\xE2\x94\x82  \xE2\x94\x94\xE2\x94\x80 grandchild-op"))
       << text;  // "│  └─ "
 }

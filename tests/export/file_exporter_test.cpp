@@ -22,11 +22,13 @@ using json = nlohmann::json;
 constexpr std::chrono::milliseconds kTimeout{1000};
 
 SpanDataPtr make_span(const std::string& name) {
-  static const auto resource = std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{std::string("file-test")}}});
-  static const auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{"file_exporter_test", ""});
+  static const auto resource =
+      std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{std::string("file-test")}}});
+  static const auto scope =
+      std::make_shared<const InstrumentationScope>(InstrumentationScope{"file_exporter_test", ""});
   auto span = std::make_shared<SpanData>();
-  span->context = SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"), *SpanId::from_hex("00f067aa0ba902b7"),
-                              TraceFlags{TraceFlags::kSampled}, false);
+  span->context = SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                              *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{TraceFlags::kSampled}, false);
   span->name = name;
   span->start_unix_nanos = 1000;
   span->end_unix_nanos = 2000;

@@ -257,9 +257,8 @@ TEST(OtlpHttpExporter, ShutdownInterruptsARetryAfterWait) {
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   const auto spans = make_spans();
-  auto pending = std::async(std::launch::async, [&] {
-    return exporter.export_spans_until(spans, Clock::now() + std::chrono::seconds(60));
-  });
+  auto pending = std::async(
+      std::launch::async, [&] { return exporter.export_spans_until(spans, Clock::now() + std::chrono::seconds(60)); });
   ASSERT_TRUE(collector.wait_for_requests(1));
   exporter.shutdown(milliseconds(1000));
   ASSERT_EQ(pending.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "shutdown did not interrupt";
@@ -276,9 +275,8 @@ TEST(OtlpHttpExporter, ShutdownAbortsARequestToAHungServer) {
   options.timeout = milliseconds(60000);
   OtlpHttpExporter exporter(options);
   const auto spans = make_spans();
-  auto pending = std::async(std::launch::async, [&] {
-    return exporter.export_spans_until(spans, Clock::now() + std::chrono::seconds(60));
-  });
+  auto pending = std::async(
+      std::launch::async, [&] { return exporter.export_spans_until(spans, Clock::now() + std::chrono::seconds(60)); });
   ASSERT_TRUE(collector.wait_for_requests(1));
   exporter.shutdown(milliseconds(1000));
   ASSERT_EQ(pending.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "shutdown did not abort";
@@ -322,8 +320,8 @@ TEST(OtlpHttpExporter, DiagnosticsOfARejectedExportCarryNoSecrets) {
 TEST(OtlpHttpExporter, DiagnosticsOfAnUnreachableEndpointCarryNoSecrets) {
   test::DiagnosticsCapture diagnostics(DiagnosticLevel::debug);
   const std::string dead = dead_endpoint();
-  auto options = options_for("http://user:url-secret@" + dead.substr(std::string("http://").size()) +
-                             "?token=query-secret");
+  auto options =
+      options_for("http://user:url-secret@" + dead.substr(std::string("http://").size()) + "?token=query-secret");
   options.headers = {{"authorization", "Bearer sk-secret-123"}};
   options.retry.max_retries = 1;
   OtlpHttpExporter exporter(options);

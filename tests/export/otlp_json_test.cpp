@@ -208,7 +208,8 @@ TEST_F(OtlpJsonTest, DroppedEventsAndLinksCountsArePresentWhenNonZero) {
 // --- events and links -------------------------------------------------------------------------
 
 TEST_F(OtlpJsonTest, EventsCarryTimeNameAndAttributes) {
-  span_->events.push_back(SpanEvent{"retry", 1700000000500000001ULL, {{"attempt", AttributeValue{std::int64_t{2}}}}, 1});
+  span_->events.push_back(
+      SpanEvent{"retry", 1700000000500000001ULL, {{"attempt", AttributeValue{std::int64_t{2}}}}, 1});
   const json events = encode_one(span_)["events"];
   ASSERT_EQ(events.size(), 1U);
   EXPECT_EQ(events[0]["timeUnixNano"], "1700000000500000001");
@@ -299,8 +300,8 @@ TEST_F(OtlpJsonTest, StringsWithQuotesBackslashesAndControlCharactersRoundTrip) 
 }
 
 TEST_F(OtlpJsonTest, InvalidUtf8InResourceAttributeStillYieldsValidJson) {
-  auto resource = std::make_shared<const Resource>(
-      Attributes{{"bad\xff", AttributeValue{std::string("x\xc0\xafy")}}, {"service.name", AttributeValue{std::string("svc")}}});
+  auto resource = std::make_shared<const Resource>(Attributes{{"bad\xff", AttributeValue{std::string("x\xc0\xafy")}},
+                                                              {"service.name", AttributeValue{std::string("svc")}}});
   span_->resource = resource;
   std::string out;
   encode_otlp_json({span_}, out);

@@ -1,7 +1,6 @@
 #include "honeyhive/export/otlp_proto.hpp"
 
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,8 +138,8 @@ std::shared_ptr<const InstrumentationScope> make_scope(const std::string& name, 
 std::shared_ptr<SpanData> make_plain_span(const std::string& name, const std::shared_ptr<const Resource>& resource,
                                           const std::shared_ptr<const InstrumentationScope>& scope) {
   auto span = std::make_shared<SpanData>();
-  span->context = SpanContext(trace_id_of("trace-id-0000001"), span_id_of("span-id1"), TraceFlags{TraceFlags::kSampled},
-                              false);
+  span->context =
+      SpanContext(trace_id_of("trace-id-0000001"), span_id_of("span-id1"), TraceFlags{TraceFlags::kSampled}, false);
   span->name = name;
   span->start_unix_nanos = 1000;
   span->end_unix_nanos = 2000;
@@ -166,7 +165,8 @@ SpanDataPtr make_full_span() {
   options.limits.link_attribute_count = 1;
   const test::InMemoryProvider traced = test::make_in_memory_provider(std::move(options), "honeyhive.test", "1.2.3");
 
-  auto parent_state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{{"vendor", "abc"}, {"other", "x"}});
+  auto parent_state =
+      std::make_shared<const TraceState>(std::vector<TraceState::Member>{{"vendor", "abc"}, {"other", "x"}});
   const SpanContext remote_parent(trace_id_of("trace-id-0000001"), span_id_of("parent01"),
                                   TraceFlags{TraceFlags::kSampled}, true, parent_state);
   StartSpanOptions start;
@@ -186,7 +186,8 @@ SpanDataPtr make_full_span() {
     span.set_attribute("doubles", std::vector<double>{0.25, -2.5});
     span.set_attribute("strings", std::vector<std::string>{"x", "y"});
     span.set_attribute("over.the.limit", 1);
-    span.add_event("retry", {{"attempt", AttributeValue{std::int64_t{2}}}, {"extra", AttributeValue{std::string("cut")}}},
+    span.add_event("retry",
+                   {{"attempt", AttributeValue{std::int64_t{2}}}, {"extra", AttributeValue{std::string("cut")}}},
                    kEventTime);
     span.add_event("over.the.event.limit", {}, kEventTime + 1);
     auto link_state = std::make_shared<const TraceState>(std::vector<TraceState::Member>{{"lk", "1"}});
@@ -443,11 +444,16 @@ TEST_F(OtlpProtoTest, GroupsSpansByResourceThenScopeInFirstSeenOrder) {
   ASSERT_EQ(decoded.exit_code, 0);
   const std::vector<std::string> expected = {
       "resource_spans {", "string_value: \"service-a\"",
-      "scope_spans {",    "name: \"scope-x\"", "spans {", "name: \"a-x-1\"", "spans {", "name: \"a-x-2\"",
-      "scope_spans {",    "name: \"scope-y\"", "spans {", "name: \"a-y\"",
+      "scope_spans {",    "name: \"scope-x\"",
+      "spans {",          "name: \"a-x-1\"",
+      "spans {",          "name: \"a-x-2\"",
+      "scope_spans {",    "name: \"scope-y\"",
+      "spans {",          "name: \"a-y\"",
       "resource_spans {", "string_value: \"service-b\"",
-      "scope_spans {",    "name: \"scope-x\"", "spans {", "name: \"b-x\"",
-      "scope_spans {",    "name: \"scope-y\"", "spans {", "name: \"b-y\"",
+      "scope_spans {",    "name: \"scope-x\"",
+      "spans {",          "name: \"b-x\"",
+      "scope_spans {",    "name: \"scope-y\"",
+      "spans {",          "name: \"b-y\"",
   };
   EXPECT_EQ(select_lines(decoded.out, {"resource_spans {", "scope_spans {", "spans {", "name:", "string_value:"}),
             expected);
@@ -534,8 +540,8 @@ TEST_F(OtlpProtoTest, EmptyResponseMeansNothingRejected) {
 }
 
 TEST_F(OtlpProtoTest, ResponseSkipsUnknownFields) {
-  const ProtocResult encoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceResponse",
-                                          "partial_success { rejected_spans: 7 }");
+  const ProtocResult encoded =
+      run_protoc("--encode=honeyhive.test.ExportTraceServiceResponse", "partial_success { rejected_spans: 7 }");
   ASSERT_EQ(encoded.exit_code, 0);
   // An unknown varint field 2 and an unknown length-delimited field 3 around the known one.
   const std::string bytes = std::string("\x10\x01", 2) + encoded.out + std::string("\x1a\x02zz", 4);

@@ -29,7 +29,7 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr milliseconds kLongDelay{3600 * 1000};  // a schedule delay that never fires in a test
-constexpr milliseconds kPatience{5000};           // how long a bounded wait may take before failing
+constexpr milliseconds kPatience{5000};          // how long a bounded wait may take before failing
 
 // --- a controllable exporter ----------------------------------------------------------------
 
@@ -38,12 +38,12 @@ constexpr milliseconds kPatience{5000};           // how long a bounded wait may
 struct ExporterControl {
   std::mutex mutex;
   std::condition_variable changed;
-  bool blocked = false;   // exports wait while set
-  bool fail = false;      // exports report failure
-  int entered = 0;        // export calls started
+  bool blocked = false;                  // exports wait while set
+  bool fail = false;                     // exports report failure
+  int entered = 0;                       // export calls started
   std::vector<std::size_t> batch_sizes;  // export calls finished, in order
   std::size_t spans_accepted = 0;
-  std::vector<milliseconds> time_left;   // deadline - now, as each export started
+  std::vector<milliseconds> time_left;  // deadline - now, as each export started
   int shutdown_calls = 0;
   int force_flush_calls = 0;
   bool shut_down = false;
@@ -168,7 +168,9 @@ bool identity_holds(const BatchSpanProcessorStats& stats) {
   return stats.enqueued == stats.exported + stats.dropped + stats.failed + stats.queued;
 }
 
-std::size_t sum(const std::vector<std::size_t>& values) { return std::accumulate(values.begin(), values.end(), std::size_t{0}); }
+std::size_t sum(const std::vector<std::size_t>& values) {
+  return std::accumulate(values.begin(), values.end(), std::size_t{0});
+}
 
 // --- batching -------------------------------------------------------------------------------
 

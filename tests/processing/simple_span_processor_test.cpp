@@ -68,7 +68,8 @@ class RecordOnlySampler final : public Sampler {
 
 class SimpleSpanProcessorTest : public ::testing::Test {
  protected:
-  void start(ExportResult result, std::shared_ptr<Sampler> sampler = make_always_on_sampler(), bool flush_result = true) {
+  void start(ExportResult result, std::shared_ptr<Sampler> sampler = make_always_on_sampler(),
+             bool flush_result = true) {
     auto processor = std::make_unique<SimpleSpanProcessor>(std::make_unique<FakeExporter>(log_, result, flush_result));
     processor_ = processor.get();
     ProviderOptions options;
@@ -182,8 +183,9 @@ TEST(SimpleSpanProcessorStandaloneTest, OnEndExportsASampledSpanDataDirectly) {
   SimpleSpanProcessor processor(std::make_unique<FakeExporter>(log, ExportResult::success));
   auto data = std::make_shared<SpanData>();
   data->name = "direct";
-  data->context = SpanContext(TraceId(std::array<std::uint8_t, TraceId::kSize>{1}),
-                              SpanId(std::array<std::uint8_t, SpanId::kSize>{1}), TraceFlags{TraceFlags::kSampled}, false);
+  data->context =
+      SpanContext(TraceId(std::array<std::uint8_t, TraceId::kSize>{1}),
+                  SpanId(std::array<std::uint8_t, SpanId::kSize>{1}), TraceFlags{TraceFlags::kSampled}, false);
   processor.on_end(data);
   ASSERT_EQ(log->batches.size(), 1U);
   ASSERT_EQ(log->batches[0].size(), 1U);

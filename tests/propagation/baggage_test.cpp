@@ -2,12 +2,12 @@
 // the 64-member / 8192-byte limits, and formatting.
 #include "honeyhive/propagation/baggage.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "honeyhive/core/context.hpp"
 #include "support/split_members.hpp"
@@ -58,7 +58,9 @@ TEST(BaggageParseTest, PercentDecodesLowercaseHex) {
 }
 
 TEST(BaggageParseTest, PercentDecodesUtf8) {
-  EXPECT_EQ(parse("city=Montr%C3%A9al").entries, (Entries{entry("city", "Montr\xC3\xA9" "al")}));
+  EXPECT_EQ(parse("city=Montr%C3%A9al").entries, (Entries{entry("city",
+                                                                "Montr\xC3\xA9"
+                                                                "al")}));
 }
 
 TEST(BaggageParseTest, MalformedEscapeInvalidatesOnlyItsMember) {
@@ -93,9 +95,7 @@ TEST(BaggageParseTest, IgnoresOwsAroundMembers) {
   EXPECT_EQ(parse(" \ta=1 \t, \tb=2\t ").entries, (Entries{entry("a", "1"), entry("b", "2")}));
 }
 
-TEST(BaggageParseTest, IgnoresOwsAroundEquals) {
-  EXPECT_EQ(parse("a \t= \t1").entries, (Entries{entry("a", "1")}));
-}
+TEST(BaggageParseTest, IgnoresOwsAroundEquals) { EXPECT_EQ(parse("a \t= \t1").entries, (Entries{entry("a", "1")})); }
 
 TEST(BaggageParseTest, IgnoresOwsAroundPropertiesAndTheirEquals) {
   EXPECT_EQ(parse("k=v \t; \tp \t= \tx \t; flag \t").entries, (Entries{entry("k", "v", "p=x;flag")}));
@@ -245,7 +245,9 @@ TEST(BaggageFormatTest, RoundTripsThroughParse) {
                          entry("spaces", " leading and trailing "),
                          entry("separators", "a,b;c=d"),
                          entry("escapes", "100% \"quoted\" back\\slash"),
-                         entry("utf8", "Montr\xC3\xA9" "al \xE2\x82\xAC \xF0\x9F\x98\x80"),
+                         entry("utf8",
+                               "Montr\xC3\xA9"
+                               "al \xE2\x82\xAC \xF0\x9F\x98\x80"),
                          entry("control", "line\nbreak\ttab"),
                          entry("empty", ""),
                          entry("with_properties", "v", "p=x;flag")};

@@ -2,6 +2,8 @@
 // the inbound baggage trust policy, OTEL_PROPAGATORS, and the current-context conveniences.
 #include "honeyhive/propagation/propagator.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,8 +14,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "honeyhive/core/context.hpp"
 #include "honeyhive/core/ids.hpp"
@@ -210,8 +210,7 @@ TEST(TraceContextPropagatorTest, ExtractWithoutTraceparentReturnsTheBaseAndCount
 }
 
 TEST(TraceContextPropagatorTest, InvalidTraceparentReturnsTheBaseAndIgnoresTracestate) {
-  Headers headers{{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"},
-                  {"tracestate", "foo=1"}};
+  Headers headers{{"traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"}, {"tracestate", "foo=1"}};
   const auto base_state = std::make_shared<const TraceState>(TraceState(Members{{"base", "1"}}));
   const SpanContext base_parent(TraceId::random(), SpanId::random(), TraceFlags{1}, true, base_state);
   const Context base = Context().with_span_context(base_parent);
@@ -223,8 +222,7 @@ TEST(TraceContextPropagatorTest, InvalidTraceparentReturnsTheBaseAndIgnoresTrace
 }
 
 TEST(TraceContextPropagatorTest, CountsRejectedTraceparent) {
-  Headers headers{{"traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
-                  {"tracestate", "FOO=1"}};
+  Headers headers{{"traceparent", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, {"tracestate", "FOO=1"}};
   TraceContextPropagator propagator;
   (void)propagator.extract(make_map_carrier(headers), Context());
   EXPECT_EQ(propagator.stats().traceparent_rejected, 1U);

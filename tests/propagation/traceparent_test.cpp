@@ -1,17 +1,16 @@
 // W3C Trace Context Level 2, section 3.2 (traceparent): the grammar, the versioning rules and
 // the serialisation, including the cases the official harness (w3c/trace-context test/test.py)
 // drives through a test service, re-stated here against the parser directly.
-#include "honeyhive/propagation/trace_context.hpp"
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
 
-#include <gtest/gtest.h>
-
 #include "honeyhive/core/ids.hpp"
 #include "honeyhive/core/span_context.hpp"
+#include "honeyhive/propagation/trace_context.hpp"
 
 namespace honeyhive::trace_context {
 namespace {
@@ -97,21 +96,13 @@ TEST(ParseTraceparentTest, AcceptsVersionFe) {
   EXPECT_TRUE(parse_traceparent(header("fe", kTraceId, kParentId, "01")).has_value());
 }
 
-TEST(ParseTraceparentTest, TrimsLeadingSpace) {
-  EXPECT_TRUE(parse_traceparent(" " + valid_header()).has_value());
-}
+TEST(ParseTraceparentTest, TrimsLeadingSpace) { EXPECT_TRUE(parse_traceparent(" " + valid_header()).has_value()); }
 
-TEST(ParseTraceparentTest, TrimsLeadingTab) {
-  EXPECT_TRUE(parse_traceparent("\t" + valid_header()).has_value());
-}
+TEST(ParseTraceparentTest, TrimsLeadingTab) { EXPECT_TRUE(parse_traceparent("\t" + valid_header()).has_value()); }
 
-TEST(ParseTraceparentTest, TrimsTrailingSpace) {
-  EXPECT_TRUE(parse_traceparent(valid_header() + " ").has_value());
-}
+TEST(ParseTraceparentTest, TrimsTrailingSpace) { EXPECT_TRUE(parse_traceparent(valid_header() + " ").has_value()); }
 
-TEST(ParseTraceparentTest, TrimsTrailingTab) {
-  EXPECT_TRUE(parse_traceparent(valid_header() + "\t").has_value());
-}
+TEST(ParseTraceparentTest, TrimsTrailingTab) { EXPECT_TRUE(parse_traceparent(valid_header() + "\t").has_value()); }
 
 TEST(ParseTraceparentTest, TrimsMixedOwsOnBothSides) {
   const auto parsed = parse_traceparent("\t " + valid_header() + " \t");
@@ -134,21 +125,21 @@ TEST_P(RejectsTraceparentTest, ReturnsNoContext) { EXPECT_FALSE(parse_traceparen
 
 std::string case_name(const ::testing::TestParamInfo<InvalidCase>& info) { return info.param.name; }
 
-INSTANTIATE_TEST_SUITE_P(
-    Version00Length, RejectsTraceparentTest,
-    ::testing::Values(InvalidCase{"TrailingDot", valid_header() + "."},
-                      InvalidCase{"TrailingDashSuffix", valid_header() + "-what-the-future-will-be-like"},
-                      InvalidCase{"TrailingDash", valid_header() + "-"},
-                      InvalidCase{"TrailingCharacter", valid_header() + "0"}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(Version00Length, RejectsTraceparentTest,
+                         ::testing::Values(InvalidCase{"TrailingDot", valid_header() + "."},
+                                           InvalidCase{"TrailingDashSuffix",
+                                                       valid_header() + "-what-the-future-will-be-like"},
+                                           InvalidCase{"TrailingDash", valid_header() + "-"},
+                                           InvalidCase{"TrailingCharacter", valid_header() + "0"}),
+                         case_name);
 
-INSTANTIATE_TEST_SUITE_P(
-    FutureVersion, RejectsTraceparentTest,
-    ::testing::Values(InvalidCase{"DotSuffix", header("cc", kTraceId, kParentId, "01.what-the-future-will-be-like")},
-                      InvalidCase{"FlagsTooLong", header("cc", kTraceId, kParentId, "012")},
-                      InvalidCase{"FlagsTooShort", header("cc", kTraceId, kParentId, "1")},
-                      InvalidCase{"ShorterThan55", header("cc", kTraceId, kParentId, "")}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(FutureVersion, RejectsTraceparentTest,
+                         ::testing::Values(InvalidCase{"DotSuffix", header("cc", kTraceId, kParentId,
+                                                                           "01.what-the-future-will-be-like")},
+                                           InvalidCase{"FlagsTooLong", header("cc", kTraceId, kParentId, "012")},
+                                           InvalidCase{"FlagsTooShort", header("cc", kTraceId, kParentId, "1")},
+                                           InvalidCase{"ShorterThan55", header("cc", kTraceId, kParentId, "")}),
+                         case_name);
 
 INSTANTIATE_TEST_SUITE_P(ForbiddenVersion, RejectsTraceparentTest,
                          ::testing::Values(InvalidCase{"VersionFf", header("ff", kTraceId, kParentId, "01")}),
@@ -172,7 +163,8 @@ INSTANTIATE_TEST_SUITE_P(
                       InvalidCase{"VersionNonHexLetter", header("0g", kTraceId, kParentId, "01")},
                       InvalidCase{"TraceIdFirst", header("00", ".2345678901234567890123456789012", kParentId, "01")},
                       InvalidCase{"TraceIdLast", header("00", "1234567890123456789012345678901.", kParentId, "01")},
-                      InvalidCase{"TraceIdNonHexLetter", header("00", "1234567890123456z890123456789012", kParentId, "01")},
+                      InvalidCase{"TraceIdNonHexLetter",
+                                  header("00", "1234567890123456z890123456789012", kParentId, "01")},
                       InvalidCase{"TraceIdSpace", header("00", "12345678901234 67890123456789012", kParentId, "01")},
                       InvalidCase{"ParentIdFirst", header("00", kTraceId, ".234567890123456", "01")},
                       InvalidCase{"ParentIdLast", header("00", kTraceId, "123456789012345.", "01")},
@@ -197,11 +189,12 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(
     Separators, RejectsTraceparentTest,
-    ::testing::Values(InvalidCase{"AfterVersion", "00_" + std::string(kTraceId) + "-" + std::string(kParentId) + "-01"},
-                      InvalidCase{"AfterTraceId", "00-" + std::string(kTraceId) + "_" + std::string(kParentId) + "-01"},
-                      InvalidCase{"AfterParentId", "00-" + std::string(kTraceId) + "-" + std::string(kParentId) + "_01"},
-                      InvalidCase{"OwsInsideValue", "00 -" + std::string(kTraceId) + "-" + std::string(kParentId) + "-0"},
-                      InvalidCase{"NoSeparators", "00" + std::string(kTraceId) + std::string(kParentId) + "01---"}),
+    ::testing::Values(
+        InvalidCase{"AfterVersion", "00_" + std::string(kTraceId) + "-" + std::string(kParentId) + "-01"},
+        InvalidCase{"AfterTraceId", "00-" + std::string(kTraceId) + "_" + std::string(kParentId) + "-01"},
+        InvalidCase{"AfterParentId", "00-" + std::string(kTraceId) + "-" + std::string(kParentId) + "_01"},
+        InvalidCase{"OwsInsideValue", "00 -" + std::string(kTraceId) + "-" + std::string(kParentId) + "-0"},
+        InvalidCase{"NoSeparators", "00" + std::string(kTraceId) + std::string(kParentId) + "01---"}),
     case_name);
 
 INSTANTIATE_TEST_SUITE_P(
@@ -212,13 +205,12 @@ INSTANTIATE_TEST_SUITE_P(
                                   header("cc", "00000000000000000000000000000000", kParentId, "01-x")}),
     case_name);
 
-INSTANTIATE_TEST_SUITE_P(
-    NotAHeader, RejectsTraceparentTest,
-    ::testing::Values(InvalidCase{"Empty", ""}, InvalidCase{"OwsOnly", " \t "},
-                      InvalidCase{"TrailingNewline", valid_header() + "\n"},
-                      InvalidCase{"TrailingCarriageReturn", valid_header() + "\r"},
-                      InvalidCase{"TwoValuesJoined", valid_header() + "," + valid_header()}),
-    case_name);
+INSTANTIATE_TEST_SUITE_P(NotAHeader, RejectsTraceparentTest,
+                         ::testing::Values(InvalidCase{"Empty", ""}, InvalidCase{"OwsOnly", " \t "},
+                                           InvalidCase{"TrailingNewline", valid_header() + "\n"},
+                                           InvalidCase{"TrailingCarriageReturn", valid_header() + "\r"},
+                                           InvalidCase{"TwoValuesJoined", valid_header() + "," + valid_header()}),
+                         case_name);
 
 TEST(ParseTraceparentTest, LowercaseControlOfTheUppercaseCasesParses) {
   // The uppercase cases above fail only because of their case.
@@ -282,8 +274,8 @@ TEST(FormatTraceparentTest, OutputMatchesTheVersion00Grammar) {
 
 TEST(FormatTraceparentTest, RoundTripsThroughParse) {
   for (int i = 0; i < 100; ++i) {
-    const SpanContext original(TraceId::random(), SpanId::random(),
-                               TraceFlags{static_cast<std::uint8_t>(i % 4)}, /*remote=*/true);
+    const SpanContext original(TraceId::random(), SpanId::random(), TraceFlags{static_cast<std::uint8_t>(i % 4)},
+                               /*remote=*/true);
     const auto parsed = parse_traceparent(format_traceparent(original));
     ASSERT_TRUE(parsed.has_value());
     EXPECT_EQ(*parsed, original);

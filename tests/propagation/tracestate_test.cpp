@@ -1,7 +1,7 @@
 // W3C Trace Context Level 2, section 3.3 (tracestate): key and value grammar, list rules, the
 // 32-member limit, mutation order and truncation on the way out. Cases of the official harness
 // (w3c/trace-context test/test.py, STRICT_LEVEL=2) are re-stated against the parser directly.
-#include "honeyhive/propagation/trace_context.hpp"
+#include <gtest/gtest.h>
 
 #include <cstddef>
 #include <optional>
@@ -9,9 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "honeyhive/core/trace_state.hpp"
+#include "honeyhive/propagation/trace_context.hpp"
 #include "support/split_members.hpp"
 
 namespace honeyhive::trace_context {
@@ -191,9 +190,7 @@ TEST(ParseTraceStateTest, RejectsWholeHeaderForEqualsInValue) {
   EXPECT_FALSE(parse_tracestate("foo=bar=baz").has_value());
 }
 
-TEST(ParseTraceStateTest, RejectsWholeHeaderForEmptyValue) {
-  EXPECT_FALSE(parse_tracestate("foo=,bar=3").has_value());
-}
+TEST(ParseTraceStateTest, RejectsWholeHeaderForEmptyValue) { EXPECT_FALSE(parse_tracestate("foo=,bar=3").has_value()); }
 
 TEST(ParseTraceStateTest, RejectsWholeHeaderForMemberWithoutEquals) {
   EXPECT_FALSE(parse_tracestate("foo=1,bar").has_value());

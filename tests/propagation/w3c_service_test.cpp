@@ -7,6 +7,7 @@
 // receiver needs the tools' HTTP server (target honeyhive_tools_http); without it the test skips.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -28,8 +29,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "honeyhive/propagation/baggage.hpp"
 #include "honeyhive/propagation/trace_context.hpp"
@@ -272,13 +271,11 @@ class W3cServiceTest : public ::testing::Test {
 };
 
 TEST_F(W3cServiceTest, PropagatesTheInboundContextToEveryCallback) {
-  const std::string body = R"([{"url": ")" + callback_url(0) + R"(", "arguments": []}, {"url": ")" +
-                           callback_url(1) + R"(", "arguments": []}])";
-  const auto response = http_post(service_port_, "/test",
-                                  {{"traceparent", kInboundTraceparent},
-                                   {"tracestate", "foo=1"},
-                                   {"baggage", "session_id=abc"}},
-                                  body);
+  const std::string body = R"([{"url": ")" + callback_url(0) + R"(", "arguments": []}, {"url": ")" + callback_url(1) +
+                           R"(", "arguments": []}])";
+  const auto response =
+      http_post(service_port_, "/test",
+                {{"traceparent", kInboundTraceparent}, {"tracestate", "foo=1"}, {"baggage", "session_id=abc"}}, body);
   ASSERT_TRUE(response.has_value()) << "no response from the service";
   EXPECT_EQ(response->rfind("HTTP/1.1 200", 0), 0U) << *response;
 

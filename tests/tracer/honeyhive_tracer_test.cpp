@@ -38,7 +38,7 @@ struct TestTracer {
 TestTracer make_tracer(const std::string& project, TracerOptions options = {}) {
   TracerConfig config;
   config.project = project;
-  config.api_key = null;        // never the network, whatever the environment says
+  config.api_key = null;  // never the network, whatever the environment says
   config.otlp_endpoint = null;
   config.disable_batch = true;
   auto exporter = std::make_unique<InMemoryExporter>();
@@ -212,7 +212,8 @@ TEST(HoneyHiveTracerTest, ConfigReportRedactsTheApiKey) {
   ASSERT_NE(tracer, nullptr);
   EXPECT_EQ(tracer->config_report().find("very-secret"), std::string::npos);
   EXPECT_NE(tracer->config_report().find("****abcd"), std::string::npos);
-  EXPECT_EQ(tracer->config_report_json()["exporter"], "honeyhive-otlp http://127.0.0.1:9/opentelemetry/v1/traces (http/json)");
+  EXPECT_EQ(tracer->config_report_json()["exporter"],
+            "honeyhive-otlp http://127.0.0.1:9/opentelemetry/v1/traces (http/json)");
   tracer->shutdown(std::chrono::milliseconds(200));
 }
 
@@ -275,15 +276,16 @@ TEST(ModelCallTest, RecordsHoneyHiveFieldsAndGenAiConventions) {
   auto t = make_tracer("p");
   {
     Span span = t.tracer->start_span("chat", EventType::model);
-    record_model_call(span,
-                      nlohmann::json{{"model", "gpt-4o-mini"},
-                                     {"temperature", 0.2},
-                                     {"max_tokens", 256},
-                                     {"messages", {{{"role", "user"}, {"content", "hi"}}}}},
-                      nlohmann::json{{"model", "gpt-4o-mini-2024"},
-                                     {"choices", {{{"message", {{"role", "assistant"}, {"content", "hello"}}},
-                                                   {"finish_reason", "stop"}}}},
-                                     {"usage", {{"prompt_tokens", 9}, {"completion_tokens", 2}}}});
+    record_model_call(
+        span,
+        nlohmann::json{{"model", "gpt-4o-mini"},
+                       {"temperature", 0.2},
+                       {"max_tokens", 256},
+                       {"messages", {{{"role", "user"}, {"content", "hi"}}}}},
+        nlohmann::json{
+            {"model", "gpt-4o-mini-2024"},
+            {"choices", {{{"message", {{"role", "assistant"}, {"content", "hello"}}}, {"finish_reason", "stop"}}}},
+            {"usage", {{"prompt_tokens", 9}, {"completion_tokens", 2}}}});
   }
   const auto span = t.named("chat");
   ASSERT_NE(span, nullptr);
@@ -368,7 +370,8 @@ TEST(SessionTest, ASessionIdFromTheConfigIsUsed) {
 TEST(EnrichmentProcessorTest, EvaluationAndCustomBaggageBecomeAttributes) {
   auto t = make_tracer("p");
   {
-    auto baggage = scoped_baggage({{"run_id", "run-7"}, {"dataset_id", "ds-1"}, {"datapoint_id", "dp-3"}, {"tenant", "acme"}});
+    auto baggage =
+        scoped_baggage({{"run_id", "run-7"}, {"dataset_id", "ds-1"}, {"datapoint_id", "dp-3"}, {"tenant", "acme"}});
     Span span = t.tracer->start_span("under-eval");
   }
   const auto span = t.named("under-eval");
@@ -400,9 +403,7 @@ namespace {
 TEST(BindContextTest, AStdThreadGetsTheCallersParentSessionAndTracer) {
   auto t = make_tracer("threads");
   Span parent = t.tracer->start_span("parent", EventType::chain);
-  std::thread worker(bind_context([] {
-    HH_SPAN(child, "child", tool);
-  }));
+  std::thread worker(bind_context([] { HH_SPAN(child, "child", tool); }));
   worker.join();
   parent.end();
   const auto child = t.named("child");

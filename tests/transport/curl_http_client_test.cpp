@@ -195,7 +195,8 @@ TEST(CurlHttpClient, CancelAbortsARequestWaitingOnASlowServer) {
   });
   ASSERT_TRUE(server.ok());
   std::shared_ptr<HttpClient> client = make_curl_http_client();
-  auto pending = std::async(std::launch::async, [&] { return client->send(post(server.url(), "hello", milliseconds(30000))); });
+  auto pending =
+      std::async(std::launch::async, [&] { return client->send(post(server.url(), "hello", milliseconds(30000))); });
   ASSERT_TRUE(server.wait_for_requests(1));
   client->cancel();
   ASSERT_EQ(pending.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "cancel did not abort";

@@ -114,9 +114,9 @@ TEST(ParseRetryAfter, ReadsAPastImfFixdateAsNoDelay) {
 }
 
 TEST(ParseRetryAfter, RejectsGarbage) {
-  for (const char* value : {"", "soon", "1.5", "-1", "2s", "0x10", "Sun, 06 Nov 1994 08:49:37 PST",
-                            "Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
-                            "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT extra"}) {
+  for (const char* value :
+       {"", "soon", "1.5", "-1", "2s", "0x10", "Sun, 06 Nov 1994 08:49:37 PST", "Sunday, 06-Nov-94 08:49:37 GMT",
+        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT extra"}) {
     EXPECT_FALSE(parse_retry_after(value, kExampleDate).has_value()) << "'" << value << "'";
   }
 }

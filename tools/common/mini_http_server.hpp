@@ -17,7 +17,7 @@ namespace honeyhive::tools {
 
 struct HttpRequest {
   std::string method;
-  std::string target;  // path and query as received
+  std::string target;                                        // path and query as received
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased, in order received
   std::string body;
 

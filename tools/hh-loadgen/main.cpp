@@ -5,10 +5,6 @@
 // provider with the batch processor and the OTLP/HTTP exporter, then flushes and shuts down. The
 // last line printed is one JSON object with the counters. Exits 0 even when the backend is down
 // (the counters say what happened) and never runs past the flush timeout plus the shutdown budget.
-#include <honeyhive/honeyhive.hpp>
-#include <honeyhive/export/otlp_http_exporter.hpp>
-#include <honeyhive/processing/batch_span_processor.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +12,10 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <honeyhive/export/otlp_http_exporter.hpp>
+#include <honeyhive/honeyhive.hpp>
+#include <honeyhive/processing/batch_span_processor.hpp>
 
 namespace {
 
@@ -101,8 +101,10 @@ int main(int argc, char** argv) {
   }
   honeyhive::OtlpHttpExporterOptions exporter_options = honeyhive::OtlpHttpExporterOptions::from_env();
   if (!args.endpoint.empty()) exporter_options.endpoint = args.endpoint;
-  if (args.protocol == "http/json") exporter_options.protocol = honeyhive::OtlpProtocol::http_json;
-  else if (args.protocol == "http/protobuf") exporter_options.protocol = honeyhive::OtlpProtocol::http_protobuf;
+  if (args.protocol == "http/json")
+    exporter_options.protocol = honeyhive::OtlpProtocol::http_json;
+  else if (args.protocol == "http/protobuf")
+    exporter_options.protocol = honeyhive::OtlpProtocol::http_protobuf;
   else if (!args.protocol.empty()) {
     usage();
     return 2;
@@ -113,7 +115,8 @@ int main(int argc, char** argv) {
 
   auto exporter = std::make_unique<honeyhive::OtlpHttpExporter>(exporter_options);
   honeyhive::BatchSpanProcessorOptions batch_options = honeyhive::BatchSpanProcessorOptions::from_env();
-  batch_options.export_timeout = std::min(batch_options.export_timeout, std::max(flush_timeout, std::chrono::milliseconds(1)));
+  batch_options.export_timeout =
+      std::min(batch_options.export_timeout, std::max(flush_timeout, std::chrono::milliseconds(1)));
   auto processor = std::make_unique<honeyhive::BatchSpanProcessor>(std::move(exporter), batch_options);
   honeyhive::BatchSpanProcessor* batch = processor.get();
   honeyhive::ProviderOptions options;

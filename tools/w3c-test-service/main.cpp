@@ -7,15 +7,15 @@
 // propagated traceparent / tracestate / baggage headers. Binds 127.0.0.1 only.
 #include <curl/curl.h>
 
-#include <honeyhive/honeyhive.hpp>
-#include <honeyhive/propagation/propagator.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <unordered_map>
+
+#include <honeyhive/honeyhive.hpp>
+#include <honeyhive/propagation/propagator.hpp>
 
 #include "common/mini_http_server.hpp"
 
@@ -44,7 +44,8 @@ class RequestCarrier final : public honeyhive::TextMapCarrier {
   const honeyhive::tools::HttpRequest& request_;
 };
 
-bool post_json(const std::string& url, const std::string& body, const std::unordered_map<std::string, std::string>& headers) {
+bool post_json(const std::string& url, const std::string& body,
+               const std::unordered_map<std::string, std::string>& headers) {
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return false;
   curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
@@ -57,7 +58,8 @@ bool post_json(const std::string& url, const std::string& body, const std::unord
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t count, void*) { return size * count; });
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t count, void*) { return size * count; });
   const CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(list);
   curl_easy_cleanup(curl);

@@ -22,9 +22,9 @@ class Param {
 
   constexpr Param() noexcept = default;
   constexpr Param(Null) noexcept : state_(State::explicit_null) {}  // NOLINT(google-explicit-constructor)
-  template <class U = T, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                                  !std::is_same_v<std::decay_t<U>, Param> &&
-                                                  !std::is_same_v<std::decay_t<U>, Null>>>
+  template <class U = T,
+            class = std::enable_if_t<std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Param> &&
+                                     !std::is_same_v<std::decay_t<U>, Null>>>
   Param(U&& value) : state_(State::value), value_(std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor)
 
   Param& operator=(Null) noexcept {
@@ -32,9 +32,9 @@ class Param {
     value_.reset();
     return *this;
   }
-  template <class U = T, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                                  !std::is_same_v<std::decay_t<U>, Param> &&
-                                                  !std::is_same_v<std::decay_t<U>, Null>>>
+  template <class U = T,
+            class = std::enable_if_t<std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Param> &&
+                                     !std::is_same_v<std::decay_t<U>, Null>>>
   Param& operator=(U&& value) {
     value_.emplace(std::forward<U>(value));
     state_ = State::value;

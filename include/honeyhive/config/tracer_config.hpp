@@ -18,14 +18,15 @@ struct TracerConfig {
   Param<std::string> source;         // HH_SOURCE, default "dev"
   Param<std::string> api_url;        // HH_API_URL, default https://api.dp1.us.honeyhive.ai
   Param<std::string> otlp_protocol;  // HH_OTLP_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL: http/json | http/protobuf
-  Param<std::string> otlp_endpoint;  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces)
-  Param<std::string> service_name;   // OTEL_SERVICE_NAME
-  Param<std::string> session_name;   // HH_SESSION_NAME
-  Param<std::string> session_id;     // HH_SESSION_ID
-  Param<bool> disable_batch;         // HH_DISABLE_BATCH, default false
-  Param<bool> verbose;               // HH_VERBOSE, default false
-  Param<bool> trace_content;         // HH_TRACE_CONTENT, default true
-  Param<bool> disabled;              // OTEL_SDK_DISABLED, default false
+  Param<std::string>
+      otlp_endpoint;  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces)
+  Param<std::string> service_name;  // OTEL_SERVICE_NAME
+  Param<std::string> session_name;  // HH_SESSION_NAME
+  Param<std::string> session_id;    // HH_SESSION_ID
+  Param<bool> disable_batch;        // HH_DISABLE_BATCH, default false
+  Param<bool> verbose;              // HH_VERBOSE, default false
+  Param<bool> trace_content;        // HH_TRACE_CONTENT, default true
+  Param<bool> disabled;             // OTEL_SDK_DISABLED, default false
 };
 
 // One session: its name, id and what it starts with.

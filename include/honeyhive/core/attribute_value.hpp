@@ -13,8 +13,7 @@ namespace honeyhive {
 // An OpenTelemetry attribute value: a scalar or a homogeneous array of scalars.
 // The variant index order is part of the ABI of the encoders; append only.
 using AttributeValue = std::variant<bool, std::int64_t, double, std::string, std::vector<bool>,
-                                    std::vector<std::int64_t>, std::vector<double>,
-                                    std::vector<std::string>>;
+                                    std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>>;
 
 // One key/value pair as stored on a span, event or link.
 struct Attribute {
@@ -60,7 +59,8 @@ AttributeValue make_attribute_value(T&& value) {
     return AttributeValue{std::vector<std::int64_t>(value.begin(), value.end())};
   } else if constexpr (std::is_same_v<U, std::vector<float>>) {
     return AttributeValue{std::vector<double>(value.begin(), value.end())};
-  } else if constexpr (std::is_same_v<U, std::vector<const char*>> || std::is_same_v<U, std::vector<std::string_view>>) {
+  } else if constexpr (std::is_same_v<U, std::vector<const char*>> ||
+                       std::is_same_v<U, std::vector<std::string_view>>) {
     std::vector<std::string> out;
     out.reserve(value.size());
     for (const auto& s : value) out.emplace_back(s);

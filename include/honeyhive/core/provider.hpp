@@ -76,7 +76,7 @@ class Provider : public std::enable_shared_from_this<Provider> {
   std::vector<std::unique_ptr<SpanProcessor>> processors_;
   std::shared_ptr<const ContentPolicy> content_;
   std::atomic<bool> shut_down_{false};
-  std::mutex tracers_mutex_;  // guards tracers_
+  std::mutex tracers_mutex_;                    // guards tracers_
   std::vector<std::weak_ptr<Tracer>> tracers_;  // weak: tracers own the provider
 };
 

@@ -42,10 +42,10 @@ BaggageKeyClass classify_baggage_key(std::string_view key) noexcept;
 
 // Counters of one propagator, readable at any time.
 struct PropagationStats {
-  std::uint64_t traceparent_rejected = 0;    // present but invalid
-  std::uint64_t tracestate_rejected = 0;     // present, traceparent valid, tracestate invalid
-  std::uint64_t baggage_invalid_members = 0;  // malformed list-members skipped
-  std::uint64_t baggage_dropped_members = 0;  // valid members dropped by the 64 / 8192 limits
+  std::uint64_t traceparent_rejected = 0;       // present but invalid
+  std::uint64_t tracestate_rejected = 0;        // present, traceparent valid, tracestate invalid
+  std::uint64_t baggage_invalid_members = 0;    // malformed list-members skipped
+  std::uint64_t baggage_dropped_members = 0;    // valid members dropped by the 64 / 8192 limits
   std::uint64_t baggage_untrusted_members = 0;  // routing / evaluation keys refused by the policy
 };
 

@@ -21,11 +21,11 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;         // 0 when no HTTP response arrived (see error)
-  std::string body;       // capped at HttpClient::kMaxResponseBytes
-  HttpHeaders headers;    // names lowercased
-  std::string error;      // transport error when status == 0 (never contains header values)
-  bool cancelled = false; // the client was cancelled while this request ran
+  int status = 0;          // 0 when no HTTP response arrived (see error)
+  std::string body;        // capped at HttpClient::kMaxResponseBytes
+  HttpHeaders headers;     // names lowercased
+  std::string error;       // transport error when status == 0 (never contains header values)
+  bool cancelled = false;  // the client was cancelled while this request ran
 
   std::optional<std::string> header(std::string_view lowercase_name) const;
 };

@@ -52,9 +52,11 @@ int main() {
   const honeyhive::SpanData& span = *spans.front();
   if (span.name != "consumer.work") return fail("the exported span has the wrong name");
   if (!has_int(span, "consumer.items", 3)) return fail("attribute consumer.items = 3 is missing");
-  if (!has_int(span, "consumer.meta.user.id", 42)) return fail("flattened attribute consumer.meta.user.id = 42 is missing");
+  if (!has_int(span, "consumer.meta.user.id", 42))
+    return fail("flattened attribute consumer.meta.user.id = 42 is missing");
   if (!provider->shutdown()) return fail("Provider::shutdown failed");
 
-  std::printf("install consumer: exported 1 span with consumer.meta.user.id = 42 (honeyhive %s)\n", honeyhive::kVersion);
+  std::printf("install consumer: exported 1 span with consumer.meta.user.id = 42 (honeyhive %s)\n",
+              honeyhive::kVersion);
   return 0;
 }
