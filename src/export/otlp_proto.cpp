@@ -14,7 +14,7 @@ namespace {
 namespace field {
 constexpr std::uint32_t kRequestResourceSpans = 1;
 constexpr std::uint32_t kResourceSpansResource = 1, kResourceSpansScopeSpans = 2;
-constexpr std::uint32_t kResourceAttributes = 1, kResourceDroppedAttributes = 2;
+constexpr std::uint32_t kResourceAttributes = 1;  // dropped_attributes_count (2): a Resource drops nothing
 constexpr std::uint32_t kScopeSpansScope = 1, kScopeSpansSpans = 2;
 constexpr std::uint32_t kScopeName = 1, kScopeVersion = 2;
 constexpr std::uint32_t kSpanTraceId = 1, kSpanSpanId = 2, kSpanTraceState = 3, kSpanParentSpanId = 4, kSpanName = 5,
