@@ -108,10 +108,13 @@ build_and_test() {
     --no-tests=error "$@" || return 1
 }
 
+# The normal build is optimised (-O2, NDEBUG) but without debug info: -g costs a quarter of the
+# compile time at -O2 (10.7 s against 8.2 s for tests/core/span_lifecycle_test.cpp), and failures
+# are debugged in the sanitizer builds, which have it.
 stage_test() {
   wrapper=()
   build_and_test "${build_root}/test" \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHONEYHIVE_SANITIZE= -DHONEYHIVE_BUILD_TESTS=ON \
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DHONEYHIVE_SANITIZE= -DHONEYHIVE_BUILD_TESTS=ON \
     -DHONEYHIVE_BUILD_BENCHMARKS="$(on_if_present bench)" -DHONEYHIVE_BUILD_EXAMPLES="$(on_if_present examples)"
 }
 

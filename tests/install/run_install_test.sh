@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs honeyhive into a scratch prefix and builds and runs tests/install/consumer against it,
-# once as a static library and once as a shared one (BUILD_SHARED_LIBS=ON).
+# as a static and as a shared library (BUILD_SHARED_LIBS=ON), or only one of them (--variants).
 #
 # Usage: run_install_test.sh SOURCE_DIR SCRATCH_DIR CXX_COMPILER [options]
 #   --build-type=TYPE           CMAKE_BUILD_TYPE of both builds (default None: no flags)
@@ -12,12 +12,13 @@
 #   --cxx-flags=FLAGS           CMAKE_CXX_FLAGS of the parent build, for both builds
 #   --exe-linker-flags=FLAGS    CMAKE_EXE_LINKER_FLAGS of the parent build, for both builds
 #   --shared-linker-flags=FLAGS CMAKE_SHARED_LINKER_FLAGS of the parent build, for the library
+#   --variants=LIST             which libraries to test: static,shared (the default), static or shared
 # The library build trees in SCRATCH_DIR are reused between runs; the install prefixes and the
 # consumer builds are always made from nothing.
 set -euo pipefail
 
 if (($# < 3)); then
-  sed -n '2,16p' "$0" >&2
+  sed -n '2,17p' "$0" >&2
   exit 2
 fi
 source_dir="$(cd "$1" && pwd)"
@@ -34,6 +35,7 @@ sanitize_link_flags=""
 cxx_flags=""
 exe_linker_flags=""
 shared_linker_flags=""
+variants="static,shared"
 for option in "$@"; do
   case "${option}" in
     --build-type=*) build_type="${option#*=}" ;;
@@ -45,6 +47,7 @@ for option in "$@"; do
     --cxx-flags=*) cxx_flags="${option#*=}" ;;
     --exe-linker-flags=*) exe_linker_flags="${option#*=}" ;;
     --shared-linker-flags=*) shared_linker_flags="${option#*=}" ;;
+    --variants=*) variants="${option#*=}" ;;
     *)
       echo "unknown option: ${option}" >&2
       exit 2
@@ -132,6 +135,14 @@ run_variant() {
   fi
 }
 
-run_variant static OFF
-run_variant shared ON
-echo "=== install test passed (static and shared)"
+tested=()
+for variant in ${variants//,/ }; do
+  case "${variant}" in
+    static) run_variant static OFF ;;
+    shared) run_variant shared ON ;;
+    *) fail "unknown variant '${variant}' (expected static or shared)" ;;
+  esac
+  tested+=("${variant}")
+done
+((${#tested[@]} > 0)) || fail "no variant to test"
+echo "=== install test passed (${tested[*]})"
