@@ -25,6 +25,7 @@
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
 #include "honeyhive/export/span_exporter.hpp"
+#include "honeyhive/lifecycle/lifecycle.hpp"
 #include "honeyhive/processing/batch_span_processor.hpp"
 #include "honeyhive/processing/enrichment_processor.hpp"
 #include "honeyhive/processing/simple_span_processor.hpp"

@@ -116,6 +116,9 @@ class Merger {
 
   void diagnose(const std::string& message) { out_.diagnostics.push_back(message); }
 
+  // Replaces how the value just resolved is shown (a derived value says more than its input).
+  void describe_last(std::string shown) { out_.provenance[index_].shown = std::move(shown); }
+
  private:
   ResolvedConfig& out_;
   std::size_t index_ = 0;
@@ -205,6 +208,18 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                     first_env({"HH_TRACE_CONTENT"}));
     m.resolve<bool>("disabled", out.disabled, false, {{config.disabled, kTracer}, {overrides.disabled, kOverride}},
                     first_env({"OTEL_SDK_DISABLED"}));
+    m.resolve<bool>("start_session", out.start_session, true,
+                    {{config.start_session, kTracer}, {overrides.start_session, kOverride}}, std::nullopt);
+    std::string strategy_name;
+    const std::string strategy_from =
+        m.resolve<std::string>("lifecycle_strategy", strategy_name, "auto",
+                               {{config.lifecycle_strategy, kTracer}, {overrides.lifecycle_strategy, kOverride}},
+                               first_env({"HH_LIFECYCLE_STRATEGY"}));
+    out.lifecycle = detect_lifecycle_strategy(strategy_name.empty() ? "auto" : strategy_name, describe(strategy_from));
+    m.describe_last(std::string(to_string(out.lifecycle.kind)) + ": " +
+                    std::to_string(out.lifecycle.lifecycle_timeout.count()) + " ms lifecycle, " +
+                    std::to_string(out.lifecycle.operation_timeout.count()) + " ms per operation (" +
+                    out.lifecycle.reason + ")");
 
     m.resolve<std::string>(
         "session.name", out.session.name, "",
@@ -234,11 +249,15 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     m.resolve<std::string>("evaluation.datapoint_id", out.evaluation.datapoint_id, "",
                            {{evaluation.datapoint_id, kEvaluation}}, std::nullopt);
   } catch (...) {
-    ResolvedConfig fallback;
-    fallback.source = kDefaultSource;
-    fallback.api_url = kDefaultApiUrl;
-    fallback.otlp_protocol = kDefaultProtocol;
-    fallback.diagnostics.push_back("configuration could not be resolved (out of memory); using the defaults");
+    ResolvedConfig fallback;  // constructing it allocates nothing
+    try {
+      fallback.source = kDefaultSource;
+      fallback.api_url = kDefaultApiUrl;
+      fallback.otlp_protocol = kDefaultProtocol;
+      fallback.diagnostics.push_back("configuration could not be resolved (out of memory); using the defaults");
+    } catch (...) {
+      fallback.disabled = true;  // not even the defaults fit: a disabled tracer
+    }
     return fallback;
   }
   return out;

@@ -1,13 +1,18 @@
 #include "honeyhive/core/context.hpp"
 
+#include <atomic>
 #include <thread>
 
 #include "core/span_state.hpp"
+#include "core/thread_count.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/span.hpp"
 
 namespace honeyhive {
 namespace detail {
+
+// Threads alive that have used a context (the lifecycle's "many threads" signal).
+std::atomic<std::size_t> g_threads_with_context{0};
 
 // This thread's stack of attached contexts; the top is current. Entries carry the token of the
 // Scope that attached them, so an out-of-order detach removes exactly its own entry.
@@ -19,7 +24,14 @@ struct ContextStack {
   std::vector<Entry> entries;
   std::uint64_t next_token = 1;
   std::thread::id owner = std::this_thread::get_id();
+
+  ContextStack() noexcept { g_threads_with_context.fetch_add(1, std::memory_order_relaxed); }
+  ~ContextStack() { g_threads_with_context.fetch_sub(1, std::memory_order_relaxed); }
+  ContextStack(const ContextStack&) = delete;
+  ContextStack& operator=(const ContextStack&) = delete;
 };
+
+std::size_t live_context_threads() noexcept { return g_threads_with_context.load(std::memory_order_relaxed); }
 
 namespace {
 ContextStack& this_thread_stack() {

@@ -1,10 +1,7 @@
 #include "honeyhive/core/diagnostics.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <memory>
-#include <mutex>
 #include <string>
 
 namespace honeyhive {
@@ -13,29 +10,14 @@ namespace {
 constexpr std::uint64_t kWindowNanos = 10'000'000'000ULL;  // 10 s
 constexpr std::uint32_t kLinesPerWindow = 20;
 
-struct Sink {
-  std::mutex mutex;  // guards handler, window_start, lines_in_window, pending_suppressed
-  std::shared_ptr<const DiagnosticHandler> handler;
-  bool use_stderr = true;
-  std::uint64_t window_start = 0;
-  std::uint32_t lines_in_window = 0;
-  std::uint64_t pending_suppressed = 0;
-  std::atomic<int> minimum_level{static_cast<int>(DiagnosticLevel::warning)};
-  std::atomic<std::uint64_t> reported{0};
-  std::atomic<std::uint64_t> suppressed{0};
-};
-
-// Leaked on purpose: diagnostics must keep working during static destruction and at exit().
-Sink& sink() {
-  static Sink* instance = new Sink();  // NOLINT(cppcoreguidelines-owning-memory)
-  return *instance;
-}
-
 std::uint64_t steady_nanos() noexcept {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
           .count());
 }
+
+// The sink a ScopedDiagnosticSink installed on this thread (null: the process sink).
+thread_local std::shared_ptr<DiagnosticSink> t_current_sink;
 
 }  // namespace
 
@@ -49,48 +31,91 @@ const char* to_string(DiagnosticLevel level) noexcept {
   return "unknown";
 }
 
-void set_diagnostic_handler(DiagnosticHandler handler) noexcept {
+std::shared_ptr<DiagnosticSink> DiagnosticSink::make(DiagnosticHandler handler, DiagnosticLevel minimum) noexcept {
+  try {
+    auto sink = std::make_shared<DiagnosticSink>();
+    if (handler) {
+      sink->handler_ = std::make_shared<const DiagnosticHandler>(std::move(handler));
+      sink->use_stderr_ = false;
+    }
+    sink->set_level(minimum);
+    return sink;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+std::shared_ptr<DiagnosticSink> DiagnosticSink::forward_to_process(DiagnosticLevel minimum) noexcept {
+  try {
+    auto sink = std::make_shared<DiagnosticSink>();
+    sink->forward_ = true;
+    sink->use_stderr_ = false;
+    sink->set_level(minimum);
+    return sink;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+std::shared_ptr<DiagnosticSink> DiagnosticSink::off() noexcept {
+  try {
+    auto sink = std::make_shared<DiagnosticSink>();
+    sink->use_stderr_ = false;
+    return sink;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+const std::shared_ptr<DiagnosticSink>& DiagnosticSink::process() noexcept {
+  // Leaked on purpose: diagnostics must keep working during static destruction and at exit().
+  static const auto* instance = new std::shared_ptr<DiagnosticSink>(std::make_shared<DiagnosticSink>());  // NOLINT
+  return *instance;
+}
+
+namespace {
+// Created while the library loads, so that the first diagnostic never allocates (it may be about
+// an allocation that just failed).
+[[maybe_unused]] const bool g_process_sink_ready = DiagnosticSink::process() != nullptr;
+}  // namespace
+
+void DiagnosticSink::set_level(DiagnosticLevel minimum) noexcept {
+  minimum_level_.store(static_cast<int>(minimum), std::memory_order_relaxed);
+}
+
+void DiagnosticSink::set_handler(DiagnosticHandler handler) noexcept {
   try {
     auto shared = handler ? std::make_shared<const DiagnosticHandler>(std::move(handler)) : nullptr;
-    Sink& s = sink();
-    std::lock_guard<std::mutex> lock(s.mutex);
-    s.use_stderr = false;
-    s.handler = std::move(shared);
+    std::lock_guard<std::mutex> lock(mutex_);
+    use_stderr_ = false;
+    forward_ = false;
+    handler_ = std::move(shared);
   } catch (...) {
     // Allocation failed: keep the previous handler.
   }
 }
 
-void set_diagnostic_level(DiagnosticLevel minimum) noexcept {
-  sink().minimum_level.store(static_cast<int>(minimum), std::memory_order_relaxed);
-}
-
-void report_diagnostic(DiagnosticLevel level, std::string_view message) noexcept {
+void DiagnosticSink::report(DiagnosticLevel level, std::string_view message) noexcept {
   try {
-    Sink& s = sink();
-    if (static_cast<int>(level) < s.minimum_level.load(std::memory_order_relaxed)) return;
-    std::shared_ptr<const DiagnosticHandler> handler;
-    bool use_stderr = false;
+    if (static_cast<int>(level) < minimum_level_.load(std::memory_order_relaxed)) return;
     std::uint64_t summarised = 0;
     {
-      std::lock_guard<std::mutex> lock(s.mutex);
+      std::lock_guard<std::mutex> lock(mutex_);
       const std::uint64_t now = steady_nanos();
-      if (now - s.window_start >= kWindowNanos) {
-        s.window_start = now;
-        s.lines_in_window = 0;
+      if (now - window_start_ >= kWindowNanos) {
+        window_start_ = now;
+        lines_in_window_ = 0;
       }
-      if (s.lines_in_window >= kLinesPerWindow) {
-        ++s.pending_suppressed;
-        s.suppressed.fetch_add(1, std::memory_order_relaxed);
+      if (lines_in_window_ >= kLinesPerWindow) {
+        ++pending_suppressed_;
+        suppressed_.fetch_add(1, std::memory_order_relaxed);
         return;
       }
-      ++s.lines_in_window;
-      summarised = s.pending_suppressed;
-      s.pending_suppressed = 0;
-      handler = s.handler;
-      use_stderr = s.use_stderr;
+      ++lines_in_window_;
+      summarised = pending_suppressed_;
+      pending_suppressed_ = 0;
     }
-    s.reported.fetch_add(1, std::memory_order_relaxed);
+    reported_.fetch_add(1, std::memory_order_relaxed);
     std::string line = "[honeyhive] ";
     line += to_string(level);
     line += ": ";
@@ -100,18 +125,77 @@ void report_diagnostic(DiagnosticLevel level, std::string_view message) noexcept
       line += std::to_string(summarised);
       line += " earlier diagnostics suppressed by the rate limit)";
     }
-    if (handler) {
-      (*handler)(level, line);
-    } else if (use_stderr) {
-      line += '\n';
-      std::fwrite(line.data(), 1, line.size(), stderr);
-    }
+    emit(level, line);
   } catch (...) {
-    // A diagnostic must never become a failure of its own.
+    // A diagnostic must never become a failure of its own; one that could not be built is counted.
+    suppressed_.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-std::uint64_t diagnostics_reported() noexcept { return sink().reported.load(std::memory_order_relaxed); }
-std::uint64_t diagnostics_suppressed() noexcept { return sink().suppressed.load(std::memory_order_relaxed); }
+void DiagnosticSink::emit(DiagnosticLevel level, const std::string& line) noexcept {
+  try {
+    std::shared_ptr<const DiagnosticHandler> handler;
+    bool use_stderr = false;
+    bool forward = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      handler = handler_;
+      use_stderr = use_stderr_;
+      forward = forward_;
+    }
+    if (forward) {
+      DiagnosticSink& target = *process();
+      if (&target != this) target.emit(level, line);
+    } else if (handler) {
+      (*handler)(level, line);
+    } else if (use_stderr) {
+      std::fwrite(line.data(), 1, line.size(), stderr);
+      std::fputc('\n', stderr);
+    }
+  } catch (...) {
+  }
+}
+
+DiagnosticSink& current_diagnostic_sink() noexcept {
+  const auto& local = t_current_sink;
+  return local ? *local : *DiagnosticSink::process();
+}
+
+std::shared_ptr<DiagnosticSink> current_diagnostic_sink_shared() noexcept {
+  return t_current_sink ? t_current_sink : DiagnosticSink::process();
+}
+
+ScopedDiagnosticSink::ScopedDiagnosticSink(std::shared_ptr<DiagnosticSink> sink) noexcept : sink_(std::move(sink)) {
+  if (!sink_) return;
+  previous_ = std::move(t_current_sink);
+  t_current_sink = sink_;
+}
+
+ScopedDiagnosticSink::~ScopedDiagnosticSink() {
+  if (sink_) t_current_sink = std::move(previous_);
+}
+
+void set_diagnostic_handler(DiagnosticHandler handler) noexcept {
+  DiagnosticSink::process()->set_handler(std::move(handler));
+}
+
+void set_diagnostic_level(DiagnosticLevel minimum) noexcept { DiagnosticSink::process()->set_level(minimum); }
+
+void report_diagnostic(DiagnosticLevel level, std::string_view message) noexcept {
+  current_diagnostic_sink().report(level, message);
+}
+
+void report_diagnostic(DiagnosticLevel level, std::initializer_list<std::string_view> parts) noexcept {
+  try {
+    std::string message;
+    for (const auto part : parts) message.append(part.data(), part.size());
+    current_diagnostic_sink().report(level, message);
+  } catch (...) {
+    if (parts.size() > 0) current_diagnostic_sink().report(level, *parts.begin());
+  }
+}
+
+std::uint64_t diagnostics_reported() noexcept { return DiagnosticSink::process()->reported(); }
+std::uint64_t diagnostics_suppressed() noexcept { return DiagnosticSink::process()->suppressed(); }
 
 }  // namespace honeyhive

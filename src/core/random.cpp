@@ -64,6 +64,12 @@ struct Xoshiro256 {
 
 }  // namespace
 
+std::uint64_t fork_generation() noexcept {
+  static const bool fork_handler_installed = install_fork_handler();
+  (void)fork_handler_installed;
+  return g_fork_generation.load(std::memory_order_relaxed);
+}
+
 std::uint64_t random_u64() noexcept {
   static const bool fork_handler_installed = install_fork_handler();
   (void)fork_handler_installed;

@@ -89,7 +89,11 @@ bool SpanRef::is_ended() const noexcept {
 SpanContext SpanRef::context() const noexcept { return state_ ? state_->data.context : SpanContext{}; }
 
 void SpanRef::note_failure(const char* what) const noexcept {
-  report_diagnostic(DiagnosticLevel::warning, std::string("span operation failed and was skipped: ") + what);
+  try {
+    report_diagnostic(DiagnosticLevel::warning, std::string("span operation failed and was skipped: ") + what);
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "span operation failed and was skipped (out of memory)");
+  }
 }
 
 void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) noexcept {
@@ -239,6 +243,9 @@ nlohmann::json apply_content_policy(const ContentPolicy* policy, std::string_vie
 
 void SpanRef::set_inputs(const nlohmann::json& value) noexcept {
   if (!state_ || !state_->recording) return;
+  // Without a policy the value is flattened where it is: no copy (destroying a nested JSON copy
+  // allocates inside nlohmann::json, which cannot fail safely).
+  if (state_->content == nullptr) return set_structured("honeyhive_inputs", value);
   try {
     set_structured("honeyhive_inputs", apply_content_policy(state_->content.get(), "inputs", value, true));
   } catch (...) {
@@ -248,6 +255,9 @@ void SpanRef::set_inputs(const nlohmann::json& value) noexcept {
 
 void SpanRef::set_outputs(const nlohmann::json& value) noexcept {
   if (!state_ || !state_->recording) return;
+  // Without a policy the value is flattened where it is: no copy (destroying a nested JSON copy
+  // allocates inside nlohmann::json, which cannot fail safely).
+  if (state_->content == nullptr) return set_structured("honeyhive_outputs", value);
   try {
     set_structured("honeyhive_outputs", apply_content_policy(state_->content.get(), "outputs", value, true));
   } catch (...) {
@@ -257,6 +267,9 @@ void SpanRef::set_outputs(const nlohmann::json& value) noexcept {
 
 void SpanRef::set_metadata(const nlohmann::json& value) noexcept {
   if (!state_ || !state_->recording) return;
+  // Without a policy the value is flattened where it is: no copy (destroying a nested JSON copy
+  // allocates inside nlohmann::json, which cannot fail safely).
+  if (state_->content == nullptr) return set_structured("honeyhive_metadata", value);
   try {
     set_structured("honeyhive_metadata", apply_content_policy(state_->content.get(), "metadata", value, false));
   } catch (...) {

@@ -1,13 +1,17 @@
 #include "honeyhive/processing/batch_span_processor.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/env.hpp"
+#include "core/random.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "processing/span_queue.hpp"
 
@@ -17,11 +21,15 @@ using Clock = std::chrono::steady_clock;
 
 struct BatchSpanProcessor::State {
   State(std::unique_ptr<SpanExporter> exporter_in, BatchSpanProcessorOptions options_in)
-      : options(options_in), exporter(std::move(exporter_in)), queue(options.max_queue_size) {}
+      : options(options_in),
+        exporter(std::move(exporter_in)),
+        queue(options.max_queue_size),
+        diagnostics(current_diagnostic_sink_shared()) {}
 
   const BatchSpanProcessorOptions options;
   const std::unique_ptr<SpanExporter> exporter;
   detail::SpanQueue queue;
+  const std::shared_ptr<DiagnosticSink> diagnostics;
 
   std::atomic<std::uint64_t> enqueued{0};
   std::atomic<std::uint64_t> exported{0};
@@ -36,6 +44,8 @@ struct BatchSpanProcessor::State {
   // Set by a producer that fills a batch; the transition false->true is the only time on_end
   // takes the mutex (to notify without a lost wake-up), i.e. once per batch, not per span.
   std::atomic<bool> batch_ready{false};
+  // No export thread runs yet: not started, or this is a fork child. The first use starts one.
+  std::atomic<bool> needs_thread{true};
 
   std::mutex mutex;                  // guards the fields below and orders wake-ups
   std::condition_variable wake;      // the export thread waits here
@@ -43,23 +53,118 @@ struct BatchSpanProcessor::State {
   std::uint64_t flush_target = 0;    // export everything claimed before this position
   std::uint64_t completed = 0;       // positions fully exported (or given up)
   bool stop = false;
-  bool thread_exited = false;
+  bool thread_exited = true;
+  bool thread_shuts_exporter = false;  // shutdown was called on the export thread itself
 
   void run() noexcept;
   void export_batch(std::vector<SpanDataPtr>& batch) noexcept;
+  bool ensure_thread(const std::shared_ptr<State>& self) noexcept;
+  void reset_in_fork_child() noexcept;
 };
+
+namespace {
+
+// The state whose export thread this is (null on other threads).
+thread_local const BatchSpanProcessor::State* t_export_state = nullptr;
+
+// Every live processor state, for the fork handlers. Leaked: processors may die during exit.
+struct ForkRegistry {
+  std::mutex mutex;
+  std::vector<std::weak_ptr<BatchSpanProcessor::State>> states;
+};
+ForkRegistry& fork_registry() {
+  static auto* instance = new ForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory)
+  return *instance;
+}
+
+void fork_prepare() noexcept { fork_registry().mutex.lock(); }
+void fork_parent() noexcept { fork_registry().mutex.unlock(); }
+void fork_child() noexcept {
+  ForkRegistry& registry = fork_registry();
+  // Only this thread exists in the child: the states can be reset without their locks.
+  for (const auto& weak : registry.states) {
+    if (auto state = weak.lock()) state->reset_in_fork_child();
+  }
+  registry.mutex.unlock();
+}
+
+void register_for_fork(const std::shared_ptr<BatchSpanProcessor::State>& state) {
+  static const bool installed = [] {
+    (void)detail::fork_generation();  // the id generator's handler first: children reseed
+    return pthread_atfork(&fork_prepare, &fork_parent, &fork_child) == 0;
+  }();
+  if (!installed) return;
+  ForkRegistry& registry = fork_registry();
+  std::lock_guard<std::mutex> lock(registry.mutex);
+  registry.states.erase(
+      std::remove_if(registry.states.begin(), registry.states.end(), [](const auto& weak) { return weak.expired(); }),
+      registry.states.end());
+  registry.states.push_back(state);
+}
+
+}  // namespace
+
+bool BatchSpanProcessor::on_export_thread() noexcept { return t_export_state != nullptr; }
+
+void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
+  // A parent thread may have held these at the fork; the child gets fresh ones (the old objects
+  // are abandoned, not destroyed: destroying a condition variable with waiters can block).
+  new (&mutex) std::mutex();                  // NOLINT
+  new (&wake) std::condition_variable();      // NOLINT
+  new (&progress) std::condition_variable();  // NOLINT
+  queue.reset_after_fork();
+  for (auto* counter : {&enqueued, &exported, &dropped, &failed, &in_flight, &export_batches, &producers_active}) {
+    counter->store(0, std::memory_order_relaxed);
+  }
+  batch_ready.store(false, std::memory_order_relaxed);
+  flush_target = 0;
+  completed = 0;
+  stop = false;
+  thread_exited = true;
+  thread_shuts_exporter = false;
+  needs_thread.store(!shut_down.load(std::memory_order_relaxed), std::memory_order_release);
+}
+
+bool BatchSpanProcessor::State::ensure_thread(const std::shared_ptr<State>& self) noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!needs_thread.load(std::memory_order_acquire)) return true;
+    if (stop) return false;
+    // The thread owns a reference: after a shutdown timeout it may outlive the processor.
+    std::thread([self] { self->run(); }).detach();
+    thread_exited = false;
+    needs_thread.store(false, std::memory_order_release);
+    return true;
+  } catch (...) {
+    ScopedDiagnosticSink route(diagnostics);
+    report_diagnostic(DiagnosticLevel::error, "batch span processor could not start its export thread");
+    return false;
+  }
+}
 
 void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) noexcept {
   if (batch.empty()) return;
   const auto count = static_cast<std::uint64_t>(batch.size());
   export_batches.fetch_add(1, std::memory_order_relaxed);
-  const ExportResult result = exporter->export_spans_until(batch, Clock::now() + options.export_timeout);
+  const auto timeout = shut_down.load(std::memory_order_acquire)
+                           ? std::min(options.export_timeout, options.shutdown_export_timeout)
+                           : options.export_timeout;
+  ExportResult result = ExportResult::failure;
+  try {
+    result = exporter->export_spans_until(batch, Clock::now() + timeout);
+  } catch (const std::exception& error) {
+    report_diagnostic(DiagnosticLevel::error, {"exporter threw (", error.what(), "); its batch is counted as failed"});
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::error, "exporter threw; its batch is counted as failed");
+  }
   (result == ExportResult::success ? exported : failed).fetch_add(count, std::memory_order_relaxed);
   in_flight.fetch_sub(count, std::memory_order_relaxed);
   batch.clear();
 }
 
 void BatchSpanProcessor::State::run() noexcept {
+  t_export_state = this;
+  ScopedDiagnosticSink route(diagnostics);
   std::vector<SpanDataPtr> batch;
   try {
     batch.reserve(options.max_export_batch_size);
@@ -101,8 +206,20 @@ void BatchSpanProcessor::State::run() noexcept {
     }
     if (stopping) break;
   }
+  bool shut_exporter = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    shut_exporter = thread_shuts_exporter;
+  }
+  if (shut_exporter) {
+    try {
+      exporter->shutdown(options.shutdown_export_timeout);
+    } catch (...) {
+    }
+  }
   std::lock_guard<std::mutex> lock(mutex);
   thread_exited = true;
+  t_export_state = nullptr;
   progress.notify_all();
 }
 
@@ -145,8 +262,7 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
   try {
     if (!exporter) throw std::invalid_argument("null exporter");
     state_ = std::make_shared<State>(std::move(exporter), options);
-    // The thread owns a reference: after a shutdown timeout it may outlive this object.
-    std::thread([state = state_] { state->run(); }).detach();
+    register_for_fork(state_);
   } catch (...) {
     report_diagnostic(DiagnosticLevel::error, "batch span processor could not start; its spans will be dropped");
     state_.reset();
@@ -169,6 +285,7 @@ void BatchSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
     state.dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (state.needs_thread.load(std::memory_order_acquire)) state.ensure_thread(state_);
   if (state.queue.size() >= state.options.max_export_batch_size &&
       !state.batch_ready.exchange(true, std::memory_order_acq_rel)) {
     std::lock_guard<std::mutex> lock(state.mutex);
@@ -179,6 +296,8 @@ void BatchSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
 bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
   if (!state_) return true;
   State& state = *state_;
+  if (t_export_state == &state) return false;  // an exporter callback cannot wait for its own thread
+  if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
   const auto deadline = Clock::now() + timeout;
   bool done = false;
   try {
@@ -194,13 +313,31 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
     return false;
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  return state.exporter->force_flush(std::max(left, std::chrono::milliseconds(0))) && done;
+  try {
+    return state.exporter->force_flush(std::max(left, std::chrono::milliseconds(0))) && done;
+  } catch (...) {
+    return false;
+  }
 }
 
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (!state_) return true;
   State& state = *state_;
+  // Spans still queued need a thread to drain them (a fork child, or no thread started yet).
+  if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
   if (state.shut_down.exchange(true, std::memory_order_seq_cst)) return true;
+  if (t_export_state == &state) {
+    // Called by the exporter on the export thread: it cannot wait for itself. The thread drains
+    // what is queued, shuts the exporter down and exits after the current batch.
+    try {
+      std::lock_guard<std::mutex> lock(state.mutex);
+      state.flush_target = std::max(state.flush_target, state.queue.claimed());
+      state.stop = true;
+      state.thread_shuts_exporter = true;
+    } catch (...) {
+    }
+    return true;
+  }
   const auto deadline = Clock::now() + timeout;
   // A producer that saw shut_down == false is about to push; let it land before the final drain.
   while (state.producers_active.load(std::memory_order_acquire) != 0 && Clock::now() < deadline) {
@@ -219,7 +356,10 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     clean = state.progress.wait_until(lock, deadline - grace, [&] { return state.thread_exited; });
     if (!clean) {
       lock.unlock();
-      state.exporter->shutdown(std::chrono::milliseconds(0));
+      try {
+        state.exporter->shutdown(std::chrono::milliseconds(0));
+      } catch (...) {
+      }
       lock.lock();
       clean = state.progress.wait_until(lock, deadline, [&] { return state.thread_exited; });
     }
@@ -227,8 +367,13 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   }
   const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                              std::chrono::milliseconds(0));
-  const bool exporter_clean = state.exporter->shutdown(left);
+  bool exporter_clean = false;
+  try {
+    exporter_clean = state.exporter->shutdown(left);
+  } catch (...) {
+  }
   if (!clean) {
+    ScopedDiagnosticSink route(state.diagnostics);
     report_diagnostic(DiagnosticLevel::warning,
                       "batch span processor shutdown timed out; the export thread is abandoned");
     return false;
@@ -251,7 +396,11 @@ BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   stats.failed = state.failed.load(std::memory_order_relaxed);
   stats.queued = state.queue.size() + state.in_flight.load(std::memory_order_relaxed);
   stats.export_batches = state.export_batches.load(std::memory_order_relaxed);
-  const ExporterStats exporter = state.exporter->stats();
+  ExporterStats exporter;
+  try {
+    exporter = state.exporter->stats();
+  } catch (...) {
+  }
   stats.export_requests = exporter.requests;
   stats.retries = exporter.retries;
   stats.rejected_spans = exporter.rejected_spans;

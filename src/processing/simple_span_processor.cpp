@@ -1,11 +1,27 @@
 #include "honeyhive/processing/simple_span_processor.hpp"
 
+#include <string>
 #include <vector>
 
 namespace honeyhive {
+namespace {
+
+// Exporter calls this thread is inside of (a callback may end spans, which nests).
+thread_local int t_export_depth = 0;
+
+struct ExportCall {
+  ExportCall() noexcept { ++t_export_depth; }
+  ~ExportCall() { --t_export_depth; }
+  ExportCall(const ExportCall&) = delete;
+  ExportCall& operator=(const ExportCall&) = delete;
+};
+
+}  // namespace
 
 SimpleSpanProcessor::SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept
-    : exporter_(std::move(exporter)) {}
+    : exporter_(std::move(exporter)), diagnostics_(current_diagnostic_sink_shared()) {}
+
+bool SimpleSpanProcessor::on_export_call() noexcept { return t_export_depth > 0; }
 
 void SimpleSpanProcessor::on_start(SpanRef&, const Context&) noexcept {}
 
@@ -15,25 +31,52 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  ScopedDiagnosticSink route(diagnostics_);
   try {
     const std::vector<SpanDataPtr> batch{span};
+    ExportCall call;
     if (exporter_->export_spans(batch) == ExportResult::success) {
       exported_.fetch_add(1, std::memory_order_relaxed);
     } else {
       failed_.fetch_add(1, std::memory_order_relaxed);
     }
+  } catch (const std::exception& error) {
+    failed_.fetch_add(1, std::memory_order_relaxed);
+    report_diagnostic(DiagnosticLevel::error, {"exporter threw (", error.what(), "); the span is counted as failed"});
   } catch (...) {
     failed_.fetch_add(1, std::memory_order_relaxed);
+    report_diagnostic(DiagnosticLevel::error, "exporter threw; the span is counted as failed");
+  }
+  if (t_export_depth == 0 && deferred_shutdown_.exchange(false, std::memory_order_acq_rel)) {
+    try {
+      exporter_->shutdown(std::chrono::milliseconds(1000));
+    } catch (...) {
+    }
   }
 }
 
 bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
-  return exporter_ ? exporter_->force_flush(timeout) : true;
+  if (!exporter_ || t_export_depth > 0) return exporter_ == nullptr;
+  try {
+    return exporter_->force_flush(timeout);
+  } catch (...) {
+    return false;
+  }
 }
 
 bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (shut_down_.exchange(true, std::memory_order_acq_rel)) return true;
-  return exporter_ ? exporter_->shutdown(timeout) : true;
+  if (!exporter_) return true;
+  if (t_export_depth > 0) {
+    // Inside an export on this thread: the exporter is shut down when that export returns.
+    deferred_shutdown_.store(true, std::memory_order_release);
+    return true;
+  }
+  try {
+    return exporter_->shutdown(timeout);
+  } catch (...) {
+    return false;
+  }
 }
 
 }  // namespace honeyhive

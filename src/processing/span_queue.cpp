@@ -1,5 +1,7 @@
 #include "processing/span_queue.hpp"
 
+#include <new>
+
 namespace honeyhive::detail {
 
 SpanQueue::SpanQueue(std::size_t capacity)
@@ -7,6 +9,15 @@ SpanQueue::SpanQueue(std::size_t capacity)
       mask_((capacity_ & (capacity_ - 1)) == 0 ? capacity_ - 1 : 0),
       cells_(std::make_unique<Cell[]>(capacity_)) {
   for (std::size_t i = 0; i < capacity_; ++i) cells_[i].sequence.store(i, std::memory_order_relaxed);
+}
+
+void SpanQueue::reset_after_fork() noexcept {
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    new (&cells_[i].span) SpanDataPtr();  // NOLINT: the old value is abandoned on purpose
+    cells_[i].sequence.store(i, std::memory_order_relaxed);
+  }
+  enqueue_position_.store(0, std::memory_order_relaxed);
+  dequeue_position_.store(0, std::memory_order_relaxed);
 }
 
 bool SpanQueue::try_push(const SpanDataPtr& span) noexcept {

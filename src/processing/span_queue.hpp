@@ -28,6 +28,10 @@ class SpanQueue {
   std::size_t size() const noexcept;
   std::size_t capacity() const noexcept { return capacity_; }
 
+  // In a fork() child, before any other thread exists: empties the queue. The parent's spans are
+  // abandoned, not released (a cell may have been half-written by a parent thread at the fork).
+  void reset_after_fork() noexcept;
+
  private:
   struct Cell {
     std::atomic<std::uint64_t> sequence{0};

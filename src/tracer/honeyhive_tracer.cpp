@@ -7,6 +7,7 @@
 #include "honeyhive/export/console_exporter.hpp"
 #include "honeyhive/export/file_exporter.hpp"
 #include "honeyhive/export/otlp_http_exporter.hpp"
+#include "honeyhive/lifecycle/lifecycle.hpp"
 #include "honeyhive/processing/batch_span_processor.hpp"
 #include "honeyhive/processing/enrichment_processor.hpp"
 #include "honeyhive/processing/simple_span_processor.hpp"
@@ -38,18 +39,34 @@ class FanOutExporter final : public SpanExporter {
   ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override {
     ExportResult result = ExportResult::success;
     for (const auto& exporter : exporters_) {
-      if (exporter->export_spans(spans) != ExportResult::success) result = ExportResult::failure;
+      try {
+        if (exporter->export_spans(spans) != ExportResult::success) result = ExportResult::failure;
+      } catch (...) {
+        result = ExportResult::failure;
+      }
     }
     return result;
   }
   bool force_flush(std::chrono::milliseconds timeout) noexcept override {
     bool all = true;
-    for (const auto& exporter : exporters_) all = exporter->force_flush(timeout) && all;
+    for (const auto& exporter : exporters_) {
+      try {
+        all = exporter->force_flush(timeout) && all;
+      } catch (...) {
+        all = false;
+      }
+    }
     return all;
   }
   bool shutdown(std::chrono::milliseconds timeout) noexcept override {
     bool all = true;
-    for (const auto& exporter : exporters_) all = exporter->shutdown(timeout) && all;
+    for (const auto& exporter : exporters_) {
+      try {
+        all = exporter->shutdown(timeout) && all;
+      } catch (...) {
+        all = false;
+      }
+    }
     return all;
   }
 
@@ -124,6 +141,7 @@ void unregister_tracer(const std::string& id) noexcept {
 struct HoneyHiveTracer::Private {
   std::string id;
   ResolvedConfig config;
+  std::shared_ptr<DiagnosticSink> diagnostics;
   std::shared_ptr<Provider> provider;
   EnrichmentProcessor* enrichment = nullptr;
   std::string exporter_description;
@@ -132,6 +150,7 @@ struct HoneyHiveTracer::Private {
 HoneyHiveTracer::HoneyHiveTracer(Private&& parts)
     : id_(std::move(parts.id)),
       config_(std::move(parts.config)),
+      diagnostics_(std::move(parts.diagnostics)),
       provider_(std::move(parts.provider)),
       tracer_(provider_->get_tracer("honeyhive-cpp", kVersion)),
       enrichment_(parts.enrichment),
@@ -139,7 +158,7 @@ HoneyHiveTracer::HoneyHiveTracer(Private&& parts)
 
 HoneyHiveTracer::~HoneyHiveTracer() {
   detail::unregister_tracer(id_);
-  shutdown(std::chrono::milliseconds(2000));
+  shutdown();
 }
 
 std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& config, const SessionConfig& session,
@@ -150,6 +169,12 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
     parts.id = detail::make_uuid_v4();
     parts.config = resolve_config(config, session, evaluation, overrides);
     const ResolvedConfig& resolved = parts.config;
+    parts.diagnostics = options.diagnostics ? std::move(options.diagnostics)
+                        : resolved.verbose  ? DiagnosticSink::forward_to_process(DiagnosticLevel::debug)
+                                            : nullptr;
+    if (!parts.diagnostics) parts.diagnostics = DiagnosticSink::process();
+    // Everything built from here on (processors, their export threads) reports to this sink.
+    ScopedDiagnosticSink route(parts.diagnostics);
     for (const auto& line : resolved.diagnostics) report_diagnostic(DiagnosticLevel::warning, "config: " + line);
 
     ProviderOptions provider_options;
@@ -202,18 +227,25 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       if (resolved.disable_batch) {
         provider_options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
       } else {
-        provider_options.processors.push_back(std::make_unique<BatchSpanProcessor>(std::move(exporter)));
+        BatchSpanProcessorOptions batch = BatchSpanProcessorOptions::from_env();
+        batch.shutdown_export_timeout = resolved.lifecycle.operation_timeout;
+        provider_options.processors.push_back(std::make_unique<BatchSpanProcessor>(std::move(exporter), batch));
       }
     }
     parts.provider = Provider::create(std::move(provider_options));
     if (!parts.provider) return nullptr;
-    report_diagnostic(DiagnosticLevel::info, "tracer " + parts.id + " exports to " + parts.exporter_description);
+    report_diagnostic(DiagnosticLevel::info, "tracer " + parts.id + " exports to " + parts.exporter_description +
+                                                 "; lifecycle " + to_string(resolved.lifecycle.kind) + " (" +
+                                                 resolved.lifecycle.reason + ")");
 
     auto tracer = std::make_shared<HoneyHiveTracer>(std::move(parts));
-    if (!resolved.disabled) {
+    if (!tracer->config_.disabled) {
       detail::register_tracer(tracer);
-      SessionConfig first;
-      tracer->start_session(first);
+      register_for_exit(std::weak_ptr<void>(tracer), tracer->config_.lifecycle.lifecycle_timeout,
+                        [](const std::shared_ptr<void>& owner, std::chrono::steady_clock::time_point deadline) {
+                          static_cast<HoneyHiveTracer*>(owner.get())->shutdown_until(deadline);
+                        });
+      if (tracer->config_.start_session) tracer->start_session(SessionConfig{});
     }
     return tracer;
   } catch (...) {
@@ -229,6 +261,7 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
 }
 
 std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcept {
+  ScopedDiagnosticSink route(diagnostics_);
   try {
     ResolvedConfig resolved = resolve_config(TracerConfig{}, session);
     // The first session takes the tracer's own resolved session fields.
@@ -312,14 +345,66 @@ nlohmann::json HoneyHiveTracer::config_report_json() const {
   return report;
 }
 
+bool HoneyHiveTracer::flush() noexcept { return flush(config_.lifecycle.lifecycle_timeout); }
+
 bool HoneyHiveTracer::flush(std::chrono::milliseconds timeout) noexcept {
-  return provider_ ? provider_->force_flush(timeout) : true;
+  if (!provider_ || lifecycle_state_.load(std::memory_order_acquire) != kRunning) return false;
+  ScopedDiagnosticSink route(diagnostics_);
+  return provider_->force_flush(timeout);
 }
 
+bool HoneyHiveTracer::shutdown() noexcept { return shutdown(config_.lifecycle.lifecycle_timeout); }
+
 bool HoneyHiveTracer::shutdown(std::chrono::milliseconds timeout) noexcept {
-  if (!provider_) return true;
-  provider_->force_flush(timeout / 2);
-  return provider_->shutdown(timeout / 2);
+  return shutdown_until(std::chrono::steady_clock::now() + timeout);
+}
+
+bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadline) noexcept {
+  using Clock = std::chrono::steady_clock;
+  ScopedDiagnosticSink route(diagnostics_);
+  const bool in_exporter = BatchSpanProcessor::on_export_thread() || SimpleSpanProcessor::on_export_call();
+  int expected = kRunning;
+  if (!lifecycle_state_.compare_exchange_strong(expected, kShuttingDown, std::memory_order_acq_rel)) {
+    // Another call got here first. Wait for it (bounded), unless this thread is one it may be
+    // waiting for (an exporter callback): then return at once.
+    if (in_exporter) return expected == kShutDown;
+    try {
+      std::unique_lock<std::mutex> lock(shutdown_mutex_);
+      shutdown_done_.wait_until(lock, deadline, [&] { return lifecycle_state_.load() == kShutDown; });
+      return lifecycle_state_.load() == kShutDown && shutdown_result_;
+    } catch (...) {
+      return false;
+    }
+  }
+  bool result = true;
+  if (provider_) {
+    const auto left = [&] {
+      return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                      std::chrono::milliseconds(0));
+    };
+    // 1. Flush, outside the lifecycle lock: exporters may call back into the tracer. Half the
+    //    budget at most, so stopping always has time. Not from an exporter callback (it would
+    //    wait for its own thread).
+    if (!in_exporter) result = provider_->force_flush(left() / 2);
+    // 2. Stop processors and exporters under the lifecycle lock, taken with a timeout.
+    std::unique_lock<std::timed_mutex> lock(lifecycle_mutex_, std::defer_lock);
+    if (lock.try_lock_until(deadline)) {
+      result = provider_->shutdown(left()) && result;
+    } else {
+      report_diagnostic(DiagnosticLevel::warning,
+                        "tracer " + id_ + ": shutdown gave up waiting for the lifecycle lock");
+      result = false;
+    }
+  }
+  try {
+    std::lock_guard<std::mutex> lock(shutdown_mutex_);
+    shutdown_result_ = result;
+    lifecycle_state_.store(kShutDown, std::memory_order_release);
+  } catch (...) {
+    lifecycle_state_.store(kShutDown, std::memory_order_release);
+  }
+  shutdown_done_.notify_all();
+  return result;
 }
 
 std::shared_ptr<HoneyHiveTracer> find_tracer(const std::string& tracer_id) noexcept {
@@ -370,12 +455,18 @@ void enrich_span(SpanRef span, const Enrichment& enrichment) noexcept {
 void enrich_span(const Enrichment& enrichment) noexcept { enrich_span(Context::current().span(), enrichment); }
 
 void HoneyHiveTracer::enrich_session(const Enrichment& enrichment) noexcept {
+  ScopedDiagnosticSink route(diagnostics_);
   try {
     if (config_.disabled) return;
     SpanContext session_span;
     {
       std::lock_guard<std::mutex> lock(session_mutex_);
       session_span = session_span_;
+    }
+    if (!session_span.is_valid()) {
+      report_diagnostic(DiagnosticLevel::warning,
+                        "enrich_session: tracer " + id_ + " has no session (start_session = false); nothing enriched");
+      return;
     }
     StartSpanOptions options;
     if (session_span.is_valid()) options.links.push_back(SpanLink{session_span, {}, 0});

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <new>
 
+#include "core/random.hpp"
 #include "honeyhive/transport/http_client.hpp"
 
 namespace honeyhive {
@@ -74,6 +76,7 @@ class CurlHttpClient final : public HttpClient {
   HttpResponse send(const HttpRequest& request) noexcept override {
     HttpResponse response;
     try {
+      adopt_after_fork();
       std::lock_guard<std::mutex> lock(mutex_);
       if (cancelled_.load(std::memory_order_acquire)) {
         response.cancelled = true;
@@ -143,7 +146,19 @@ class CurlHttpClient final : public HttpClient {
   void cancel() noexcept override { cancelled_.store(true, std::memory_order_release); }
 
  private:
+  // In a fork() child the handle's connections belong to the parent (reusing one would interleave
+  // two processes on one socket, or send a TLS close_notify for the parent): the child abandons
+  // the handle, and the lock a parent thread may have held at the fork, and starts afresh.
+  void adopt_after_fork() noexcept {
+    std::uint64_t seen = generation_.load(std::memory_order_acquire);
+    const std::uint64_t now = detail::fork_generation();
+    if (seen == now || !generation_.compare_exchange_strong(seen, now, std::memory_order_acq_rel)) return;
+    new (&mutex_) std::mutex();  // NOLINT: the parent's lock state is abandoned
+    handle_ = nullptr;           // abandoned, not cleaned up: its sockets are the parent's
+  }
+
   CurlHttpClientOptions options_;
+  std::atomic<std::uint64_t> generation_{detail::fork_generation()};
   std::mutex mutex_;  // one transfer at a time on the shared handle
   CURL* handle_ = nullptr;
   std::atomic<bool> cancelled_{false};

@@ -10,6 +10,7 @@
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/tracer/model_call.hpp"
+#include "support/diagnostics_capture.hpp"
 
 namespace honeyhive {
 namespace {
@@ -354,6 +355,43 @@ TEST(SessionTest, StartSessionGivesANewIdThatLaterSpansCarry) {
   const auto session_event = t.named("second");
   ASSERT_NE(session_event, nullptr);
   EXPECT_EQ(*string_attribute(*session_event, "honeyhive_inputs.topic"), "refunds");
+}
+
+TEST(SessionTest, InitCanBeToldNotToStartASession) {
+  TracerConfig config;
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.disable_batch = true;
+  config.start_session = false;
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  TracerOptions options;
+  options.exporter = std::move(exporter);
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(tracer->session_id(), "");
+  EXPECT_EQ(tracer->config().origin_of("start_session")->origin, "TracerConfig");
+  {
+    Span work = tracer->start_span("work", EventType::chain);
+    test::DiagnosticsCapture diagnostics;
+    Enrichment extra;
+    extra.metadata = nlohmann::json{{"k", "v"}};
+    tracer->enrich_session(extra);  // nothing to enrich: says so, emits nothing
+    EXPECT_TRUE(diagnostics.mentions("has no session"));
+  }
+  tracer->flush();
+  auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 1U);  // "work" only: no session event, no enrichment span
+  EXPECT_EQ(spans[0]->name, "work");
+  EXPECT_EQ(spans[0]->find_attribute("honeyhive.session_id"), nullptr);
+
+  const std::string session = tracer->start_session();  // a session can still be started later
+  EXPECT_EQ(session.size(), 36U);
+  { Span later = tracer->start_span("later"); }
+  tracer->flush();
+  spans = memory->spans();
+  ASSERT_EQ(spans.size(), 3U);
+  EXPECT_EQ(*string_attribute(*spans[2], "honeyhive.session_id"), session);
 }
 
 TEST(SessionTest, ASessionIdFromTheConfigIsUsed) {

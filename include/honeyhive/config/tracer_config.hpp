@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "honeyhive/config/param.hpp"
+#include "honeyhive/lifecycle/lifecycle.hpp"
 
 namespace honeyhive {
 
@@ -27,6 +28,9 @@ struct TracerConfig {
   Param<bool> verbose;              // HH_VERBOSE, default false
   Param<bool> trace_content;        // HH_TRACE_CONTENT, default true
   Param<bool> disabled;             // OTEL_SDK_DISABLED, default false
+  Param<bool> start_session;        // default true: init starts a session (false or null: it does not)
+  // HH_LIFECYCLE_STRATEGY: auto (default: detect), lambda, kubernetes, high_concurrency, standard.
+  Param<std::string> lifecycle_strategy;
 };
 
 // One session: its name, id and what it starts with.
@@ -68,6 +72,8 @@ struct ResolvedConfig {
   bool verbose = false;
   bool trace_content = true;
   bool disabled = false;
+  bool start_session = true;
+  LifecycleStrategy lifecycle;  // the time budgets of flush and shutdown, and why they were chosen
 
   struct Session {
     std::string name;

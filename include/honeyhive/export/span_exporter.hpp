@@ -20,24 +20,26 @@ struct ExporterStats {
 
 // Sends finished spans somewhere. Implementations must be thread-safe: the simple processor
 // calls export_spans from the threads that end spans, concurrently, and without holding a lock.
+// The SDK's exporters never throw (their overrides are noexcept); a user exporter may: the
+// processors catch it and count the spans as failed.
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
-  virtual ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept = 0;
+  virtual ExportResult export_spans(const std::vector<SpanDataPtr>& spans) = 0;
   // Like export_spans, but gives up (failure) by `deadline`, retries included. Exporters that can
   // block (network) override it; the batch processor calls it with now + its export timeout.
   virtual ExportResult export_spans_until(const std::vector<SpanDataPtr>& spans,
-                                          std::chrono::steady_clock::time_point deadline) noexcept {
+                                          std::chrono::steady_clock::time_point deadline) {
     (void)deadline;
     return export_spans(spans);
   }
-  virtual ExporterStats stats() const noexcept { return {}; }
-  virtual bool force_flush(std::chrono::milliseconds timeout) noexcept {
+  virtual ExporterStats stats() const { return {}; }
+  virtual bool force_flush(std::chrono::milliseconds timeout) {
     (void)timeout;
     return true;
   }
   // After shutdown, export_spans returns failure. Idempotent.
-  virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
+  virtual bool shutdown(std::chrono::milliseconds timeout) = 0;
 };
 
 }  // namespace honeyhive

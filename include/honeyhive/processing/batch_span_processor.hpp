@@ -15,6 +15,9 @@ struct BatchSpanProcessorOptions {
   std::size_t max_export_batch_size = 512;          // OTEL_BSP_MAX_EXPORT_BATCH_SIZE (<= queue size)
   std::chrono::milliseconds schedule_delay{5000};   // OTEL_BSP_SCHEDULE_DELAY
   std::chrono::milliseconds export_timeout{30000};  // OTEL_BSP_EXPORT_TIMEOUT
+  // Bounds each export once shutdown has begun (the tracer sets its lifecycle strategy's
+  // operation timeout), so a dead backend cannot hold a shutdown for the full export_timeout.
+  std::chrono::milliseconds shutdown_export_timeout{1000};
 
   // The defaults overridden by the OTEL_BSP_* variables that are set and valid; invalid values
   // (not a non-negative integer, or a zero queue/batch size) are reported and ignored.
@@ -39,7 +42,12 @@ struct BatchSpanProcessorStats {
 // (OTel "BatchSpanProcessor"). on_end never blocks and takes no lock on its fast path: when the
 // queue is full the span is dropped and counted. force_flush and shutdown are bounded by their
 // timeouts even when the exporter hangs (a stuck export thread is abandoned, not joined).
-// Thread-safe.
+// Thread-safe. The export thread starts with the first span; in a fork() child the processor is
+// empty (the parent's queued spans stay the parent's to export) and starts its own thread on first
+// use. An exporter that throws fails its batch (counted), never the thread. Called from the export
+// thread itself (an exporter callback), force_flush returns false at once and shutdown stops the
+// thread after its current batch without waiting for it. Diagnostics go to the sink that was
+// current when the processor was created (the tracer's).
 class BatchSpanProcessor final : public SpanProcessor {
  public:
   explicit BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
@@ -58,6 +66,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   const BatchSpanProcessorOptions& options() const noexcept;
 
   struct State;  // shared with the export thread, which may outlive this object after a timeout
+  // True on a thread that runs exports for a batch processor.
+  static bool on_export_thread() noexcept;
 
  private:
   std::shared_ptr<State> state_;

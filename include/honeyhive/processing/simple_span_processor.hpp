@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/span_exporter.hpp"
 #include "honeyhive/processing/span_processor.hpp"
 
@@ -11,6 +12,8 @@ namespace honeyhive {
 
 // Exports each sampled span synchronously, on the thread that ends it. For tests, debugging and
 // short-lived programs; use the batch processor in services. Thread-safe (the exporter must be).
+// An exporter that throws fails its span (counted). shutdown() called from inside an export on
+// the same thread (an exporter callback) shuts the exporter down once that export returns.
 class SimpleSpanProcessor final : public SpanProcessor {
  public:
   explicit SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept;
@@ -24,10 +27,14 @@ class SimpleSpanProcessor final : public SpanProcessor {
   std::uint64_t failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
   // Spans that ended after shutdown (not exported).
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+  // True while this thread is inside an exporter call made by a simple processor.
+  static bool on_export_call() noexcept;
 
  private:
   std::unique_ptr<SpanExporter> exporter_;
   std::atomic<bool> shut_down_{false};
+  std::atomic<bool> deferred_shutdown_{false};
+  std::shared_ptr<DiagnosticSink> diagnostics_;
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> dropped_{0};

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "honeyhive/config/tracer_config.hpp"
+#include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "honeyhive/export/span_exporter.hpp"
@@ -20,11 +23,15 @@ namespace honeyhive {
 
 class EnrichmentProcessor;
 
-// Options that are not configuration values: a custom exporter (tests, local backends) and the
-// content masking callback.
+// Options that are not configuration values: a custom exporter (tests, local backends), the
+// content masking callback and the diagnostics sink.
 struct TracerOptions {
   std::unique_ptr<SpanExporter> exporter;  // replaces the exporter the configuration would choose
   std::function<nlohmann::json(std::string_view field, const nlohmann::json& value)> mask;
+  // Where this tracer's diagnostics go (its calls, its export thread): DiagnosticSink::make(callback),
+  // DiagnosticSink::off(), ... Null: the process sink (stderr by default; see set_diagnostic_handler),
+  // with debug lines too when verbose (HH_VERBOSE) is on.
+  std::shared_ptr<DiagnosticSink> diagnostics;
 };
 
 // The HoneyHive tracer: one per project/configuration, as many as you like in one process. Each
@@ -66,9 +73,21 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // "honeyhive-otlp https://.../opentelemetry/v1/traces (http/json)", "otlp <url>", "embedded ...", "disabled".
   const std::string& exporter_description() const noexcept { return exporter_description_; }
 
-  bool flush(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) noexcept;
-  bool shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) noexcept;
+  // Exports every span ended so far; true when done in time. Without an argument the lifecycle
+  // strategy's budget applies. After shutdown it returns false at once.
+  bool flush() noexcept;
+  bool flush(std::chrono::milliseconds timeout) noexcept;
+  // Flushes (outside the lifecycle lock), then takes the lock (bounded) and stops the processors
+  // and exporters, all within `timeout` (default: the lifecycle strategy's budget). Idempotent;
+  // safe from many threads at once (later callers wait, bounded, for the one running), from an
+  // exporter callback (it does not wait for its own thread) and from an atexit handler. Afterwards
+  // every span is a no-op. True when everything was exported and stopped in time.
+  bool shutdown() noexcept;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept;
+  bool shutdown_until(std::chrono::steady_clock::time_point deadline) noexcept;
+  bool is_shut_down() const noexcept { return lifecycle_state_.load(std::memory_order_acquire) == kShutDown; }
   const std::shared_ptr<Provider>& provider() const noexcept { return provider_; }
+  const std::shared_ptr<DiagnosticSink>& diagnostics() const noexcept { return diagnostics_; }
 
   struct Private;  // construction details (not part of the API)
   HoneyHiveTracer(Private&&);
@@ -84,8 +103,18 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
     }
   }
 
+  static constexpr int kRunning = 0;
+  static constexpr int kShuttingDown = 1;
+  static constexpr int kShutDown = 2;
+
   std::string id_;
   ResolvedConfig config_;
+  std::shared_ptr<DiagnosticSink> diagnostics_;
+  std::atomic<int> lifecycle_state_{kRunning};
+  std::timed_mutex lifecycle_mutex_;       // held while processors and exporters are stopped
+  std::mutex shutdown_mutex_;              // guards shutdown_result_, orders shutdown_done_
+  std::condition_variable shutdown_done_;  // later shutdown callers wait here for the first
+  bool shutdown_result_ = false;
   std::shared_ptr<Provider> provider_;
   std::shared_ptr<Tracer> tracer_;
   EnrichmentProcessor* enrichment_ = nullptr;  // owned by provider_

@@ -1,0 +1,88 @@
+// A program that ends with spans still queued, in the ways a real program ends. The lifecycle
+// tests run it and check that the spans reached the exporter (a file) anyway.
+//   exit_program MODE FILE
+//   MODE: return | exit | exit-from-thread | global | static-local | exit-in-exporter
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "lifecycle/lifecycle_support.hpp"
+
+namespace {
+
+constexpr int kSpans = 50;
+
+std::shared_ptr<honeyhive::HoneyHiveTracer> make_tracer(const std::string& path, bool exit_in_exporter = false) {
+  honeyhive::TracerConfig config;
+  config.project = "exit-program";
+  config.api_key = honeyhive::null;
+  config.otlp_endpoint = honeyhive::null;
+  config.start_session = false;
+  config.lifecycle_strategy = "standard";
+  honeyhive::TracerOptions options;
+  if (exit_in_exporter) {
+    options.exporter = std::make_unique<honeyhive::test::CallbackExporter>([] { std::exit(0); });
+  } else {
+    options.exporter = std::make_unique<honeyhive::test::PidFileExporter>(path);
+  }
+  // The batch processor's default delay is 5 s: without the exit hook, nothing would be exported.
+  return honeyhive::HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+}
+
+void make_spans(honeyhive::HoneyHiveTracer& tracer) {
+  for (int i = 0; i < kSpans; ++i) {
+    honeyhive::Span span = tracer.start_span("pending", honeyhive::EventType::tool);
+  }
+}
+
+const char* g_path = std::getenv("HH_EXIT_PROGRAM_FILE");  // for the global mode
+// A tracer that is a global object: destroyed during static destruction, in some order relative
+// to the exit hook.
+std::shared_ptr<honeyhive::HoneyHiveTracer> g_tracer = g_path != nullptr ? make_tracer(g_path) : nullptr;
+
+honeyhive::HoneyHiveTracer& static_local_tracer(const std::string& path) {
+  static std::shared_ptr<honeyhive::HoneyHiveTracer> tracer = make_tracer(path);
+  return *tracer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s MODE FILE\n", argv[0]);
+    return 2;
+  }
+  const std::string mode = argv[1];
+  const std::string path = argv[2];
+  if (mode == "global") {
+    if (!g_tracer) return 4;
+    make_spans(*g_tracer);
+    return 0;
+  }
+  if (mode == "static-local") {
+    make_spans(static_local_tracer(path));
+    return 0;
+  }
+  auto tracer = make_tracer(path, mode == "exit-in-exporter");
+  make_spans(*tracer);
+  // A reference nobody releases (as a framework or a leaked singleton would hold it): only the
+  // exit hook can deliver its spans.
+  new std::shared_ptr<honeyhive::HoneyHiveTracer>(tracer);  // NOLINT: leaked on purpose
+  if (mode == "return") return 0;
+  if (mode == "exit") std::exit(0);
+  if (mode == "exit-in-exporter") {
+    tracer->flush(std::chrono::milliseconds(30000));  // the exporter calls exit() on the export thread
+    std::this_thread::sleep_for(std::chrono::seconds(30));
+    return 5;
+  }
+  if (mode == "exit-from-thread") {
+    std::thread([] { std::exit(0); }).detach();
+    std::this_thread::sleep_for(std::chrono::seconds(30));  // main is still running when exit() runs
+    return 5;
+  }
+  return 2;
+}

@@ -1,0 +1,72 @@
+// fork(): the parent keeps working, the child gets an empty processor with its own export thread
+// and its own id sequence, and no span is exported twice.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "lifecycle/lifecycle_support.hpp"
+
+namespace honeyhive {
+namespace {
+
+TEST(ForkTest, ParentAndChildEachExportTheirOwnSpansOnce) {
+  const std::string file = test::temp_path("hh-fork");
+  TracerConfig config;
+  config.project = "fork";
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.start_session = false;
+  TracerOptions options;
+  options.exporter = std::make_unique<test::PidFileExporter>(file);
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  { Span warm = tracer->start_span("parent_before", EventType::tool); }
+  ASSERT_TRUE(tracer->flush(std::chrono::milliseconds(10000)));  // the export thread is running
+  for (int i = 0; i < 20; ++i) Span span = tracer->start_span("parent_pending", EventType::tool);  // queued
+
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // The child: its own spans, its own export thread (started lazily), then a clean exit.
+    for (int i = 0; i < 10; ++i) Span span = tracer->start_span("child", EventType::tool);
+    const bool flushed = tracer->flush(std::chrono::milliseconds(10000));
+    const bool shut = tracer->shutdown(std::chrono::milliseconds(10000));
+    std::_Exit(flushed && shut ? 0 : 1);
+  }
+  ASSERT_GT(child, 0);
+  int status = 0;
+  test::with_watchdog("fork child", std::chrono::seconds(120), [&] { ::waitpid(child, &status, 0); });
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+
+  // The parent still works after the fork.
+  for (int i = 0; i < 5; ++i) Span span = tracer->start_span("parent_after", EventType::tool);
+  ASSERT_TRUE(tracer->flush(std::chrono::milliseconds(10000)));
+  tracer->shutdown();
+
+  const auto lines = test::read_pid_file(file);
+  std::remove(file.c_str());
+  std::map<std::string, std::set<int>> pids_by_name;
+  std::map<std::string, int> count_by_name;
+  std::set<std::string> span_ids;
+  for (const auto& line : lines) {
+    pids_by_name[line.name].insert(line.pid);
+    ++count_by_name[line.name];
+    span_ids.insert(line.span_id);
+  }
+  EXPECT_EQ(count_by_name["parent_before"], 1);
+  EXPECT_EQ(count_by_name["parent_pending"], 20);  // by the parent only, never again by the child
+  EXPECT_EQ(count_by_name["child"], 10);
+  EXPECT_EQ(count_by_name["parent_after"], 5);
+  EXPECT_EQ(pids_by_name["parent_pending"], std::set<int>{static_cast<int>(::getpid())});
+  EXPECT_EQ(pids_by_name["child"], std::set<int>{static_cast<int>(child)});
+  // Child and parent did not continue one id sequence: every span id is distinct.
+  EXPECT_EQ(span_ids.size(), lines.size());
+}
+
+}  // namespace
+}  // namespace honeyhive

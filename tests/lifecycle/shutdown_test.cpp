@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/processing/batch_span_processor.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
+#include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "lifecycle/lifecycle_support.hpp"
+#include "support/diagnostics_capture.hpp"
+
+namespace honeyhive {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+TracerConfig local_config(bool batch) {
+  TracerConfig config;
+  config.project = "lifecycle";
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.disable_batch = !batch;
+  config.start_session = false;
+  config.lifecycle_strategy = "standard";
+  return config;
+}
+
+std::shared_ptr<HoneyHiveTracer> make_tracer(std::unique_ptr<SpanExporter> exporter, bool batch,
+                                             std::shared_ptr<DiagnosticSink> diagnostics = nullptr) {
+  TracerOptions options;
+  options.exporter = std::move(exporter);
+  options.diagnostics = std::move(diagnostics);
+  return HoneyHiveTracer::init(local_config(batch), {}, {}, {}, std::move(options));
+}
+
+TEST(ShutdownTest, FlushesWhatIsPendingThenEverySpanIsANoOpAndFlushReturnsAtOnce) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/true);
+  { Span span = tracer->start_span("before", EventType::tool); }
+  EXPECT_TRUE(tracer->shutdown());
+  EXPECT_TRUE(tracer->is_shut_down());
+  ASSERT_EQ(memory->spans().size(), 1U);  // delivered by the shutdown's flush
+  EXPECT_TRUE(memory->is_shut_down());
+
+  Span after = tracer->start_span("after", EventType::tool);
+  EXPECT_FALSE(after.is_recording());
+  after.end();
+  EXPECT_FALSE(tracer->flush());    // nothing to do: returns at once
+  EXPECT_TRUE(tracer->shutdown());  // idempotent, same answer
+  EXPECT_EQ(memory->spans().size(), 1U);
+}
+
+TEST(ShutdownTest, ConcurrentCallsAllReturnAndTheExporterIsShutDownOnce) {
+  auto exporter = std::make_unique<test::CallbackExporter>(nullptr);
+  test::CallbackExporter* recorder = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/true);
+  for (int i = 0; i < 100; ++i) Span span = tracer->start_span("s", EventType::tool);
+  test::with_watchdog("8 concurrent shutdowns and a flush", seconds(60), [&] {
+    std::vector<std::thread> threads;
+    std::atomic<int> succeeded{0};
+    threads.emplace_back([&] { tracer->flush(); });
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        if (tracer->shutdown()) succeeded.fetch_add(1);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(succeeded.load(), 8);  // the later callers waited for the first and share its result
+  });
+  EXPECT_EQ(recorder->shutdowns(), 1);
+  EXPECT_EQ(recorder->exported(), 100U);
+}
+
+TEST(ShutdownTest, ShutdownFromInsideABatchExporterCallbackDoesNotDeadlock) {
+  std::weak_ptr<HoneyHiveTracer> weak;
+  std::atomic<bool> returned{false};
+  auto exporter = std::make_unique<test::CallbackExporter>([&] {
+    if (auto tracer = weak.lock()) {
+      tracer->shutdown();  // on the export thread: must not wait for itself
+      returned = true;
+    }
+  });
+  test::CallbackExporter* recorder = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/true);
+  weak = tracer;
+  test::with_watchdog("shutdown from a batch exporter callback", seconds(60), [&] {
+    for (int i = 0; i < 10; ++i) Span span = tracer->start_span("s", EventType::tool);
+    tracer->flush(milliseconds(5000));
+    tracer->shutdown();  // waits (bounded) for the one the callback started
+  });
+  EXPECT_TRUE(returned.load());
+  EXPECT_TRUE(tracer->is_shut_down());
+  EXPECT_EQ(recorder->exported(), 10U);  // the spans queued when it was called were still delivered
+  EXPECT_EQ(recorder->shutdowns(), 1);
+}
+
+TEST(ShutdownTest, ShutdownFromInsideASimpleExporterCallbackDoesNotDeadlock) {
+  std::weak_ptr<HoneyHiveTracer> weak;
+  auto exporter = std::make_unique<test::CallbackExporter>([&] {
+    if (auto tracer = weak.lock()) tracer->shutdown();
+  });
+  test::CallbackExporter* recorder = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/false);
+  weak = tracer;
+  test::with_watchdog("shutdown from a simple exporter callback", seconds(60), [&] {
+    { Span span = tracer->start_span("first", EventType::tool); }  // its export calls shutdown
+    { Span span = tracer->start_span("second", EventType::tool); }
+  });
+  EXPECT_TRUE(tracer->is_shut_down());
+  EXPECT_EQ(recorder->exported(), 1U);  // the first span; the second started after shutdown
+  EXPECT_EQ(recorder->shutdowns(), 1);  // once the first export had returned
+}
+
+TEST(ShutdownTest, DroppingTheLastReferenceShutsTheTracerDownAndUnregistersIt) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/true);
+  const std::string id = tracer->id();
+  { Span span = tracer->start_span("pending", EventType::tool); }
+  auto keep_exporter_alive = tracer->provider();  // the exporter lives as long as the provider
+  EXPECT_EQ(find_tracer(id), tracer);
+  tracer.reset();
+  EXPECT_EQ(find_tracer(id), nullptr);  // the registry held it weakly
+  EXPECT_EQ(memory->spans().size(), 1U);
+  EXPECT_TRUE(memory->is_shut_down());
+}
+
+TEST(ShutdownTest, TracerIdsAreUnique) {
+  std::set<std::string> ids;
+  std::vector<std::shared_ptr<HoneyHiveTracer>> tracers;
+  for (int i = 0; i < 50; ++i) {
+    tracers.push_back(make_tracer(std::make_unique<InMemoryExporter>(), /*batch=*/false));
+    ids.insert(tracers.back()->id());
+  }
+  EXPECT_EQ(ids.size(), 50U);
+}
+
+TEST(DiagnosticsSinkTest, EachTracerHasItsOwnSinkForItsCallsAndItsExportThread) {
+  std::vector<std::string> lines_a;
+  std::vector<std::string> lines_b;
+  std::mutex mutex;
+  auto sink_a = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) {
+    std::lock_guard<std::mutex> lock(mutex);
+    lines_a.emplace_back(line);
+  });
+  auto sink_b = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) {
+    std::lock_guard<std::mutex> lock(mutex);
+    lines_b.emplace_back(line);
+  });
+  test::DiagnosticsCapture process_sink;
+  auto a = make_tracer(std::make_unique<test::ThrowingExporter>(), /*batch=*/true, sink_a);
+  auto b = make_tracer(std::make_unique<InMemoryExporter>(), /*batch=*/true, sink_b);
+  { Span span = a->start_span("doomed", EventType::tool); }
+  a->flush(milliseconds(5000));  // the export thread reports the exporter's exception
+  { Span span = b->start_span("fine", EventType::tool); }
+  b->flush(milliseconds(5000));
+  std::lock_guard<std::mutex> lock(mutex);
+  bool a_saw_throw = false;
+  for (const auto& line : lines_a) a_saw_throw = a_saw_throw || line.find("backend exploded") != std::string::npos;
+  EXPECT_TRUE(a_saw_throw);
+  for (const auto& line : lines_b) EXPECT_EQ(line.find("backend exploded"), std::string::npos) << line;
+  EXPECT_FALSE(process_sink.mentions("backend exploded"));
+}
+
+TEST(DiagnosticsSinkTest, AnOffSinkSilencesOneTracerOnly) {
+  test::DiagnosticsCapture process_sink;
+  auto quiet = make_tracer(std::make_unique<test::ThrowingExporter>(), /*batch=*/false, DiagnosticSink::off());
+  { Span span = quiet->start_span("doomed", EventType::tool); }
+  EXPECT_FALSE(process_sink.mentions("backend exploded"));
+  auto loud = make_tracer(std::make_unique<test::ThrowingExporter>(), /*batch=*/false);
+  { Span span = loud->start_span("doomed", EventType::tool); }
+  EXPECT_TRUE(process_sink.mentions("backend exploded"));
+}
+
+TEST(DiagnosticsSinkTest, ASinkRateLimitsAStormToAHandfulOfLinesAndACount) {
+  std::atomic<int> delivered{0};
+  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view) { delivered.fetch_add(1); });
+  for (int i = 0; i < 1000; ++i) sink->report(DiagnosticLevel::error, "storm");
+  EXPECT_EQ(delivered.load(), 20);
+  EXPECT_EQ(sink->suppressed(), 980U);
+}
+
+TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
+  test::DiagnosticsCapture process_sink;  // the process sink stays at warning
+  TracerConfig config = local_config(false);
+  config.verbose = true;
+  TracerOptions options;
+  options.exporter = std::make_unique<InMemoryExporter>();
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  EXPECT_TRUE(process_sink.mentions("exports to custom exporter"));  // an info line, shown because verbose
+}
+
+}  // namespace
+}  // namespace honeyhive
