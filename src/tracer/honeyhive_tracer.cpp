@@ -299,9 +299,13 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
   }
 }
 
-std::string HoneyHiveTracer::session_id() const {
-  std::lock_guard<std::mutex> lock(session_mutex_);
-  return session_id_;
+std::string HoneyHiveTracer::session_id() const noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    return session_id_;
+  } catch (...) {
+    return std::string();
+  }
 }
 
 Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept {
@@ -334,15 +338,23 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
   }
 }
 
-std::string HoneyHiveTracer::config_report() const {
-  return "tracer " + id_ + " exports to " + exporter_description_ + "\n" + config_.report_text();
+std::string HoneyHiveTracer::config_report() const noexcept {
+  try {
+    return "tracer " + id_ + " exports to " + exporter_description_ + "\n" + config_.report_text();
+  } catch (...) {
+    return std::string();
+  }
 }
 
-nlohmann::json HoneyHiveTracer::config_report_json() const {
-  nlohmann::json report = config_.report_json();
-  report["tracer_id"] = id_;
-  report["exporter"] = exporter_description_;
-  return report;
+nlohmann::json HoneyHiveTracer::config_report_json() const noexcept {
+  try {
+    nlohmann::json report = config_.report_json();
+    report["tracer_id"] = id_;
+    report["exporter"] = exporter_description_;
+    return report;
+  } catch (...) {
+    return nlohmann::json();
+  }
 }
 
 bool HoneyHiveTracer::flush() noexcept { return flush(config_.lifecycle.lifecycle_timeout); }

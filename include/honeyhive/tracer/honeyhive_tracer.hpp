@@ -61,15 +61,15 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
 
   // Starts a new session (id from the config or a new UUID v4) and returns its id.
   std::string start_session(const SessionConfig& session = {}) noexcept;
-  std::string session_id() const;
+  std::string session_id() const noexcept;  // "" when no session was started
   // Adds to the current session: in OTLP mode a `session` span named "session_enrichment" carrying
   // the fields, linked to the session's event span and tagged with the session id.
   void enrich_session(const struct Enrichment& enrichment) noexcept;
 
   const std::string& id() const noexcept { return id_; }
   const ResolvedConfig& config() const noexcept { return config_; }
-  std::string config_report() const;
-  nlohmann::json config_report_json() const;
+  std::string config_report() const noexcept;  // "" only when out of memory
+  nlohmann::json config_report_json() const noexcept;
   // "honeyhive-otlp https://.../opentelemetry/v1/traces (http/json)", "otlp <url>", "embedded ...", "disabled".
   const std::string& exporter_description() const noexcept { return exporter_description_; }
 
