@@ -132,7 +132,17 @@ void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos 
     const SpanLimits& limits = state_->limits;
     SpanEvent event;
     event.name = sanitized_key(name);
-    event.time_unix_nanos = time_unix_nanos != 0 ? time_unix_nanos : now_unix_nanos();
+    if (time_unix_nanos != 0) {
+      event.time_unix_nanos = time_unix_nanos;
+    } else if (state_->start_steady_nanos != 0) {
+      // On the span's own timeline (its wall start + monotonic time since), so a wall-clock step
+      // cannot put an event before its span's start.
+      const std::uint64_t now = now_steady_nanos();
+      event.time_unix_nanos =
+          state_->data.start_unix_nanos + (now > state_->start_steady_nanos ? now - state_->start_steady_nanos : 0);
+    } else {
+      event.time_unix_nanos = now_unix_nanos();
+    }
     event.attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
                                event.dropped_attributes_count);
     std::lock_guard<std::mutex> lock(state_->mutex);

@@ -8,6 +8,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "core/clock_testing.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/sampler.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
@@ -201,6 +202,34 @@ TEST(FaultInjectionTest, AToJsonThatThrowsLosesOnlyThatField) {
   const auto spans = memory->spans();
   ASSERT_EQ(spans.size(), 1U);
   EXPECT_NE(spans[0]->find_attribute("honeyhive_outputs.ok"), nullptr);
+}
+
+// A wall clock that jumps back an hour after its first reading.
+std::atomic<int> g_wall_readings{0};
+constexpr UnixNanos kWallStart = 1'800'000'000'000'000'000ULL;
+UnixNanos stepping_back_clock() noexcept {
+  return g_wall_readings.fetch_add(1) == 0 ? kWallStart : kWallStart - 3'600'000'000'000ULL;
+}
+
+TEST(FaultInjectionTest, AWallClockThatJumpsBackNeitherReversesASpanNorItsEvents) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  auto provider = provider_with(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+  g_wall_readings = 0;
+  detail::set_wall_clock_for_testing(&stepping_back_clock);
+  {
+    Span span = provider.tracer->start_span("across_the_step");  // starts at kWallStart
+    span.add_event("midway");                                    // the wall clock now reads an hour earlier
+  }
+  detail::set_wall_clock_for_testing(nullptr);
+  const auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 1U);
+  EXPECT_EQ(spans[0]->start_unix_nanos, kWallStart);
+  EXPECT_GE(spans[0]->end_unix_nanos, kWallStart);
+  EXPECT_LT(spans[0]->end_unix_nanos - kWallStart, 60'000'000'000ULL);  // monotonic duration, not -1 h
+  ASSERT_EQ(spans[0]->events.size(), 1U);
+  EXPECT_GE(spans[0]->events[0].time_unix_nanos, kWallStart);
+  EXPECT_LE(spans[0]->events[0].time_unix_nanos, spans[0]->end_unix_nanos);
 }
 
 TEST(FaultInjectionTest, AFullQueueDropsAndCountsNeverBlocks) {
