@@ -262,6 +262,16 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
 
 std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcept {
   ScopedDiagnosticSink route(diagnostics_);
+  if (lifecycle_state_.load(std::memory_order_acquire) != kRunning) return session_id();
+  // Not while a shutdown stops the processors (bounded by the operation budget).
+  if (!lock_lifecycle_until(std::chrono::steady_clock::now() + config_.lifecycle.operation_timeout)) {
+    report_diagnostic(DiagnosticLevel::warning, "start_session: the tracer is busy shutting down; no new session");
+    return session_id();
+  }
+  struct Unlock {
+    HoneyHiveTracer* self;
+    ~Unlock() { self->unlock_lifecycle(); }
+  } unlock{this};
   try {
     ResolvedConfig resolved = resolve_config(TracerConfig{}, session);
     // The first session takes the tracer's own resolved session fields.
@@ -357,6 +367,25 @@ nlohmann::json HoneyHiveTracer::config_report_json() const noexcept {
   }
 }
 
+bool HoneyHiveTracer::lock_lifecycle_until(std::chrono::steady_clock::time_point deadline) noexcept {
+  try {
+    std::unique_lock<std::mutex> lock(lifecycle_mutex_);
+    if (!lifecycle_released_.wait_until(lock, deadline, [&] { return !lifecycle_held_; })) return false;
+    lifecycle_held_ = true;
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void HoneyHiveTracer::unlock_lifecycle() noexcept {
+  {
+    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
+    lifecycle_held_ = false;
+  }
+  lifecycle_released_.notify_one();
+}
+
 bool HoneyHiveTracer::flush() noexcept { return flush(config_.lifecycle.lifecycle_timeout); }
 
 bool HoneyHiveTracer::flush(std::chrono::milliseconds timeout) noexcept {
@@ -399,9 +428,9 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
     //    wait for its own thread).
     if (!in_exporter) result = provider_->force_flush(left() / 2);
     // 2. Stop processors and exporters under the lifecycle lock, taken with a timeout.
-    std::unique_lock<std::timed_mutex> lock(lifecycle_mutex_, std::defer_lock);
-    if (lock.try_lock_until(deadline)) {
+    if (lock_lifecycle_until(deadline)) {
       result = provider_->shutdown(left()) && result;
+      unlock_lifecycle();
     } else {
       report_diagnostic(DiagnosticLevel::warning,
                         "tracer " + id_ + ": shutdown gave up waiting for the lifecycle lock");

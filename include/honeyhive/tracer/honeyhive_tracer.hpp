@@ -111,7 +111,14 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   ResolvedConfig config_;
   std::shared_ptr<DiagnosticSink> diagnostics_;
   std::atomic<int> lifecycle_state_{kRunning};
-  std::timed_mutex lifecycle_mutex_;       // held while processors and exporters are stopped
+  // The lifecycle lock: held while processors and exporters are stopped and while a session starts;
+  // always taken with a deadline. (A flag under a mutex rather than std::timed_mutex, whose
+  // clock-based lock ThreadSanitizer cannot see.)
+  std::mutex lifecycle_mutex_;
+  std::condition_variable lifecycle_released_;
+  bool lifecycle_held_ = false;
+  bool lock_lifecycle_until(std::chrono::steady_clock::time_point deadline) noexcept;
+  void unlock_lifecycle() noexcept;
   std::mutex shutdown_mutex_;              // guards shutdown_result_, orders shutdown_done_
   std::condition_variable shutdown_done_;  // later shutdown callers wait here for the first
   bool shutdown_result_ = false;
