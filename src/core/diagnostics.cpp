@@ -17,7 +17,7 @@ std::uint64_t steady_nanos() noexcept {
 }
 
 // The sink a ScopedDiagnosticSink installed on this thread (null: the process sink).
-thread_local std::shared_ptr<DiagnosticSink> t_current_sink;
+thread_local DiagnosticSink* t_current_sink = nullptr;
 
 }  // namespace
 
@@ -157,22 +157,26 @@ void DiagnosticSink::emit(DiagnosticLevel level, const std::string& line) noexce
 }
 
 DiagnosticSink& current_diagnostic_sink() noexcept {
-  const auto& local = t_current_sink;
-  return local ? *local : *DiagnosticSink::process();
+  DiagnosticSink* local = t_current_sink;
+  return local != nullptr ? *local : *DiagnosticSink::process();
 }
 
 std::shared_ptr<DiagnosticSink> current_diagnostic_sink_shared() noexcept {
-  return t_current_sink ? t_current_sink : DiagnosticSink::process();
+  if (t_current_sink != nullptr) {
+    if (auto shared = t_current_sink->weak_from_this().lock()) return shared;
+  }
+  return DiagnosticSink::process();
 }
 
-ScopedDiagnosticSink::ScopedDiagnosticSink(std::shared_ptr<DiagnosticSink> sink) noexcept : sink_(std::move(sink)) {
-  if (!sink_) return;
-  previous_ = std::move(t_current_sink);
-  t_current_sink = sink_;
+ScopedDiagnosticSink::ScopedDiagnosticSink(const std::shared_ptr<DiagnosticSink>& sink) noexcept {
+  if (!sink) return;
+  previous_ = t_current_sink;
+  t_current_sink = sink.get();
+  active_ = true;
 }
 
 ScopedDiagnosticSink::~ScopedDiagnosticSink() {
-  if (sink_) t_current_sink = std::move(previous_);
+  if (active_) t_current_sink = previous_;
 }
 
 void set_diagnostic_handler(DiagnosticHandler handler) noexcept {

@@ -174,7 +174,8 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
                                             : nullptr;
     if (!parts.diagnostics) parts.diagnostics = DiagnosticSink::process();
     // Everything built from here on (processors, their export threads) reports to this sink.
-    ScopedDiagnosticSink route(parts.diagnostics);
+    const std::shared_ptr<DiagnosticSink> sink = parts.diagnostics;  // outlives `route` (parts is moved from)
+    ScopedDiagnosticSink route(sink);
     for (const auto& line : resolved.diagnostics) report_diagnostic(DiagnosticLevel::warning, "config: " + line);
 
     ProviderOptions provider_options;

@@ -22,7 +22,7 @@ using DiagnosticHandler = std::function<void(DiagnosticLevel, std::string_view m
 // is counted and summarised in the next line that gets through) and an output (stderr, a callback,
 // another sink, or nothing). Thread-safe; report() never throws and calls the output without
 // holding the sink's lock.
-class DiagnosticSink {
+class DiagnosticSink : public std::enable_shared_from_this<DiagnosticSink> {
  public:
   // Lines go to `handler`, or to stderr when it is empty.
   static std::shared_ptr<DiagnosticSink> make(DiagnosticHandler handler,
@@ -64,16 +64,18 @@ DiagnosticSink& current_diagnostic_sink() noexcept;
 std::shared_ptr<DiagnosticSink> current_diagnostic_sink_shared() noexcept;
 
 // Routes this thread's diagnostics to `sink` until destroyed (null keeps the current routing).
+// Cheap (two thread-local writes, no reference counting): the caller keeps `sink` alive for the
+// scope's lifetime.
 class ScopedDiagnosticSink {
  public:
-  explicit ScopedDiagnosticSink(std::shared_ptr<DiagnosticSink> sink) noexcept;
+  explicit ScopedDiagnosticSink(const std::shared_ptr<DiagnosticSink>& sink) noexcept;
   ~ScopedDiagnosticSink();
   ScopedDiagnosticSink(const ScopedDiagnosticSink&) = delete;
   ScopedDiagnosticSink& operator=(const ScopedDiagnosticSink&) = delete;
 
  private:
-  std::shared_ptr<DiagnosticSink> sink_;
-  std::shared_ptr<DiagnosticSink> previous_;
+  DiagnosticSink* previous_ = nullptr;
+  bool active_ = false;
 };
 
 // The process sink. Default: stderr, lines at `warning` and above. Pass nullptr to silence the SDK.
