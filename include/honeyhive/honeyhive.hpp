@@ -18,6 +18,7 @@
 #include "honeyhive/core/structured.hpp"
 #include "honeyhive/core/trace_state.hpp"
 #include "honeyhive/core/tracer.hpp"
+#include "honeyhive/eval/evaluate.hpp"
 #include "honeyhive/export/console_exporter.hpp"
 #include "honeyhive/export/file_exporter.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"

@@ -521,4 +521,25 @@ void HoneyHiveTracer::enrich_session(const Enrichment& enrichment) noexcept {
 
 void enrich_session(const Enrichment& enrichment) noexcept { current_tracer()->enrich_session(enrichment); }
 
+Span HoneyHiveTracer::start_session_span(std::string_view name, const std::string& session_id,
+                                         const std::vector<BaggageEntry>& baggage, const Context& parent) noexcept {
+  try {
+    if (config_.disabled) return Span();
+    // Naming this tracer in the parent's baggage keeps start_span from replacing the session with the
+    // tracer's own.
+    Context context = parent.with_baggage(kTracerIdKey, id_)
+                          .with_baggage("session_id", session_id)
+                          .with_baggage("source", config_.source);
+    if (!config_.project.empty()) context = context.with_baggage("project", config_.project);
+    for (const auto& entry : baggage) context = context.with_baggage(entry.key, entry.value, entry.properties);
+    StartSpanOptions options;
+    options.parent = std::move(context);
+    Span span = start_span(name, EventType::session, std::move(options));
+    span.set_attribute("honeyhive.session_name", name);
+    return span;
+  } catch (...) {
+    return Span();
+  }
+}
+
 }  // namespace honeyhive

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -62,6 +63,13 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // Starts a new session (id from the config or a new UUID v4) and returns its id.
   std::string start_session(const SessionConfig& session = {}) noexcept;
   std::string session_id() const noexcept;  // "" when no session was started
+  // Starts the event span of a session that runs beside the tracer's own (evaluate() opens one per
+  // datapoint, on many threads at once) and activates it on this thread until it ends. Its context
+  // carries this tracer, `session_id` and then `baggage` (which may override `source`), so every span
+  // started under it, here or on a thread given it with bind_context, belongs to that session. The
+  // tracer's current session is unchanged. `parent` is the context to start under (default: a new trace).
+  Span start_session_span(std::string_view name, const std::string& session_id,
+                          const std::vector<BaggageEntry>& baggage = {}, const Context& parent = Context()) noexcept;
   // Adds to the current session: in OTLP mode a `session` span named "session_enrichment" carrying
   // the fields, linked to the session's event span and tagged with the session id.
   void enrich_session(const struct Enrichment& enrichment) noexcept;

@@ -1,0 +1,96 @@
+#include "eval/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace honeyhive::detail {
+namespace {
+
+bool is_scalar(const nlohmann::json& value) { return value.is_boolean() || value.is_number() || value.is_string(); }
+
+struct Accumulator {
+  std::size_t count = 0;
+  std::size_t true_count = 0;
+  bool all_boolean = true;
+  double sum = 0.0;
+  double min = 0.0;
+  double max = 0.0;
+  std::size_t errors = 0;
+
+  void add(double value) {
+    min = count == 0 ? value : std::min(min, value);
+    max = count == 0 ? value : std::max(max, value);
+    sum += value;
+    ++count;
+  }
+};
+
+}  // namespace
+
+std::string add_evaluator_metrics(const std::string& name, const nlohmann::json& raw, nlohmann::json& metrics) {
+  const nlohmann::json& value = raw.is_array() && raw.size() == 1 ? raw[0] : raw;
+  if (value.is_null()) return "";
+  if (is_scalar(value)) {
+    metrics[name] = value;
+    return "";
+  }
+  if (!value.is_object()) return "returned an unsupported value (" + std::string(value.type_name()) + ")";
+  std::string dropped;
+  for (const auto& [key, member] : value.items()) {
+    if (key == "score") {
+      if (is_scalar(member)) {
+        metrics[name] = member;
+      } else if (!member.is_null()) {
+        dropped += " score";
+      }
+    } else if (key == "explanation") {
+      if (!member.is_null())
+        metrics[name + "_explanation"] = member.is_string() ? member : nlohmann::json(member.dump());
+    } else if (is_scalar(member)) {
+      metrics[name + "_" + key] = member;
+    } else if (!member.is_null()) {
+      dropped += " " + key;
+    }
+  }
+  return dropped.empty() ? "" : "dropped non-scalar member(s):" + dropped;
+}
+
+std::map<std::string, MetricAggregate> aggregate_metrics(const std::vector<DatapointResult>& rows) {
+  std::map<std::string, Accumulator> accumulators;
+  for (const auto& row : rows) {
+    for (const auto& [name, value] : row.metrics.items()) {
+      double number = 0.0;
+      bool boolean = false;
+      if (value.is_boolean()) {
+        boolean = true;
+        number = value.get<bool>() ? 1.0 : 0.0;
+      } else if (value.is_number()) {
+        number = value.get<double>();
+        if (!std::isfinite(number)) continue;
+      } else {
+        continue;  // strings (explanations, labels) are not aggregated
+      }
+      Accumulator& accumulator = accumulators[name];
+      accumulator.add(number);
+      accumulator.all_boolean = accumulator.all_boolean && boolean;
+      if (boolean && number > 0.5) ++accumulator.true_count;
+    }
+    for (const auto& entry : row.evaluator_errors) ++accumulators[entry.first].errors;
+  }
+  std::map<std::string, MetricAggregate> aggregates;
+  for (const auto& [name, accumulator] : accumulators) {
+    MetricAggregate& aggregate = aggregates[name];
+    aggregate.count = accumulator.count;
+    aggregate.errors = accumulator.errors;
+    if (accumulator.count == 0) continue;
+    aggregate.mean = accumulator.sum / static_cast<double>(accumulator.count);
+    aggregate.min = accumulator.min;
+    aggregate.max = accumulator.max;
+    if (accumulator.all_boolean) {
+      aggregate.pass_rate = static_cast<double>(accumulator.true_count) / static_cast<double>(accumulator.count);
+    }
+  }
+  return aggregates;
+}
+
+}  // namespace honeyhive::detail

@@ -1,0 +1,485 @@
+#include "honeyhive/eval/evaluate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "support/diagnostics_capture.hpp"
+#include "support/http_test_helpers.hpp"
+#include "support/recording_tracer.hpp"
+
+namespace honeyhive {
+namespace {
+
+std::string text(const SpanData& span, std::string_view key) { return test::string_attribute(span, key); }
+
+// A tracer recording to memory; its spans read back without the tracer's own first session.
+struct Recorded {
+  std::shared_ptr<HoneyHiveTracer> tracer;
+  InMemoryExporter* memory = nullptr;
+
+  std::vector<SpanDataPtr> spans() const {
+    tracer->flush();
+    std::vector<SpanDataPtr> out;
+    for (const auto& span : memory->spans()) {
+      if (text(*span, "honeyhive.session_id") != tracer->session_id()) out.push_back(span);
+    }
+    return out;
+  }
+  SpanDataPtr session_of(const std::string& session_id) const {
+    for (const auto& span : spans()) {
+      if (text(*span, "honeyhive_event_type") == "session" && text(*span, "honeyhive.session_id") == session_id) {
+        return span;
+      }
+    }
+    return nullptr;
+  }
+};
+
+Recorded make_tracer(TracerConfig config = {}) {
+  config.project = "eval-tests";
+  test::RecordingTracer recording = test::make_recording_tracer(config);
+  return Recorded{recording.tracer, recording.memory};
+}
+
+// x -> {"answer": 2x}; ground truth {"answer": ...}.
+std::vector<Datapoint> doubling_dataset(int size) {
+  std::vector<Datapoint> dataset;
+  for (int x = 0; x < size; ++x) {
+    Datapoint datapoint;
+    datapoint.inputs = {{"x", x}};
+    datapoint.ground_truth = {{"answer", x % 3 == 0 ? 2 * x + 1 : 2 * x}};  // every third one is "wrong"
+    datapoint.id = "dp-" + std::to_string(x);
+    dataset.push_back(std::move(datapoint));
+  }
+  return dataset;
+}
+
+EvaluateOptions doubling_options(const Recorded& t, int size) {
+  EvaluateOptions options;
+  options.tracer = t.tracer;
+  options.name = "doubling";
+  options.max_workers = 2;
+  options.dataset = doubling_dataset(size);
+  options.function = [](const nlohmann::json& inputs, const nlohmann::json&) {
+    return nlohmann::json{{"answer", inputs.at("x").get<int>() * 2}};
+  };
+  options.evaluators.push_back({"exact", [](const nlohmann::json& outputs, const nlohmann::json&,
+                                            const nlohmann::json& truth) { return outputs == truth; }});
+  options.evaluators.push_back({"half", [](const nlohmann::json& outputs, const nlohmann::json&,
+                                           const nlohmann::json&) { return outputs.at("answer").get<int>() / 2.0; }});
+  return options;
+}
+
+TEST(EvaluateTest, ScoresEveryDatapointAndAggregatesEachEvaluator) {
+  auto t = make_tracer();
+  const EvaluationSummary summary = evaluate(doubling_options(t, 6));
+  EXPECT_EQ(summary.datapoints, 6U);
+  EXPECT_EQ(summary.succeeded, 6U);
+  EXPECT_EQ(summary.failed, 0U);
+  EXPECT_EQ(summary.skipped, 0U);
+  EXPECT_FALSE(summary.cancelled);
+  EXPECT_EQ(summary.run_name, "doubling");
+  EXPECT_EQ(summary.run_id.size(), 36U);
+  ASSERT_EQ(summary.rows.size(), 6U);
+  for (std::size_t i = 0; i < summary.rows.size(); ++i) {
+    EXPECT_EQ(summary.rows[i].index, i);
+    EXPECT_EQ(summary.rows[i].datapoint_id, "EXT-dp-" + std::to_string(i));
+    EXPECT_EQ(summary.rows[i].outputs, (nlohmann::json{{"answer", 2 * static_cast<int>(i)}}));
+    EXPECT_EQ(summary.rows[i].metrics.at("exact"), i % 3 != 0);
+  }
+  // x = 0..5: exact is false for 0 and 3; half = x.
+  const MetricAggregate& exact = summary.metrics.at("exact");
+  EXPECT_EQ(exact.count, 6U);
+  ASSERT_TRUE(exact.pass_rate.has_value());
+  EXPECT_DOUBLE_EQ(*exact.pass_rate, 4.0 / 6.0);
+  const MetricAggregate& half = summary.metrics.at("half");
+  EXPECT_EQ(half.count, 6U);
+  EXPECT_DOUBLE_EQ(half.mean, 2.5);
+  EXPECT_DOUBLE_EQ(half.min, 0.0);
+  EXPECT_DOUBLE_EQ(half.max, 5.0);
+  EXPECT_FALSE(half.pass_rate.has_value());
+}
+
+TEST(EvaluateTest, EachDatapointIsASessionCarryingItsIdsInputsOutputsAndMetrics) {
+  auto t = make_tracer();
+  const EvaluationSummary summary = evaluate(doubling_options(t, 2));
+  ASSERT_EQ(summary.rows.size(), 2U);
+  const DatapointResult& row = summary.rows[1];
+  const auto session = t.session_of(row.session_id);
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->name, "doubling");
+  EXPECT_FALSE(session->parent_span_id.is_valid());
+  EXPECT_EQ(text(*session, "honeyhive_metadata.run_id"), summary.run_id);
+  EXPECT_EQ(text(*session, "honeyhive_metadata.dataset_id"), summary.dataset_id);
+  EXPECT_EQ(text(*session, "honeyhive_metadata.datapoint_id"), "EXT-dp-1");
+  EXPECT_EQ(text(*session, "honeyhive.source"), "evaluation");
+  EXPECT_EQ(std::get<std::int64_t>(*session->find_attribute("honeyhive_inputs.x")), 1);
+  EXPECT_EQ(std::get<std::int64_t>(*session->find_attribute("honeyhive_outputs.answer")), 2);
+  EXPECT_EQ(std::get<std::int64_t>(*session->find_attribute("honeyhive_feedback.ground_truth.answer")), 2);
+  EXPECT_EQ(std::get<bool>(*session->find_attribute("honeyhive_metrics.exact")), true);
+  EXPECT_DOUBLE_EQ(std::get<double>(*session->find_attribute("honeyhive_metrics.half")), 1.0);
+  EXPECT_NE(row.session_id, summary.rows[0].session_id);
+  EXPECT_NE(row.session_id, t.tracer->session_id());
+}
+
+TEST(EvaluateTest, AFunctionThatThrowsIsRecordedAndTheRunGoesOn) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 4);
+  options.function = [](const nlohmann::json& inputs, const nlohmann::json&) -> nlohmann::json {
+    if (inputs.at("x") == 2) throw std::runtime_error("model timed out");
+    return {{"answer", inputs.at("x").get<int>() * 2}};
+  };
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(summary.succeeded, 3U);
+  EXPECT_EQ(summary.failed, 1U);
+  ASSERT_EQ(summary.rows.size(), 4U);
+  const DatapointResult& failed = summary.rows[2];
+  EXPECT_FALSE(failed.succeeded());
+  EXPECT_EQ(failed.error, "model timed out");
+  EXPECT_TRUE(failed.outputs.is_null());
+  EXPECT_TRUE(failed.metrics.empty());  // evaluators do not score a failed datapoint
+  EXPECT_EQ(summary.metrics.at("half").count, 3U);
+  const auto session = t.session_of(failed.session_id);
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(session->status.code, StatusCode::error);
+  EXPECT_EQ(text(*session, "honeyhive_error"), "model timed out");
+}
+
+TEST(EvaluateTest, AnEvaluatorThatThrowsIsRecordedAndTheOthersStillScore) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 3);
+  options.evaluators.push_back(
+      {"fragile", [](const nlohmann::json& outputs, const nlohmann::json&, const nlohmann::json&) -> nlohmann::json {
+         if (outputs.at("answer") == 2) throw std::invalid_argument("cannot judge");
+         return 1;
+       }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(summary.succeeded, 3U);  // an evaluator's failure is not the datapoint's
+  const DatapointResult& row = summary.rows[1];
+  EXPECT_EQ(row.evaluator_errors.at("fragile"), "cannot judge");
+  EXPECT_TRUE(row.metrics.contains("exact"));
+  EXPECT_FALSE(row.metrics.contains("fragile"));
+  EXPECT_EQ(summary.metrics.at("fragile").errors, 1U);
+  EXPECT_EQ(summary.metrics.at("fragile").count, 2U);
+  const auto session = t.session_of(row.session_id);
+  ASSERT_NE(session, nullptr);
+  EXPECT_NE(session->status.code, StatusCode::error);
+  const auto event = std::find_if(session->events.begin(), session->events.end(),
+                                  [](const SpanEvent& e) { return e.name == "exception"; });
+  ASSERT_NE(event, session->events.end());
+  EXPECT_NE(std::find(event->attributes.begin(), event->attributes.end(),
+                      Attribute{"honeyhive.evaluator", AttributeValue{std::string("fragile")}}),
+            event->attributes.end());
+}
+
+TEST(EvaluateTest, EvaluatorObjectsBecomeTheReferenceSdksFlatMetrics) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.evaluators.clear();
+  options.evaluators.push_back({"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) {
+                                  return nlohmann::json{{"score", 0.5}, {"explanation", "half right"}, {"tokens", 12}};
+                                }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 1U);
+  EXPECT_EQ(summary.rows[0].metrics,
+            (nlohmann::json{{"judge", 0.5}, {"judge_explanation", "half right"}, {"judge_tokens", 12}}));
+  EXPECT_EQ(summary.metrics.count("judge_explanation"), 0U);  // strings are not aggregated
+  EXPECT_EQ(summary.metrics.at("judge_tokens").count, 1U);
+}
+
+TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 10);
+  options.max_workers = 1;
+  CancellationToken token = options.cancellation;
+  options.function = [token](const nlohmann::json& inputs, const nlohmann::json&) {
+    if (inputs.at("x") == 2) token.request_stop();
+    return nlohmann::json{{"answer", inputs.at("x").get<int>() * 2}};
+  };
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(summary.cancelled);
+  EXPECT_EQ(summary.rows.size(), 3U);  // the one that asked finishes; no new one starts
+  EXPECT_EQ(summary.succeeded, 3U);
+  EXPECT_EQ(summary.skipped, 7U);
+  EXPECT_EQ(summary.metrics.at("half").count, 3U);
+}
+
+TEST(EvaluateTest, AUsedUpTimeBudgetStartsNoMoreDatapoints) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 10);
+  options.max_workers = 1;
+  options.time_budget = std::chrono::milliseconds(1);
+  options.function = [](const nlohmann::json& inputs, const nlohmann::json&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // longer than the whole budget
+    return nlohmann::json{{"answer", inputs.at("x").get<int>() * 2}};
+  };
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(summary.cancelled);
+  EXPECT_LE(summary.rows.size(), 1U);
+  EXPECT_EQ(summary.skipped + summary.rows.size(), 10U);
+}
+
+TEST(EvaluateTest, TheFunctionWithContextRunsInsideItsDatapointsSession) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 3);
+  options.function = nullptr;
+  options.function_with_context = [](const DatapointContext& datapoint) {
+    HH_SPAN(library, "library_call", tool);  // code that only knows current_tracer()
+    library.set_attribute("test.session_seen", Context::current().baggage("session_id").value_or(""));
+    datapoint.session.set_metadata(nlohmann::json{{"seen_datapoint", datapoint.datapoint_id}});
+    return nlohmann::json{{"answer", datapoint.inputs.at("x").get<int>() * 2}};
+  };
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.succeeded, 3U);
+  for (const auto& row : summary.rows) {
+    const auto session = t.session_of(row.session_id);
+    ASSERT_NE(session, nullptr);
+    EXPECT_EQ(text(*session, "honeyhive_metadata.seen_datapoint"), row.datapoint_id);
+    std::size_t library_spans = 0;
+    for (const auto& span : t.spans()) {
+      if (span->name != "library_call" || text(*span, "honeyhive.session_id") != row.session_id) continue;
+      ++library_spans;
+      EXPECT_EQ(text(*span, "test.session_seen"), row.session_id);
+      EXPECT_EQ(text(*span, "honeyhive_metadata.datapoint_id"), row.datapoint_id);
+      EXPECT_EQ(text(*span, "honeyhive_metadata.run_id"), summary.run_id);
+      EXPECT_EQ(span->parent_span_id, session->context.span_id());
+    }
+    EXPECT_EQ(library_spans, 1U);
+  }
+}
+
+TEST(EvaluateTest, InlineIdsAreExternalAndStable) {
+  auto t = make_tracer();
+  auto run = [&](std::string dataset_id) {
+    EvaluateOptions options = doubling_options(t, 3);
+    for (auto& datapoint : options.dataset) datapoint.id.clear();
+    options.dataset[1].id = "EXT-kept";
+    options.dataset_id = std::move(dataset_id);
+    return evaluate(std::move(options));
+  };
+  const EvaluationSummary first = run("");
+  const EvaluationSummary second = run("");
+  EXPECT_EQ(first.dataset_id.rfind("EXT-", 0), 0U);
+  EXPECT_EQ(first.dataset_id.size(), 4U + 16U);
+  EXPECT_EQ(first.dataset_id, second.dataset_id);
+  ASSERT_EQ(first.rows.size(), 3U);
+  EXPECT_EQ(first.rows[0].datapoint_id, second.rows[0].datapoint_id);
+  EXPECT_NE(first.rows[0].datapoint_id, first.rows[2].datapoint_id);
+  EXPECT_EQ(first.rows[1].datapoint_id, "EXT-kept");
+  EXPECT_NE(first.run_id, second.run_id);
+  EXPECT_EQ(run("golden-set").dataset_id, "EXT-golden-set");
+}
+
+TEST(EvaluateTest, MissingFunctionOrDatasetIsReportedNotThrown) {
+  auto t = make_tracer();
+  test::DiagnosticsCapture diagnostics;
+  EvaluateOptions no_function = doubling_options(t, 2);
+  no_function.function = nullptr;
+  const EvaluationSummary a = evaluate(std::move(no_function));
+  EXPECT_TRUE(a.rows.empty());
+  ASSERT_EQ(a.errors.size(), 1U);
+  EXPECT_NE(a.errors[0].find("no function"), std::string::npos);
+
+  EvaluateOptions no_dataset = doubling_options(t, 0);
+  const EvaluationSummary b = evaluate(std::move(no_dataset));
+  ASSERT_EQ(b.errors.size(), 1U);
+  EXPECT_NE(b.errors[0].find("no dataset"), std::string::npos);
+
+  EvaluateOptions offline_dataset = doubling_options(t, 0);
+  offline_dataset.dataset_id = "ds-1";
+  const EvaluationSummary c = evaluate(std::move(offline_dataset));
+  ASSERT_EQ(c.errors.size(), 1U);
+  EXPECT_NE(c.errors[0].find("needs an API key"), std::string::npos);
+  EXPECT_TRUE(t.spans().empty());
+}
+
+TEST(EvaluateTest, SummaryJsonAndTableShowCountsMetricsAndRows) {
+  auto t = make_tracer();
+  const EvaluationSummary summary = evaluate(doubling_options(t, 3));
+  const nlohmann::json json = summary.to_json();
+  EXPECT_EQ(json.at("run_id"), summary.run_id);
+  EXPECT_EQ(json.at("succeeded"), 3);
+  EXPECT_EQ(json.at("metrics").at("exact").at("count"), 3);
+  EXPECT_TRUE(json.at("metrics").at("exact").contains("pass_rate"));
+  EXPECT_FALSE(json.at("metrics").at("half").contains("pass_rate"));
+  ASSERT_EQ(json.at("rows").size(), 3U);
+  EXPECT_EQ(json.at("rows")[0].at("session_id"), summary.rows[0].session_id);
+  EXPECT_TRUE(json.at("rows")[0].at("error").is_null());
+  const std::string table = summary.table();
+  EXPECT_NE(table.find("3 succeeded"), std::string::npos);
+  EXPECT_NE(table.find("exact"), std::string::npos);
+  EXPECT_NE(table.find("66.7%"), std::string::npos);
+  EXPECT_NE(table.find("EXT-dp-2"), std::string::npos);
+  EXPECT_NE(summary.table(1).find("... 2 more"), std::string::npos);
+}
+
+TEST(EvaluateTest, WithoutATracerItMakesItsOwnFromTheConfig) {
+  TracerConfig config;
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.disabled = true;  // nothing written anywhere; the run itself still happens
+  EvaluateOptions options;
+  options.tracer_config = config;
+  options.dataset = doubling_dataset(2);
+  options.function = [](const nlohmann::json& inputs, const nlohmann::json&) { return inputs; };
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(summary.succeeded, 2U);
+  EXPECT_FALSE(summary.api);
+}
+
+// --- API mode, against a fake HoneyHive API on 127.0.0.1 -------------------------------------------
+
+constexpr const char* kApiKey = "hh-secret-test-key-7731";
+
+struct FakeApi {
+  test::RecordingServer server{[](const tools::HttpRequest& request) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    if (request.method == "POST" && request.target == "/v1/runs") {
+      response.body = R"({"run_id":"server-run-1","evaluation":{}})";
+    } else if (request.method == "PUT" && request.target == "/v1/runs/server-run-1") {
+      response.body = R"({"evaluation":{}})";
+    } else if (request.method == "GET" && request.target == "/v1/datasets?dataset_id=ds-42") {
+      response.body = R"({"datasets":[{"id":"ds-42","name":"golden","datapoints":["a1","b2"]}]})";
+    } else if (request.method == "GET" && request.target == "/v1/datapoints/a1") {
+      response.body = R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":{"answer":2}}]})";
+    } else if (request.method == "GET" && request.target == "/v1/datapoints/b2") {
+      response.body = R"({"datapoint":[{"id":"b2","inputs":{"x":4},"ground_truth":{"answer":9}}]})";
+    } else {
+      response.status = 404;
+      response.body = "{}";
+    }
+    return response;
+  }};
+
+  Recorded tracer() const {
+    TracerConfig config;
+    config.api_key = kApiKey;
+    config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+    return make_tracer(config);  // spans go to memory; the API key turns the runs API on
+  }
+  std::vector<tools::HttpRequest> requests(const std::string& method) const {
+    std::vector<tools::HttpRequest> out;
+    for (const auto& request : server.requests()) {
+      if (request.method == method) out.push_back(request);
+    }
+    return out;
+  }
+};
+
+TEST(EvaluateApiTest, CreatesAPendingRunThenCompletesItWithTheSessions) {
+  FakeApi api;
+  ASSERT_TRUE(api.server.ok());
+  auto t = api.tracer();
+  const std::string own_run_id = "6f1c2a9e-0000-4000-8000-000000000001";
+  EvaluateOptions options = doubling_options(t, 3);
+  options.run_id = own_run_id;
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(summary.api);
+  EXPECT_TRUE(summary.errors.empty());
+  EXPECT_EQ(summary.run_id, "server-run-1");  // the backend's id wins
+
+  const auto posts = api.requests("POST");
+  ASSERT_EQ(posts.size(), 1U);
+  EXPECT_EQ(posts[0].target, "/v1/runs");
+  EXPECT_EQ(posts[0].header("authorization"), std::string("Bearer ") + kApiKey);
+  EXPECT_EQ(posts[0].header("content-type"), "application/json");
+  const auto created = nlohmann::json::parse(posts[0].body);
+  EXPECT_EQ(created.at("run_id"), own_run_id);
+  EXPECT_EQ(created.at("name"), "doubling");
+  EXPECT_EQ(created.at("status"), "pending");
+  EXPECT_EQ(created.at("datapoint_ids"), (nlohmann::json{"EXT-dp-0", "EXT-dp-1", "EXT-dp-2"}));
+  EXPECT_EQ(created.at("event_ids"), nlohmann::json::array());
+  EXPECT_FALSE(created.contains("dataset_id"));  // an external dataset travels in the metadata
+  EXPECT_EQ(created.at("metadata").at("offline_dataset_id"), summary.dataset_id);
+  EXPECT_EQ(created.at("configuration").at("evaluators"), (nlohmann::json{"exact", "half"}));
+
+  const auto puts = api.requests("PUT");
+  ASSERT_EQ(puts.size(), 1U);
+  EXPECT_EQ(puts[0].target, "/v1/runs/server-run-1");
+  EXPECT_EQ(puts[0].header("authorization"), std::string("Bearer ") + kApiKey);
+  const auto updated = nlohmann::json::parse(puts[0].body);
+  EXPECT_EQ(updated.at("status"), "completed");
+  EXPECT_EQ(updated.at("name"), "doubling");
+  EXPECT_EQ(updated.at("metadata").at("offline_dataset_id"), summary.dataset_id);
+  std::set<std::string> sessions;
+  for (const auto& row : summary.rows) sessions.insert(row.session_id);
+  EXPECT_EQ(updated.at("event_ids").get<std::set<std::string>>(), sessions);
+
+  // The spans carry the run id the backend knows.
+  for (const auto& row : summary.rows) {
+    const auto session = t.session_of(row.session_id);
+    ASSERT_NE(session, nullptr);
+    EXPECT_EQ(text(*session, "honeyhive_metadata.run_id"), "server-run-1");
+  }
+}
+
+TEST(EvaluateApiTest, FetchesAHoneyHiveDatasetAndLinksTheRunToIt) {
+  FakeApi api;
+  ASSERT_TRUE(api.server.ok());
+  auto t = api.tracer();
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "ds-42";
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(summary.errors.empty());
+  ASSERT_EQ(summary.rows.size(), 2U);
+  EXPECT_EQ(summary.rows[0].datapoint_id, "a1");
+  EXPECT_EQ(summary.rows[1].datapoint_id, "b2");
+  EXPECT_EQ(summary.rows[0].metrics.at("exact"), true);   // 2*1 == 2
+  EXPECT_EQ(summary.rows[1].metrics.at("exact"), false);  // 2*4 != 9
+  const auto created = nlohmann::json::parse(api.requests("POST").at(0).body);
+  EXPECT_EQ(created.at("dataset_id"), "ds-42");
+  EXPECT_EQ(created.at("datapoint_ids"), (nlohmann::json{"a1", "b2"}));
+  EXPECT_FALSE(created.at("metadata").contains("offline_dataset_id"));
+  const auto session = t.session_of(summary.rows[1].session_id);
+  ASSERT_NE(session, nullptr);
+  EXPECT_EQ(text(*session, "honeyhive_metadata.dataset_id"), "ds-42");
+  EXPECT_EQ(text(*session, "honeyhive_metadata.datapoint_id"), "b2");
+}
+
+TEST(EvaluateApiTest, ARefusedRunIsReportedWithoutTheKeyAndTheDatapointsStillRun) {
+  test::RecordingServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.status = 401;
+    response.body = R"({"error":"unauthorized"})";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  auto t = make_tracer(config);
+  test::DiagnosticsCapture diagnostics;
+  const EvaluationSummary summary = evaluate(doubling_options(t, 2));
+  EXPECT_FALSE(summary.api);
+  EXPECT_EQ(summary.succeeded, 2U);
+  ASSERT_EQ(summary.errors.size(), 1U);
+  EXPECT_NE(summary.errors[0].find("HTTP 401"), std::string::npos);
+  EXPECT_EQ(server.requests().size(), 1U);  // no update of a run that does not exist
+  for (const auto& line : diagnostics.lines()) EXPECT_EQ(line.find("secret-test-key"), std::string::npos);
+  EXPECT_EQ(summary.to_json().dump().find("secret-test-key"), std::string::npos);
+}
+
+TEST(EvaluateApiTest, OfflineNeverCallsTheApi) {
+  FakeApi api;
+  ASSERT_TRUE(api.server.ok());
+  auto t = api.tracer();
+  EvaluateOptions options = doubling_options(t, 2);
+  options.offline = true;
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(summary.succeeded, 2U);
+  EXPECT_FALSE(summary.api);
+  EXPECT_TRUE(api.server.requests().empty());
+}
+
+}  // namespace
+}  // namespace honeyhive
