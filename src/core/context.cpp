@@ -14,6 +14,11 @@ namespace detail {
 // Threads alive that have used a context (the lifecycle's "many threads" signal).
 std::atomic<std::size_t> g_threads_with_context{0};
 
+// Set when this thread's stack has been destroyed (thread exit; for the main thread, after main
+// returns): spans started later, e.g. from static destructors, then see an empty context and
+// attach nothing. A trivially destructible thread_local, so it outlives the stack.
+thread_local bool t_stack_destroyed = false;
+
 // This thread's stack of attached contexts; the top is current. Entries carry the token of the
 // Scope that attached them, so an out-of-order detach removes exactly its own entry.
 struct ContextStack {
@@ -26,12 +31,21 @@ struct ContextStack {
   std::thread::id owner = std::this_thread::get_id();
 
   ContextStack() noexcept { g_threads_with_context.fetch_add(1, std::memory_order_relaxed); }
-  ~ContextStack() { g_threads_with_context.fetch_sub(1, std::memory_order_relaxed); }
+  ~ContextStack() {
+    t_stack_destroyed = true;
+    g_threads_with_context.fetch_sub(1, std::memory_order_relaxed);
+  }
   ContextStack(const ContextStack&) = delete;
   ContextStack& operator=(const ContextStack&) = delete;
 };
 
 std::size_t live_context_threads() noexcept { return g_threads_with_context.load(std::memory_order_relaxed); }
+
+namespace {
+std::atomic<bool> g_process_exiting{false};
+}  // namespace
+void mark_process_exiting() noexcept { g_process_exiting.store(true, std::memory_order_release); }
+bool process_is_exiting() noexcept { return g_process_exiting.load(std::memory_order_acquire); }
 
 namespace {
 ContextStack& this_thread_stack() {
@@ -49,6 +63,7 @@ const std::vector<BaggageEntry>& empty_baggage() {
 }  // namespace
 
 const Context& current_context_ref() noexcept {
+  if (t_stack_destroyed) return empty_context();
   const ContextStack& stack = this_thread_stack();
   return stack.entries.empty() ? empty_context() : stack.entries.back().context;
 }
@@ -140,6 +155,7 @@ Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const noexc
 }
 
 Scope::Scope(const Context& context) noexcept {
+  if (detail::t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
   try {
     detail::ContextStack& stack = detail::this_thread_stack();
     const std::uint64_t token = stack.next_token++;
@@ -171,6 +187,7 @@ void Scope::detach() noexcept {
   if (stack_ == nullptr) return;
   detail::ContextStack* stack = stack_;
   stack_ = nullptr;
+  if (detail::t_stack_destroyed) return;  // the stack, and this entry, are gone already
   if (stack != &detail::this_thread_stack()) {
     // Another thread's stack must not be touched; that entry stays until its thread exits.
     report_diagnostic(DiagnosticLevel::warning,

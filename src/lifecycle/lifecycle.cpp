@@ -1,5 +1,7 @@
 #include "honeyhive/lifecycle/lifecycle.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -12,6 +14,8 @@
 #include "core/random.hpp"
 #include "core/thread_count.hpp"
 #include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/processing/batch_span_processor.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
 
 namespace honeyhive {
 namespace {
@@ -20,8 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr unsigned kManyHardwareThreads = 32;
 constexpr std::size_t kManyTracingThreads = 64;
-
-std::atomic<bool> g_exiting{false};
 
 struct ExitEntry {
   std::weak_ptr<void> owner;
@@ -136,12 +138,16 @@ LifecycleStrategy detect_lifecycle_strategy(const std::string& forced, const std
   }
 }
 
-bool process_exiting() noexcept { return g_exiting.load(std::memory_order_acquire); }
+bool process_exiting() noexcept { return detail::process_is_exiting(); }
 
 std::uint64_t fork_generation() noexcept { return detail::fork_generation(); }
 
 void register_for_exit(std::weak_ptr<void> owner, std::chrono::milliseconds budget, ExitAction action) noexcept {
   try {
+    static const bool fork_safe =
+        pthread_atfork([] { exit_registry().mutex.lock(); }, [] { exit_registry().mutex.unlock(); },
+                       [] { exit_registry().mutex.unlock(); }) == 0;
+    (void)fork_safe;
     static const bool installed = std::atexit(&honeyhive_exit_hook) == 0;
     if (!installed) {
       report_diagnostic(DiagnosticLevel::warning, "could not install the exit hook; call shutdown() before exit");
@@ -159,7 +165,7 @@ void register_for_exit(std::weak_ptr<void> owner, std::chrono::milliseconds budg
 
 void run_exit_hook() noexcept {
   try {
-    g_exiting.store(true, std::memory_order_release);
+    detail::mark_process_exiting();
     std::vector<std::pair<std::shared_ptr<void>, ExitEntry>> alive;
     {
       ExitRegistry& registry = exit_registry();
@@ -174,12 +180,30 @@ void run_exit_hook() noexcept {
     std::chrono::milliseconds budget{0};
     for (const auto& [owner, entry] : alive) budget = std::max(budget, entry.budget);
     const auto deadline = Clock::now() + budget;
-    for (const auto& [owner, entry] : alive) {
+    const auto run = [deadline](const std::shared_ptr<void>& owner, const ExitEntry& entry) noexcept {
       try {
         if (entry.action) entry.action(owner, deadline);
       } catch (...) {
       }
+    };
+    // Each tracer shuts down on its own thread, all against the same deadline: a dead backend of
+    // one cannot use up the time of the others. Inline when there is one, or when exit() was called
+    // from an export thread (a tracer must then see its own export thread as the caller).
+    const bool inline_only =
+        alive.size() <= 1 || BatchSpanProcessor::on_export_thread() || SimpleSpanProcessor::on_export_call();
+    std::vector<std::thread> threads;
+    for (const auto& [owner, entry] : alive) {
+      if (!inline_only) {
+        try {
+          threads.emplace_back(run, owner, std::cref(entry));
+          continue;
+        } catch (...) {
+          // No thread: run it here.
+        }
+      }
+      run(owner, entry);
     }
+    for (auto& thread : threads) thread.join();  // each shutdown is bounded by the deadline
     // The owners may be released here: a tracer whose last reference was ours is destroyed now,
     // already shut down.
   } catch (...) {

@@ -12,6 +12,7 @@
 
 #include "core/env.hpp"
 #include "core/random.hpp"
+#include "core/thread_count.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "processing/span_queue.hpp"
 
@@ -269,7 +270,10 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
   }
 }
 
-BatchSpanProcessor::~BatchSpanProcessor() { shutdown(std::chrono::milliseconds(5000)); }
+BatchSpanProcessor::~BatchSpanProcessor() {
+  // Normally shut down already (by its provider); at exit, a short wait only.
+  shutdown(detail::process_is_exiting() ? std::chrono::milliseconds(500) : std::chrono::milliseconds(5000));
+}
 
 void BatchSpanProcessor::on_start(SpanRef&, const Context&) noexcept {}
 

@@ -6,11 +6,24 @@
 namespace honeyhive {
 namespace {
 
-// Exporter calls this thread is inside of (a callback may end spans, which nests).
+// The processors whose exporter this thread is inside of (a callback may end spans of another
+// tracer, which nests). Deeper nesting than kMaxNested is counted but not recorded.
+constexpr int kMaxNested = 8;
+thread_local const SimpleSpanProcessor* t_exporting[kMaxNested];
 thread_local int t_export_depth = 0;
 
+bool exporting(const SimpleSpanProcessor* processor) noexcept {
+  for (int i = 0; i < t_export_depth && i < kMaxNested; ++i) {
+    if (t_exporting[i] == processor) return true;
+  }
+  return false;
+}
+
 struct ExportCall {
-  ExportCall() noexcept { ++t_export_depth; }
+  explicit ExportCall(const SimpleSpanProcessor* processor) noexcept {
+    if (t_export_depth < kMaxNested) t_exporting[t_export_depth] = processor;
+    ++t_export_depth;
+  }
   ~ExportCall() { --t_export_depth; }
   ExportCall(const ExportCall&) = delete;
   ExportCall& operator=(const ExportCall&) = delete;
@@ -34,7 +47,7 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
   ScopedDiagnosticSink route(diagnostics_);
   try {
     const std::vector<SpanDataPtr> batch{span};
-    ExportCall call;
+    ExportCall call(this);
     if (exporter_->export_spans(batch) == ExportResult::success) {
       exported_.fetch_add(1, std::memory_order_relaxed);
     } else {
@@ -47,7 +60,7 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
     failed_.fetch_add(1, std::memory_order_relaxed);
     report_diagnostic(DiagnosticLevel::error, "exporter threw; the span is counted as failed");
   }
-  if (t_export_depth == 0 && deferred_shutdown_.exchange(false, std::memory_order_acq_rel)) {
+  if (!exporting(this) && deferred_shutdown_.exchange(false, std::memory_order_acq_rel)) {
     try {
       exporter_->shutdown(std::chrono::milliseconds(1000));
     } catch (...) {
@@ -56,7 +69,7 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
 }
 
 bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
-  if (!exporter_ || t_export_depth > 0) return exporter_ == nullptr;
+  if (!exporter_ || exporting(this)) return exporter_ == nullptr;
   try {
     return exporter_->force_flush(timeout);
   } catch (...) {
@@ -67,8 +80,8 @@ bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcep
 bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (shut_down_.exchange(true, std::memory_order_acq_rel)) return true;
   if (!exporter_) return true;
-  if (t_export_depth > 0) {
-    // Inside an export on this thread: the exporter is shut down when that export returns.
+  if (exporting(this)) {
+    // Inside this processor's export on this thread: the exporter is shut down when that export returns.
     deferred_shutdown_.store(true, std::memory_order_release);
     return true;
   }

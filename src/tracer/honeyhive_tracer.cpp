@@ -1,5 +1,7 @@
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 
+#include <pthread.h>
+
 #include <map>
 
 #include "core/random.hpp"
@@ -117,7 +119,61 @@ std::string make_uuid_v4() {
   return out;
 }
 
+// fork(): every lock a root span, a session or a shutdown can take is held across the fork, so a
+// child never inherits one locked by a thread it does not have. Order: the registry, then per
+// tracer its session, shutdown and lifecycle locks and its diagnostics sink, then the process sink.
+struct TracerForkHandlers {
+  static std::vector<std::shared_ptr<HoneyHiveTracer>>*& held() {
+    static std::vector<std::shared_ptr<HoneyHiveTracer>>* tracers = nullptr;
+    return tracers;
+  }
+  static void prepare() noexcept {
+    Registry& r = registry();
+    r.mutex.lock();
+    try {
+      auto* tracers = new std::vector<std::shared_ptr<HoneyHiveTracer>>();
+      for (const auto& entry : r.tracers) {
+        if (auto tracer = entry.second.lock()) tracers->push_back(std::move(tracer));
+      }
+      for (const auto& tracer : *tracers) {
+        tracer->session_mutex_.lock();
+        tracer->shutdown_mutex_.lock();
+        tracer->lifecycle_mutex_.lock();
+        if (tracer->diagnostics_ && tracer->diagnostics_ != DiagnosticSink::process()) {
+          tracer->diagnostics_->lock_for_fork();
+        }
+      }
+      held() = tracers;
+    } catch (...) {
+      held() = nullptr;  // out of memory: fork without holding them (the old behaviour)
+    }
+    DiagnosticSink::process()->lock_for_fork();
+  }
+  static void release() noexcept {
+    DiagnosticSink::process()->unlock_after_fork();
+    if (auto* tracers = held()) {
+      for (auto it = tracers->rbegin(); it != tracers->rend(); ++it) {
+        const auto& tracer = *it;
+        if (tracer->diagnostics_ && tracer->diagnostics_ != DiagnosticSink::process()) {
+          tracer->diagnostics_->unlock_after_fork();
+        }
+        tracer->lifecycle_mutex_.unlock();
+        tracer->shutdown_mutex_.unlock();
+        tracer->session_mutex_.unlock();
+      }
+      held() = nullptr;
+      registry().mutex.unlock();
+      delete tracers;  // may destroy a tracer whose last owner let go meanwhile: no lock is held now
+      return;
+    }
+    registry().mutex.unlock();
+  }
+};
+
 void register_tracer(const std::shared_ptr<HoneyHiveTracer>& tracer) {
+  static const bool fork_handlers =
+      pthread_atfork(&TracerForkHandlers::prepare, &TracerForkHandlers::release, &TracerForkHandlers::release) == 0;
+  (void)fork_handlers;
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   for (auto it = r.tracers.begin(); it != r.tracers.end();) {
@@ -264,15 +320,6 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
 std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcept {
   ScopedDiagnosticSink route(diagnostics_);
   if (lifecycle_state_.load(std::memory_order_acquire) != kRunning) return session_id();
-  // Not while a shutdown stops the processors (bounded by the operation budget).
-  if (!lock_lifecycle_until(std::chrono::steady_clock::now() + config_.lifecycle.operation_timeout)) {
-    report_diagnostic(DiagnosticLevel::warning, "start_session: the tracer is busy shutting down; no new session");
-    return session_id();
-  }
-  struct Unlock {
-    HoneyHiveTracer* self;
-    ~Unlock() { self->unlock_lifecycle(); }
-  } unlock{this};
   try {
     ResolvedConfig resolved = resolve_config(TracerConfig{}, session);
     // The first session takes the tracer's own resolved session fields.
@@ -321,7 +368,7 @@ std::string HoneyHiveTracer::session_id() const noexcept {
 
 Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept {
   try {
-    if (config_.disabled) return Span();
+    if (config_.disabled || lifecycle_state_.load(std::memory_order_acquire) == kShutDown) return Span();
     const Context parent = options.parent ? *options.parent : Context::current();
     options.parent = parent;
     Span span = tracer_->start_span(name, options);
@@ -433,8 +480,10 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
       result = provider_->shutdown(left()) && result;
       unlock_lifecycle();
     } else {
-      report_diagnostic(DiagnosticLevel::warning,
-                        "tracer " + id_ + ": shutdown gave up waiting for the lifecycle lock");
+      // The lock's holder is stuck; stop anyway (the provider's shutdown is idempotent and
+      // bounded), so that "shut down" is never a lie.
+      report_diagnostic(DiagnosticLevel::warning, {"tracer ", id_, ": the lifecycle lock was not free in time"});
+      provider_->shutdown(std::chrono::milliseconds(0));
       result = false;
     }
   }

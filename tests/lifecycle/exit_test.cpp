@@ -51,7 +51,8 @@ TEST_P(ExitTest, SpansPendingAtTheEndOfTheProgramAreDelivered) {
 }
 
 INSTANTIATE_TEST_SUITE_P(WaysToEnd, ExitTest,
-                         ::testing::Values("return", "exit", "exit-from-thread", "global", "static-local"),
+                         ::testing::Values("return", "exit", "exit-from-thread", "global", "global-assigned-in-main",
+                                           "static-local", "static-destructor-span", "one-dead-tracer"),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            for (auto& c : name) c = c == '-' ? '_' : c;

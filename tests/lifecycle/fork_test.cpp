@@ -4,9 +4,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <set>
+#include <thread>
+#include <vector>
 
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 #include "lifecycle/lifecycle_support.hpp"
@@ -66,6 +69,52 @@ TEST(ForkTest, ParentAndChildEachExportTheirOwnSpansOnce) {
   EXPECT_EQ(pids_by_name["child"], std::set<int>{static_cast<int>(child)});
   // Child and parent did not continue one id sequence: every span id is distinct.
   EXPECT_EQ(span_ids.size(), lines.size());
+}
+
+}  // namespace
+}  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+// Other threads keep starting spans (taking the tracer's locks) while the main thread forks: no
+// child may inherit a lock held by a thread it does not have.
+TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
+  TracerConfig config;
+  config.project = "fork-busy";
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  TracerOptions options;
+  options.exporter = std::make_unique<test::CallbackExporter>(nullptr);
+  options.diagnostics = DiagnosticSink::off();
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> busy;
+  for (int t = 0; t < 2; ++t) {
+    busy.emplace_back([&] {
+      while (!stop.load()) {
+        Span span = tracer->start_span("busy", EventType::tool);
+        (void)tracer->session_id();
+      }
+    });
+  }
+  int hung_or_failed = 0;
+  for (int i = 0; i < 100; ++i) {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      ::alarm(20);  // a child that hangs dies of SIGALRM instead
+      { Span span = tracer->start_span("child", EventType::tool); }
+      (void)tracer->session_id();
+      const bool ok = tracer->flush(std::chrono::milliseconds(5000));
+      std::_Exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++hung_or_failed;
+  }
+  stop = true;
+  for (auto& thread : busy) thread.join();
+  EXPECT_EQ(hung_or_failed, 0);
 }
 
 }  // namespace

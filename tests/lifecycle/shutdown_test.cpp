@@ -197,3 +197,53 @@ TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
 
 }  // namespace
 }  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+TEST(ShutdownTest, ShuttingDownAnotherTracerFromAnExportCallbackShutsItsExporterDownAtOnce) {
+  auto b_exporter = std::make_unique<test::CallbackExporter>(nullptr);
+  test::CallbackExporter* b_recorder = b_exporter.get();
+  auto b = make_tracer(std::move(b_exporter), /*batch=*/false);
+  auto a = make_tracer(std::make_unique<test::CallbackExporter>([&] { b->shutdown(); }), /*batch=*/false);
+  { Span span = a->start_span("a", EventType::tool); }  // A's export shuts B down
+  EXPECT_TRUE(b->is_shut_down());
+  EXPECT_EQ(b_recorder->shutdowns(), 1);  // not deferred: B was not the one exporting
+}
+
+TEST(ShutdownTest, ShutdownFromAnExporterWhileASessionStartsReallyShutsTheTracerDown) {
+  std::weak_ptr<HoneyHiveTracer> weak;
+  std::atomic<bool> armed{false};
+  auto exporter = std::make_unique<test::CallbackExporter>(nullptr);
+  test::CallbackExporter* recorder = exporter.get();
+  struct ShutsDownWhenArmed final : public SpanExporter {
+    std::weak_ptr<HoneyHiveTracer>* tracer;
+    std::atomic<bool>* armed;
+    std::unique_ptr<SpanExporter> inner;
+    ExportResult export_spans(const std::vector<SpanDataPtr>& spans) override {
+      if (armed->exchange(false)) {
+        if (auto t = tracer->lock()) t->shutdown();
+      }
+      return inner->export_spans(spans);
+    }
+    bool shutdown(std::chrono::milliseconds timeout) override { return inner->shutdown(timeout); }
+  };
+  auto wrapper = std::make_unique<ShutsDownWhenArmed>();
+  wrapper->tracer = &weak;
+  wrapper->armed = &armed;
+  wrapper->inner = std::move(exporter);
+  auto tracer = make_tracer(std::move(wrapper), /*batch=*/false);
+  weak = tracer;
+  test::with_watchdog("shutdown from an exporter during start_session", seconds(60), [&] {
+    armed = true;
+    tracer->start_session();  // its session span's export calls shutdown
+  });
+  EXPECT_TRUE(tracer->is_shut_down());
+  Span after = tracer->start_span("after", EventType::tool);
+  EXPECT_FALSE(after.is_recording());  // shut down means shut down
+  after.end();
+  EXPECT_EQ(recorder->shutdowns(), 1);
+}
+
+}  // namespace
+}  // namespace honeyhive

@@ -41,6 +41,10 @@ class DiagnosticSink : public std::enable_shared_from_this<DiagnosticSink> {
   std::uint64_t reported() const noexcept { return reported_.load(std::memory_order_relaxed); }
   std::uint64_t suppressed() const noexcept { return suppressed_.load(std::memory_order_relaxed); }
 
+  // For pthread_atfork handlers only: held across fork() so the child never inherits it locked.
+  void lock_for_fork() noexcept { mutex_.lock(); }
+  void unlock_after_fork() noexcept { mutex_.unlock(); }
+
   DiagnosticSink() = default;  // use the factories
 
  private:

@@ -23,6 +23,9 @@
 namespace honeyhive {
 
 class EnrichmentProcessor;
+namespace detail {
+struct TracerForkHandlers;
+}
 
 // Options that are not configuration values: a custom exporter (tests, local backends), the
 // content masking callback and the diagnostics sink.
@@ -98,6 +101,7 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   const std::shared_ptr<DiagnosticSink>& diagnostics() const noexcept { return diagnostics_; }
 
   struct Private;  // construction details (not part of the API)
+  friend struct detail::TracerForkHandlers;
   HoneyHiveTracer(Private&&);
 
  private:
