@@ -139,6 +139,7 @@ struct TracerForkHandlers {
         tracer->session_mutex_.lock();
         tracer->shutdown_mutex_.lock();
         tracer->lifecycle_mutex_.lock();
+        if (tracer->enrichment_ != nullptr) tracer->enrichment_->lock_for_fork();
         if (tracer->diagnostics_ && tracer->diagnostics_ != DiagnosticSink::process()) {
           tracer->diagnostics_->lock_for_fork();
         }
@@ -157,6 +158,7 @@ struct TracerForkHandlers {
         if (tracer->diagnostics_ && tracer->diagnostics_ != DiagnosticSink::process()) {
           tracer->diagnostics_->unlock_after_fork();
         }
+        if (tracer->enrichment_ != nullptr) tracer->enrichment_->unlock_after_fork();
         tracer->lifecycle_mutex_.unlock();
         tracer->shutdown_mutex_.unlock();
         tracer->session_mutex_.unlock();

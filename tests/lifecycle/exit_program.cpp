@@ -48,6 +48,7 @@ std::shared_ptr<honeyhive::HoneyHiveTracer> g_tracer = g_path != nullptr ? make_
 
 // Never released (a global pointer, so leak checkers see it as reachable).
 std::shared_ptr<honeyhive::HoneyHiveTracer>* g_kept = nullptr;
+std::shared_ptr<honeyhive::HoneyHiveTracer>* g_kept_dead = nullptr;
 
 // Empty until main assigns it: its destructor was registered at static initialisation, before the
 // exit hook (installed by the init in main), so at exit the hook runs first and this global is
@@ -117,7 +118,7 @@ int main(int argc, char** argv) {
     honeyhive::TracerOptions options;
     options.exporter = std::make_unique<HangingExporter>();
     auto dead = honeyhive::HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
-    new std::shared_ptr<honeyhive::HoneyHiveTracer>(dead);  // NOLINT: registered first, never released
+    g_kept_dead = new std::shared_ptr<honeyhive::HoneyHiveTracer>(dead);  // NOLINT: registered first, never released
     for (int i = 0; i < 10; ++i) honeyhive::Span span = dead->start_span("lost", honeyhive::EventType::tool);
     dead->flush(std::chrono::milliseconds(50));  // its export thread is now stuck
     auto alive = make_tracer(path);

@@ -80,6 +80,12 @@ namespace {
 // Other threads keep starting spans (taking the tracer's locks) while the main thread forks: no
 // child may inherit a lock held by a thread it does not have.
 TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Not the SDK's locks: GCC 12's AddressSanitizer allocator does not take its own lock around
+  // fork(), so a child can inherit it held by a thread that was allocating (seen with gdb in
+  // SizeClassAllocator64::GetFromAllocator). The plain build runs this test.
+  GTEST_SKIP() << "the sanitizer's allocator is not fork-safe while other threads allocate";
+#endif
   TracerConfig config;
   config.project = "fork-busy";
   config.api_key = null;
@@ -88,16 +94,24 @@ TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
   options.exporter = std::make_unique<test::CallbackExporter>(nullptr);
   options.diagnostics = DiagnosticSink::off();
   auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  // Every thread exists and runs before the first fork (the export thread included): forking while
+  // another thread is still being created is out of scope (under ASan the child can inherit the
+  // sanitizer's own thread-registry lock).
+  { Span warm = tracer->start_span("warm", EventType::tool); }
+  ASSERT_TRUE(tracer->flush(std::chrono::milliseconds(10000)));
   std::atomic<bool> stop{false};
+  std::atomic<int> running{0};
   std::vector<std::thread> busy;
   for (int t = 0; t < 2; ++t) {
     busy.emplace_back([&] {
+      running.fetch_add(1);
       while (!stop.load()) {
         Span span = tracer->start_span("busy", EventType::tool);
         (void)tracer->session_id();
       }
     });
   }
+  while (running.load() < 2) std::this_thread::yield();
   int hung_or_failed = 0;
   for (int i = 0; i < 100; ++i) {
     const pid_t child = ::fork();
@@ -110,7 +124,12 @@ TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
     }
     int status = 0;
     ::waitpid(child, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) ++hung_or_failed;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      ++hung_or_failed;
+      ADD_FAILURE() << "fork child " << i << ": "
+                    << (WIFEXITED(status) ? "exit code " + std::to_string(WEXITSTATUS(status))
+                                          : "killed by signal " + std::to_string(WTERMSIG(status)));
+    }
   }
   stop = true;
   for (auto& thread : busy) thread.join();

@@ -40,6 +40,10 @@ class EnrichmentProcessor final : public SpanProcessor {
   void set_session_id(std::string session_id);
   EnrichmentDefaults defaults() const;
 
+  // For pthread_atfork handlers only: held across fork() so the child never inherits it locked.
+  void lock_for_fork() noexcept { mutex_.lock(); }
+  void unlock_after_fork() noexcept { mutex_.unlock(); }
+
  private:
   mutable std::mutex mutex_;  // guards defaults_ (replaced whole, read as a shared snapshot)
   std::shared_ptr<const EnrichmentDefaults> defaults_;
