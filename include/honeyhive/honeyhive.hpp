@@ -38,4 +38,5 @@
 #include "honeyhive/tracer/model_call.hpp"
 #include "honeyhive/transport/http_client.hpp"
 #include "honeyhive/transport/retry.hpp"
+#include "honeyhive/transport/retrying_sender.hpp"
 #include "honeyhive/version.hpp"
