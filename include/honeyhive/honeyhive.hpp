@@ -20,6 +20,8 @@
 #include "honeyhive/core/tracer.hpp"
 #include "honeyhive/export/console_exporter.hpp"
 #include "honeyhive/export/file_exporter.hpp"
+#include "honeyhive/export/honeyhive_event.hpp"
+#include "honeyhive/export/honeyhive_event_exporter.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/export/otlp_http_exporter.hpp"
 #include "honeyhive/export/otlp_json.hpp"
