@@ -9,6 +9,7 @@ namespace {
 
 constexpr const char* kDefaultApiUrl = "https://api.dp1.us.honeyhive.ai";
 constexpr const char* kDefaultSource = "dev";
+constexpr const char* kDefaultExportMode = "otlp";
 constexpr const char* kDefaultProtocol = "http/json";  // as the reference Python SDK sends to HoneyHive
 
 template <class T>
@@ -198,6 +199,14 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     m.resolve<std::string>("service_name", out.service_name, "",
                            {{config.service_name, kTracer}, {overrides.service_name, kOverride}},
                            first_env({"OTEL_SERVICE_NAME"}));
+    const std::string export_mode_from = m.resolve<std::string>(
+        "export_mode", out.export_mode, kDefaultExportMode,
+        {{config.export_mode, kTracer}, {overrides.export_mode, kOverride}}, first_env({"HH_EXPORT_MODE"}));
+    if (out.export_mode != "otlp" && out.export_mode != "events") {
+      m.correct<std::string>(out.export_mode, kDefaultExportMode,
+                             describe(export_mode_from) + "='" + out.export_mode +
+                                 "' is not supported (otlp or events); using " + kDefaultExportMode);
+    }
     m.resolve<bool>("disable_batch", out.disable_batch, false,
                     {{config.disable_batch, kTracer}, {overrides.disable_batch, kOverride}},
                     first_env({"HH_DISABLE_BATCH"}));
@@ -254,6 +263,7 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
       fallback.source = kDefaultSource;
       fallback.api_url = kDefaultApiUrl;
       fallback.otlp_protocol = kDefaultProtocol;
+      fallback.export_mode = kDefaultExportMode;
       fallback.diagnostics.push_back("configuration could not be resolved (out of memory); using the defaults");
     } catch (...) {
       fallback.disabled = true;  // not even the defaults fit: a disabled tracer

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/random.hpp"
+#include "core/uuid.hpp"
 
 namespace honeyhive {
 namespace {
@@ -98,3 +99,21 @@ std::string SpanId::to_hex() const {
 void SpanId::to_hex(char* out) const noexcept { hex_encode(bytes_.data(), kSize, out); }
 
 }  // namespace honeyhive
+
+namespace honeyhive::detail {
+
+std::string format_uuid(std::array<std::uint8_t, 16> bytes, unsigned version) {
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | ((version & 0x0FU) << 4U));
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3FU) | 0x80U);
+  char hex[32];
+  hex_encode(bytes.data(), bytes.size(), hex);
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
+    out += hex[i];
+  }
+  return out;
+}
+
+}  // namespace honeyhive::detail

@@ -110,16 +110,19 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
   return options;
 }
 
-OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options) : options_(std::move(options)) {
-  if (!options_.client) options_.client = make_curl_http_client();
+namespace {
+
+OtlpHttpExporterOptions with_client(OtlpHttpExporterOptions options) {
+  if (!options.client) options.client = make_curl_http_client();
+  return options;
 }
+
+}  // namespace
+
+OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options)
+    : options_(with_client(std::move(options))), sender_(options_.client, options_.retry) {}
 
 OtlpHttpExporter::~OtlpHttpExporter() { shutdown(std::chrono::milliseconds(0)); }
-
-bool OtlpHttpExporter::sleep_for(std::chrono::milliseconds duration) noexcept {
-  std::unique_lock<std::mutex> lock(sleep_mutex_);
-  return !sleep_cv_.wait_for(lock, duration, [&] { return shut_down_.load(std::memory_order_acquire); });
-}
 
 ExportResult OtlpHttpExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
   return export_spans_until(spans,
@@ -129,7 +132,7 @@ ExportResult OtlpHttpExporter::export_spans(const std::vector<SpanDataPtr>& span
 ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,
                                                   std::chrono::steady_clock::time_point deadline) noexcept {
   if (spans.empty()) return ExportResult::success;
-  if (shut_down_.load(std::memory_order_acquire)) return ExportResult::failure;
+  if (sender_.is_shut_down()) return ExportResult::failure;
   try {
     std::lock_guard<std::mutex> lock(export_mutex_);
     HttpRequest request;
@@ -144,25 +147,11 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
       request.headers.emplace_back("Content-Type", "application/x-protobuf");
     }
     request.headers.emplace_back("User-Agent", std::string("honeyhive-cpp/") + kVersion);
-    if (options_.gzip) {
-      if (auto compressed = gzip_compress(buffer_)) {
-        request.body = std::move(*compressed);
-        request.headers.emplace_back("Content-Encoding", "gzip");
-      } else {
-        request.body = buffer_;
-      }
-    } else {
-      request.body.swap(buffer_);
-    }
+    set_request_body(request, std::move(buffer_), options_.gzip);
+    buffer_.clear();
     for (const auto& header : options_.headers) request.headers.push_back(header);
 
-    const SendOutcome outcome = send_with_retries(
-        *options_.client, std::move(request), options_.retry, deadline,
-        [this](std::chrono::milliseconds wait) { return sleep_for(wait); },
-        [this](int attempt) {
-          requests_.fetch_add(1, std::memory_order_relaxed);
-          if (attempt > 0) retries_.fetch_add(1, std::memory_order_relaxed);
-        });
+    const SendOutcome outcome = sender_.send(std::move(request), deadline);
     const HttpResponse& response = outcome.response;
     if (response.status >= 200 && response.status < 300) {
       const bool json = options_.protocol == OtlpProtocol::http_json;
@@ -188,19 +177,14 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
 }
 
 bool OtlpHttpExporter::shutdown(std::chrono::milliseconds) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(sleep_mutex_);
-    shut_down_.store(true, std::memory_order_release);
-  }
-  sleep_cv_.notify_all();
-  if (options_.client) options_.client->cancel();
+  sender_.shutdown();
   return true;
 }
 
 ExporterStats OtlpHttpExporter::stats() const noexcept {
   ExporterStats stats;
-  stats.requests = requests_.load(std::memory_order_relaxed);
-  stats.retries = retries_.load(std::memory_order_relaxed);
+  stats.requests = sender_.requests();
+  stats.retries = sender_.retries();
   stats.rejected_spans = rejected_.load(std::memory_order_relaxed);
   return stats;
 }

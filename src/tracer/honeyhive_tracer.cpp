@@ -2,12 +2,15 @@
 
 #include <pthread.h>
 
+#include <array>
 #include <map>
 
 #include "core/random.hpp"
+#include "core/uuid.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/console_exporter.hpp"
 #include "honeyhive/export/file_exporter.hpp"
+#include "honeyhive/export/honeyhive_event_exporter.hpp"
 #include "honeyhive/export/otlp_http_exporter.hpp"
 #include "honeyhive/lifecycle/lifecycle.hpp"
 #include "honeyhive/processing/batch_span_processor.hpp"
@@ -101,22 +104,12 @@ const char* to_string(EventType type) noexcept {
 namespace detail {
 
 std::string make_uuid_v4() {
-  std::uint8_t bytes[16];
-  for (int half = 0; half < 2; ++half) {
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::size_t half = 0; half < 2; ++half) {
     const std::uint64_t r = random_u64();
-    for (int i = 0; i < 8; ++i) bytes[half * 8 + i] = static_cast<std::uint8_t>(r >> (8U * static_cast<unsigned>(i)));
+    for (std::size_t i = 0; i < 8; ++i) bytes[half * 8 + i] = static_cast<std::uint8_t>(r >> (8U * i));
   }
-  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0FU) | 0x40U);  // version 4
-  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
-  char hex[32];
-  hex_encode(bytes, 16, hex);
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
-    out += hex[i];
-  }
-  return out;
+  return format_uuid(bytes, 4);
 }
 
 // fork(): every lock a root span, a session or a shutdown can take is held across the fork, so a
@@ -247,12 +240,24 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
     provider_options.content.record_content = resolved.trace_content;
 
     std::unique_ptr<SpanExporter> exporter = std::move(options.exporter);
+    if (resolved.export_mode == "events" && resolved.api_key.empty() && !resolved.disabled && !exporter) {
+      report_diagnostic(DiagnosticLevel::warning,
+                        "export_mode=events needs an API key (HH_API_KEY); exporting as if export_mode=otlp");
+    }
     if (resolved.disabled) {
       provider_options.sampler = make_always_off_sampler();
       parts.exporter_description = "disabled (OTEL_SDK_DISABLED)";
       exporter.reset();
     } else if (exporter) {
       parts.exporter_description = "custom exporter";
+    } else if (!resolved.api_key.empty() && resolved.export_mode == "events") {
+      HoneyHiveEventExporterOptions events;
+      events.api_url = resolved.api_url;
+      events.api_key = resolved.api_key;
+      events.request = resolved.disable_batch ? HoneyHiveEventsRequest::single : HoneyHiveEventsRequest::batch;
+      parts.exporter_description = "honeyhive-events " + redact_url(resolved.api_url) +
+                                   (resolved.disable_batch ? "/v1/events" : "/v1/events/batch");
+      exporter = std::make_unique<HoneyHiveEventExporter>(std::move(events));
     } else if (!resolved.api_key.empty()) {
       OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
       otlp.endpoint = resolved.api_url + "/opentelemetry/v1/traces";

@@ -26,7 +26,8 @@ class ResolveConfigTest : public ::testing::Test {
                          {"HH_DISABLE_BATCH", nullptr},
                          {"HH_VERBOSE", nullptr},
                          {"HH_TRACE_CONTENT", nullptr},
-                         {"OTEL_SDK_DISABLED", nullptr}};
+                         {"OTEL_SDK_DISABLED", nullptr},
+                         {"HH_EXPORT_MODE", nullptr}};
 };
 
 TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
@@ -34,6 +35,7 @@ TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
   EXPECT_EQ(config.source, "dev");
   EXPECT_EQ(config.api_url, "https://api.dp1.us.honeyhive.ai");
   EXPECT_EQ(config.otlp_protocol, "http/json");
+  EXPECT_EQ(config.export_mode, "otlp");
   EXPECT_TRUE(config.trace_content);
   EXPECT_FALSE(config.disable_batch);
   EXPECT_EQ(config.api_key, "");
@@ -170,6 +172,21 @@ TEST_F(ResolveConfigTest, AnUnsupportedProtocolIsCorrected) {
   EXPECT_EQ(config.otlp_protocol, "http/json");
   ASSERT_EQ(config.diagnostics.size(), 1U);
   EXPECT_NE(config.diagnostics[0].find("HH_OTLP_PROTOCOL='grpc'"), std::string::npos);
+}
+
+TEST_F(ResolveConfigTest, ExportModeComesFromHhExportMode) {
+  clean_.set("HH_EXPORT_MODE", "events");
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.export_mode, "events");
+  EXPECT_EQ(config.origin_of("export_mode")->origin, "env:HH_EXPORT_MODE");
+}
+
+TEST_F(ResolveConfigTest, AnUnsupportedExportModeFallsBackToOtlpWithADiagnostic) {
+  clean_.set("HH_EXPORT_MODE", "grpc");
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.export_mode, "otlp");
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("HH_EXPORT_MODE='grpc'"), std::string::npos);
 }
 
 TEST_F(ResolveConfigTest, GeneralOtlpEndpointGetsTheTracesPath) {

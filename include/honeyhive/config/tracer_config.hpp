@@ -22,6 +22,7 @@ struct TracerConfig {
   Param<std::string>
       otlp_endpoint;  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces)
   Param<std::string> service_name;  // OTEL_SERVICE_NAME
+  Param<std::string> export_mode;   // HH_EXPORT_MODE, default "otlp"; "events" = the HoneyHive Events API
   Param<std::string> session_name;  // HH_SESSION_NAME
   Param<std::string> session_id;    // HH_SESSION_ID
   Param<bool> disable_batch;        // HH_DISABLE_BATCH, default false
@@ -68,6 +69,7 @@ struct ResolvedConfig {
   std::string otlp_protocol;  // "http/json" or "http/protobuf"
   std::string otlp_endpoint;  // empty = none configured
   std::string service_name;
+  std::string export_mode;  // "otlp" or "events"
   bool disable_batch = false;
   bool verbose = false;
   bool trace_content = true;

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include "honeyhive/export/span_exporter.hpp"
 #include "honeyhive/transport/http_client.hpp"
 #include "honeyhive/transport/retry.hpp"
+#include "honeyhive/transport/retrying_sender.hpp"
 
 namespace honeyhive {
 
@@ -51,16 +51,10 @@ class OtlpHttpExporter final : public SpanExporter {
   const OtlpHttpExporterOptions& options() const noexcept { return options_; }
 
  private:
-  bool sleep_for(std::chrono::milliseconds duration) noexcept;
-
   OtlpHttpExporterOptions options_;
+  RetryingSender sender_;
   std::mutex export_mutex_;  // serialises exports; guards buffer_
   std::string buffer_;
-  std::mutex sleep_mutex_;
-  std::condition_variable sleep_cv_;
-  std::atomic<bool> shut_down_{false};
-  std::atomic<std::uint64_t> requests_{0};
-  std::atomic<std::uint64_t> retries_{0};
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<bool> reported_failure_{false};
 };

@@ -13,9 +13,11 @@ enum class ExportResult : std::uint8_t { success, failure };
 // What an exporter did on the wire, for the processors' counters. All zero for exporters that
 // make no requests (file, console, in-memory).
 struct ExporterStats {
-  std::uint64_t requests = 0;        // HTTP requests sent, retries included
-  std::uint64_t retries = 0;         // requests that were retries of an earlier attempt
-  std::uint64_t rejected_spans = 0;  // spans a server reported as rejected (OTLP partial_success)
+  std::uint64_t requests = 0;  // HTTP requests sent, retries included
+  std::uint64_t retries = 0;   // requests that were retries of an earlier attempt
+  // Spans a server reported as rejected (OTLP partial_success), or that the HoneyHive event exporter
+  // could not deliver on their own (a session start or update that failed, a span without a session).
+  std::uint64_t rejected_spans = 0;
 };
 
 // Sends finished spans somewhere. Implementations must be thread-safe: the simple processor

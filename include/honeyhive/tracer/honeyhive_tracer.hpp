@@ -43,8 +43,9 @@ struct TracerOptions {
 class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
  public:
   // Resolves the configuration (defaults < env < config < session < evaluation < overrides), picks
-  // the exporter (API key -> HoneyHive OTLP endpoint; an OTLP endpoint -> that endpoint; neither ->
-  // the embedded default: console tree + ./honeyhive-traces.jsonl), says which in one diagnostic,
+  // the exporter (API key -> HoneyHive OTLP endpoint, or with export_mode "events" the HoneyHive
+  // Events API; an OTLP endpoint -> that endpoint; neither -> the embedded default: console tree +
+  // ./honeyhive-traces.jsonl), says which in one diagnostic,
   // starts a session and registers the tracer. The first tracer becomes the process default.
   static std::shared_ptr<HoneyHiveTracer> init(const TracerConfig& config = {}, const SessionConfig& session = {},
                                                const EvaluationConfig& evaluation = {},
@@ -73,15 +74,17 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // tracer's current session is unchanged. `parent` is the context to start under (default: a new trace).
   Span start_session_span(std::string_view name, const std::string& session_id,
                           const std::vector<BaggageEntry>& baggage = {}, const Context& parent = Context()) noexcept;
-  // Adds to the current session: in OTLP mode a `session` span named "session_enrichment" carrying
-  // the fields, linked to the session's event span and tagged with the session id.
+  // Adds to the current session: a `session` span named "session_enrichment" carrying the fields,
+  // linked to the session's event span and tagged with the session id. In events mode the exporter
+  // turns it into PUT /v1/events/{session_id} (and the session's event span into POST /v1/sessions).
   void enrich_session(const struct Enrichment& enrichment) noexcept;
 
   const std::string& id() const noexcept { return id_; }
   const ResolvedConfig& config() const noexcept { return config_; }
   std::string config_report() const noexcept;  // "" only when out of memory
   nlohmann::json config_report_json() const noexcept;
-  // "honeyhive-otlp https://.../opentelemetry/v1/traces (http/json)", "otlp <url>", "embedded ...", "disabled".
+  // "honeyhive-otlp https://.../opentelemetry/v1/traces (http/json)", "honeyhive-events https://.../v1/events/batch",
+  // "otlp <url>", "embedded ...", "disabled".
   const std::string& exporter_description() const noexcept { return exporter_description_; }
 
   // Exports every span ended so far; true when done in time. Without an argument the lifecycle

@@ -1,0 +1,256 @@
+#include "honeyhive/export/honeyhive_event.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "core/uuid.hpp"
+
+namespace honeyhive {
+namespace {
+
+using json = nlohmann::json;
+
+// The span setters' prefixes and the event fields they become (docs/honeyhive-attributes.md).
+constexpr std::array<std::pair<const char*, const char*>, 7> kStructuredFields = {{
+    {"honeyhive_inputs", "inputs"},
+    {"honeyhive_outputs", "outputs"},
+    {"honeyhive_metadata", "metadata"},
+    {"honeyhive_metrics", "metrics"},
+    {"honeyhive_feedback", "feedback"},
+    {"honeyhive_config", "config"},
+    {"honeyhive_user_properties", "user_properties"},
+}};
+
+// Attributes the event carries in its own fields (or, for the traceloop copies, carries twice).
+constexpr std::array<const char*, 9> kEventFieldKeys = {
+    "honeyhive_event_type", "honeyhive_event_name",   "honeyhive_error",
+    "honeyhive.session_id", "honeyhive.project",      "honeyhive.source",
+    "honeyhive.parent_id",  "honeyhive.session_name", "honeyhive.session_enrichment"};
+constexpr std::string_view kTraceloopPrefix = "traceloop.association.properties.";
+
+constexpr std::array<const char*, 4> kEventTypes = {"session", "chain", "model", "tool"};
+
+// The part of `key` under `prefix`: "" for the key itself, "a.b" for "prefix.a.b"; nullopt otherwise.
+std::optional<std::string_view> under_prefix(std::string_view key, std::string_view prefix) {
+  if (key.size() < prefix.size() || key.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  if (key.size() == prefix.size()) return std::string_view();
+  if (key[prefix.size()] != '.') return std::nullopt;
+  return key.substr(prefix.size() + 1);
+}
+
+json number_or_name(double value) {
+  if (std::isfinite(value)) return value;
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "Infinity" : "-Infinity";
+}
+
+// The JSON value of an attribute, undoing what flatten_structured did to non-scalar values.
+json attribute_to_json(const AttributeValue& value) {
+  return std::visit(
+      [](const auto& v) -> json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (v == "{}") return json::object();
+          if (v.size() >= 2 && v.front() == '[' && v.back() == ']') {
+            json parsed = json::parse(v, nullptr, /*allow_exceptions=*/false);
+            if (parsed.is_array()) return parsed;
+          }
+          return v;
+        } else if constexpr (std::is_same_v<T, double>) {
+          return number_or_name(v);
+        } else if constexpr (std::is_same_v<T, std::vector<double>>) {
+          json out = json::array();
+          for (double d : v) out.push_back(number_or_name(d));
+          return out;
+        } else if constexpr (std::is_same_v<T, std::vector<bool>>) {
+          json out = json::array();
+          for (bool b : v) out.push_back(b);
+          return out;
+        } else {
+          return json(v);
+        }
+      },
+      value);
+}
+
+// Sets `value` at the dotted `path` of the object `root`. A path already taken (or running through a
+// non-object value) keeps what it has: the first writer wins.
+void set_path(json& root, std::string_view path, json value) {
+  json* node = &root;
+  while (true) {
+    const std::size_t dot = path.find('.');
+    const std::string segment(path.substr(0, dot));
+    if (dot == std::string_view::npos) {
+      if (!node->contains(segment)) (*node)[segment] = std::move(value);
+      return;
+    }
+    json& child = (*node)[segment];
+    if (child.is_null()) child = json::object();
+    if (!child.is_object()) return;
+    node = &child;
+    path.remove_prefix(dot + 1);
+  }
+}
+
+const std::string* string_attribute(const SpanData& span, std::string_view key) {
+  const AttributeValue* value = span.find_attribute(key);
+  return value ? std::get_if<std::string>(value) : nullptr;
+}
+
+bool is_event_field_key(std::string_view key) {
+  for (const char* field : kEventFieldKeys) {
+    if (key == field) return true;
+  }
+  if (key.compare(0, kTraceloopPrefix.size(), kTraceloopPrefix) == 0) return true;
+  for (const auto& [prefix, name] : kStructuredFields) {
+    (void)name;
+    if (under_prefix(key, prefix)) return true;
+  }
+  return false;
+}
+
+std::int64_t unix_ms(UnixNanos nanos) { return static_cast<std::int64_t>(nanos / 1000000U); }
+
+std::string source_of(const SpanData& span) {
+  if (const auto* source = string_attribute(span, "honeyhive.source")) return *source;
+  if (span.resource) {
+    if (const auto* value = span.resource->find("honeyhive.source")) {
+      if (const auto* source = std::get_if<std::string>(value)) return *source;
+    }
+  }
+  return "";
+}
+
+std::string error_of(const SpanData& span) {
+  if (const auto* error = string_attribute(span, "honeyhive_error")) return *error;
+  if (span.status.code == StatusCode::error) return span.status.description;
+  return "";
+}
+
+}  // namespace
+
+std::string honeyhive_event_id(const TraceId& trace_id, const SpanId& span_id) {
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<std::uint8_t>(trace_id.bytes()[i] ^ span_id.bytes()[i % SpanId::kSize]);
+  }
+  // The version and variant bits overwrite part of span id bytes 6 and 0, whose other copies
+  // (bytes 14 and 0) stay whole: the id is still distinct for every span id within one trace.
+  return detail::format_uuid(bytes, 8);
+}
+
+json unflatten_attributes(const Attributes& attributes, std::string_view prefix) {
+  json out = json::object();
+  for (const auto& attribute : attributes) {
+    const auto path = under_prefix(attribute.key, prefix);
+    if (!path) continue;
+    if (path->empty()) {
+      json value = attribute_to_json(attribute.value);
+      if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end(); ++it) set_path(out, it.key(), it.value());
+      } else {
+        set_path(out, "value", std::move(value));
+      }
+    } else {
+      set_path(out, *path, attribute_to_json(attribute.value));
+    }
+  }
+  return out;
+}
+
+HoneyHiveSpanRole honeyhive_span_role(const SpanData& span) noexcept {
+  const AttributeValue* enrichment = span.find_attribute("honeyhive.session_enrichment");
+  if (enrichment != nullptr && std::holds_alternative<bool>(*enrichment) && std::get<bool>(*enrichment)) {
+    return HoneyHiveSpanRole::session_enrichment;
+  }
+  const auto* type = string_attribute(span, "honeyhive_event_type");
+  if (type != nullptr && *type == "session" && span.find_attribute("honeyhive.session_name") != nullptr) {
+    return HoneyHiveSpanRole::session_start;
+  }
+  return HoneyHiveSpanRole::event;
+}
+
+std::string honeyhive_session_id_of(const SpanData& span) {
+  const auto* session = string_attribute(span, "honeyhive.session_id");
+  return session ? *session : std::string();
+}
+
+json span_to_honeyhive_event(const SpanData& span) {
+  json event = json::object();
+  const TraceId& trace_id = span.context.trace_id();
+  event["event_id"] = honeyhive_event_id(trace_id, span.context.span_id());
+  const std::string session_id = honeyhive_session_id_of(span);
+  if (!session_id.empty()) event["session_id"] = session_id;
+  if (span.parent_span_id.is_valid()) {
+    event["parent_id"] = honeyhive_event_id(trace_id, span.parent_span_id);
+  } else if (const auto* parent = string_attribute(span, "honeyhive.parent_id")) {
+    event["parent_id"] = *parent;
+  } else if (!session_id.empty()) {
+    event["parent_id"] = session_id;  // a root span hangs under its session (the API's default too)
+  }
+  const std::string source = source_of(span);
+  if (!source.empty()) event["source"] = source;
+
+  std::string type = "tool";  // the reference SDK's default for spans that name no type
+  if (const auto* named = string_attribute(span, "honeyhive_event_type")) {
+    for (const char* known : kEventTypes) {
+      if (*named == known) type = known;
+    }
+  }
+  event["event_type"] = type;
+  const auto* name = string_attribute(span, "honeyhive_event_name");
+  event["event_name"] = name ? *name : span.name;
+
+  for (const auto& [prefix, field] : kStructuredFields) event[field] = unflatten_attributes(span.attributes, prefix);
+  // The span's other attributes (gen_ai.*, baggage.*, the user's own) travel in metadata,
+  // unflattened, under the user's own metadata keys.
+  json& metadata = event["metadata"];
+  for (const auto& attribute : span.attributes) {
+    if (!is_event_field_key(attribute.key)) set_path(metadata, attribute.key, attribute_to_json(attribute.value));
+  }
+
+  const std::string error = error_of(span);
+  if (!error.empty()) event["error"] = error;
+  event["start_time"] = unix_ms(span.start_unix_nanos);
+  event["end_time"] = unix_ms(span.end_unix_nanos);
+  event["duration"] = static_cast<double>(span.duration_nanos()) / 1e6;
+  return event;
+}
+
+json span_to_honeyhive_session(const SpanData& span) {
+  json session = json::object();
+  const std::string session_id = honeyhive_session_id_of(span);
+  if (!session_id.empty()) session["session_id"] = session_id;
+  const auto* name = string_attribute(span, "honeyhive.session_name");
+  session["session_name"] = name ? *name : span.name;
+  const std::string source = source_of(span);
+  if (!source.empty()) session["source"] = source;
+  session["start_time"] = unix_ms(span.start_unix_nanos);
+  for (const char* prefix :
+       {"honeyhive_inputs", "honeyhive_metadata", "honeyhive_user_properties", "honeyhive_config"}) {
+    json value = unflatten_attributes(span.attributes, prefix);
+    if (!value.empty()) session[std::string(prefix).substr(10)] = std::move(value);  // drop "honeyhive_"
+  }
+  return session;
+}
+
+json span_to_honeyhive_event_update(const SpanData& span) {
+  json update = json::object();
+  for (const auto& [prefix, field] : kStructuredFields) {
+    if (std::string_view(field) == "inputs") continue;
+    json value = unflatten_attributes(span.attributes, prefix);
+    if (!value.empty()) update[field] = std::move(value);
+  }
+  json inputs = unflatten_attributes(span.attributes, "honeyhive_inputs");
+  if (!inputs.empty()) update["metadata"]["inputs"] = std::move(inputs);
+  if (const auto* error = string_attribute(span, "honeyhive_error")) update["metadata"]["error"] = *error;
+  return update;
+}
+
+}  // namespace honeyhive

@@ -1,0 +1,241 @@
+#include "honeyhive/export/honeyhive_event_exporter.hpp"
+
+#include <cctype>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/honeyhive_event.hpp"
+#include "honeyhive/version.hpp"
+
+namespace honeyhive {
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// A path segment with everything but RFC 3986 unreserved characters percent-encoded: session ids
+// may come from inbound baggage.
+std::string path_segment(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4U];
+      out += kHex[u & 0x0FU];
+    }
+  }
+  return out;
+}
+
+bool same_id(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct HoneyHiveEventExporter::Outcome {
+  bool ok = false;
+  std::string what;  // "HTTP 503" or the transport error, for diagnostics
+  int attempts = 0;
+  bool cancelled = false;
+  json body;  // the parsed response (discarded when not JSON)
+};
+
+HoneyHiveEventExporter::HoneyHiveEventExporter(HoneyHiveEventExporterOptions options)
+    : options_(std::move(options)), sender_(options_.client, options_.retry) {
+  while (!options_.api_url.empty() && options_.api_url.back() == '/') options_.api_url.pop_back();
+}
+
+HoneyHiveEventExporter::~HoneyHiveEventExporter() { sender_.shutdown(); }
+
+void HoneyHiveEventExporter::report_once(std::atomic<bool>& reported, const std::string& message) noexcept {
+  if (!reported.exchange(true, std::memory_order_relaxed)) report_diagnostic(DiagnosticLevel::error, message);
+}
+
+HoneyHiveEventExporter::Outcome HoneyHiveEventExporter::send_json(
+    const char* method, const std::string& path, const std::string& body,
+    std::chrono::steady_clock::time_point deadline) noexcept {
+  Outcome result;
+  try {
+    HttpRequest request;
+    request.method = method;
+    request.url = options_.api_url + path;
+    request.timeout = options_.timeout;
+    // The reference SDK's REST headers (src/honeyhive/_generated/api_config.py, get_default_headers).
+    request.headers = {{"Content-Type", "application/json"},
+                       {"Accept", "application/json"},
+                       {"User-Agent", std::string("honeyhive-cpp/") + kVersion},
+                       {"hh-client-version", kVersion},
+                       {"hh-client-language", "cpp"},
+                       {"hh-client-package", "honeyhive-cpp"}};
+    if (!options_.api_key.empty()) request.headers.emplace_back("Authorization", "Bearer " + options_.api_key);
+    set_request_body(request, body, options_.gzip);
+    const SendOutcome outcome = sender_.send(std::move(request), deadline);
+    const HttpResponse& response = outcome.response;
+    result.attempts = outcome.attempts;
+    result.cancelled = response.cancelled;
+    result.body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+    result.ok = response.status >= 200 && response.status < 300;
+    result.what = response.status != 0 ? "HTTP " + std::to_string(response.status) : response.error;
+    // A 2xx that says {"success": false} did not store the events (PostEventBatchResponse).
+    if (result.ok && result.body.is_object()) {
+      const auto success = result.body.find("success");
+      if (success != result.body.end() && success->is_boolean() && !success->get<bool>()) {
+        result.ok = false;
+        result.what += " with \"success\": false";
+      }
+    }
+  } catch (...) {
+    result.ok = false;
+    result.what = "out of memory";
+  }
+  return result;
+}
+
+bool HoneyHiveEventExporter::send_events(const std::string& path, const std::string& body, std::size_t count,
+                                         std::chrono::steady_clock::time_point deadline) noexcept {
+  const Outcome outcome = send_json("POST", path, body, deadline);
+  if (outcome.ok) {
+    reported_events_failure_.store(false, std::memory_order_relaxed);
+    return true;
+  }
+  if (!outcome.cancelled) {
+    report_once(reported_events_failure_, "HoneyHive events to " + redact_url(options_.api_url + path) +
+                                              " failed after " + std::to_string(outcome.attempts) +
+                                              " attempt(s): " + outcome.what + "; " + std::to_string(count) +
+                                              " span(s) dropped and counted as failed");
+  }
+  return false;
+}
+
+ExportResult HoneyHiveEventExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
+  return export_spans_until(spans,
+                            std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1));
+}
+
+ExportResult HoneyHiveEventExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,
+                                                        std::chrono::steady_clock::time_point deadline) noexcept {
+  if (spans.empty()) return ExportResult::success;
+  if (sender_.is_shut_down()) return ExportResult::failure;
+  try {
+    std::lock_guard<std::mutex> lock(export_mutex_);
+    std::vector<const SpanData*> sessions;
+    std::vector<const SpanData*> updates;
+    std::vector<std::pair<std::string, json>> events;  // (session id, event), in span order
+    for (const auto& span : spans) {
+      if (!span) continue;
+      if (honeyhive_session_id_of(*span).empty()) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        report_once(
+            reported_no_session_,
+            "HoneyHive events: span '" + span->name.substr(0, 100) +
+                "' has no honeyhive.session_id (not started by a HoneyHiveTracer?); not sent, counted as rejected");
+        continue;
+      }
+      switch (honeyhive_span_role(*span)) {
+        case HoneyHiveSpanRole::session_start: sessions.push_back(span.get()); break;
+        case HoneyHiveSpanRole::session_enrichment: updates.push_back(span.get()); break;
+        case HoneyHiveSpanRole::event:
+          events.emplace_back(honeyhive_session_id_of(*span), span_to_honeyhive_event(*span));
+          break;
+      }
+    }
+
+    // Sessions first: the events of this batch belong to them.
+    for (const SpanData* span : sessions) {
+      const std::string local_id = honeyhive_session_id_of(*span);
+      const Outcome outcome = send_json("POST", "/v1/sessions", dump(span_to_honeyhive_session(*span)), deadline);
+      if (!outcome.ok) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        if (!outcome.cancelled) {
+          report_once(reported_session_failure_, "HoneyHive session start (POST " +
+                                                     redact_url(options_.api_url + "/v1/sessions") + ") failed after " +
+                                                     std::to_string(outcome.attempts) + " attempt(s): " + outcome.what +
+                                                     "; tracing goes on with the local session id " + local_id);
+        }
+        continue;
+      }
+      const auto returned = outcome.body.is_object() ? outcome.body.find("session_id") : outcome.body.end();
+      if (outcome.body.is_object() && returned != outcome.body.end() && returned->is_string() &&
+          !same_id(returned->get<std::string>(), local_id)) {
+        report_diagnostic(DiagnosticLevel::warning, "HoneyHive returned session id " +
+                                                        returned->get<std::string>().substr(0, 64) + " for session " +
+                                                        local_id + "; events keep the local id");
+      }
+    }
+
+    bool all_sent = true;
+    if (!events.empty()) {
+      switch (options_.request) {
+        case HoneyHiveEventsRequest::batch: {
+          json body = {{"events", json::array()}};
+          for (auto& [session, event] : events) body["events"].push_back(std::move(event));
+          all_sent = send_events("/v1/events/batch", dump(body), events.size(), deadline);
+          break;
+        }
+        case HoneyHiveEventsRequest::session_batch: {
+          std::vector<std::pair<std::string, json>> by_session;  // first-seen order
+          for (auto& [session, event] : events) {
+            auto it = by_session.begin();
+            while (it != by_session.end() && it->first != session) ++it;
+            if (it == by_session.end())
+              it = by_session.insert(it, std::make_pair(session, json{{"events", json::array()}}));
+            it->second["events"].push_back(std::move(event));
+          }
+          for (auto& [session, body] : by_session) {
+            const std::string path = "/v1/sessions/" + path_segment(session) + "/events/batch";
+            all_sent = send_events(path, dump(body), body["events"].size(), deadline) && all_sent;
+          }
+          break;
+        }
+        case HoneyHiveEventsRequest::single:
+          for (auto& [session, event] : events)
+            all_sent = send_events("/v1/events", dump(event), 1, deadline) && all_sent;
+          break;
+      }
+    }
+
+    for (const SpanData* span : updates) {
+      const std::string path = "/v1/events/" + path_segment(honeyhive_session_id_of(*span));
+      const Outcome outcome = send_json("PUT", path, dump(span_to_honeyhive_event_update(*span)), deadline);
+      if (!outcome.ok) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        if (!outcome.cancelled) {
+          report_once(reported_update_failure_, "HoneyHive session update (PUT " + redact_url(options_.api_url + path) +
+                                                    ") failed after " + std::to_string(outcome.attempts) +
+                                                    " attempt(s): " + outcome.what);
+        }
+      }
+    }
+    return all_sent ? ExportResult::success : ExportResult::failure;
+  } catch (...) {
+    return ExportResult::failure;
+  }
+}
+
+bool HoneyHiveEventExporter::shutdown(std::chrono::milliseconds) noexcept {
+  sender_.shutdown();
+  return true;
+}
+
+ExporterStats HoneyHiveEventExporter::stats() const noexcept {
+  ExporterStats stats;
+  stats.requests = sender_.requests();
+  stats.retries = sender_.retries();
+  stats.rejected_spans = rejected_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+}  // namespace honeyhive
