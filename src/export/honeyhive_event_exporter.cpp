@@ -1,6 +1,7 @@
 #include "honeyhive/export/honeyhive_event_exporter.hpp"
 
 #include <cctype>
+#include <new>
 #include <utility>
 #include <vector>
 
@@ -236,6 +237,11 @@ ExporterStats HoneyHiveEventExporter::stats() const noexcept {
   stats.retries = sender_.retries();
   stats.rejected_spans = rejected_.load(std::memory_order_relaxed);
   return stats;
+}
+
+void HoneyHiveEventExporter::reset_after_fork() noexcept {
+  new (&export_mutex_) std::mutex();  // NOLINT: abandoned, possibly held by a parent thread mid-export
+  sender_.reset_after_fork();
 }
 
 }  // namespace honeyhive

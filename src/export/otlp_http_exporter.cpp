@@ -1,5 +1,6 @@
 #include "honeyhive/export/otlp_http_exporter.hpp"
 
+#include <new>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -187,6 +188,11 @@ ExporterStats OtlpHttpExporter::stats() const noexcept {
   stats.retries = sender_.retries();
   stats.rejected_spans = rejected_.load(std::memory_order_relaxed);
   return stats;
+}
+
+void OtlpHttpExporter::reset_after_fork() noexcept {
+  new (&export_mutex_) std::mutex();  // NOLINT: abandoned, possibly held by a parent thread mid-export
+  sender_.reset_after_fork();
 }
 
 }  // namespace honeyhive

@@ -114,6 +114,7 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   new (&wake) std::condition_variable();      // NOLINT
   new (&progress) std::condition_variable();  // NOLINT
   queue.reset_after_fork();
+  exporter->reset_after_fork();
   for (auto* counter : {&enqueued, &exported, &dropped, &failed, &in_flight, &export_batches, &producers_active}) {
     counter->store(0, std::memory_order_relaxed);
   }

@@ -1,5 +1,8 @@
 #include "honeyhive/processing/simple_span_processor.hpp"
 
+#include <pthread.h>
+
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,10 +32,50 @@ struct ExportCall {
   ExportCall& operator=(const ExportCall&) = delete;
 };
 
+// Every live simple processor, so that a fork() child can reset its exporter. Leaked: processors
+// may be destroyed during exit.
+struct ForkRegistry {
+  std::mutex mutex;
+  std::vector<SimpleSpanProcessor*> processors;
+};
+ForkRegistry& fork_registry() {
+  static auto* instance = new ForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory)
+  return *instance;
+}
+
 }  // namespace
 
+void SimpleSpanProcessor::reset_exporter_in_fork_child() noexcept {
+  if (exporter_) exporter_->reset_after_fork();
+}
+
 SimpleSpanProcessor::SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept
-    : exporter_(std::move(exporter)), diagnostics_(current_diagnostic_sink_shared()) {}
+    : exporter_(std::move(exporter)), diagnostics_(current_diagnostic_sink_shared()) {
+  static const bool installed =
+      pthread_atfork([] { fork_registry().mutex.lock(); }, [] { fork_registry().mutex.unlock(); },
+                     [] {
+                       // Only this thread exists in the child.
+                       for (auto* processor : fork_registry().processors) processor->reset_exporter_in_fork_child();
+                       fork_registry().mutex.unlock();
+                     }) == 0;
+  if (!installed || !exporter_) return;
+  try {
+    std::lock_guard<std::mutex> lock(fork_registry().mutex);
+    fork_registry().processors.push_back(this);
+  } catch (...) {
+  }
+}
+
+SimpleSpanProcessor::~SimpleSpanProcessor() {
+  std::lock_guard<std::mutex> lock(fork_registry().mutex);
+  auto& all = fork_registry().processors;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    if (*it == this) {
+      all.erase(it);
+      break;
+    }
+  }
+}
 
 bool SimpleSpanProcessor::on_export_call() noexcept { return t_export_depth > 0; }
 

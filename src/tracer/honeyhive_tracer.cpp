@@ -63,6 +63,9 @@ class FanOutExporter final : public SpanExporter {
     }
     return all;
   }
+  void reset_after_fork() noexcept override {
+    for (const auto& exporter : exporters_) exporter->reset_after_fork();
+  }
   bool shutdown(std::chrono::milliseconds timeout) noexcept override {
     bool all = true;
     for (const auto& exporter : exporters_) {

@@ -145,6 +145,12 @@ class CurlHttpClient final : public HttpClient {
 
   void cancel() noexcept override { cancelled_.store(true, std::memory_order_release); }
 
+  void reset_after_fork() noexcept override {
+    generation_.store(detail::fork_generation(), std::memory_order_release);
+    new (&mutex_) std::mutex();  // NOLINT: the parent's lock state is abandoned
+    handle_ = nullptr;           // abandoned, not cleaned up: its sockets are the parent's
+  }
+
  private:
   // In a fork() child the handle's connections belong to the parent (reusing one would interleave
   // two processes on one socket, or send a TLS close_notify for the parent): the child abandons

@@ -1,5 +1,6 @@
 #include "honeyhive/transport/retrying_sender.hpp"
 
+#include <new>
 #include <utility>
 
 namespace honeyhive {
@@ -28,6 +29,12 @@ SendOutcome RetryingSender::send(HttpRequest request, std::chrono::steady_clock:
         requests_.fetch_add(1, std::memory_order_relaxed);
         if (attempt > 0) retries_.fetch_add(1, std::memory_order_relaxed);
       });
+}
+
+void RetryingSender::reset_after_fork() noexcept {
+  new (&sleep_mutex_) std::mutex();            // NOLINT: abandoned, possibly held by a parent thread
+  new (&sleep_cv_) std::condition_variable();  // NOLINT
+  if (client_) client_->reset_after_fork();
 }
 
 void RetryingSender::shutdown() noexcept {

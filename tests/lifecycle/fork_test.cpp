@@ -13,6 +13,7 @@
 
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 #include "lifecycle/lifecycle_support.hpp"
+#include "support/http_test_helpers.hpp"
 
 namespace honeyhive {
 namespace {
@@ -134,6 +135,47 @@ TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
   stop = true;
   for (auto& thread : busy) thread.join();
   EXPECT_EQ(hung_or_failed, 0);
+}
+
+}  // namespace
+}  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+// A fork while the parent's export thread is inside an OTLP request (holding the exporter's and the
+// HTTP client's locks, on a keep-alive connection): the child still exports, on its own connection.
+TEST(ForkTest, AChildForkedDuringAnExportInFlightExportsOnItsOwn) {
+  std::atomic<int> seen{0};
+  test::RecordingServer server([&](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    if (seen.fetch_add(1) == 0) response.delay_ms = 3000;  // the parent's first export hangs a while
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.project = "fork-otlp";
+  config.api_key = null;
+  config.otlp_endpoint = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1/traces";
+  config.start_session = false;
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::off();
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  { Span span = tracer->start_span("parent", EventType::tool); }
+  std::thread flusher([&] { tracer->flush(std::chrono::milliseconds(10000)); });  // the export starts
+  ASSERT_TRUE(server.wait_for_requests(1));                                       // and is in flight now
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::alarm(30);
+    { Span span = tracer->start_span("child", EventType::tool); }
+    std::_Exit(tracer->flush(std::chrono::milliseconds(10000)) ? 0 : 1);
+  }
+  int status = 0;
+  test::with_watchdog("child forked during an export", std::chrono::seconds(60), [&] { ::waitpid(child, &status, 0); });
+  flusher.join();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_GE(server.requests().size(), 2U);  // the parent's and the child's
 }
 
 }  // namespace

@@ -48,6 +48,7 @@ class HoneyHiveEventExporter final : public SpanExporter {
   ExportResult export_spans_until(const std::vector<SpanDataPtr>& spans,
                                   std::chrono::steady_clock::time_point deadline) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  void reset_after_fork() noexcept override;
   ExporterStats stats() const noexcept override;
 
   const HoneyHiveEventExporterOptions& options() const noexcept { return options_; }

@@ -46,6 +46,7 @@ class OtlpHttpExporter final : public SpanExporter {
                                   std::chrono::steady_clock::time_point deadline) noexcept override;
   // Cancels a request in flight and any backoff wait; later exports fail at once.
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  void reset_after_fork() noexcept override;
   ExporterStats stats() const noexcept override;
 
   const OtlpHttpExporterOptions& options() const noexcept { return options_; }

@@ -42,6 +42,9 @@ class SpanExporter {
   }
   // After shutdown, export_spans returns failure. Idempotent.
   virtual bool shutdown(std::chrono::milliseconds timeout) = 0;
+  // Called by the processors in a fork() child, before any other thread runs: drop locks and
+  // connections inherited from the parent (a parent thread may have held them at the fork).
+  virtual void reset_after_fork() noexcept {}
 };
 
 }  // namespace honeyhive

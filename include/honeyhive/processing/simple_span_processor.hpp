@@ -17,6 +17,9 @@ namespace honeyhive {
 class SimpleSpanProcessor final : public SpanProcessor {
  public:
   explicit SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept;
+  ~SimpleSpanProcessor() override;
+  SimpleSpanProcessor(const SimpleSpanProcessor&) = delete;
+  SimpleSpanProcessor& operator=(const SimpleSpanProcessor&) = delete;
 
   void on_start(SpanRef& span, const Context& parent) noexcept override;
   void on_end(const SpanDataPtr& span) noexcept override;
@@ -29,6 +32,8 @@ class SimpleSpanProcessor final : public SpanProcessor {
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
   // True while this thread is inside an exporter call made by a simple processor.
   static bool on_export_call() noexcept;
+  // In a fork() child (the processor's atfork handler): lets the exporter drop the parent's state.
+  void reset_exporter_in_fork_child() noexcept;
 
  private:
   std::unique_ptr<SpanExporter> exporter_;

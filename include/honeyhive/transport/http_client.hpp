@@ -40,6 +40,9 @@ class HttpClient {
   virtual HttpResponse send(const HttpRequest& request) noexcept = 0;
   // Aborts requests in flight and makes later ones fail at once (used by shutdown).
   virtual void cancel() noexcept = 0;
+  // In a fork() child, before any other thread runs: forget connections and locks inherited from
+  // the parent (they are the parent's). Default: nothing to forget.
+  virtual void reset_after_fork() noexcept {}
 };
 
 struct CurlHttpClientOptions {

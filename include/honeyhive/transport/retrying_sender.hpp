@@ -28,6 +28,9 @@ class RetryingSender {
   // Cancels a request in flight and any backoff wait; later sends fail at once. Idempotent.
   void shutdown() noexcept;
   bool is_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
+  // In a fork() child, before other threads run: fresh locks and a client without the parent's
+  // connections.
+  void reset_after_fork() noexcept;
 
   std::uint64_t requests() const noexcept { return requests_.load(std::memory_order_relaxed); }
   std::uint64_t retries() const noexcept { return retries_.load(std::memory_order_relaxed); }
