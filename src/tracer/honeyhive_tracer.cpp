@@ -578,7 +578,14 @@ void HoneyHiveTracer::enrich_session(const Enrichment& enrichment) noexcept {
   }
 }
 
-void enrich_session(const Enrichment& enrichment) noexcept { current_tracer()->enrich_session(enrichment); }
+void enrich_session(const Enrichment& enrichment) noexcept {
+  if (const auto tracer = current_tracer()) tracer->enrich_session(enrichment);
+}
+
+Span start_span_in_current_tracer(std::string_view name, EventType type) noexcept {
+  const auto tracer = current_tracer();  // null only when even the disabled tracer could not be built
+  return tracer ? tracer->start_span(name, type) : Span();
+}
 
 Span HoneyHiveTracer::start_session_span(std::string_view name, const std::string& session_id,
                                          const std::vector<BaggageEntry>& baggage, const Context& parent) noexcept {

@@ -179,7 +179,7 @@ decltype(auto) HoneyHiveTracer::trace(std::string_view name, EventType type, F&&
 }
 
 // The tracer of the active context: baggage honeyhive_tracer_id -> registry -> the default tracer ->
-// a disabled tracer whose spans are no-ops. Never null.
+// a disabled tracer whose spans are no-ops. Null only when memory is too short to build that one.
 std::shared_ptr<HoneyHiveTracer> current_tracer() noexcept;
 // Makes `tracer` the process default (the first tracer created is the default until then).
 void set_default_tracer(const std::shared_ptr<HoneyHiveTracer>& tracer) noexcept;
@@ -198,6 +198,9 @@ struct Enrichment {
   Param<std::string> error;
 };
 
+// current_tracer()->start_span(name, type), also when memory is so short that there is no tracer.
+Span start_span_in_current_tracer(std::string_view name, EventType type) noexcept;
+
 // Enriches the session of the current tracer (see HoneyHiveTracer::enrich_session).
 void enrich_session(const Enrichment& enrichment) noexcept;
 
@@ -210,4 +213,4 @@ void enrich_span(SpanRef span, const Enrichment& enrichment) noexcept;
 // A span of the current tracer for the rest of the enclosing block:
 //   HH_SPAN(span, "retrieve", tool);  span.set_inputs(...);
 #define HH_SPAN(variable, name, type) \
-  ::honeyhive::Span variable = ::honeyhive::current_tracer()->start_span((name), ::honeyhive::EventType::type)
+  ::honeyhive::Span variable = ::honeyhive::start_span_in_current_tracer((name), ::honeyhive::EventType::type)
