@@ -265,6 +265,8 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
       TracerConfig tracer_config = options.tracer_config;
       if (tracer_config.project.is_unset() && !options.project.empty()) tracer_config.project = options.project;
       if (tracer_config.source.is_unset()) tracer_config.source = options.source;
+      // Every datapoint opens its own session; the tracer needs none of its own.
+      if (tracer_config.start_session.is_unset()) tracer_config.start_session = false;
       owned = HoneyHiveTracer::init(tracer_config);
       tracer = owned ? owned : current_tracer();
     }
