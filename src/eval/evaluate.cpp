@@ -65,7 +65,8 @@ void name_inline_dataset(const std::vector<Datapoint>& dataset, const std::strin
 // Fetches a HoneyHive dataset: its datapoint ids, then each datapoint (the reference SDK's sequence,
 // experiments/core.py evaluate()). A datapoint that cannot be fetched is skipped and reported.
 bool fetch_dataset(detail::RunsApi& api, const std::string& dataset_id, std::vector<Datapoint>& dataset,
-                   std::vector<std::string>& datapoint_ids, std::vector<std::string>& errors) {
+                   std::vector<std::string>& datapoint_ids, std::vector<std::string>& errors,
+                   const std::function<bool()>& stop) {
   const detail::ApiResult listing = api.get_dataset(dataset_id);
   if (!listing.ok) {
     errors.push_back("dataset " + dataset_id + ": " + listing.error);
@@ -79,6 +80,11 @@ bool fetch_dataset(detail::RunsApi& api, const std::string& dataset_id, std::vec
   const nlohmann::json& ids = (*datasets)[0].value("datapoints", nlohmann::json::array());
   std::size_t failures = 0;
   for (const auto& id_value : ids) {
+    if (stop()) {
+      errors.push_back("dataset " + dataset_id + ": fetching stopped (cancelled or out of time) after " +
+                       std::to_string(dataset.size()) + " datapoints");
+      break;
+    }
     if (!id_value.is_string()) continue;
     const std::string id = id_value.get<std::string>();
     const detail::ApiResult answer = api.get_datapoint(id);
@@ -270,10 +276,18 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
       owned = HoneyHiveTracer::init(tracer_config);
       tracer = owned ? owned : current_tracer();
     }
+    if (!tracer) {
+      report(summary, "no tracer could be created (out of memory); nothing was run");
+      return summary;
+    }
     const ResolvedConfig& config = tracer->config();
     std::optional<detail::RunsApi> api;
     if (!options.offline && !config.api_key.empty() && !config.disabled) {
       api.emplace(config.api_url, config.api_key, options.http_client, options.retry, options.request_timeout);
+      // The cancellation token and the time budget bound the API calls too (the dataset fetch,
+      // the run creation), not only the scheduling of datapoints.
+      api->limit([&options] { return options.cancellation.stop_requested(); },
+                 options.time_budget.count() > 0 ? started + options.time_budget : Clock::time_point::max());
     }
 
     std::vector<Datapoint> dataset = std::move(options.dataset);
@@ -293,7 +307,10 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
     } else {
       summary.dataset_id = options.dataset_id;
       std::vector<std::string> errors;
-      have_dataset = fetch_dataset(*api, options.dataset_id, dataset, datapoint_ids, errors);
+      have_dataset = fetch_dataset(*api, options.dataset_id, dataset, datapoint_ids, errors, [&] {
+        return options.cancellation.stop_requested() ||
+               (options.time_budget.count() > 0 && Clock::now() >= started + options.time_budget);
+      });
       for (auto& error : errors) report(summary, std::move(error));
     }
 
@@ -359,6 +376,9 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
                                {"event_ids", std::move(session_ids)}};
         nlohmann::json metadata = run_metadata(summary.dataset_id);
         if (!metadata.empty()) body["metadata"] = std::move(metadata);
+        // The closing update goes out even after a cancellation (it says "cancelled"), bounded by one
+        // request timeout.
+        api->limit({}, Clock::now() + options.request_timeout);
         const detail::ApiResult updated = api->update_run(summary.run_id, body);
         if (!updated.ok) report(summary, "the run was not updated (" + updated.error + ")");
       }

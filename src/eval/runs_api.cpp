@@ -1,5 +1,6 @@
 #include "eval/runs_api.hpp"
 
+#include <algorithm>
 #include <thread>
 #include <utility>
 
@@ -50,9 +51,18 @@ ApiResult RunsApi::get_datapoint(const std::string& datapoint_id) noexcept {
   return call("GET", "/v1/datapoints/" + url_encode_component(datapoint_id), nullptr);
 }
 
+void RunsApi::limit(std::function<bool()> stop, std::chrono::steady_clock::time_point deadline) noexcept {
+  stop_ = std::move(stop);
+  deadline_ = deadline;
+}
+
 ApiResult RunsApi::call(const char* method, const std::string& path, const nlohmann::json* body) noexcept {
   ApiResult result;
   try {
+    if ((stop_ && stop_()) || std::chrono::steady_clock::now() >= deadline_) {
+      result.error = std::string(method) + " " + path.substr(0, path.find('?')) + " not sent: the run was stopped";
+      return result;
+    }
     HttpRequest request;
     request.method = method;
     request.url = api_url_ + path;
@@ -62,12 +72,17 @@ ApiResult RunsApi::call(const char* method, const std::string& path, const nlohm
                        {"Authorization", "Bearer " + api_key_}, {"hh-client-version", kVersion},
                        {"hh-client-language", "cpp"},           {"hh-client-package", kSdkName}};
     if (body != nullptr) request.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const auto deadline = std::chrono::steady_clock::now() + timeout_ * (retry_.max_retries + 1);
-    const SendOutcome outcome =
-        send_with_retries(*client_, std::move(request), retry_, deadline, [](std::chrono::milliseconds wait) {
-          std::this_thread::sleep_for(wait);
-          return true;
-        });
+    const auto deadline = std::min(std::chrono::steady_clock::now() + timeout_ * (retry_.max_retries + 1), deadline_);
+    // Backoff waits end early when the run is stopped (false: give up the retries).
+    const auto wait = [this](std::chrono::milliseconds duration) {
+      const auto until = std::min(std::chrono::steady_clock::now() + duration, deadline_);
+      while (std::chrono::steady_clock::now() < until) {
+        if (stop_ && stop_()) return false;
+        std::this_thread::sleep_for(std::min(std::chrono::milliseconds(20), duration));
+      }
+      return std::chrono::steady_clock::now() < deadline_;
+    };
+    const SendOutcome outcome = send_with_retries(*client_, std::move(request), retry_, deadline, wait);
     const HttpResponse& response = outcome.response;
     const std::string what = std::string(method) + " " + path.substr(0, path.find('?'));
     if (response.status < 200 || response.status >= 300) {
@@ -83,7 +98,11 @@ ApiResult RunsApi::call(const char* method, const std::string& path, const nlohm
     result.ok = true;
   } catch (...) {
     result.ok = false;
-    result.error = std::string(method) + " " + path.substr(0, path.find('?')) + " failed (out of memory)";
+    try {
+      result.error = std::string(method) + " " + path.substr(0, path.find('?')) + " failed (out of memory)";
+    } catch (...) {
+      result.error.clear();  // not even the message fits; ok == false says it
+    }
   }
   return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,6 +34,10 @@ class RunsApi {
   ApiResult get_dataset(const std::string& dataset_id) noexcept;                         // GET /v1/datasets?dataset_id=
   ApiResult get_datapoint(const std::string& datapoint_id) noexcept;                     // GET /v1/datapoints/{id}
 
+  // Bounds every later call by `deadline` and stops it (retries and backoff waits included) as soon
+  // as `stop` returns true: the run's cancellation token and time budget.
+  void limit(std::function<bool()> stop, std::chrono::steady_clock::time_point deadline) noexcept;
+
  private:
   ApiResult call(const char* method, const std::string& path, const nlohmann::json* body) noexcept;
 
@@ -41,6 +46,8 @@ class RunsApi {
   std::shared_ptr<HttpClient> client_;
   RetryPolicy retry_;
   std::chrono::milliseconds timeout_;
+  std::function<bool()> stop_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
 };
 
 // `value` with every byte outside RFC 3986 "unreserved" percent-encoded: safe as a path segment or

@@ -560,17 +560,23 @@ void HoneyHiveTracer::enrich_session(const Enrichment& enrichment) noexcept {
   try {
     if (config_.disabled) return;
     SpanContext session_span;
+    std::string own_session;
     {
       std::lock_guard<std::mutex> lock(session_mutex_);
       session_span = session_span_;
+      own_session = session_id_;
     }
-    if (!session_span.is_valid()) {
+    // The session of the active context wins (an evaluate() datapoint's, or one continued from
+    // another service): the enrichment span is started under it and carries its id.
+    const auto active_session = Context::current().baggage("session_id");
+    const bool other_session = active_session && !active_session->empty() && *active_session != own_session;
+    if (!other_session && !session_span.is_valid()) {
       report_diagnostic(DiagnosticLevel::warning,
-                        "enrich_session: tracer " + id_ + " has no session (start_session = false); nothing enriched");
+                        {"enrich_session: tracer ", id_, " has no session (start_session = false); nothing enriched"});
       return;
     }
     StartSpanOptions options;
-    if (session_span.is_valid()) options.links.push_back(SpanLink{session_span, {}, 0});
+    if (!other_session) options.links.push_back(SpanLink{session_span, {}, 0});
     Span span = start_span("session_enrichment", EventType::session, std::move(options));
     span.set_attribute("honeyhive.session_enrichment", true);
     enrich_span(span, enrichment);

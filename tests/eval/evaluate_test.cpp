@@ -12,6 +12,7 @@
 
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "lifecycle/lifecycle_support.hpp"
 #include "support/diagnostics_capture.hpp"
 #include "support/http_test_helpers.hpp"
 #include "support/recording_tracer.hpp"
@@ -479,6 +480,81 @@ TEST(EvaluateApiTest, OfflineNeverCallsTheApi) {
   EXPECT_EQ(summary.succeeded, 2U);
   EXPECT_FALSE(summary.api);
   EXPECT_TRUE(api.server.requests().empty());
+}
+
+}  // namespace
+}  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+// A huge dataset whose datapoints the server never serves (503, retried): cancelling stops the
+// fetch itself, not only the scheduling of datapoints.
+TEST(EvaluateApiTest, CancellingStopsAHugeDatasetFetch) {
+  std::atomic<int> datapoint_requests{0};
+  test::RecordingServer server([&](const tools::HttpRequest& request) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    if (request.target.rfind("/v1/datasets", 0) == 0) {
+      nlohmann::json ids = nlohmann::json::array();
+      for (int i = 0; i < 5000; ++i) ids.push_back("dp-" + std::to_string(i));
+      response.body = nlohmann::json{{"datasets", {{{"id", "huge"}, {"datapoints", ids}}}}}.dump();
+    } else {
+      datapoint_requests.fetch_add(1);
+      response.status = 503;  // retryable: each datapoint would take retries and backoff
+      response.body = "{}";
+    }
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  auto t = make_tracer(config);
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "huge";
+  CancellationToken token;
+  options.cancellation = token;
+  std::thread canceller([token] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    token.request_stop();
+  });
+  EvaluationSummary summary;
+  test::with_watchdog("evaluate with a cancelled dataset fetch", std::chrono::seconds(120),
+                      [&] { summary = evaluate(std::move(options)); });
+  canceller.join();
+  EXPECT_LT(datapoint_requests.load(), 5000);  // it stopped fetching
+  bool said_so = false;
+  for (const auto& error : summary.errors) said_so = said_so || error.find("stopped") != std::string::npos;
+  EXPECT_TRUE(said_so);
+}
+
+}  // namespace
+}  // namespace honeyhive
+
+namespace honeyhive {
+namespace {
+
+// Library code that knows nothing of evaluate() calls enrich_session(): it enriches the datapoint's
+// session, not the tracer's own.
+TEST(EvaluateTest, EnrichSessionInsideTheFunctionEnrichesTheDatapointsSession) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 3);
+  options.function = [](const nlohmann::json& inputs, const nlohmann::json&) {
+    Enrichment extra;
+    extra.metadata = nlohmann::json{{"seen_x", inputs.at("x")}};
+    enrich_session(extra);
+    return nlohmann::json{{"answer", inputs.at("x").get<int>() * 2}};
+  };
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 3U);
+  std::set<std::string> enriched_sessions;
+  for (const auto& span : t.spans()) {
+    if (span->name == "session_enrichment") enriched_sessions.insert(text(*span, "honeyhive.session_id"));
+  }
+  std::set<std::string> datapoint_sessions;
+  for (const auto& row : summary.rows) datapoint_sessions.insert(row.session_id);
+  EXPECT_EQ(enriched_sessions, datapoint_sessions);
 }
 
 }  // namespace
