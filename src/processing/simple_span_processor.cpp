@@ -9,28 +9,31 @@
 namespace honeyhive {
 namespace {
 
-// The processors whose exporter this thread is inside of (a callback may end spans of another
-// tracer, which nests). Deeper nesting than kMaxNested is counted but not recorded.
-constexpr int kMaxNested = 8;
-thread_local const SimpleSpanProcessor* t_exporting[kMaxNested];
-thread_local int t_export_depth = 0;
+// The processors whose exporter this thread is inside of, as a list through the stack frames of the
+// calls (a callback may end spans of another tracer, which nests): one thread-local pointer.
+struct ExportCall {
+  explicit ExportCall(const SimpleSpanProcessor* processor_in) noexcept : processor(processor_in), outer(top()) {
+    top() = this;
+  }
+  ~ExportCall() { top() = outer; }
+  ExportCall(const ExportCall&) = delete;
+  ExportCall& operator=(const ExportCall&) = delete;
+
+  static ExportCall*& top() noexcept {
+    thread_local ExportCall* innermost = nullptr;
+    return innermost;
+  }
+
+  const SimpleSpanProcessor* processor;
+  ExportCall* outer;
+};
 
 bool exporting(const SimpleSpanProcessor* processor) noexcept {
-  for (int i = 0; i < t_export_depth && i < kMaxNested; ++i) {
-    if (t_exporting[i] == processor) return true;
+  for (const ExportCall* call = ExportCall::top(); call != nullptr; call = call->outer) {
+    if (call->processor == processor) return true;
   }
   return false;
 }
-
-struct ExportCall {
-  explicit ExportCall(const SimpleSpanProcessor* processor) noexcept {
-    if (t_export_depth < kMaxNested) t_exporting[t_export_depth] = processor;
-    ++t_export_depth;
-  }
-  ~ExportCall() { --t_export_depth; }
-  ExportCall(const ExportCall&) = delete;
-  ExportCall& operator=(const ExportCall&) = delete;
-};
 
 // Every live simple processor, so that a fork() child can reset its exporter. Leaked: processors
 // may be destroyed during exit.
@@ -42,6 +45,8 @@ ForkRegistry& fork_registry() {
   static auto* instance = new ForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory)
   return *instance;
 }
+
+const std::shared_ptr<DiagnosticSink> kNoSink;  // routes nothing
 
 }  // namespace
 
@@ -77,7 +82,7 @@ SimpleSpanProcessor::~SimpleSpanProcessor() {
   }
 }
 
-bool SimpleSpanProcessor::on_export_call() noexcept { return t_export_depth > 0; }
+bool SimpleSpanProcessor::on_export_call() noexcept { return ExportCall::top() != nullptr; }
 
 void SimpleSpanProcessor::on_start(SpanRef&, const Context&) noexcept {}
 
@@ -87,7 +92,8 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  ScopedDiagnosticSink route(diagnostics_);
+  // Routing costs two thread-local writes per span: only for a tracer with its own sink.
+  ScopedDiagnosticSink route(diagnostics_ != DiagnosticSink::process() ? diagnostics_ : kNoSink);
   try {
     const std::vector<SpanDataPtr> batch{span};
     ExportCall call(this);
