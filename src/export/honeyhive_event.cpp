@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 #include "core/uuid.hpp"
+#include "honeyhive/core/span_limits.hpp"
 
 namespace honeyhive {
 namespace {
@@ -36,6 +38,37 @@ constexpr std::string_view kTraceloopPrefix = "traceloop.association.properties.
 
 constexpr std::array<const char*, 4> kEventTypes = {"session", "chain", "model", "tool"};
 
+// The deepest nesting unflattening builds (SpanLimits::structured_max_depth's default): dump() and
+// the comparisons of nlohmann::json recurse, and the export thread must not overflow its stack on a
+// key with 100k dots or a 100k-deep "[[[...]]]" string.
+constexpr std::size_t kMaxDepth = SpanLimits{}.structured_max_depth;
+
+// Whether the arrays and objects of the JSON `text` nest at most `max_depth` deep (string
+// literals skipped). A linear scan: it decides whether parsing the text is safe.
+bool nests_at_most(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
 // The part of `key` under `prefix`: "" for the key itself, "a.b" for "prefix.a.b"; nullopt otherwise.
 std::optional<std::string_view> under_prefix(std::string_view key, std::string_view prefix) {
   if (key.size() < prefix.size() || key.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
@@ -57,7 +90,7 @@ json attribute_to_json(const AttributeValue& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           if (v == "{}") return json::object();
-          if (v.size() >= 2 && v.front() == '[' && v.back() == ']') {
+          if (v.size() >= 2 && v.front() == '[' && v.back() == ']' && nests_at_most(v, kMaxDepth)) {
             json parsed = json::parse(v, nullptr, /*allow_exceptions=*/false);
             if (parsed.is_array()) return parsed;
           }
@@ -80,11 +113,12 @@ json attribute_to_json(const AttributeValue& value) {
 }
 
 // Sets `value` at the dotted `path` of the object `root`. A path already taken (or running through a
-// non-object value) keeps what it has: the first writer wins.
+// non-object value) keeps what it has: the first writer wins. At most kMaxDepth levels: the segments
+// past them stay joined in one key.
 void set_path(json& root, std::string_view path, json value) {
   json* node = &root;
-  while (true) {
-    const std::size_t dot = path.find('.');
+  for (std::size_t depth = 1;; ++depth) {
+    const std::size_t dot = depth < kMaxDepth ? path.find('.') : std::string_view::npos;
     const std::string segment(path.substr(0, dot));
     if (dot == std::string_view::npos) {
       if (!node->contains(segment)) (*node)[segment] = std::move(value);
