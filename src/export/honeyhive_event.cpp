@@ -266,12 +266,25 @@ json span_to_honeyhive_session(const SpanData& span) {
   const std::string source = source_of(span);
   if (!source.empty()) session["source"] = source;
   session["start_time"] = unix_ms(span.start_unix_nanos);
-  for (const char* prefix :
-       {"honeyhive_inputs", "honeyhive_metadata", "honeyhive_user_properties", "honeyhive_config"}) {
+  session["end_time"] = unix_ms(span.end_unix_nanos);
+  session["duration"] = static_cast<double>(span.duration_nanos()) / 1e6;
+  for (const char* prefix : {"honeyhive_inputs", "honeyhive_outputs", "honeyhive_metadata", "honeyhive_user_properties",
+                             "honeyhive_config"}) {
     json value = unflatten_attributes(span.attributes, prefix);
     if (!value.empty()) session[std::string(prefix).substr(10)] = std::move(value);  // drop "honeyhive_"
   }
   return session;
+}
+
+json span_to_honeyhive_session_update(const SpanData& span) {
+  json update = json::object();
+  for (const char* prefix : {"honeyhive_metrics", "honeyhive_feedback"}) {
+    json value = unflatten_attributes(span.attributes, prefix);
+    if (!value.empty()) update[std::string(prefix).substr(10)] = std::move(value);  // drop "honeyhive_"
+  }
+  const std::string error = error_of(span);
+  if (!error.empty()) update["metadata"]["error"] = error;  // the update takes no error field
+  return update;
 }
 
 json span_to_honeyhive_event_update(const SpanData& span) {

@@ -155,6 +155,7 @@ ExportResult HoneyHiveEventExporter::export_spans_until(const std::vector<SpanDa
     }
 
     // Sessions first: the events of this batch belong to them.
+    std::vector<std::pair<std::string, std::string>> updates_of_sessions;  // (session id, PUT body)
     for (const SpanData* span : sessions) {
       const std::string local_id = honeyhive_session_id_of(*span);
       const Outcome outcome = send_json("POST", "/v1/sessions", dump(span_to_honeyhive_session(*span)), deadline);
@@ -174,6 +175,21 @@ ExportResult HoneyHiveEventExporter::export_spans_until(const std::vector<SpanDa
         report_diagnostic(DiagnosticLevel::warning, "HoneyHive returned session id " +
                                                         returned->get<std::string>().substr(0, 64) + " for session " +
                                                         local_id + "; events keep the local id");
+      }
+      // What the session body cannot carry (metrics, feedback, error) goes in an update of the session event.
+      const json update = span_to_honeyhive_session_update(*span);
+      if (!update.empty()) updates_of_sessions.emplace_back(local_id, dump(update));
+    }
+    for (const auto& [session_id, body] : updates_of_sessions) {
+      const std::string path = "/v1/events/" + path_segment(session_id);
+      const Outcome outcome = send_json("PUT", path, body, deadline);
+      if (!outcome.ok) {
+        rejected_.fetch_add(1, std::memory_order_relaxed);
+        if (!outcome.cancelled) {
+          report_once(reported_update_failure_, "HoneyHive session update (PUT " + redact_url(options_.api_url + path) +
+                                                    ") failed after " + std::to_string(outcome.attempts) +
+                                                    " attempt(s): " + outcome.what);
+        }
       }
     }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -281,6 +282,42 @@ TEST(HoneyHiveEventExporter, ExportsAfterShutdownFailWithoutARequest) {
   exporter.shutdown(milliseconds(100));
   EXPECT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::failure);
   EXPECT_TRUE(api.requests().empty());
+}
+
+TEST(HoneyHiveEventExporter, ASessionSpansOutputsAndTimesGoInTheSessionAndItsMetricsFeedbackAndErrorInAnUpdate) {
+  RecordingServer api(always(reply(200, std::string(R"({"session_id":")") + kSession + R"("})")));
+  ASSERT_TRUE(api.ok());
+  HoneyHiveEventExporter exporter(options_for(api));
+  auto session = std::make_shared<SpanData>(*make_span("datapoint", "session", "1111111111111111"));
+  session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("datapoint")}});
+  session->attributes.push_back({"honeyhive_outputs.answer", AttributeValue{std::string("42")}});
+  session->attributes.push_back({"honeyhive_metrics.accuracy", AttributeValue{0.75}});
+  session->attributes.push_back({"honeyhive_feedback.rating", AttributeValue{std::int64_t{4}}});
+  session->attributes.push_back({"honeyhive_error", AttributeValue{std::string("evaluator failed")}});
+  EXPECT_EQ(exporter.export_spans({session}), ExportResult::success);
+  const auto requests = api.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].target, "/v1/sessions");
+  const json start = body_of(requests[0]);
+  EXPECT_EQ(start["outputs"], (json{{"answer", "42"}}));
+  EXPECT_EQ(start["end_time"], 1700000000250);
+  EXPECT_DOUBLE_EQ(start["duration"].get<double>(), 250.0);
+  EXPECT_EQ(requests[1].method, "PUT");
+  EXPECT_EQ(requests[1].target, std::string("/v1/events/") + kSession);
+  EXPECT_EQ(body_of(requests[1]), (json{{"metrics", {{"accuracy", 0.75}}},
+                                        {"feedback", {{"rating", 4}}},
+                                        {"metadata", {{"error", "evaluator failed"}}}}));
+}
+
+TEST(HoneyHiveEventExporter, ASessionSpanWithNothingMoreToSaySendsNoUpdate) {
+  RecordingServer api(always(reply(200)));
+  ASSERT_TRUE(api.ok());
+  HoneyHiveEventExporter exporter(options_for(api));
+  auto session = std::make_shared<SpanData>(*make_span("s", "session", "1111111111111111"));
+  session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("s")}});
+  EXPECT_EQ(exporter.export_spans({session}), ExportResult::success);
+  ASSERT_EQ(api.requests().size(), 1U);
+  EXPECT_EQ(api.requests()[0].target, "/v1/sessions");
 }
 
 }  // namespace

@@ -33,7 +33,8 @@ struct HoneyHiveEventExporterOptions {
 
 // Sends finished spans to the HoneyHive REST API as events ("client mode"), with the OTLP
 // exporter's retries, timeouts and counters. The session event the tracer emits at session start
-// becomes POST /v1/sessions; an enrich_session span becomes PUT /v1/events/{session_id}; every
+// becomes POST /v1/sessions (then PUT /v1/events/{session_id} with its metrics, feedback and error,
+// when it has any); an enrich_session span becomes PUT /v1/events/{session_id}; every
 // other span becomes an event (span_to_honeyhive_event). Spans without a session id are not sent
 // (the API would file them under a new session): they are counted as rejected. Thread-safe
 // (exports are serialised). The API key never appears in diagnostics.
