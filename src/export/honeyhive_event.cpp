@@ -30,10 +30,11 @@ constexpr std::array<std::pair<const char*, const char*>, 7> kStructuredFields =
 }};
 
 // Attributes the event carries in its own fields (or, for the traceloop copies, carries twice).
-constexpr std::array<const char*, 9> kEventFieldKeys = {
-    "honeyhive_event_type", "honeyhive_event_name",   "honeyhive_error",
-    "honeyhive.session_id", "honeyhive.project",      "honeyhive.source",
-    "honeyhive.parent_id",  "honeyhive.session_name", "honeyhive.session_enrichment"};
+constexpr std::array<const char*, 10> kEventFieldKeys = {
+    "honeyhive_event_type",       "honeyhive_event_name",   "honeyhive_error",
+    "honeyhive.session_id",       "honeyhive.project",      "honeyhive.source",
+    "honeyhive.parent_id",        "honeyhive.session_name", "honeyhive.session_enrichment",
+    "honeyhive.parent_is_session"};
 constexpr std::string_view kTraceloopPrefix = "traceloop.association.properties.";
 
 constexpr std::array<const char*, 4> kEventTypes = {"session", "chain", "model", "tool"};
@@ -221,7 +222,11 @@ json span_to_honeyhive_event(const SpanData& span) {
   event["event_id"] = honeyhive_event_id(trace_id, span.context.span_id());
   const std::string session_id = honeyhive_session_id_of(span);
   if (!session_id.empty()) event["session_id"] = session_id;
-  if (span.parent_span_id.is_valid()) {
+  const AttributeValue* parent_is_session = span.find_attribute("honeyhive.parent_is_session");
+  if (span.parent_span_id.is_valid() && parent_is_session != nullptr && !session_id.empty() &&
+      std::holds_alternative<bool>(*parent_is_session) && std::get<bool>(*parent_is_session)) {
+    event["parent_id"] = session_id;  // the session event's id is the session id
+  } else if (span.parent_span_id.is_valid()) {
     event["parent_id"] = honeyhive_event_id(trace_id, span.parent_span_id);
   } else if (const auto* parent = string_attribute(span, "honeyhive.parent_id")) {
     event["parent_id"] = *parent;

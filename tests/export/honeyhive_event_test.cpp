@@ -223,5 +223,13 @@ TEST(HoneyHiveEvent, ArrayStringsWithin16LevelsStillComeBackAsArrays) {
   EXPECT_EQ(event["outputs"]["x"], json::parse(nested));
 }
 
+TEST(HoneyHiveEvent, AChildOfASessionSpanHangsUnderTheSessionIdAndTheMarkerStaysOutOfMetadata) {
+  SpanData child = span_with({{"honeyhive.parent_is_session", AttributeValue{true}}});
+  child.parent_span_id = *SpanId::from_hex("1111111111111111");
+  const json event = span_to_honeyhive_event(child);
+  EXPECT_EQ(event["parent_id"], "sess");
+  EXPECT_FALSE(event["metadata"].contains("honeyhive"));
+}
+
 }  // namespace
 }  // namespace honeyhive

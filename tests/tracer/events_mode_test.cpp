@@ -272,5 +272,30 @@ TEST(EventsModeTest, EventsModeWithoutAnApiKeyWarnsAndExportsOverOtlp) {
   EXPECT_EQ(collector.requests().front().target, "/v1/traces");
 }
 
+TEST(EventsModeTest, ChildrenOfASessionSpanHangUnderTheSessionId) {
+  RecordingServer api(ok_reply);
+  ASSERT_TRUE(api.ok());
+  TracerConfig config = events_config(api.url(""));
+  config.start_session = false;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  const std::string session_id = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
+  {
+    Span session = tracer->start_session_span("datapoint-0", session_id, {}, Context());
+    Span step = tracer->start_span("step", EventType::chain);
+    { Span leaf = tracer->start_span("leaf", EventType::tool); }
+  }
+  ASSERT_TRUE(tracer->flush(milliseconds(5000)));
+  std::map<std::string, json> by_name;
+  for (const auto& event : events_in(api.requests())) by_name[event["event_name"].get<std::string>()] = event;
+  ASSERT_EQ(by_name.count("step"), 1U);
+  ASSERT_EQ(by_name.count("leaf"), 1U);
+  EXPECT_EQ(by_name["step"]["session_id"], session_id);
+  EXPECT_EQ(by_name["step"]["parent_id"], session_id);  // the session event's id is the session id
+  EXPECT_EQ(by_name["leaf"]["parent_id"], by_name["step"]["event_id"]);
+  EXPECT_FALSE(by_name["step"]["metadata"].contains("honeyhive"));
+  tracer->shutdown(milliseconds(1000));
+}
+
 }  // namespace
 }  // namespace honeyhive
