@@ -112,11 +112,15 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
     reported_events_failure_.store(false, std::memory_order_relaxed);
     return true;
   }
-  if (!outcome.cancelled) {
-    report_once(reported_events_failure_, "HoneyHive events to " + redact_url(options_.api_url + path) +
-                                              " failed after " + std::to_string(outcome.attempts) +
-                                              " attempt(s): " + outcome.what + "; " + std::to_string(count) +
-                                              " span(s) dropped and counted as failed");
+  if (!outcome.cancelled && !reported_events_failure_.exchange(true, std::memory_order_relaxed)) {
+    try {
+      report_diagnostic(DiagnosticLevel::error,
+                        {"HoneyHive events to ", redact_url(options_.api_url + path), " failed after ",
+                         std::to_string(outcome.attempts), " attempt(s): ", outcome.what, "; ", std::to_string(count),
+                         " span(s) dropped and counted as failed"});
+    } catch (...) {
+      report_diagnostic(DiagnosticLevel::error, "HoneyHive events failed; spans dropped and counted as failed");
+    }
   }
   return false;
 }
