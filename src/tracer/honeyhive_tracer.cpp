@@ -255,6 +255,10 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       parts.exporter_description = "custom exporter";
     } else if (!resolved.api_key.empty() && resolved.export_mode == "events") {
       HoneyHiveEventExporterOptions events;
+      // The OTLP exporter's timeout and compression rules (OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT, _COMPRESSION).
+      const OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+      events.timeout = otlp.timeout;
+      events.gzip = otlp.gzip;
       events.api_url = resolved.api_url;
       events.api_key = resolved.api_key;
       events.request = resolved.disable_batch ? HoneyHiveEventsRequest::single : HoneyHiveEventsRequest::batch;

@@ -297,5 +297,22 @@ TEST(EventsModeTest, ChildrenOfASessionSpanHangUnderTheSessionId) {
   tracer->shutdown(milliseconds(1000));
 }
 
+TEST(EventsModeTest, TheOtlpTimeoutAndCompressionVariablesApplyToEventsMode) {
+  RecordingServer api(ok_reply);
+  ASSERT_TRUE(api.ok());
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"}};
+  TracerConfig config = events_config(api.url(""));
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  { Span span = tracer->start_span("lookup", EventType::tool); }
+  const auto requests = api.requests();
+  const auto* event = find_request(requests, "POST", "/v1/events");
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(event->header("content-encoding"), "gzip");
+  EXPECT_EQ(json::parse(test::gunzip(event->body), nullptr, false)["event_name"], "lookup");
+  tracer->shutdown(milliseconds(1000));
+}
+
 }  // namespace
 }  // namespace honeyhive
