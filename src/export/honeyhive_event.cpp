@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 #include "core/uuid.hpp"
+#include "honeyhive/core/span_limits.hpp"
 
 namespace honeyhive {
 namespace {
@@ -28,13 +30,45 @@ constexpr std::array<std::pair<const char*, const char*>, 7> kStructuredFields =
 }};
 
 // Attributes the event carries in its own fields (or, for the traceloop copies, carries twice).
-constexpr std::array<const char*, 9> kEventFieldKeys = {
-    "honeyhive_event_type", "honeyhive_event_name",   "honeyhive_error",
-    "honeyhive.session_id", "honeyhive.project",      "honeyhive.source",
-    "honeyhive.parent_id",  "honeyhive.session_name", "honeyhive.session_enrichment"};
+constexpr std::array<const char*, 10> kEventFieldKeys = {
+    "honeyhive_event_type",       "honeyhive_event_name",   "honeyhive_error",
+    "honeyhive.session_id",       "honeyhive.project",      "honeyhive.source",
+    "honeyhive.parent_id",        "honeyhive.session_name", "honeyhive.session_enrichment",
+    "honeyhive.parent_is_session"};
 constexpr std::string_view kTraceloopPrefix = "traceloop.association.properties.";
 
 constexpr std::array<const char*, 4> kEventTypes = {"session", "chain", "model", "tool"};
+
+// The deepest nesting unflattening builds (SpanLimits::structured_max_depth's default): dump() and
+// the comparisons of nlohmann::json recurse, and the export thread must not overflow its stack on a
+// key with 100k dots or a 100k-deep "[[[...]]]" string.
+constexpr std::size_t kMaxDepth = SpanLimits{}.structured_max_depth;
+
+// Whether the arrays and objects of the JSON `text` nest at most `max_depth` deep (string
+// literals skipped). A linear scan: it decides whether parsing the text is safe.
+bool nests_at_most(std::string_view text, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
 
 // The part of `key` under `prefix`: "" for the key itself, "a.b" for "prefix.a.b"; nullopt otherwise.
 std::optional<std::string_view> under_prefix(std::string_view key, std::string_view prefix) {
@@ -57,7 +91,7 @@ json attribute_to_json(const AttributeValue& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           if (v == "{}") return json::object();
-          if (v.size() >= 2 && v.front() == '[' && v.back() == ']') {
+          if (v.size() >= 2 && v.front() == '[' && v.back() == ']' && nests_at_most(v, kMaxDepth)) {
             json parsed = json::parse(v, nullptr, /*allow_exceptions=*/false);
             if (parsed.is_array()) return parsed;
           }
@@ -80,11 +114,12 @@ json attribute_to_json(const AttributeValue& value) {
 }
 
 // Sets `value` at the dotted `path` of the object `root`. A path already taken (or running through a
-// non-object value) keeps what it has: the first writer wins.
+// non-object value) keeps what it has: the first writer wins. At most kMaxDepth levels: the segments
+// past them stay joined in one key.
 void set_path(json& root, std::string_view path, json value) {
   json* node = &root;
-  while (true) {
-    const std::size_t dot = path.find('.');
+  for (std::size_t depth = 1;; ++depth) {
+    const std::size_t dot = depth < kMaxDepth ? path.find('.') : std::string_view::npos;
     const std::string segment(path.substr(0, dot));
     if (dot == std::string_view::npos) {
       if (!node->contains(segment)) (*node)[segment] = std::move(value);
@@ -187,7 +222,11 @@ json span_to_honeyhive_event(const SpanData& span) {
   event["event_id"] = honeyhive_event_id(trace_id, span.context.span_id());
   const std::string session_id = honeyhive_session_id_of(span);
   if (!session_id.empty()) event["session_id"] = session_id;
-  if (span.parent_span_id.is_valid()) {
+  const AttributeValue* parent_is_session = span.find_attribute("honeyhive.parent_is_session");
+  if (span.parent_span_id.is_valid() && parent_is_session != nullptr && !session_id.empty() &&
+      std::holds_alternative<bool>(*parent_is_session) && std::get<bool>(*parent_is_session)) {
+    event["parent_id"] = session_id;  // the session event's id is the session id
+  } else if (span.parent_span_id.is_valid()) {
     event["parent_id"] = honeyhive_event_id(trace_id, span.parent_span_id);
   } else if (const auto* parent = string_attribute(span, "honeyhive.parent_id")) {
     event["parent_id"] = *parent;
@@ -232,12 +271,25 @@ json span_to_honeyhive_session(const SpanData& span) {
   const std::string source = source_of(span);
   if (!source.empty()) session["source"] = source;
   session["start_time"] = unix_ms(span.start_unix_nanos);
-  for (const char* prefix :
-       {"honeyhive_inputs", "honeyhive_metadata", "honeyhive_user_properties", "honeyhive_config"}) {
+  session["end_time"] = unix_ms(span.end_unix_nanos);
+  session["duration"] = static_cast<double>(span.duration_nanos()) / 1e6;
+  for (const char* prefix : {"honeyhive_inputs", "honeyhive_outputs", "honeyhive_metadata", "honeyhive_user_properties",
+                             "honeyhive_config"}) {
     json value = unflatten_attributes(span.attributes, prefix);
     if (!value.empty()) session[std::string(prefix).substr(10)] = std::move(value);  // drop "honeyhive_"
   }
   return session;
+}
+
+json span_to_honeyhive_session_update(const SpanData& span) {
+  json update = json::object();
+  for (const char* prefix : {"honeyhive_metrics", "honeyhive_feedback"}) {
+    json value = unflatten_attributes(span.attributes, prefix);
+    if (!value.empty()) update[std::string(prefix).substr(10)] = std::move(value);  // drop "honeyhive_"
+  }
+  const std::string error = error_of(span);
+  if (!error.empty()) update["metadata"]["error"] = error;  // the update takes no error field
+  return update;
 }
 
 json span_to_honeyhive_event_update(const SpanData& span) {

@@ -112,37 +112,90 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
     reported_events_failure_.store(false, std::memory_order_relaxed);
     return true;
   }
-  if (!outcome.cancelled) {
-    report_once(reported_events_failure_, "HoneyHive events to " + redact_url(options_.api_url + path) +
-                                              " failed after " + std::to_string(outcome.attempts) +
-                                              " attempt(s): " + outcome.what + "; " + std::to_string(count) +
-                                              " span(s) dropped and counted as failed");
+  if (!outcome.cancelled && !reported_events_failure_.exchange(true, std::memory_order_relaxed)) {
+    try {
+      report_diagnostic(DiagnosticLevel::error,
+                        {"HoneyHive events to ", redact_url(options_.api_url + path), " failed after ",
+                         std::to_string(outcome.attempts), " attempt(s): ", outcome.what, "; ", std::to_string(count),
+                         " span(s) dropped and counted as failed"});
+    } catch (...) {
+      report_diagnostic(DiagnosticLevel::error, "HoneyHive events failed; spans dropped and counted as failed");
+    }
   }
   return false;
 }
 
 ExportResult HoneyHiveEventExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
-  return export_spans_until(spans,
-                            std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1));
+  return export_spans_counted(spans, std::chrono::steady_clock::time_point::max()).failed == 0 ? ExportResult::success
+                                                                                               : ExportResult::failure;
 }
 
 ExportResult HoneyHiveEventExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,
                                                         std::chrono::steady_clock::time_point deadline) noexcept {
-  if (spans.empty()) return ExportResult::success;
-  if (sender_.is_shut_down()) return ExportResult::failure;
+  return export_spans_counted(spans, deadline).failed == 0 ? ExportResult::success : ExportResult::failure;
+}
+
+// POST /v1/sessions, then PUT /v1/events/{session_id} with what the session body cannot carry.
+bool HoneyHiveEventExporter::send_session_start(const SpanData& span, std::chrono::steady_clock::time_point deadline) {
+  const std::string local_id = honeyhive_session_id_of(span);
+  const Outcome outcome = send_json("POST", "/v1/sessions", dump(span_to_honeyhive_session(span)), deadline);
+  if (!outcome.ok) {
+    if (!outcome.cancelled) {
+      report_once(reported_session_failure_, "HoneyHive session start (POST " +
+                                                 redact_url(options_.api_url + "/v1/sessions") + ") failed after " +
+                                                 std::to_string(outcome.attempts) + " attempt(s): " + outcome.what +
+                                                 "; tracing goes on with the local session id " + local_id);
+    }
+    return false;
+  }
+  const auto returned = outcome.body.is_object() ? outcome.body.find("session_id") : outcome.body.end();
+  if (outcome.body.is_object() && returned != outcome.body.end() && returned->is_string() &&
+      !same_id(returned->get<std::string>(), local_id)) {
+    report_diagnostic(DiagnosticLevel::warning, "HoneyHive returned session id " +
+                                                    returned->get<std::string>().substr(0, 64) + " for session " +
+                                                    local_id + "; events keep the local id");
+  }
+  const json update = span_to_honeyhive_session_update(span);
+  return update.empty() || send_update(local_id, dump(update), deadline);
+}
+
+bool HoneyHiveEventExporter::send_update(const std::string& session_id, const std::string& body,
+                                         std::chrono::steady_clock::time_point deadline) {
+  const std::string path = "/v1/events/" + path_segment(session_id);
+  const Outcome outcome = send_json("PUT", path, body, deadline);
+  if (!outcome.ok && !outcome.cancelled) {
+    report_once(reported_update_failure_, "HoneyHive session update (PUT " + redact_url(options_.api_url + path) +
+                                              ") failed after " + std::to_string(outcome.attempts) +
+                                              " attempt(s): " + outcome.what);
+  }
+  return outcome.ok;
+}
+
+ExportCounts HoneyHiveEventExporter::export_spans_counted(const std::vector<SpanDataPtr>& spans,
+                                                          std::chrono::steady_clock::time_point deadline) noexcept {
+  ExportCounts counts;
+  if (spans.empty()) return counts;
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    deadline = std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1);
+  }
+  if (sender_.is_shut_down()) {
+    counts.failed = spans.size();
+    return counts;
+  }
   try {
     std::lock_guard<std::mutex> lock(export_mutex_);
     std::vector<const SpanData*> sessions;
     std::vector<const SpanData*> updates;
     std::vector<std::pair<std::string, json>> events;  // (session id, event), in span order
     for (const auto& span : spans) {
-      if (!span) continue;
-      if (honeyhive_session_id_of(*span).empty()) {
+      if (!span || honeyhive_session_id_of(*span).empty()) {
+        ++counts.rejected;
         rejected_.fetch_add(1, std::memory_order_relaxed);
-        report_once(
-            reported_no_session_,
-            "HoneyHive events: span '" + span->name.substr(0, 100) +
-                "' has no honeyhive.session_id (not started by a HoneyHiveTracer?); not sent, counted as rejected");
+        if (span) {
+          report_once(reported_no_session_, "HoneyHive events: span '" + span->name.substr(0, 100) +
+                                                "' has no honeyhive.session_id (not started by a HoneyHiveTracer?); "
+                                                "not sent, counted as rejected");
+        }
         continue;
       }
       switch (honeyhive_span_role(*span)) {
@@ -153,77 +206,47 @@ ExportResult HoneyHiveEventExporter::export_spans_until(const std::vector<SpanDa
           break;
       }
     }
+    const auto tally = [&counts](bool sent, std::size_t n) { (sent ? counts.exported : counts.failed) += n; };
 
     // Sessions first: the events of this batch belong to them.
-    for (const SpanData* span : sessions) {
-      const std::string local_id = honeyhive_session_id_of(*span);
-      const Outcome outcome = send_json("POST", "/v1/sessions", dump(span_to_honeyhive_session(*span)), deadline);
-      if (!outcome.ok) {
-        rejected_.fetch_add(1, std::memory_order_relaxed);
-        if (!outcome.cancelled) {
-          report_once(reported_session_failure_, "HoneyHive session start (POST " +
-                                                     redact_url(options_.api_url + "/v1/sessions") + ") failed after " +
-                                                     std::to_string(outcome.attempts) + " attempt(s): " + outcome.what +
-                                                     "; tracing goes on with the local session id " + local_id);
-        }
-        continue;
-      }
-      const auto returned = outcome.body.is_object() ? outcome.body.find("session_id") : outcome.body.end();
-      if (outcome.body.is_object() && returned != outcome.body.end() && returned->is_string() &&
-          !same_id(returned->get<std::string>(), local_id)) {
-        report_diagnostic(DiagnosticLevel::warning, "HoneyHive returned session id " +
-                                                        returned->get<std::string>().substr(0, 64) + " for session " +
-                                                        local_id + "; events keep the local id");
-      }
-    }
+    for (const SpanData* span : sessions) tally(send_session_start(*span, deadline), 1);
 
-    bool all_sent = true;
-    if (!events.empty()) {
-      switch (options_.request) {
-        case HoneyHiveEventsRequest::batch: {
-          json body = {{"events", json::array()}};
-          for (auto& [session, event] : events) body["events"].push_back(std::move(event));
-          all_sent = send_events("/v1/events/batch", dump(body), events.size(), deadline);
-          break;
-        }
-        case HoneyHiveEventsRequest::session_batch: {
-          std::vector<std::pair<std::string, json>> by_session;  // first-seen order
-          for (auto& [session, event] : events) {
-            auto it = by_session.begin();
-            while (it != by_session.end() && it->first != session) ++it;
-            if (it == by_session.end())
-              it = by_session.insert(it, std::make_pair(session, json{{"events", json::array()}}));
-            it->second["events"].push_back(std::move(event));
-          }
-          for (auto& [session, body] : by_session) {
-            const std::string path = "/v1/sessions/" + path_segment(session) + "/events/batch";
-            all_sent = send_events(path, dump(body), body["events"].size(), deadline) && all_sent;
-          }
-          break;
-        }
-        case HoneyHiveEventsRequest::single:
-          for (auto& [session, event] : events)
-            all_sent = send_events("/v1/events", dump(event), 1, deadline) && all_sent;
-          break;
+    switch (options_.request) {
+      case HoneyHiveEventsRequest::batch: {
+        if (events.empty()) break;
+        json body = {{"events", json::array()}};
+        for (auto& [session, event] : events) body["events"].push_back(std::move(event));
+        tally(send_events("/v1/events/batch", dump(body), events.size(), deadline), events.size());
+        break;
       }
+      case HoneyHiveEventsRequest::session_batch: {
+        std::vector<std::pair<std::string, json>> by_session;  // first-seen order
+        for (auto& [session, event] : events) {
+          auto it = by_session.begin();
+          while (it != by_session.end() && it->first != session) ++it;
+          if (it == by_session.end())
+            it = by_session.insert(it, std::make_pair(session, json{{"events", json::array()}}));
+          it->second["events"].push_back(std::move(event));
+        }
+        for (auto& [session, body] : by_session) {
+          const std::size_t n = body["events"].size();
+          tally(send_events("/v1/sessions/" + path_segment(session) + "/events/batch", dump(body), n, deadline), n);
+        }
+        break;
+      }
+      case HoneyHiveEventsRequest::single:
+        for (auto& [session, event] : events) tally(send_events("/v1/events", dump(event), 1, deadline), 1);
+        break;
     }
 
     for (const SpanData* span : updates) {
-      const std::string path = "/v1/events/" + path_segment(honeyhive_session_id_of(*span));
-      const Outcome outcome = send_json("PUT", path, dump(span_to_honeyhive_event_update(*span)), deadline);
-      if (!outcome.ok) {
-        rejected_.fetch_add(1, std::memory_order_relaxed);
-        if (!outcome.cancelled) {
-          report_once(reported_update_failure_, "HoneyHive session update (PUT " + redact_url(options_.api_url + path) +
-                                                    ") failed after " + std::to_string(outcome.attempts) +
-                                                    " attempt(s): " + outcome.what);
-        }
-      }
+      tally(send_update(honeyhive_session_id_of(*span), dump(span_to_honeyhive_event_update(*span)), deadline), 1);
     }
-    return all_sent ? ExportResult::success : ExportResult::failure;
   } catch (...) {
-    return ExportResult::failure;
+    // Out of memory part-way: what was not counted yet did not go out.
   }
+  counts.failed = spans.size() - counts.exported - counts.rejected;
+  return counts;
 }
 
 bool HoneyHiveEventExporter::shutdown(std::chrono::milliseconds) noexcept {

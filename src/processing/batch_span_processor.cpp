@@ -151,15 +151,21 @@ void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) no
   const auto timeout = shut_down.load(std::memory_order_acquire)
                            ? std::min(options.export_timeout, options.shutdown_export_timeout)
                            : options.export_timeout;
-  ExportResult result = ExportResult::failure;
+  ExportCounts counts;
   try {
-    result = exporter->export_spans_until(batch, Clock::now() + timeout);
+    counts = exporter->export_spans_counted(batch, Clock::now() + timeout);
   } catch (const std::exception& error) {
+    counts = ExportCounts{};
     report_diagnostic(DiagnosticLevel::error, {"exporter threw (", error.what(), "); its batch is counted as failed"});
   } catch (...) {
+    counts = ExportCounts{};
     report_diagnostic(DiagnosticLevel::error, "exporter threw; its batch is counted as failed");
   }
-  (result == ExportResult::success ? exported : failed).fetch_add(count, std::memory_order_relaxed);
+  // Spans the exporter rejected (never sent) are its to count; any it did not account for failed.
+  const std::uint64_t exported_now = std::min(counts.exported, count);
+  const std::uint64_t rejected_now = std::min(counts.rejected, count - exported_now);
+  exported.fetch_add(exported_now, std::memory_order_relaxed);
+  failed.fetch_add(count - exported_now - rejected_now, std::memory_order_relaxed);
   in_flight.fetch_sub(count, std::memory_order_relaxed);
   batch.clear();
 }

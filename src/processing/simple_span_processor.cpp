@@ -97,11 +97,12 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
   try {
     const std::vector<SpanDataPtr> batch{span};
     ExportCall call(this);
-    if (exporter_->export_spans(batch) == ExportResult::success) {
+    const ExportCounts counts = exporter_->export_spans_counted(batch, std::chrono::steady_clock::time_point::max());
+    if (counts.exported > 0) {
       exported_.fetch_add(1, std::memory_order_relaxed);
-    } else {
+    } else if (counts.rejected == 0) {
       failed_.fetch_add(1, std::memory_order_relaxed);
-    }
+    }  // else the exporter rejected it without sending it, and counts it
   } catch (const std::exception& error) {
     failed_.fetch_add(1, std::memory_order_relaxed);
     report_diagnostic(DiagnosticLevel::error, {"exporter threw (", error.what(), "); the span is counted as failed"});

@@ -255,6 +255,10 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       parts.exporter_description = "custom exporter";
     } else if (!resolved.api_key.empty() && resolved.export_mode == "events") {
       HoneyHiveEventExporterOptions events;
+      // The OTLP exporter's timeout and compression rules (OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT, _COMPRESSION).
+      const OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+      events.timeout = otlp.timeout;
+      events.gzip = otlp.gzip;
       events.api_url = resolved.api_url;
       events.api_key = resolved.api_key;
       events.request = resolved.disable_batch ? HoneyHiveEventsRequest::single : HoneyHiveEventsRequest::batch;
@@ -361,10 +365,31 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
       std::lock_guard<std::mutex> lock(session_mutex_);
       session_span_ = span.context();
     }
+    remember_session_span(span.context());
     return id;
   } catch (...) {
     return session_id();
   }
+}
+
+void HoneyHiveTracer::remember_session_span(const SpanContext& span) noexcept {
+  if (!span.is_valid()) return;
+  try {
+    std::lock_guard<std::mutex> lock(session_mutex_);
+    if (session_spans_.size() >= kRecentSessionSpans) session_spans_.pop_front();
+    session_spans_.push_back(span);
+  } catch (...) {
+    // Out of memory: its children fall back to the parent span's event id.
+  }
+}
+
+bool HoneyHiveTracer::is_session_span(const SpanContext& span) const noexcept {
+  if (!span.is_valid()) return false;
+  std::lock_guard<std::mutex> lock(session_mutex_);
+  for (auto it = session_spans_.rbegin(); it != session_spans_.rend(); ++it) {
+    if (it->span_id() == span.span_id() && it->trace_id() == span.trace_id()) return true;
+  }
+  return false;
 }
 
 std::string HoneyHiveTracer::session_id() const noexcept {
@@ -385,6 +410,8 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
     if (!span) return span;
     span.set_attribute("honeyhive_event_type", to_string(type));
     span.set_attribute("honeyhive_event_name", name);
+    // Read by the events-mode encoder: the parent's event id is the session id.
+    if (is_session_span(parent.span().context())) span.set_attribute("honeyhive.parent_is_session", true);
     // The active context names this tracer and its session, for discovery and downstream services.
     Context active = parent.with_span(span);
     if (active.baggage(kTracerIdKey) != id_) {
@@ -608,6 +635,7 @@ Span HoneyHiveTracer::start_session_span(std::string_view name, const std::strin
     options.parent = std::move(context);
     Span span = start_span(name, EventType::session, std::move(options));
     span.set_attribute("honeyhive.session_name", name);
+    remember_session_span(span.context());
     return span;
   } catch (...) {
     return Span();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -12,6 +13,8 @@
 
 #include "common/mini_http_server.hpp"
 #include "honeyhive/export/honeyhive_event.hpp"
+#include "honeyhive/processing/batch_span_processor.hpp"
+#include "honeyhive/processing/simple_span_processor.hpp"
 #include "support/diagnostics_capture.hpp"
 #include "support/http_test_helpers.hpp"
 
@@ -42,6 +45,8 @@ RecordingServer::Handler first_then(tools::HttpResponse first, int times, tools:
   auto calls = std::make_shared<std::atomic<int>>(0);
   return [=](const tools::HttpRequest&) { return calls->fetch_add(1) < times ? first : rest; };
 }
+
+constexpr auto kNoDeadline = std::chrono::steady_clock::time_point::max();
 
 const TraceId kTrace = *TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
 
@@ -265,10 +270,13 @@ TEST(HoneyHiveEventExporter, AFailedSessionStartIsReportedOnceAndTheEventsStillG
   HoneyHiveEventExporter exporter(options_for(api));
   auto session = std::make_shared<SpanData>(*make_span("s", "session", "1111111111111111"));
   session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("s")}});
-  EXPECT_EQ(exporter.export_spans({session, make_span("t", "tool", "2222222222222222")}), ExportResult::success);
-  EXPECT_EQ(exporter.export_spans({session}), ExportResult::success);
+  const ExportCounts counts =
+      exporter.export_spans_counted({session, make_span("t", "tool", "2222222222222222")}, kNoDeadline);
+  EXPECT_EQ(counts.exported, 1U);  // the event went
+  EXPECT_EQ(counts.failed, 1U);    // the session start did not
+  EXPECT_EQ(exporter.export_spans({session}), ExportResult::failure);
   EXPECT_EQ(api.requests().size(), 3U);
-  EXPECT_EQ(exporter.stats().rejected_spans, 2U);
+  EXPECT_EQ(exporter.stats().rejected_spans, 0U);
   EXPECT_EQ(diagnostics.count(), 1U);
   EXPECT_TRUE(diagnostics.mentions("session start"));
   EXPECT_TRUE(diagnostics.mentions(kSession));  // the local id it keeps
@@ -281,6 +289,93 @@ TEST(HoneyHiveEventExporter, ExportsAfterShutdownFailWithoutARequest) {
   exporter.shutdown(milliseconds(100));
   EXPECT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::failure);
   EXPECT_TRUE(api.requests().empty());
+}
+
+TEST(HoneyHiveEventExporter, ASessionSpansOutputsAndTimesGoInTheSessionAndItsMetricsFeedbackAndErrorInAnUpdate) {
+  RecordingServer api(always(reply(200, std::string(R"({"session_id":")") + kSession + R"("})")));
+  ASSERT_TRUE(api.ok());
+  HoneyHiveEventExporter exporter(options_for(api));
+  auto session = std::make_shared<SpanData>(*make_span("datapoint", "session", "1111111111111111"));
+  session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("datapoint")}});
+  session->attributes.push_back({"honeyhive_outputs.answer", AttributeValue{std::string("42")}});
+  session->attributes.push_back({"honeyhive_metrics.accuracy", AttributeValue{0.75}});
+  session->attributes.push_back({"honeyhive_feedback.rating", AttributeValue{std::int64_t{4}}});
+  session->attributes.push_back({"honeyhive_error", AttributeValue{std::string("evaluator failed")}});
+  EXPECT_EQ(exporter.export_spans({session}), ExportResult::success);
+  const auto requests = api.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_EQ(requests[0].target, "/v1/sessions");
+  const json start = body_of(requests[0]);
+  EXPECT_EQ(start["outputs"], (json{{"answer", "42"}}));
+  EXPECT_EQ(start["end_time"], 1700000000250);
+  EXPECT_DOUBLE_EQ(start["duration"].get<double>(), 250.0);
+  EXPECT_EQ(requests[1].method, "PUT");
+  EXPECT_EQ(requests[1].target, std::string("/v1/events/") + kSession);
+  EXPECT_EQ(body_of(requests[1]), (json{{"metrics", {{"accuracy", 0.75}}},
+                                        {"feedback", {{"rating", 4}}},
+                                        {"metadata", {{"error", "evaluator failed"}}}}));
+}
+
+TEST(HoneyHiveEventExporter, ASessionSpanWithNothingMoreToSaySendsNoUpdate) {
+  RecordingServer api(always(reply(200)));
+  ASSERT_TRUE(api.ok());
+  HoneyHiveEventExporter exporter(options_for(api));
+  auto session = std::make_shared<SpanData>(*make_span("s", "session", "1111111111111111"));
+  session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("s")}});
+  EXPECT_EQ(exporter.export_spans({session}), ExportResult::success);
+  ASSERT_EQ(api.requests().size(), 1U);
+  EXPECT_EQ(api.requests()[0].target, "/v1/sessions");
+}
+
+// --- counting -------------------------------------------------------------------------------
+
+TEST(HoneyHiveEventExporter, EverySpanIsExportedFailedOrRejectedExactlyOnceUnderTheSimpleProcessor) {
+  RecordingServer api([](const tools::HttpRequest& request) {
+    return request.target == "/v1/sessions" ? reply(400, "{}") : reply(200);
+  });
+  ASSERT_TRUE(api.ok());
+  test::DiagnosticsCapture diagnostics;
+  auto owned = std::make_unique<HoneyHiveEventExporter>(options_for(api));
+  const HoneyHiveEventExporter& exporter = *owned;
+  SimpleSpanProcessor processor(std::move(owned));
+  auto session = std::make_shared<SpanData>(*make_span("s", "session", "1111111111111111"));
+  session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("s")}});
+  const std::vector<SpanDataPtr> spans = {make_span("a", "tool", "2222222222222222"), session,
+                                          make_span("orphan", "tool", "3333333333333333", "", ""),
+                                          make_span("b", "model", "4444444444444444")};
+  for (const auto& span : spans) processor.on_end(span);
+  EXPECT_EQ(processor.exported(), 2U);
+  EXPECT_EQ(processor.failed(), 1U);  // the session start the API refused
+  EXPECT_EQ(exporter.stats().rejected_spans, 1U);
+  EXPECT_EQ(processor.exported() + processor.failed() + exporter.stats().rejected_spans, spans.size());
+}
+
+TEST(HoneyHiveEventExporter, AFailedRequestFailsOnlyTheSpansItCarriedUnderTheBatchProcessor) {
+  const std::string other = "11111111-2222-4333-8444-555555555555";
+  RecordingServer api([other](const tools::HttpRequest& request) {
+    if (request.target == "/v1/sessions") return reply(400, "{}");
+    return request.target == "/v1/sessions/" + other + "/events/batch" ? reply(400, "{}") : reply(200);
+  });
+  ASSERT_TRUE(api.ok());
+  test::DiagnosticsCapture diagnostics;
+  auto options = options_for(api);
+  options.request = HoneyHiveEventsRequest::session_batch;
+  BatchSpanProcessorOptions batch;
+  batch.max_export_batch_size = 16;
+  BatchSpanProcessor processor(std::make_unique<HoneyHiveEventExporter>(options), batch);
+  auto session = std::make_shared<SpanData>(*make_span("s", "session", "1111111111111111"));
+  session->attributes.push_back({"honeyhive.session_name", AttributeValue{std::string("s")}});
+  const std::vector<SpanDataPtr> spans = {
+      make_span("a", "tool", "2222222222222222"), make_span("b", "tool", "3333333333333333", "", other), session,
+      make_span("orphan", "tool", "4444444444444444", "", ""), make_span("c", "chain", "5555555555555555")};
+  for (const auto& span : spans) processor.on_end(span);
+  ASSERT_TRUE(processor.force_flush(milliseconds(10000)));
+  const BatchSpanProcessorStats stats = processor.stats();
+  EXPECT_EQ(stats.exported, 2U);  // a and c
+  EXPECT_EQ(stats.failed, 2U);    // b (its session's batch failed) and the session start
+  EXPECT_EQ(stats.rejected_spans, 1U);
+  EXPECT_EQ(stats.exported + stats.failed + stats.rejected_spans, spans.size());
+  processor.shutdown(milliseconds(1000));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -178,6 +179,56 @@ TEST(HoneyHiveEvent, SessionSpansAreRecognisedAndMappedToSessionAndUpdateBodies)
   EXPECT_EQ(update["feedback"], (json{{"rating", 4}}));
   EXPECT_EQ(update["metadata"]["inputs"], (json{{"late", true}}));  // PUT takes no inputs
   EXPECT_FALSE(update.contains("inputs"));
+}
+
+// A bare span of session "sess" with `attributes`, as the exporter receives it.
+SpanData span_with(Attributes attributes) {
+  SpanData span;
+  span.context = SpanContext(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                             *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{TraceFlags::kSampled}, false);
+  span.attributes = std::move(attributes);
+  span.attributes.push_back({"honeyhive.session_id", AttributeValue{std::string("sess")}});
+  return span;
+}
+
+TEST(HoneyHiveEvent, DottedKeysNestAtMost16LevelsAndTheRestStaysOneKey) {
+  std::string path;
+  for (int i = 0; i < 40; ++i) path += (i == 0 ? "k" : ".k") + std::to_string(i);
+  const json outputs =
+      span_to_honeyhive_event(span_with({{"honeyhive_outputs." + path, AttributeValue{std::string("v")}}}))["outputs"];
+  const json* node = &outputs;
+  for (int i = 0; i < 15; ++i) {
+    ASSERT_TRUE(node->is_object() && node->size() == 1U) << "level " << i;
+    node = &node->at("k" + std::to_string(i));
+  }
+  std::string rest;
+  for (int i = 15; i < 40; ++i) rest += (i == 15 ? "k" : ".k") + std::to_string(i);
+  EXPECT_EQ(*node, (json{{rest, "v"}}));
+}
+
+TEST(HoneyHiveEvent, AHugeDottedKeyOrADeepArrayStringEncodesWithoutOverflowingTheStack) {
+  constexpr int kHuge = 100000;
+  std::string key = "honeyhive_metrics";
+  for (int i = 0; i < kHuge; ++i) key += ".a";
+  const std::string deep = std::string(kHuge, '[') + std::string(kHuge, ']');
+  const json event = span_to_honeyhive_event(
+      span_with({{key, AttributeValue{1.0}}, {"honeyhive_outputs.deep", AttributeValue{deep}}}));
+  EXPECT_EQ(event["outputs"]["deep"], deep);  // too deep to be an array: kept as the string it was
+  EXPECT_FALSE(event.dump().empty());         // dump() recurses once per level
+}
+
+TEST(HoneyHiveEvent, ArrayStringsWithin16LevelsStillComeBackAsArrays) {
+  const std::string nested = std::string(16, '[') + "1" + std::string(16, ']');
+  const json event = span_to_honeyhive_event(span_with({{"honeyhive_outputs.x", AttributeValue{nested}}}));
+  EXPECT_EQ(event["outputs"]["x"], json::parse(nested));
+}
+
+TEST(HoneyHiveEvent, AChildOfASessionSpanHangsUnderTheSessionIdAndTheMarkerStaysOutOfMetadata) {
+  SpanData child = span_with({{"honeyhive.parent_is_session", AttributeValue{true}}});
+  child.parent_span_id = *SpanId::from_hex("1111111111111111");
+  const json event = span_to_honeyhive_event(child);
+  EXPECT_EQ(event["parent_id"], "sess");
+  EXPECT_FALSE(event["metadata"].contains("honeyhive"));
 }
 
 }  // namespace

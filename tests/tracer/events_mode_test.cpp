@@ -218,7 +218,7 @@ TEST(EventsModeTest, WhenTheApiIsDownSpansFailAndTheApplicationGoesOn) {
   EXPECT_EQ(tracer->session_id(), session_id);
   const auto* simple = dynamic_cast<const SimpleSpanProcessor*>(tracer->provider()->processors().back().get());
   ASSERT_NE(simple, nullptr);
-  EXPECT_EQ(simple->failed(), 1U);  // "compute"; the session start is counted as rejected, not failed
+  EXPECT_EQ(simple->failed(), 2U);  // the session start and "compute"
   EXPECT_TRUE(diagnostics.mentions("session start"));
   EXPECT_TRUE(diagnostics.mentions("HoneyHive events to"));
   for (const auto& line : diagnostics.lines()) EXPECT_EQ(line.find(kApiKey), std::string::npos) << line;
@@ -270,6 +270,48 @@ TEST(EventsModeTest, EventsModeWithoutAnApiKeyWarnsAndExportsOverOtlp) {
   tracer->shutdown(milliseconds(1000));
   ASSERT_FALSE(collector.requests().empty());
   EXPECT_EQ(collector.requests().front().target, "/v1/traces");
+}
+
+TEST(EventsModeTest, ChildrenOfASessionSpanHangUnderTheSessionId) {
+  RecordingServer api(ok_reply);
+  ASSERT_TRUE(api.ok());
+  TracerConfig config = events_config(api.url(""));
+  config.start_session = false;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  const std::string session_id = "6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
+  {
+    Span session = tracer->start_session_span("datapoint-0", session_id, {}, Context());
+    Span step = tracer->start_span("step", EventType::chain);
+    { Span leaf = tracer->start_span("leaf", EventType::tool); }
+  }
+  ASSERT_TRUE(tracer->flush(milliseconds(5000)));
+  std::map<std::string, json> by_name;
+  for (const auto& event : events_in(api.requests())) by_name[event["event_name"].get<std::string>()] = event;
+  ASSERT_EQ(by_name.count("step"), 1U);
+  ASSERT_EQ(by_name.count("leaf"), 1U);
+  EXPECT_EQ(by_name["step"]["session_id"], session_id);
+  EXPECT_EQ(by_name["step"]["parent_id"], session_id);  // the session event's id is the session id
+  EXPECT_EQ(by_name["leaf"]["parent_id"], by_name["step"]["event_id"]);
+  EXPECT_FALSE(by_name["step"]["metadata"].contains("honeyhive"));
+  tracer->shutdown(milliseconds(1000));
+}
+
+TEST(EventsModeTest, TheOtlpTimeoutAndCompressionVariablesApplyToEventsMode) {
+  RecordingServer api(ok_reply);
+  ASSERT_TRUE(api.ok());
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"}};
+  TracerConfig config = events_config(api.url(""));
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  { Span span = tracer->start_span("lookup", EventType::tool); }
+  const auto requests = api.requests();
+  const auto* event = find_request(requests, "POST", "/v1/events");
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(event->header("content-encoding"), "gzip");
+  EXPECT_EQ(json::parse(test::gunzip(event->body), nullptr, false)["event_name"], "lookup");
+  tracer->shutdown(milliseconds(1000));
 }
 
 }  // namespace

@@ -39,8 +39,15 @@ HoneyHiveSpanRole honeyhive_span_role(const SpanData& span) noexcept;
 // and duration (ms). Throws only std::bad_alloc.
 nlohmann::json span_to_honeyhive_event(const SpanData& span);
 
-// The session body of POST /v1/sessions for a session_start span.
+// The session body of POST /v1/sessions for a session_start span: session_id, session_name,
+// source, start_time, end_time, duration, and the inputs, outputs, metadata, user_properties and
+// config that are not empty.
 nlohmann::json span_to_honeyhive_session(const SpanData& span);
+
+// What of a session_start span the session body cannot carry, as the body of PUT
+// /v1/events/{session_id}: metrics, feedback, and the error as metadata.error. {} when the span has
+// none of them (then no update is needed).
+nlohmann::json span_to_honeyhive_session_update(const SpanData& span);
 
 // The body of PUT /v1/events/{event_id} for a session_enrichment span (inputs and error, which the
 // update does not take, go into metadata as the reference SDK does).

@@ -33,20 +33,24 @@ struct HoneyHiveEventExporterOptions {
 
 // Sends finished spans to the HoneyHive REST API as events ("client mode"), with the OTLP
 // exporter's retries, timeouts and counters. The session event the tracer emits at session start
-// becomes POST /v1/sessions; an enrich_session span becomes PUT /v1/events/{session_id}; every
-// other span becomes an event (span_to_honeyhive_event). Spans without a session id are not sent
-// (the API would file them under a new session): they are counted as rejected. Thread-safe
-// (exports are serialised). The API key never appears in diagnostics.
+// becomes POST /v1/sessions (followed by PUT /v1/events/{session_id} for its metrics, feedback and
+// error, when it has any); an enrich_session span becomes PUT /v1/events/{session_id}; every other
+// span becomes an event (span_to_honeyhive_event). Thread-safe (exports are serialised). The API key
+// never appears in diagnostics.
+// Counting (export_spans_counted): a span is exported when every request it needs succeeded, failed
+// when one of them failed (after retries), and rejected when it has no session id: it is not sent
+// (the API would file it under a new session), and stats().rejected_spans counts it.
 class HoneyHiveEventExporter final : public SpanExporter {
  public:
   explicit HoneyHiveEventExporter(HoneyHiveEventExporterOptions options);
   ~HoneyHiveEventExporter() override;
 
+  // Success when no span failed (rejected spans do not fail a call).
   ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override;
-  // Failure when a request carrying events failed (after retries); a failed session start or
-  // session update is reported once and counted in stats().rejected_spans instead.
   ExportResult export_spans_until(const std::vector<SpanDataPtr>& spans,
                                   std::chrono::steady_clock::time_point deadline) noexcept override;
+  ExportCounts export_spans_counted(const std::vector<SpanDataPtr>& spans,
+                                    std::chrono::steady_clock::time_point deadline) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
   void reset_after_fork() noexcept override;
   ExporterStats stats() const noexcept override;
@@ -59,6 +63,9 @@ class HoneyHiveEventExporter final : public SpanExporter {
                     std::chrono::steady_clock::time_point deadline) noexcept;
   bool send_events(const std::string& path, const std::string& body, std::size_t count,
                    std::chrono::steady_clock::time_point deadline) noexcept;
+  bool send_session_start(const SpanData& span, std::chrono::steady_clock::time_point deadline);
+  bool send_update(const std::string& session_id, const std::string& body,
+                   std::chrono::steady_clock::time_point deadline);
   void report_once(std::atomic<bool>& reported, const std::string& message) noexcept;
 
   HoneyHiveEventExporterOptions options_;

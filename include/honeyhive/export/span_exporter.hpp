@@ -15,9 +15,17 @@ enum class ExportResult : std::uint8_t { success, failure };
 struct ExporterStats {
   std::uint64_t requests = 0;  // HTTP requests sent, retries included
   std::uint64_t retries = 0;   // requests that were retries of an earlier attempt
-  // Spans a server reported as rejected (OTLP partial_success), or that the HoneyHive event exporter
-  // could not deliver on their own (a session start or update that failed, a span without a session).
+  // Spans a server reported as rejected (OTLP partial_success; those are also counted as exported,
+  // the request was accepted), or that an exporter refused to send (ExportCounts::rejected: the
+  // HoneyHive event exporter's spans without a session id; not counted as exported or failed).
   std::uint64_t rejected_spans = 0;
+};
+
+// What became of the spans of one export call: each span is counted in exactly one field.
+struct ExportCounts {
+  std::uint64_t exported = 0;  // delivered
+  std::uint64_t failed = 0;    // not delivered: a request carrying it failed, or the exporter gave up
+  std::uint64_t rejected = 0;  // never sent: the exporter cannot send it (also in ExporterStats::rejected_spans)
 };
 
 // Sends finished spans somewhere. Implementations must be thread-safe: the simple processor
@@ -34,6 +42,18 @@ class SpanExporter {
                                           std::chrono::steady_clock::time_point deadline) {
     (void)deadline;
     return export_spans(spans);
+  }
+  // Like export_spans_until (export_spans when `deadline` is time_point::max()), with the fate of
+  // each span; the processors count from it. The default counts every span as exported on success
+  // and as failed otherwise; exporters that deliver part of a call override it.
+  virtual ExportCounts export_spans_counted(const std::vector<SpanDataPtr>& spans,
+                                            std::chrono::steady_clock::time_point deadline) {
+    const ExportResult result = deadline == std::chrono::steady_clock::time_point::max()
+                                    ? export_spans(spans)
+                                    : export_spans_until(spans, deadline);
+    ExportCounts counts;
+    (result == ExportResult::success ? counts.exported : counts.failed) = spans.size();
+    return counts;
   }
   virtual ExporterStats stats() const { return {}; }
   virtual bool force_flush(std::chrono::milliseconds timeout) {

@@ -25,7 +25,8 @@ struct BatchSpanProcessorOptions {
 };
 
 // Counters of one batch processor. At any quiescent point (no on_end running, no export in
-// flight): enqueued == exported + dropped + failed + queued.
+// flight): enqueued == exported + dropped + failed + queued + the spans the exporter rejected
+// without sending them (ExportCounts::rejected).
 struct BatchSpanProcessorStats {
   std::uint64_t enqueued = 0;         // sampled spans handed to on_end
   std::uint64_t exported = 0;         // spans in batches the exporter accepted

@@ -26,6 +26,8 @@ class SimpleSpanProcessor final : public SpanProcessor {
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
 
+  // Each span handed to the exporter is exported, failed, or rejected by the exporter without being
+  // sent (ExportCounts::rejected, counted in the exporter's stats().rejected_spans).
   std::uint64_t exported() const noexcept { return exported_.load(std::memory_order_relaxed); }
   std::uint64_t failed() const noexcept { return failed_.load(std::memory_order_relaxed); }
   // Spans that ended after shutdown (not exported).

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -141,9 +142,15 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   std::shared_ptr<Tracer> tracer_;
   EnrichmentProcessor* enrichment_ = nullptr;  // owned by provider_
   std::string exporter_description_;
-  mutable std::mutex session_mutex_;  // guards session_id_ and session_span_
+  mutable std::mutex session_mutex_;  // guards session_id_, session_span_ and session_spans_
   std::string session_id_;
   SpanContext session_span_;
+  // The latest session spans this tracer started (start_session, start_session_span), oldest first:
+  // their children's events hang under the session id, the id of the session event in events mode.
+  static constexpr std::size_t kRecentSessionSpans = 256;
+  std::deque<SpanContext> session_spans_;
+  void remember_session_span(const SpanContext& span) noexcept;
+  bool is_session_span(const SpanContext& span) const noexcept;
 };
 
 template <class F>
