@@ -24,6 +24,7 @@ if [[ -n "${HONEYHIVE_BUILD_JOBS:-}" ]]; then build_jobs=(--parallel "${HONEYHIV
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+export LSAN_OPTIONS="suppressions=${repo}/tests/lsan.supp"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
 
 log() { printf '\n==> %s\n' "$*"; }
