@@ -117,7 +117,8 @@ std::string make_uuid_v4() {
 
 // fork(): every lock a root span, a session or a shutdown can take is held across the fork, so a
 // child never inherits one locked by a thread it does not have. Order: the registry, then per
-// tracer its session, shutdown and lifecycle locks and its diagnostics sink, then the process sink.
+// tracer its session and shutdown locks, its enrichment processor's lock and its diagnostics sink, then the process
+// sink.
 struct TracerForkHandlers {
   static std::vector<std::shared_ptr<HoneyHiveTracer>>*& held() {
     static std::vector<std::shared_ptr<HoneyHiveTracer>>* tracers = nullptr;
@@ -134,7 +135,6 @@ struct TracerForkHandlers {
       for (const auto& tracer : *tracers) {
         tracer->session_mutex_.lock();
         tracer->shutdown_mutex_.lock();
-        tracer->lifecycle_mutex_.lock();
         if (tracer->enrichment_ != nullptr) tracer->enrichment_->lock_for_fork();
         if (tracer->diagnostics_ && tracer->diagnostics_ != DiagnosticSink::process()) {
           tracer->diagnostics_->lock_for_fork();
@@ -155,7 +155,6 @@ struct TracerForkHandlers {
           tracer->diagnostics_->unlock_after_fork();
         }
         if (tracer->enrichment_ != nullptr) tracer->enrichment_->unlock_after_fork();
-        tracer->lifecycle_mutex_.unlock();
         tracer->shutdown_mutex_.unlock();
         tracer->session_mutex_.unlock();
       }
@@ -452,25 +451,6 @@ nlohmann::json HoneyHiveTracer::config_report_json() const noexcept {
   }
 }
 
-bool HoneyHiveTracer::lock_lifecycle_until(std::chrono::steady_clock::time_point deadline) noexcept {
-  try {
-    std::unique_lock<std::mutex> lock(lifecycle_mutex_);
-    if (!lifecycle_released_.wait_until(lock, deadline, [&] { return !lifecycle_held_; })) return false;
-    lifecycle_held_ = true;
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-void HoneyHiveTracer::unlock_lifecycle() noexcept {
-  {
-    std::lock_guard<std::mutex> lock(lifecycle_mutex_);
-    lifecycle_held_ = false;
-  }
-  lifecycle_released_.notify_one();
-}
-
 bool HoneyHiveTracer::flush() noexcept { return flush(config_.lifecycle.lifecycle_timeout); }
 
 bool HoneyHiveTracer::flush(std::chrono::milliseconds timeout) noexcept {
@@ -508,21 +488,13 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
       return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                       std::chrono::milliseconds(0));
     };
-    // 1. Flush, outside the lifecycle lock: exporters may call back into the tracer. Half the
-    //    budget at most, so stopping always has time. Not from an exporter callback (it would
-    //    wait for its own thread).
+    // 1. Flush, holding no lock: exporters may call back into the tracer. Half the budget at
+    //    most, so stopping always has time. Not from an exporter callback (it would wait for its
+    //    own thread).
     if (!in_exporter) result = provider_->force_flush(left() / 2);
-    // 2. Stop processors and exporters under the lifecycle lock, taken with a timeout.
-    if (lock_lifecycle_until(deadline)) {
-      result = provider_->shutdown(left()) && result;
-      unlock_lifecycle();
-    } else {
-      // The lock's holder is stuck; stop anyway (the provider's shutdown is idempotent and
-      // bounded), so that "shut down" is never a lie.
-      report_diagnostic(DiagnosticLevel::warning, {"tracer ", id_, ": the lifecycle lock was not free in time"});
-      provider_->shutdown(std::chrono::milliseconds(0));
-      result = false;
-    }
+    // 2. Stop processors and exporters. Only the caller that moved the state to "shutting down"
+    //    gets here, so that state is the lifecycle lock: no second lock is needed.
+    result = provider_->shutdown(left()) && result;
   }
   try {
     std::lock_guard<std::mutex> lock(shutdown_mutex_);

@@ -92,11 +92,10 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // strategy's budget applies. After shutdown it returns false at once.
   bool flush() noexcept;
   bool flush(std::chrono::milliseconds timeout) noexcept;
-  // Flushes (outside the lifecycle lock), then takes the lock (bounded) and stops the processors
-  // and exporters, all within `timeout` (default: the lifecycle strategy's budget). Idempotent;
-  // safe from many threads at once (later callers wait, bounded, for the one running), from an
-  // exporter callback (it does not wait for its own thread) and from an atexit handler. Afterwards
-  // every span is a no-op. True when everything was exported and stopped in time.
+  // Flushes (holding no lock), then stops the processors and exporters, all within `timeout` (default: the lifecycle
+  // strategy's budget). Idempotent; safe from many threads at once (later callers wait, bounded, for the one running),
+  // from an exporter callback (it does not wait for its own thread) and from an atexit handler. Afterwards every span
+  // is a no-op. True when everything was exported and stopped in time.
   bool shutdown() noexcept;
   bool shutdown(std::chrono::milliseconds timeout) noexcept;
   bool shutdown_until(std::chrono::steady_clock::time_point deadline) noexcept;
@@ -127,14 +126,6 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   ResolvedConfig config_;
   std::shared_ptr<DiagnosticSink> diagnostics_;
   std::atomic<int> lifecycle_state_{kRunning};
-  // The lifecycle lock: held while processors and exporters are stopped and while a session starts;
-  // always taken with a deadline. (A flag under a mutex rather than std::timed_mutex, whose
-  // clock-based lock ThreadSanitizer cannot see.)
-  std::mutex lifecycle_mutex_;
-  std::condition_variable lifecycle_released_;
-  bool lifecycle_held_ = false;
-  bool lock_lifecycle_until(std::chrono::steady_clock::time_point deadline) noexcept;
-  void unlock_lifecycle() noexcept;
   std::mutex shutdown_mutex_;              // guards shutdown_result_, orders shutdown_done_
   std::condition_variable shutdown_done_;  // later shutdown callers wait here for the first
   bool shutdown_result_ = false;
