@@ -349,9 +349,17 @@ HttpResponse Service::handle_events_api(const HttpRequest& request, const std::s
   }
   // Batches: POST /v1/events/batch, /events/batch, /v1/sessions/{session_id}/events/batch.
   std::string session_in_path;
-  const bool session_batch = post && path.size() > 27 && path.compare(0, 13, "/v1/sessions/") == 0 &&
-                             path.compare(path.size() - 14, 14, "/events/batch") == 0;
-  if (session_batch) session_in_path = percent_decode(path.substr(13, path.size() - 13 - 14), false);
+  constexpr std::string_view kSessionsPrefix = "/v1/sessions/";
+  constexpr std::string_view kBatchSuffix = "/events/batch";
+  const bool session_batch = post && path.size() > kSessionsPrefix.size() + kBatchSuffix.size() &&
+                             path.compare(0, kSessionsPrefix.size(), kSessionsPrefix) == 0 &&
+                             path.compare(path.size() - kBatchSuffix.size(), kBatchSuffix.size(), kBatchSuffix) == 0;
+  if (session_batch) {
+    session_in_path =
+        percent_decode(std::string_view(path).substr(kSessionsPrefix.size(),
+                                                     path.size() - kSessionsPrefix.size() - kBatchSuffix.size()),
+                       false);
+  }
   if (post && (path == "/v1/events/batch" || path == "/events/batch" || session_batch)) {
     const auto events = document.find("events");
     if (events == document.end() || !events->is_array()) return json_error(400, "\"events\" must be an array");
