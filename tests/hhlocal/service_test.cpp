@@ -9,6 +9,7 @@
 #include "hhlocal_support.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
+#include "honeyhive/transport/http_client.hpp"
 
 namespace honeyhive::hhlocal {
 namespace {
@@ -250,6 +251,28 @@ TEST_F(HhLocalService, ServesTheEmbeddedUi) {
   EXPECT_EQ(send("GET", "/static/missing.js").status, 404);
   EXPECT_EQ(send("GET", "/elsewhere").status, 404);
   EXPECT_EQ(send("DELETE", "/api/sessions").status, 405);
+}
+
+}  // namespace
+}  // namespace honeyhive::hhlocal
+
+namespace honeyhive::hhlocal {
+namespace {
+
+TEST(HhLocalHttp, RefusesABodyOverTheLimitWith413BeforeReadingIt) {
+  ServiceOptions options;
+  options.max_body_bytes = 64 * 1024;
+  test::LocalServer server(options);
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  HttpRequest request;
+  request.url = server.url("/v1/traces");
+  request.headers = {{"Content-Type", "application/x-protobuf"}};
+  request.body = std::string(65 * 1024, '\0');
+  request.timeout = std::chrono::milliseconds(5000);
+  EXPECT_EQ(client->send(request).status, 413);
+  request.body = std::string();  // an empty request is a valid one, with no spans
+  EXPECT_EQ(client->send(request).status, 200);
 }
 
 }  // namespace

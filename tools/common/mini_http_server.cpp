@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <iterator>
+#include <system_error>
 
 namespace honeyhive::tools {
 namespace {
@@ -56,6 +57,27 @@ bool send_all(int fd, const std::string& data) {
     sent += static_cast<std::size_t>(n);
   }
   return true;
+}
+
+// Closing a socket with unread input makes the kernel send a reset, which can destroy the answer
+// before the client reads it (RFC 9112 section 9.6): stop writing, then read and discard what the
+// client still sends, for at most a second and 64 MiB.
+void linger_close(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char sink[16384];
+  std::size_t discarded = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (discarded < 64U * 1024U * 1024U) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (::poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, sink, sizeof(sink), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    discarded += static_cast<std::size_t>(n);
+  }
 }
 
 }  // namespace
@@ -158,7 +180,13 @@ void MiniHttpServer::accept_loop() {
     connection.fd = fd;
     connection.number = next_connection_;
     const std::uint64_t number = next_connection_++;
-    connection.thread = std::thread([this, fd, number] { serve(fd, number); });
+    try {
+      connection.thread = std::thread([this, fd, number] { serve(fd, number); });
+    } catch (const std::system_error&) {  // no thread to be had: refuse this connection, keep serving
+      connections_.pop_back();
+      send_all(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      ::close(fd);
+    }
   }
 }
 
@@ -227,6 +255,7 @@ void MiniHttpServer::serve(int fd, std::uint64_t number) {
     }
     if (content_length > max_body_bytes_) {
       send_all(fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      linger_close(fd);
       break;
     }
     // RFC 9110 section 10.1.1: a client that waits for 100 (continue) gets it once the size is accepted.
