@@ -13,6 +13,7 @@ HONEYHIVE_DEPS=(
   libbenchmark-dev
   libcurl4-openssl-dev
   zlib1g-dev
+  libsqlite3-dev
   protobuf-compiler
   valgrind
   clang

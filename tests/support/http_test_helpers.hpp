@@ -20,7 +20,7 @@
 namespace honeyhive::test {
 
 // A server on 127.0.0.1 that answers with `handler` and records each request and the connection
-// (the server runs one thread per connection) that carried it.
+// that carried it.
 class RecordingServer {
  public:
   using Handler = std::function<tools::HttpResponse(const tools::HttpRequest&)>;
@@ -30,7 +30,7 @@ class RecordingServer {
           {
             std::lock_guard<std::mutex> lock(mutex_);
             requests_.push_back(request);
-            connections_.insert(std::this_thread::get_id());
+            connections_.insert(request.connection);
           }
           arrived_.notify_all();
           return handler_(request);
@@ -62,7 +62,7 @@ class RecordingServer {
   mutable std::mutex mutex_;
   std::condition_variable arrived_;
   std::vector<tools::HttpRequest> requests_;
-  std::set<std::thread::id> connections_;
+  std::set<std::uint64_t> connections_;
   tools::MiniHttpServer server_;  // last: its threads stop before the members above go away
 };
 

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <iterator>
+#include <system_error>
 
 namespace honeyhive::tools {
 namespace {
@@ -36,7 +38,9 @@ const char* reason(int status) {
     case 400: return "Bad Request";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 411: return "Length Required";
     case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
@@ -55,6 +59,27 @@ bool send_all(int fd, const std::string& data) {
   return true;
 }
 
+// Closing a socket with unread input makes the kernel send a reset, which can destroy the answer
+// before the client reads it (RFC 9112 section 9.6): stop writing, then read and discard what the
+// client still sends, for at most a second and 64 MiB.
+void linger_close(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char sink[16384];
+  std::size_t discarded = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (discarded < 64U * 1024U * 1024U) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (::poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, sink, sizeof(sink), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    discarded += static_cast<std::size_t>(n);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> HttpRequest::header(const std::string& name) const {
@@ -71,8 +96,9 @@ std::optional<std::string> HttpRequest::header(const std::string& name) const {
   return out;
 }
 
-MiniHttpServer::MiniHttpServer(std::uint16_t port, Handler handler, std::size_t max_body_bytes)
-    : handler_(std::move(handler)), max_body_bytes_(max_body_bytes) {
+MiniHttpServer::MiniHttpServer(std::uint16_t port, Handler handler, std::size_t max_body_bytes,
+                               std::size_t max_connections)
+    : handler_(std::move(handler)), max_body_bytes_(max_body_bytes), max_connections_(max_connections) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) {
     error_ = std::strerror(errno);
@@ -104,17 +130,34 @@ void MiniHttpServer::stop() {
   if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   if (listen_fd_ >= 0) ::close(listen_fd_);
-  std::vector<std::thread> connections;
+  std::list<Connection> connections;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    for (const Connection& connection : connections_) {
+      if (!connection.finished) ::shutdown(connection.fd, SHUT_RDWR);
+    }
     connections.swap(connections_);
   }
-  for (auto& connection : connections) connection.join();
+  for (auto& connection : connections) connection.thread.join();
+}
+
+// Joins the threads of connections that have ended (their sockets are closed already).
+void MiniHttpServer::reap_finished() {
+  std::list<Connection> finished;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      const auto next = std::next(it);
+      if (it->finished) finished.splice(finished.end(), connections_, it);
+      it = next;
+    }
+  }
+  for (auto& connection : finished) connection.thread.join();
 }
 
 void MiniHttpServer::accept_loop() {
   while (!stopping_.load()) {
+    reap_finished();
     pollfd poll_fd{listen_fd_, POLLIN, 0};
     const int ready = ::poll(&poll_fd, 1, 100);
     if (ready <= 0) continue;
@@ -125,12 +168,29 @@ void MiniHttpServer::accept_loop() {
       ::close(fd);
       break;
     }
-    open_fds_.push_back(fd);
-    connections_.emplace_back([this, fd] { serve(fd); });
+    std::size_t open = 0;
+    for (const Connection& connection : connections_) open += connection.finished ? 0 : 1;
+    if (open >= max_connections_) {
+      send_all(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      ::close(fd);
+      continue;
+    }
+    connections_.emplace_back();
+    Connection& connection = connections_.back();
+    connection.fd = fd;
+    connection.number = next_connection_;
+    const std::uint64_t number = next_connection_++;
+    try {
+      connection.thread = std::thread([this, fd, number] { serve(fd, number); });
+    } catch (const std::system_error&) {  // no thread to be had: refuse this connection, keep serving
+      connections_.pop_back();
+      send_all(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      ::close(fd);
+    }
   }
 }
 
-void MiniHttpServer::serve(int fd) {
+void MiniHttpServer::serve(int fd, std::uint64_t number) {
   std::string buffer;
   char chunk[16384];
   bool keep_alive = true;
@@ -153,6 +213,7 @@ void MiniHttpServer::serve(int fd) {
     if (!keep_alive) break;
 
     HttpRequest request;
+    request.connection = number;
     const std::string head = buffer.substr(0, header_end);
     buffer.erase(0, header_end + 4);
     std::size_t line_end = head.find("\r\n");
@@ -179,6 +240,10 @@ void MiniHttpServer::serve(int fd) {
     const std::string connection = lowercase(request.header("connection").value_or(""));
     keep_alive = http10 ? connection == "keep-alive" : connection != "close";
 
+    if (request.header("transfer-encoding")) {
+      send_all(fd, "HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      break;
+    }
     std::size_t content_length = 0;
     if (const auto length = request.header("content-length")) {
       try {
@@ -190,6 +255,12 @@ void MiniHttpServer::serve(int fd) {
     }
     if (content_length > max_body_bytes_) {
       send_all(fd, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      linger_close(fd);
+      break;
+    }
+    // RFC 9110 section 10.1.1: a client that waits for 100 (continue) gets it once the size is accepted.
+    if (buffer.size() < content_length && lowercase(request.header("expect").value_or("")) == "100-continue" &&
+        !send_all(fd, "HTTP/1.1 100 Continue\r\n\r\n")) {
       break;
     }
     while (buffer.size() < content_length) {
@@ -233,11 +304,11 @@ void MiniHttpServer::serve(int fd) {
     out += response.body;
     if (!send_all(fd, out)) break;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_fds_.erase(std::remove(open_fds_.begin(), open_fds_.end(), fd), open_fds_.end());
-  }
+  std::lock_guard<std::mutex> lock(mutex_);
   ::close(fd);
+  for (Connection& connection : connections_) {
+    if (connection.number == number) connection.finished = true;
+  }
 }
 
 }  // namespace honeyhive::tools

@@ -1,11 +1,15 @@
 #pragma once
 
 // A small HTTP/1.1 server bound to 127.0.0.1, for the project's tools and tests (not part of the
-// SDK). One thread accepts; each connection gets a thread; keep-alive and Content-Length bodies
-// (no chunked requests). Limits: 64 KiB of headers, `max_body_bytes` of body.
+// SDK). One thread accepts; each connection gets a thread (joined as soon as the connection ends, so a
+// long-running server does not pile up finished threads); keep-alive, Content-Length bodies, and
+// `Expect: 100-continue`. Chunked requests are refused (411). Limits: 64 KiB of headers,
+// `max_body_bytes` of body (413 before the body is read), `max_connections` open connections (more get
+// 503 and are closed). The handler runs on the connection's thread: it must be thread-safe.
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -18,6 +22,7 @@ namespace honeyhive::tools {
 struct HttpRequest {
   std::string method;
   std::string target;                                        // path and query as received
+  std::uint64_t connection = 0;                              // numbers the connections, from 1
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased, in order received
   std::string body;
 
@@ -42,7 +47,8 @@ class MiniHttpServer {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   // Binds 127.0.0.1:port (0 = an ephemeral port). Check ok() / port() after construction.
-  MiniHttpServer(std::uint16_t port, Handler handler, std::size_t max_body_bytes = 16 * 1024 * 1024);
+  MiniHttpServer(std::uint16_t port, Handler handler, std::size_t max_body_bytes = 16 * 1024 * 1024,
+                 std::size_t max_connections = 256);
   ~MiniHttpServer();
   MiniHttpServer(const MiniHttpServer&) = delete;
   MiniHttpServer& operator=(const MiniHttpServer&) = delete;
@@ -53,19 +59,28 @@ class MiniHttpServer {
   void stop();
 
  private:
+  struct Connection {
+    std::thread thread;
+    std::uint64_t number = 0;
+    int fd = -1;
+    bool finished = false;
+  };
+
   void accept_loop();
-  void serve(int fd);
+  void serve(int fd, std::uint64_t number);
+  void reap_finished();
 
   Handler handler_;
   std::size_t max_body_bytes_;
+  std::size_t max_connections_;
+  std::uint64_t next_connection_ = 1;
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::string error_;
   std::atomic<bool> stopping_{false};
   std::thread acceptor_;
-  std::mutex mutex_;  // guards connections_ and open_fds_
-  std::vector<std::thread> connections_;
-  std::vector<int> open_fds_;
+  std::mutex mutex_;  // guards connections_
+  std::list<Connection> connections_;
 };
 
 }  // namespace honeyhive::tools
