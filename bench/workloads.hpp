@@ -8,6 +8,7 @@
 
 #include <honeyhive/honeyhive.hpp>
 #include <honeyhive/processing/batch_span_processor.hpp>
+#include <honeyhive/tracer/honeyhive_tracer.hpp>
 
 namespace honeyhive::bench {
 
@@ -94,6 +95,41 @@ inline Context make_propagation_context() {
   context = context.with_baggage("tenant", "acme corp");
   context = context.with_baggage("feature", "checkout-v2", "ttl=60");
   return context;
+}
+
+// The typed-span case: a 10-key JSON object (strings, numbers, a bool, an array, a nested object),
+// as an LLM call's inputs, outputs and metadata typically look.
+inline nlohmann::json make_json_10_keys() {
+  return nlohmann::json{{"prompt", "What is the capital of France?"},
+                        {"system", "You are a helpful assistant."},
+                        {"model", "sim-gpt-small"},
+                        {"temperature", 0.2},
+                        {"top_k", 3},
+                        {"stream", false},
+                        {"tags", {"geo", "faq"}},
+                        {"user", {{"id", 123}, {"tier", "pro"}}},
+                        {"locale", "en-GB"},
+                        {"retries", 2}};
+}
+
+// A HoneyHive tracer (its default pipeline: enrichment + batch processor) exporting into a
+// discarding exporter, no session span, diagnostics off.
+inline std::shared_ptr<HoneyHiveTracer> make_discarding_honeyhive_tracer() {
+  TracerConfig config;
+  config.project = std::string("bench");
+  config.start_session = false;
+  TracerOptions options;
+  options.exporter = std::make_unique<DiscardExporter>();
+  options.diagnostics = DiagnosticSink::off();
+  return HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+}
+
+// (typed) a model span with inputs, outputs and metadata, each a 10-key JSON object.
+inline void typed_model_span(HoneyHiveTracer& tracer, const nlohmann::json& value) {
+  auto span = tracer.start_span("generate_answer", EventType::model);
+  span.set_inputs(value);
+  span.set_outputs(value);
+  span.set_metadata(value);
 }
 
 }  // namespace honeyhive::bench

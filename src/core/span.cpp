@@ -117,6 +117,12 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
+    // One allocation for the whole object instead of a regrowth (and a move of every attribute)
+    // each time the vector doubles.
+    auto& attributes = state_->data.attributes;
+    const std::size_t wanted = attributes.size() + flat.size();
+    if (wanted > attributes.capacity())
+      attributes.reserve(wanted < limits.attribute_count ? wanted : limits.attribute_count);
     for (auto& attribute : flat) {
       upsert(state_->data.attributes, attribute.key, std::move(attribute.value), limits.attribute_count,
              limits.attribute_value_length, state_->data.dropped_attributes_count);

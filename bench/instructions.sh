@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Instructions per operation for every case of the performance issue, counted by valgrind's
+# callgrind across all threads: (instructions at N - instructions at 0) / N, where both runs execute
+# the same fixed-workload driver (bench/span_ops). Counts, unlike seconds, are the same on any
+# machine for the same binary and inputs, whatever else the machine is doing.
+#
+# Builds the driver in Release (-O2, as the reference figures) unless SPAN_OPS names a binary,
+# prints one line per case with its target, and exits non-zero when a case misses its target.
+#
+# usage: bench/instructions.sh [N]        (N: spans per case, default 20000)
+# environment: SPAN_OPS=<path to span_ops>  use this binary instead of building one
+#              BUILD_DIR=<dir>              where to build it (default build/instructions)
+#              CASES="a b ..."              only these cases (default: all)
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+n="${1:-20000}"
+
+command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 2; }
+binary="${SPAN_OPS:-}"
+if [[ -z "${binary}" ]]; then
+  build="${BUILD_DIR:-${repo}/build/instructions}"
+  cmake -S "${repo}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+    -DHONEYHIVE_BUILD_TESTS=OFF -DHONEYHIVE_BUILD_EXAMPLES=OFF -DHONEYHIVE_BUILD_TOOLS=OFF \
+    -DHONEYHIVE_BUILD_BENCHMARKS=ON -DHONEYHIVE_SANITIZE= >/dev/null
+  cmake --build "${build}" --target span_ops >/dev/null
+  binary="${build}/bench/span_ops"
+fi
+
+# Instructions of one run of `span_ops workload count`, all threads together.
+count() {
+  local out
+  out="$(mktemp)"
+  if ! valgrind --tool=callgrind --callgrind-out-file="${out}" "${binary}" "$1" "$2" >/dev/null 2>&1; then
+    rm -f "${out}"
+    echo "span_ops $1 $2 failed under valgrind" >&2
+    return 1
+  fi
+  awk '/^summary:/ {print $2}' "${out}"
+  rm -f "${out}"
+}
+
+# case  workload          operations per run  divisor (per span)  target   description
+cases=(
+  "a    bsp_start_end     ${n}              1     900   start + end, no attributes (batch processor)"
+  "b    bsp_attrs8_event  ${n}              1     2500  start + end, 8 attributes + 1 event (batch processor)"
+  "c    bsp_nested3       $((n / 3))        3     1100  3-deep nested spans, per span (batch processor)"
+  "d    inject_extract    ${n}              1     800   W3C traceparent inject + extract, map carrier"
+  "e    encode_proto_512  $((n / 512 + 1))  512   1500  OTLP protobuf encode of a 512-span batch of (b), per span"
+  "t    typed_json10      $((n / 4))        1     6000  typed model span, inputs/outputs/metadata of 10 keys each"
+  "-    start_end         ${n}              1     0     (a) through the simple processor, for reference"
+  "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
+  "-    inject_extract_baggage ${n}         1     0     (d) with a 3-member tracestate and 5 baggage entries"
+  "-    encode_json_512   $((n / 512 + 1))  512   0     OTLP/JSON encode of the batch of (e), per span"
+)
+
+selected=" ${CASES:-a b c d e t -} "
+missed=0
+printf '%-4s %-24s %12s %8s  %s\n' case workload "instr/span" target result
+for line in "${cases[@]}"; do
+  read -r name workload runs divisor target description <<<"${line}"
+  [[ "${selected}" == *" ${name} "* ]] || continue
+  base="$(count "${workload}" 0)"
+  total="$(count "${workload}" "${runs}")"
+  per=$(((total - base) / (runs * divisor)))
+  result="-"
+  if ((target > 0)); then
+    if ((per <= target)); then result="ok"; else result="MISSED"; missed=$((missed + 1)); fi
+  fi
+  printf '%-4s %-24s %12d %8s  %-6s %s\n' "${name}" "${workload}" "${per}" "${target/#0/-}" "${result}" "${description}"
+done
+if ((missed)); then
+  echo "${missed} case(s) over their instruction target"
+  exit 1
+fi
+echo "every case within its instruction target"
