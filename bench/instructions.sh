@@ -50,6 +50,7 @@ cases=(
   "-    start_end         ${n}              1     0     (a) through the simple processor, for reference"
   "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
   "-    inject_extract_baggage ${n}         1     0     (d) with a 3-member tracestate and 5 baggage entries"
+  "-    map_carrier_floor ${n}              1     0     the map carrier alone: clear + one header write + 3 reads (the floor of d)"
   "-    encode_json_512   $((n / 512 + 1))  512   0     OTLP/JSON encode of the batch of (e), per span"
 )
 

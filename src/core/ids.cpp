@@ -2,13 +2,27 @@
 
 #include <cstring>
 
+#include "core/hex.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 
 namespace honeyhive {
 namespace {
 
-constexpr char kHexDigits[] = "0123456789abcdef";
+// "00".."ff": the two lowercase hex characters of every byte value.
+struct HexPairs {
+  char pairs[256][2];
+};
+constexpr HexPairs make_hex_pairs() noexcept {
+  constexpr char kDigits[] = "0123456789abcdef";
+  HexPairs table{};
+  for (int i = 0; i < 256; ++i) {
+    table.pairs[i][0] = kDigits[i >> 4];
+    table.pairs[i][1] = kDigits[i & 0x0F];
+  }
+  return table;
+}
+constexpr HexPairs kHexPairs = make_hex_pairs();
 
 int lower_hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -18,10 +32,14 @@ int lower_hex_value(char c) noexcept {
 
 template <std::size_t N>
 bool all_zero(const std::array<std::uint8_t, N>& bytes) noexcept {
-  for (auto b : bytes) {
-    if (b != 0) return false;
+  static_assert(N % 8 == 0, "ids are whole 64-bit words");
+  std::uint64_t any = 0;
+  for (std::size_t i = 0; i < N; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, bytes.data() + i, 8);
+    any |= word;
   }
-  return true;
+  return any == 0;
 }
 
 template <std::size_t N>
@@ -37,15 +55,21 @@ void fill_random_nonzero(std::array<std::uint8_t, N>& bytes) noexcept {
 }  // namespace
 
 void hex_encode(const std::uint8_t* bytes, std::size_t size, char* out) noexcept {
-  for (std::size_t i = 0; i < size; ++i) {
-    out[2 * i] = kHexDigits[bytes[i] >> 4U];
-    out[2 * i + 1] = kHexDigits[bytes[i] & 0x0FU];
-  }
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) detail::encode_lower_hex_8(bytes + i, out + 2 * i);
+  for (; i < size; ++i) std::memcpy(out + 2 * i, kHexPairs.pairs[bytes[i]], 2);
 }
 
 bool hex_decode_lower(std::string_view hex, std::uint8_t* out, std::size_t size) noexcept {
   if (hex.size() != 2 * size) return false;
-  for (std::size_t i = 0; i < size; ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    if (!detail::decode_lower_hex_16(hex.data() + 2 * i, out + i)) return false;
+  }
+  for (; i + 4 <= size; i += 4) {
+    if (!detail::decode_lower_hex_8_swar(hex.data() + 2 * i, out + i)) return false;
+  }
+  for (; i < size; ++i) {
     const int hi = lower_hex_value(hex[2 * i]);
     const int lo = lower_hex_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
@@ -62,7 +86,10 @@ TraceId TraceId::random() noexcept {
 
 std::optional<TraceId> TraceId::from_hex(std::string_view hex) noexcept {
   TraceId id;
-  if (!hex_decode_lower(hex, id.bytes_.data(), kSize)) return std::nullopt;
+  if (hex.size() != 2 * kSize || !detail::decode_lower_hex_16(hex.data(), id.bytes_.data()) ||
+      !detail::decode_lower_hex_16(hex.data() + 16, id.bytes_.data() + 8)) {
+    return std::nullopt;
+  }
   return id;
 }
 
@@ -74,7 +101,10 @@ std::string TraceId::to_hex() const {
   return out;
 }
 
-void TraceId::to_hex(char* out) const noexcept { hex_encode(bytes_.data(), kSize, out); }
+void TraceId::to_hex(char* out) const noexcept {
+  detail::encode_lower_hex_8(bytes_.data(), out);
+  detail::encode_lower_hex_8(bytes_.data() + 8, out + 16);
+}
 
 SpanId SpanId::random() noexcept {
   SpanId id;
@@ -84,7 +114,7 @@ SpanId SpanId::random() noexcept {
 
 std::optional<SpanId> SpanId::from_hex(std::string_view hex) noexcept {
   SpanId id;
-  if (!hex_decode_lower(hex, id.bytes_.data(), kSize)) return std::nullopt;
+  if (hex.size() != 2 * kSize || !detail::decode_lower_hex_16(hex.data(), id.bytes_.data())) return std::nullopt;
   return id;
 }
 
@@ -96,7 +126,7 @@ std::string SpanId::to_hex() const {
   return out;
 }
 
-void SpanId::to_hex(char* out) const noexcept { hex_encode(bytes_.data(), kSize, out); }
+void SpanId::to_hex(char* out) const noexcept { detail::encode_lower_hex_8(bytes_.data(), out); }
 
 }  // namespace honeyhive
 

@@ -1,6 +1,8 @@
 #include "honeyhive/propagation/baggage.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 
 #include "core/env.hpp"
 #include "core/utf8.hpp"
@@ -8,32 +10,37 @@
 namespace honeyhive::baggage {
 namespace {
 
-// RFC 7230 tchar.
-bool is_tchar(char c) noexcept {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~': return true;
-    default: return false;
-  }
-}
+// Character classes of the header grammar, one table lookup per character.
+constexpr std::uint8_t kTokenChar = 0x01;     // RFC 7230 tchar (keys)
+constexpr std::uint8_t kBaggageOctet = 0x02;  // %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E (values)
+constexpr std::uint8_t kVerbatim = 0x04;      // a baggage-octet other than '%': written unencoded
 
-// baggage-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
-bool is_baggage_octet(char c) noexcept {
-  return c >= 0x21 && c <= 0x7E && c != '"' && c != ',' && c != ';' && c != '\\';
+struct CharClasses {
+  std::uint8_t of[256];
+};
+constexpr CharClasses make_char_classes() noexcept {
+  constexpr char kTokenPunctuation[] = "!#$%&'*+-.^_`|~";
+  CharClasses table{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t classes = 0;
+    bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (const char p : kTokenPunctuation) token = token || (p != '\0' && c == p);
+    if (token) classes |= kTokenChar;
+    if (c >= 0x21 && c <= 0x7E && c != '"' && c != ',' && c != ';' && c != '\\') {
+      classes |= kBaggageOctet;
+      if (c != '%') classes |= kVerbatim;
+    }
+    table.of[c] = classes;
+  }
+  return table;
+}
+constexpr CharClasses kClasses = make_char_classes();
+
+bool all_of_class(std::string_view text, std::uint8_t classes) noexcept {
+  for (const char c : text) {
+    if ((kClasses.of[static_cast<unsigned char>(c)] & classes) == 0) return false;
+  }
+  return true;
 }
 
 std::string_view trim_ows(std::string_view text) noexcept {
@@ -42,30 +49,33 @@ std::string_view trim_ows(std::string_view text) noexcept {
   return text;
 }
 
-// property = key OWS "=" OWS value / key OWS; returns the normalised text ("k=v" or "k").
-bool parse_property(std::string_view text, std::string& out) {
+// property = key OWS "=" OWS value / key OWS; appends the normalised text ("k=v" or "k").
+bool append_property(std::string_view text, std::string& out) {
   text = trim_ows(text);
   const std::size_t equals = text.find('=');
   const std::string_view key = trim_ows(text.substr(0, equals));
   if (!is_valid_key(key)) return false;
-  out.assign(key);
-  if (equals == std::string_view::npos) return true;
+  if (equals == std::string_view::npos) {
+    out += key;
+    return true;
+  }
   const std::string_view value = trim_ows(text.substr(equals + 1));
-  if (!std::all_of(value.begin(), value.end(), is_baggage_octet)) return false;
+  if (!all_of_class(value, kBaggageOctet)) return false;
+  out += key;
   out += '=';
   out += value;
   return true;
 }
 
-// ";"-separated properties; the normalised text goes to `out`. False when any is malformed.
-bool parse_properties(std::string_view text, std::string& out) {
-  out.clear();
+// ";"-separated properties, appended normalised to `out`. False when any is malformed (`out` may
+// then hold part of them).
+bool append_properties(std::string_view text, std::string& out) {
+  bool first = true;
   while (true) {
     const std::size_t next = text.find(';');
-    std::string property;
-    if (!parse_property(text.substr(0, next), property)) return false;
-    if (!out.empty()) out += ';';
-    out += property;
+    if (!first) out += ';';
+    first = false;
+    if (!append_property(text.substr(0, next), out)) return false;
     if (next == std::string_view::npos) return true;
     text = text.substr(next + 1);
   }
@@ -80,58 +90,74 @@ bool parse_member(std::string_view text, BaggageEntry& entry) {
   const std::string_view key = trim_ows(key_value.substr(0, equals));
   const std::string_view value = trim_ows(key_value.substr(equals + 1));
   if (!is_valid_key(key)) return false;
-  if (!std::all_of(value.begin(), value.end(), is_baggage_octet)) return false;
-  std::string decoded;
-  if (!percent_decode(value, decoded)) return false;
-  detail::make_valid_utf8(decoded);  // section 3.2.1.1: invalid UTF-8 becomes U+FFFD
+  if (!all_of_class(value, kBaggageOctet)) return false;
+  if (!percent_decode(value, entry.value)) return false;
+  detail::make_valid_utf8(entry.value);  // section 3.2.1.1: invalid UTF-8 becomes U+FFFD
   entry.key.assign(key);
-  entry.value = std::move(decoded);
   entry.properties.clear();
   if (semicolon == std::string_view::npos) return true;
-  return parse_properties(text.substr(semicolon + 1), entry.properties);
+  return append_properties(text.substr(semicolon + 1), entry.properties);
 }
 
-std::size_t member_size(const BaggageEntry& entry, const std::string& encoded_value, const std::string& properties) {
-  return entry.key.size() + 1 + encoded_value.size() + (properties.empty() ? 0 : 1 + properties.size());
+// Appends `value` percent-encoded (every byte outside baggage-octet, and '%').
+void append_percent_encoded(std::string_view value, std::string& out) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::size_t verbatim_from = 0;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    if ((kClasses.of[byte] & kVerbatim) != 0) continue;
+    out.append(value.data() + verbatim_from, i - verbatim_from);
+    const char escape[3] = {'%', kHex[byte >> 4U], kHex[byte & 0x0FU]};
+    out.append(escape, 3);
+    verbatim_from = i + 1;
+  }
+  out.append(value.data() + verbatim_from, value.size() - verbatim_from);
+}
+
+// At most `limit` list-members (the commas plus one); used to size allocations up front.
+std::size_t count_members(std::string_view header, std::size_t limit) noexcept {
+  std::size_t members = 1;
+  for (std::size_t at = header.find(','); at != std::string_view::npos && members < limit;
+       at = header.find(',', at + 1)) {
+    ++members;
+  }
+  return members;
 }
 
 }  // namespace
 
-bool is_valid_key(std::string_view key) noexcept {
-  return !key.empty() && std::all_of(key.begin(), key.end(), is_tchar);
-}
+bool is_valid_key(std::string_view key) noexcept { return !key.empty() && all_of_class(key, kTokenChar); }
 
 std::string percent_encode(std::string_view value) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(value.size());
-  for (char c : value) {
-    if (is_baggage_octet(c) && c != '%') {
-      out += c;
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out += '%';
-      out += kHex[byte >> 4U];
-      out += kHex[byte & 0x0FU];
-    }
-  }
+  append_percent_encoded(value, out);
   return out;
 }
 
-bool percent_decode(std::string_view value, std::string& out) { return detail::percent_decode(value, out); }
+bool percent_decode(std::string_view value, std::string& out) {
+  if (value.find('%') == std::string_view::npos) {
+    out.assign(value);
+    return true;
+  }
+  return detail::percent_decode(value, out);
+}
 
 ParseResult parse(std::string_view header) {
   ParseResult result;
+  if (trim_ows(header).empty()) return result;
+  result.entries.reserve(count_members(header, kMaxMembers));
   std::size_t bytes = 0;
-  std::vector<std::size_t> sizes;  // the size each kept entry counts for, so a replacement can adjust `bytes`
+  // The size each kept entry counts for, so a replacement can adjust `bytes`.
+  std::size_t sizes[kMaxMembers];
   std::size_t start = 0;
+  BaggageEntry entry;
   while (start <= header.size()) {
     std::size_t comma = header.find(',', start);
     if (comma == std::string_view::npos) comma = header.size();
     const std::string_view raw = trim_ows(header.substr(start, comma - start));
     start = comma + 1;
     if (raw.empty()) continue;
-    BaggageEntry entry;
     if (!parse_member(raw, entry)) {
       ++result.invalid;
       continue;
@@ -149,7 +175,7 @@ ParseResult parse(std::string_view header) {
       }
       bytes = bytes - sizes[index] + replaced_size;
       sizes[index] = replaced_size;
-      *existing = std::move(entry);
+      std::swap(*existing, entry);
       continue;
     }
     if (result.entries.size() >= kMaxMembers || bytes + size > kMaxBytes) {
@@ -157,35 +183,40 @@ ParseResult parse(std::string_view header) {
       continue;
     }
     bytes += size;
-    sizes.push_back(size);
+    sizes[result.entries.size()] = size;
     result.entries.push_back(std::move(entry));
+    entry = BaggageEntry();
   }
   return result;
 }
 
 std::string format(const std::vector<BaggageEntry>& entries, std::size_t* dropped) {
   std::string out;
+  std::size_t estimate = 0;  // without escapes; one allocation in the common case
+  for (const auto& entry : entries) estimate += entry.key.size() + entry.value.size() + entry.properties.size() + 2;
+  out.reserve(std::min(estimate, kMaxBytes));
   std::size_t members = 0;
   std::size_t left_out = 0;
   for (const auto& entry : entries) {
-    std::string properties;
-    if (!is_valid_key(entry.key) || (!entry.properties.empty() && !parse_properties(entry.properties, properties))) {
+    if (!is_valid_key(entry.key)) {
       ++left_out;
       continue;
     }
-    const std::string encoded = percent_encode(entry.value);
-    const std::size_t size = member_size(entry, encoded, properties) + (members > 0 ? 1 : 0);
-    if (members >= kMaxMembers || out.size() + size > kMaxBytes) {
-      ++left_out;
-      continue;
-    }
+    // Appended in place, then taken back when the properties are malformed or it does not fit.
+    const std::size_t mark = out.size();
     if (members > 0) out += ',';
     out += entry.key;
     out += '=';
-    out += encoded;
-    if (!properties.empty()) {
+    append_percent_encoded(entry.value, out);
+    bool valid = true;
+    if (!entry.properties.empty()) {
       out += ';';
-      out += properties;
+      valid = append_properties(entry.properties, out);
+    }
+    if (!valid || members >= kMaxMembers || out.size() > kMaxBytes) {
+      out.resize(mark);
+      ++left_out;
+      continue;
     }
     ++members;
   }

@@ -8,18 +8,21 @@
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/propagation/baggage.hpp"
 #include "honeyhive/propagation/trace_context.hpp"
+#include "propagation/trace_context_internal.hpp"
 
 namespace honeyhive {
 namespace {
 
-constexpr const char* kTraceparent = "traceparent";
-constexpr const char* kTracestate = "tracestate";
-constexpr const char* kBaggage = "baggage";
+constexpr std::string_view kTraceparent = "traceparent";
+constexpr std::string_view kTracestate = "tracestate";
+constexpr std::string_view kBaggage = "baggage";
 
 // Carrier reads may call user callbacks or allocate; a failure counts as "header absent".
-std::optional<std::string> safe_get(const TextMapCarrier& carrier, const char* key) noexcept {
+// The view is valid until the carrier or `storage` changes.
+std::optional<std::string_view> safe_get(const TextMapCarrier& carrier, std::string_view key,
+                                         std::string& storage) noexcept {
   try {
-    return carrier.get(key);
+    return carrier.get_view(key, storage);
   } catch (...) {
     return std::nullopt;
   }
@@ -40,10 +43,15 @@ void TraceContextPropagator::inject(const Context& context, TextMapCarrier& carr
   try {
     const SpanContext& span_context = context.span_context();
     if (!span_context.is_valid()) return;
-    carrier.set(kTraceparent, trace_context::format_traceparent(span_context));
+    // Both headers are formatted on the stack: the carrier makes the only copy.
+    char traceparent[trace_context::kTraceparentLength];
+    trace_context::format_traceparent(span_context, traceparent);
+    carrier.set(kTraceparent, std::string_view(traceparent, sizeof traceparent));
     if (!span_context.trace_state().empty()) {
-      const std::string state = trace_context::format_tracestate(span_context.trace_state());
-      if (!state.empty()) carrier.set(kTracestate, state);
+      char state[trace_context::kMaxTraceStateLength];
+      const std::size_t length =
+          trace_context::detail::write_tracestate(span_context.trace_state(), sizeof state, state);
+      if (length > 0) carrier.set(kTracestate, std::string_view(state, length));
     }
   } catch (...) {
     report_diagnostic(DiagnosticLevel::warning, "traceparent inject failed; the request goes out without it");
@@ -52,7 +60,8 @@ void TraceContextPropagator::inject(const Context& context, TextMapCarrier& carr
 
 Context TraceContextPropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
   try {
-    const auto traceparent = safe_get(carrier, kTraceparent);
+    std::string storage;  // used only by carriers that cannot lend a view of their value
+    const auto traceparent = safe_get(carrier, kTraceparent, storage);
     if (!traceparent) return base;
     const auto parsed = trace_context::parse_traceparent(*traceparent);
     if (!parsed) {
@@ -62,7 +71,7 @@ Context TraceContextPropagator::extract(const TextMapCarrier& carrier, const Con
       return base;
     }
     std::shared_ptr<const TraceState> state;
-    if (const auto tracestate = safe_get(carrier, kTracestate)) {
+    if (const auto tracestate = safe_get(carrier, kTracestate, storage)) {
       if (auto parsed_state = trace_context::parse_tracestate(*tracestate)) {
         if (!parsed_state->empty()) state = std::make_shared<const TraceState>(std::move(*parsed_state));
       } else {
@@ -98,31 +107,47 @@ void BaggagePropagator::inject(const Context& context, TextMapCarrier& carrier) 
 
 Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
   try {
-    const auto header = safe_get(carrier, kBaggage);
+    std::string storage;
+    const auto header = safe_get(carrier, kBaggage, storage);
     if (!header) return base;
     baggage::ParseResult parsed = baggage::parse(*header);
     if (parsed.invalid > 0) invalid_.fetch_add(parsed.invalid, std::memory_order_relaxed);
     if (parsed.dropped > 0) dropped_.fetch_add(parsed.dropped, std::memory_order_relaxed);
-    // One merged copy (inbound entries override the base's), attached once.
-    std::vector<BaggageEntry> merged = base.all_baggage();
-    merged.reserve(merged.size() + parsed.entries.size());
+    // Entries the inbound policy refuses are taken out; parse() already kept one entry per key.
+    std::vector<BaggageEntry>& inbound = parsed.entries;
     std::size_t untrusted = 0;
-    for (auto& entry : parsed.entries) {
-      const BaggageKeyClass key_class = classify_baggage_key(entry.key);
-      if ((key_class == BaggageKeyClass::routing && !policy_.trust_inbound_routing) ||
-          (key_class == BaggageKeyClass::evaluation && !policy_.trust_inbound_evaluation)) {
-        ++untrusted;
-        continue;
+    inbound.erase(std::remove_if(inbound.begin(), inbound.end(),
+                                 [&](const BaggageEntry& entry) {
+                                   const BaggageKeyClass key_class = classify_baggage_key(entry.key);
+                                   const bool refused =
+                                       (key_class == BaggageKeyClass::routing && !policy_.trust_inbound_routing) ||
+                                       (key_class == BaggageKeyClass::evaluation && !policy_.trust_inbound_evaluation);
+                                   untrusted += refused ? 1 : 0;
+                                   return refused;
+                                 }),
+                  inbound.end());
+    const std::vector<BaggageEntry>& current = base.all_baggage();
+    Context context;
+    if (inbound.empty()) {
+      context = base;
+    } else if (current.empty()) {
+      context = base.with_all_baggage(std::move(inbound));
+    } else {
+      // One merged copy (inbound entries override the base's), attached once.
+      std::vector<BaggageEntry> merged;
+      merged.reserve(current.size() + inbound.size());
+      merged = current;
+      for (auto& entry : inbound) {
+        auto existing =
+            std::find_if(merged.begin(), merged.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
+        if (existing != merged.end()) {
+          *existing = std::move(entry);
+        } else {
+          merged.push_back(std::move(entry));
+        }
       }
-      auto existing =
-          std::find_if(merged.begin(), merged.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
-      if (existing != merged.end()) {
-        *existing = std::move(entry);
-      } else {
-        merged.push_back(std::move(entry));
-      }
+      context = base.with_all_baggage(std::move(merged));
     }
-    const Context context = merged.empty() ? base : base.with_all_baggage(std::move(merged));
     if (untrusted > 0) {
       untrusted_.fetch_add(untrusted, std::memory_order_relaxed);
       report_diagnostic(DiagnosticLevel::debug, "inbound baggage: " + std::to_string(untrusted) +

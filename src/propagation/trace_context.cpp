@@ -1,47 +1,136 @@
 #include "honeyhive/propagation/trace_context.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
-#include "core/env.hpp"
+#include "propagation/trace_context_internal.hpp"
 
 namespace honeyhive::trace_context {
 namespace {
 
-constexpr std::size_t kVersion00Length = 55;  // 2 + 1 + 32 + 1 + 16 + 1 + 2
+// Character classes of the tracestate grammar (Level 2, section 3.3.1.3), one table lookup per
+// character.
+constexpr std::uint8_t kKeyFirst = 0x01;   // lcalpha / DIGIT
+constexpr std::uint8_t kKeyChar = 0x02;    // lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+constexpr std::uint8_t kNonBlank = 0x04;   // nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
+constexpr std::uint8_t kValueChar = 0x08;  // chr = %x20 / nblk-chr
 
-bool is_lower_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-bool is_lcalpha(char c) noexcept { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-bool is_key_char(char c) noexcept {
-  return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' || c == '/';
+struct CharClasses {
+  std::uint8_t of[256];
+};
+constexpr CharClasses make_char_classes() noexcept {
+  CharClasses table{};
+  for (int c = 0; c < 256; ++c) {
+    const bool lcalpha = c >= 'a' && c <= 'z';
+    const bool digit = c >= '0' && c <= '9';
+    std::uint8_t classes = 0;
+    if (lcalpha || digit) classes |= kKeyFirst | kKeyChar;
+    if (c == '_' || c == '-' || c == '*' || c == '/' || c == '@') classes |= kKeyChar;
+    if (c >= 0x21 && c <= 0x7E && c != ',' && c != '=') classes |= kNonBlank | kValueChar;
+    if (c == ' ') classes |= kValueChar;
+    table.of[c] = classes;
+  }
+  return table;
+}
+constexpr CharClasses kClasses = make_char_classes();
+
+bool has_class(char c, std::uint8_t classes) noexcept {
+  return (kClasses.of[static_cast<unsigned char>(c)] & classes) != 0;
 }
 
+bool is_lower_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
 std::string_view trim_ows(std::string_view text) noexcept {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  while (!text.empty() && is_ows(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
   return text;
 }
 
 int hex_digit(char c) noexcept { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
+std::size_t member_length(const TraceState::Member& member) noexcept {
+  return member.first.size() + 1 + member.second.size();
+}
+
+// The members format_tracestate writes, by index into the state: the valid ones, at most 32,
+// then truncated to `max_length` (section 3.3.1.5). At most 32 are ever kept, so a fixed array
+// holds them and formatting allocates nothing.
+struct Selection {
+  static constexpr std::size_t kRemoved = static_cast<std::size_t>(-1);
+  std::size_t index[kMaxTraceStateMembers];
+  std::size_t count = 0;   // entries of `index`, removed ones included
+  std::size_t kept = 0;    // entries not removed
+  std::size_t length = 0;  // of the kept members joined with ','
+};
+
+Selection select_members(const std::vector<TraceState::Member>& members, std::size_t max_length) noexcept {
+  Selection selection;
+  // Members built in-process (a sampler, the application) are checked too: one bad member would
+  // make the receiver discard the whole header.
+  for (std::size_t i = 0; i < members.size() && selection.count < kMaxTraceStateMembers; ++i) {
+    if (!is_valid_key(members[i].first) || !is_valid_value(members[i].second)) continue;
+    selection.length += (selection.count > 0 ? 1 : 0) + member_length(members[i]);
+    selection.index[selection.count++] = i;
+  }
+  selection.kept = selection.count;
+  if (selection.length <= max_length) return selection;
+  const auto remove = [&](std::size_t slot) {
+    selection.length -= member_length(members[selection.index[slot]]) + (--selection.kept > 0 ? 1 : 0);
+    selection.index[slot] = Selection::kRemoved;
+  };
+  // First pass: drop members longer than 128 characters, from the end.
+  for (std::size_t slot = selection.count; slot-- > 0 && selection.length > max_length;) {
+    if (selection.index[slot] != Selection::kRemoved &&
+        member_length(members[selection.index[slot]]) > kLongMemberLength) {
+      remove(slot);
+    }
+  }
+  // Second pass: drop from the end until it fits.
+  for (std::size_t slot = selection.count; slot-- > 0 && selection.length > max_length;) {
+    if (selection.index[slot] != Selection::kRemoved) remove(slot);
+  }
+  return selection;
+}
+
+// Writes the selected members (selection.length characters) to `out`.
+void write_members(const std::vector<TraceState::Member>& members, const Selection& selection, char* out) noexcept {
+  bool first = true;
+  for (std::size_t slot = 0; slot < selection.count; ++slot) {
+    if (selection.index[slot] == Selection::kRemoved) continue;
+    const TraceState::Member& member = members[selection.index[slot]];
+    if (!first) *out++ = ',';
+    first = false;
+    out = std::copy(member.first.begin(), member.first.end(), out);
+    *out++ = '=';
+    out = std::copy(member.second.begin(), member.second.end(), out);
+  }
+}
+
 }  // namespace
 
 std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept {
-  value = trim_ows(value);
-  if (value.size() < kVersion00Length) return std::nullopt;
-  if (!is_lower_hex(value[0]) || !is_lower_hex(value[1])) return std::nullopt;
-  const int version = hex_digit(value[0]) * 16 + hex_digit(value[1]);
+  std::size_t begin = 0;
+  std::size_t end = value.size();
+  while (begin < end && is_ows(value[begin])) ++begin;
+  while (end > begin && is_ows(value[end - 1])) --end;
+  const char* text = value.data() + begin;
+  const std::size_t size = end - begin;
+  if (size < kTraceparentLength) return std::nullopt;
+  if (!is_lower_hex(text[0]) || !is_lower_hex(text[1])) return std::nullopt;
+  const int version = hex_digit(text[0]) * 16 + hex_digit(text[1]);
   if (version == 0xff) return std::nullopt;
-  if (version == 0 && value.size() != kVersion00Length) return std::nullopt;
+  if (version == 0 && size != kTraceparentLength) return std::nullopt;
   // Section 4.3 (versioning): a parser for version 00 reading a higher version takes the first
   // 55 characters, provided the value continues with '-' after them.
-  if (value.size() > kVersion00Length && value[kVersion00Length] != '-') return std::nullopt;
-  if (value[2] != '-' || value[35] != '-' || value[52] != '-') return std::nullopt;
-  const auto trace_id = TraceId::from_hex(value.substr(3, 32));
-  const auto span_id = SpanId::from_hex(value.substr(36, 16));
+  if (size > kTraceparentLength && text[kTraceparentLength] != '-') return std::nullopt;
+  if (text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
+  if (!is_lower_hex(text[53]) || !is_lower_hex(text[54])) return std::nullopt;
+  const auto trace_id = TraceId::from_hex(std::string_view(text + 3, 2 * TraceId::kSize));
+  const auto span_id = SpanId::from_hex(std::string_view(text + 36, 2 * SpanId::kSize));
   if (!trace_id || !span_id || !trace_id->is_valid() || !span_id->is_valid()) return std::nullopt;
-  if (!is_lower_hex(value[53]) || !is_lower_hex(value[54])) return std::nullopt;
-  auto flags = static_cast<std::uint8_t>(hex_digit(value[53]) * 16 + hex_digit(value[54]));
+  const auto flags = static_cast<std::uint8_t>(hex_digit(text[53]) * 16 + hex_digit(text[54]));
   return SpanContext(*trace_id, *span_id, TraceFlags{flags}, /*remote=*/true);
 }
 
@@ -49,20 +138,32 @@ bool is_valid_key(std::string_view key) noexcept {
   // Level 2, section 3.3.1.3.1: key = ( lcalpha / DIGIT ) 0*255( keychar ), where keychar adds
   // "@" to the Level 1 characters; this covers both simple and tenant@system keys.
   if (key.empty() || key.size() > 256) return false;
-  if (!is_lcalpha(key[0]) && !is_digit(key[0])) return false;
-  return std::all_of(key.begin() + 1, key.end(), [](char c) { return is_key_char(c) || c == '@'; });
+  if (!has_class(key[0], kKeyFirst)) return false;
+  for (std::size_t i = 1; i < key.size(); ++i) {
+    if (!has_class(key[i], kKeyChar)) return false;
+  }
+  return true;
 }
 
 bool is_valid_value(std::string_view value) noexcept {
-  // value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
+  // value = 0*255(chr) nblk-chr
   if (value.empty() || value.size() > 256) return false;
-  const auto nblk = [](char c) { return c >= 0x21 && c <= 0x7E && c != ',' && c != '='; };
-  if (!nblk(value.back())) return false;
-  return std::all_of(value.begin(), value.end(), [&](char c) { return c == ' ' || nblk(c); });
+  if (!has_class(value.back(), kNonBlank)) return false;
+  for (const char c : value) {
+    if (!has_class(c, kValueChar)) return false;
+  }
+  return true;
 }
 
 std::optional<TraceState> parse_tracestate(std::string_view value) {
   std::vector<TraceState::Member> members;
+  // One allocation: room for every list-member the header can hold (more than 32 is rejected).
+  std::size_t commas = 0;
+  for (std::size_t at = value.find(','); at != std::string_view::npos && commas < kMaxTraceStateMembers;
+       at = value.find(',', at + 1)) {
+    ++commas;
+  }
+  members.reserve(commas + 1);
   std::size_t received = 0;
   std::size_t start = 0;
   while (start <= value.size()) {
@@ -86,58 +187,43 @@ std::optional<TraceState> parse_tracestate(std::string_view value) {
   return TraceState(std::move(members));
 }
 
-std::string format_traceparent(const SpanContext& context) {
-  if (!context.is_valid()) return {};
-  std::string out(kVersion00Length, '-');
+bool format_traceparent(const SpanContext& context, char* out) noexcept {
+  if (!context.is_valid()) return false;
   out[0] = '0';
   out[1] = '0';
-  context.trace_id().to_hex(&out[3]);
-  context.span_id().to_hex(&out[36]);
+  out[2] = '-';
+  context.trace_id().to_hex(out + 3);
+  out[35] = '-';
+  context.span_id().to_hex(out + 36);
+  out[52] = '-';
   // Only the flags this version defines (sampled 0x01, random 0x02) are propagated; unknown bits
   // are zeroed (Level 2, section 3.2.2.5).
   const std::uint8_t flags = context.flags().value & 0x03U;
-  hex_encode(&flags, 1, &out[53]);
+  hex_encode(&flags, 1, out + 53);
+  return true;
+}
+
+std::string format_traceparent(const SpanContext& context) {
+  if (!context.is_valid()) return {};
+  std::string out(kTraceparentLength, '-');
+  format_traceparent(context, out.data());
   return out;
 }
 
 std::string format_tracestate(const TraceState& state, std::size_t max_length) {
-  const auto& members = state.members();
-  std::vector<bool> keep(members.size(), false);
-  std::size_t kept = 0;
-  std::size_t length = 0;
-  // Members built in-process (a sampler, the application) are checked too: one bad member would
-  // make the receiver discard the whole header.
-  for (std::size_t i = 0; i < members.size() && kept < kMaxTraceStateMembers; ++i) {
-    if (!is_valid_key(members[i].first) || !is_valid_value(members[i].second)) continue;
-    keep[i] = true;
-    length += (kept > 0 ? 1 : 0) + members[i].first.size() + 1 + members[i].second.size();
-    ++kept;
-  }
-  const auto member_length = [&](std::size_t i) { return members[i].first.size() + 1 + members[i].second.size(); };
-  // First pass: drop members longer than 128 characters, from the end.
-  for (std::size_t i = members.size(); i-- > 0 && length > max_length;) {
-    if (keep[i] && member_length(i) > kLongMemberLength) {
-      keep[i] = false;
-      length -= member_length(i) + (--kept > 0 ? 1 : 0);
-    }
-  }
-  // Second pass: drop from the end until it fits.
-  for (std::size_t i = members.size(); i-- > 0 && length > max_length;) {
-    if (keep[i]) {
-      keep[i] = false;
-      length -= member_length(i) + (--kept > 0 ? 1 : 0);
-    }
-  }
-  std::string out;
-  out.reserve(length);
-  for (std::size_t i = 0; i < members.size(); ++i) {
-    if (!keep[i]) continue;
-    if (!out.empty()) out += ',';
-    out += members[i].first;
-    out += '=';
-    out += members[i].second;
-  }
+  const Selection selection = select_members(state.members(), max_length);
+  std::string out(selection.length, '\0');
+  write_members(state.members(), selection, out.data());
   return out;
 }
 
+namespace detail {
+
+std::size_t write_tracestate(const TraceState& state, std::size_t max_length, char* out) noexcept {
+  const Selection selection = select_members(state.members(), max_length);
+  write_members(state.members(), selection, out);
+  return selection.length;
+}
+
+}  // namespace detail
 }  // namespace honeyhive::trace_context

@@ -139,6 +139,16 @@ TEST(BaggageParseTest, RepeatedKeyKeepsTheLastValue) {
   EXPECT_EQ(parse("k=1,other=x,k=2").entries, (Entries{entry("k", "2"), entry("other", "x")}));
 }
 
+TEST(BaggageParseTest, MembersDoNotInheritPartsOfEarlierMembers) {
+  const ParseResult result = parse("a=1;p=x,b=%zz;q,c=3,d=4;r");
+  EXPECT_EQ(result.entries, (Entries{entry("a", "1", "p=x"), entry("c", "3"), entry("d", "4", "r")}));
+  EXPECT_EQ(result.invalid, 1U);
+}
+
+TEST(BaggageParseTest, RepeatedKeyReplacesThePropertiesToo) {
+  EXPECT_EQ(parse("a=1;p,b=2,a=3").entries, (Entries{entry("a", "3"), entry("b", "2")}));
+}
+
 TEST(BaggageParseTest, EmptyHeaderHasNoEntries) {
   const ParseResult result = parse("");
   EXPECT_TRUE(result.entries.empty());
@@ -208,6 +218,19 @@ TEST(BaggageFormatTest, LeavesOutAndCountsEntryWithInvalidKey) {
   std::size_t dropped = 0;
   EXPECT_EQ(format(Entries{entry("bad key", "1"), entry("", "2"), entry("ok", "3")}, &dropped), "ok=3");
   EXPECT_EQ(dropped, 2U);
+}
+
+TEST(BaggageFormatTest, LeavesOutAndCountsEntryWithMalformedProperties) {
+  std::size_t dropped = 0;
+  EXPECT_EQ(
+      format(Entries{entry("a", "1", "p=x"), entry("b", "2", "bad key=x"), entry("c", "3", "p;;q"), entry("d", "4")},
+             &dropped),
+      "a=1;p=x,d=4");
+  EXPECT_EQ(dropped, 2U);
+}
+
+TEST(BaggageFormatTest, NormalisesOwsInProperties) {
+  EXPECT_EQ(format(Entries{entry("k", "v", " p \t= x ; flag ")}), "k=v;p=x;flag");
 }
 
 TEST(BaggageFormatTest, Writes64MembersAndCountsThe65th) {

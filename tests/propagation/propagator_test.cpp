@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <optional>
@@ -88,6 +89,95 @@ TEST(MapCarrierTest, SetWritesIntoTheMap) {
   auto carrier = make_map_carrier(headers);
   carrier.set("traceparent", "value");
   EXPECT_EQ(headers.at("traceparent"), "value");
+}
+
+TEST(MapCarrierTest, SetOverwritesAnExistingHeader) {
+  Headers ordered{{"traceparent", "old"}};
+  make_map_carrier(ordered).set("traceparent", "new");
+  EXPECT_EQ(ordered, (Headers{{"traceparent", "new"}}));
+  std::unordered_map<std::string, std::string> unordered{{"baggage", "old"}};
+  make_map_carrier(unordered).set("baggage", "new");
+  EXPECT_EQ(unordered.at("baggage"), "new");
+  EXPECT_EQ(unordered.size(), 1U);
+}
+
+TEST(MapCarrierTest, GetViewReadsTheValueInTheMap) {
+  Headers headers{{"traceparent", kTraceparent}};
+  const auto carrier = make_map_carrier(headers);
+  std::string storage;
+  const auto value = carrier.get_view("TraceParent", storage);
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(*value, kTraceparent);
+  EXPECT_EQ(value->data(), headers.at("traceparent").data());  // a view, not a copy
+  EXPECT_TRUE(storage.empty());
+  EXPECT_FALSE(carrier.get_view("tracestate", storage).has_value());
+}
+
+// Many HTTP libraries hand over all request headers: more than the carrier scans linearly.
+Headers many_headers() {
+  Headers headers;
+  for (int i = 0; i < 20; ++i) headers["X-Header-" + std::to_string(i)] = std::to_string(i);
+  return headers;
+}
+
+TEST(MapCarrierTest, GetIgnoresCaseInALargeMap) {
+  Headers headers = many_headers();
+  headers["TraceParent"] = "value";
+  EXPECT_EQ(make_map_carrier(headers).get("traceparent"), "value");
+  std::string storage;
+  EXPECT_EQ(make_map_carrier(headers).get_view("TRACEPARENT", storage), "value");
+}
+
+TEST(MapCarrierTest, GetPrefersTheExactKeyInALargeMap) {
+  Headers headers = many_headers();
+  headers["Baggage"] = "other";
+  headers["baggage"] = "exact";
+  EXPECT_EQ(make_map_carrier(headers).get("baggage"), "exact");
+  EXPECT_EQ(make_map_carrier(headers).get("Baggage"), "other");
+}
+
+TEST(MapCarrierTest, GetReturnsNulloptForMissingHeaderInALargeMap) {
+  Headers headers = many_headers();
+  EXPECT_FALSE(make_map_carrier(headers).get("traceparent").has_value());
+}
+
+TEST(MapCarrierTest, ExtractsFromALargeMap) {
+  Headers headers = many_headers();
+  headers["Traceparent"] = kTraceparent;
+  headers["Baggage"] = "k=v";
+  const Context extracted = make_default_propagator()->extract(make_map_carrier(headers), Context());
+  EXPECT_EQ(extracted.span_context().trace_id().to_hex(), kTraceId);
+  EXPECT_EQ(extracted.baggage("k"), "v");
+}
+
+// A carrier implementing only get(): get_view falls back on it.
+class GetOnlyCarrier final : public TextMapCarrier {
+ public:
+  explicit GetOnlyCarrier(Headers headers) : headers_(std::move(headers)) {}
+  std::optional<std::string> get(std::string_view key) const override { return header_of(headers_, std::string(key)); }
+  void set(std::string_view, std::string_view) override {}
+  std::vector<std::string> keys() const override { return {}; }
+
+ private:
+  Headers headers_;
+};
+
+TEST(TextMapCarrierTest, GetViewDefaultsToACopyOfGet) {
+  const GetOnlyCarrier carrier(Headers{{"baggage", "k=v"}});
+  std::string storage;
+  const auto value = carrier.get_view("baggage", storage);
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(*value, "k=v");
+  EXPECT_EQ(value->data(), storage.data());
+  EXPECT_FALSE(carrier.get_view("traceparent", storage).has_value());
+}
+
+TEST(TextMapCarrierTest, PropagatorsReadThroughCarriersThatImplementOnlyGet) {
+  const GetOnlyCarrier carrier(Headers{{"traceparent", kTraceparent}, {"tracestate", "foo=1"}, {"baggage", "k=v"}});
+  const Context extracted = make_default_propagator()->extract(carrier, Context());
+  EXPECT_EQ(extracted.span_context().span_id().to_hex(), kSpanId);
+  EXPECT_EQ(extracted.span_context().trace_state().get("foo"), "1");
+  EXPECT_EQ(extracted.baggage("k"), "v");
 }
 
 TEST(MapCarrierTest, KeysListsEveryHeader) {
@@ -189,6 +279,46 @@ TEST(TraceContextPropagatorTest, RoundTripsThroughHeaders) {
   EXPECT_EQ(received.flags(), sent.flags());
   EXPECT_TRUE(received.is_remote());
   EXPECT_EQ(received.trace_state(), *state);
+}
+
+TEST(TraceContextPropagatorTest, RoundTripsEveryFlagsValueKeepingTheDefinedBits) {
+  TraceContextPropagator propagator;
+  for (int flags = 0; flags < 256; ++flags) {
+    Headers headers;
+    auto carrier = make_map_carrier(headers);
+    propagator.inject(Context().with_span_context(local_context(static_cast<std::uint8_t>(flags))), carrier);
+    const SpanContext received = propagator.extract(carrier, Context()).span_context();
+    ASSERT_TRUE(received.is_valid()) << flags;
+    EXPECT_EQ(received.flags().value, flags & 0x03) << flags;
+  }
+}
+
+TEST(TraceContextPropagatorTest, InjectsTracestateWithinTheLengthLimit) {
+  // 40 members of 21 characters: past both the 32-member and the 512-character limits.
+  Members members;
+  for (int i = 0; i < 40; ++i) {
+    char key[8];
+    std::snprintf(key, sizeof key, "k%02d", i);
+    members.emplace_back(key, std::string(17, 'v'));
+  }
+  const auto state = std::make_shared<const TraceState>(TraceState(members));
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  TraceContextPropagator().inject(Context().with_span_context(local_context(TraceFlags::kSampled, state)), carrier);
+  const auto header = header_of(headers, "tracestate");
+  ASSERT_TRUE(header.has_value());
+  EXPECT_LE(header->size(), trace_context::kMaxTraceStateLength);
+  EXPECT_EQ(*header, trace_context::format_tracestate(*state));
+  EXPECT_EQ(trace_context::parse_tracestate(*header)->members().size(), 23U);  // 23 * 21 + 22 commas = 505
+}
+
+TEST(TraceContextPropagatorTest, InjectsNoTracestateWhenEveryMemberIsInvalid) {
+  const auto state = std::make_shared<const TraceState>(TraceState(Members{{"Upper", "1"}, {"k", "a,b"}}));
+  Headers headers;
+  auto carrier = make_map_carrier(headers);
+  TraceContextPropagator().inject(Context().with_span_context(local_context(TraceFlags::kSampled, state)), carrier);
+  EXPECT_TRUE(header_of(headers, "traceparent").has_value());
+  EXPECT_FALSE(header_of(headers, "tracestate").has_value());
 }
 
 TEST(TraceContextPropagatorTest, ExtractReadsHeaderNamesInAnyCase) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -221,7 +222,53 @@ TEST(ParseTraceparentTest, LowercaseControlOfTheUppercaseCasesParses) {
   EXPECT_TRUE(parse_traceparent(header("00", kTraceId, kParentId, "0a")).has_value());
 }
 
+TEST(ParseTraceparentTest, RejectsEveryNonLowercaseHexCharacterInEveryField) {
+  // Every position of the version, trace id, parent id and flags, every byte that is not 0-9 / a-f.
+  const std::string valid = valid_header();
+  for (std::size_t position = 0; position < valid.size(); ++position) {
+    if (position == 2 || position == 35 || position == 52) continue;  // the separators
+    for (int byte = 0; byte < 256; ++byte) {
+      if ((byte >= '0' && byte <= '9') || (byte >= 'a' && byte <= 'f')) continue;
+      std::string value = valid;
+      value[position] = static_cast<char>(byte);
+      ASSERT_FALSE(parse_traceparent(value).has_value()) << "byte " << byte << " at " << position;
+    }
+  }
+}
+
+TEST(ParseTraceparentTest, ReadsEveryFlagsValue) {
+  // Flags are read as received, undefined bits included (section 3.2.2.5).
+  for (int flags = 0; flags < 256; ++flags) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", flags);
+    const auto parsed = parse_traceparent(valid_header(hex));
+    ASSERT_TRUE(parsed.has_value()) << hex;
+    EXPECT_EQ(parsed->flags().value, flags) << hex;
+  }
+}
+
 // --- format_traceparent --------------------------------------------------------------------
+
+TEST(FormatTraceparentTest, WritesOnlyTheDefinedBitsOfEveryFlagsValue) {
+  for (int flags = 0; flags < 256; ++flags) {
+    char hex[3];
+    std::snprintf(hex, sizeof hex, "%02x", flags & 0x03);
+    EXPECT_EQ(format_traceparent(context_of(kTraceId, kParentId, static_cast<std::uint8_t>(flags))), valid_header(hex))
+        << flags;
+  }
+}
+
+TEST(FormatTraceparentTest, WritesIntoABufferOfExactly55Characters) {
+  std::string buffer(kTraceparentLength + 1, '#');
+  EXPECT_TRUE(format_traceparent(context_of(kTraceId, kParentId, 0x01), buffer.data()));
+  EXPECT_EQ(buffer, valid_header("01") + "#");
+}
+
+TEST(FormatTraceparentTest, WritesNothingIntoABufferForInvalidContext) {
+  std::string buffer(kTraceparentLength, '#');
+  EXPECT_FALSE(format_traceparent(SpanContext(), buffer.data()));
+  EXPECT_EQ(buffer, std::string(kTraceparentLength, '#'));
+}
 
 TEST(FormatTraceparentTest, WritesVersion00WithSampledFlag) {
   EXPECT_EQ(format_traceparent(context_of(kTraceId, kParentId, 0x01)),

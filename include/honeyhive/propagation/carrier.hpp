@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -20,6 +22,16 @@ class TextMapCarrier {
   virtual std::optional<std::string> get(std::string_view key) const = 0;
   virtual void set(std::string_view key, std::string_view value) = 0;
   virtual std::vector<std::string> keys() const = 0;
+
+  // get() without a copy where the carrier can avoid one (the propagators read through this).
+  // The view stays valid until the carrier, what it adapts, or `storage` next changes. The
+  // default calls get() and keeps the value in `storage`; MapCarrier returns a view of its map.
+  virtual std::optional<std::string_view> get_view(std::string_view key, std::string& storage) const {
+    auto value = get(key);
+    if (!value) return std::nullopt;
+    storage = std::move(*value);
+    return std::string_view(storage);
+  }
 };
 
 bool equals_ignore_case(std::string_view a, std::string_view b) noexcept;
@@ -33,15 +45,25 @@ class MapCarrier final : public TextMapCarrier {
   explicit MapCarrier(Map& map) : map_(map) {}
 
   std::optional<std::string> get(std::string_view key) const override {
-    auto exact = map_.find(typename Map::key_type(key));
-    if (exact != map_.end()) return std::string(exact->second);
-    for (const auto& entry : map_) {
-      if (equals_ignore_case(entry.first, key)) return std::string(entry.second);
+    const auto found = find(key);
+    if (found == map_.end()) return std::nullopt;
+    return std::string(found->second);
+  }
+  std::optional<std::string_view> get_view(std::string_view key, std::string& storage) const override {
+    const auto found = find(key);
+    if (found == map_.end()) return std::nullopt;
+    if constexpr (std::is_convertible_v<const typename Map::mapped_type&, std::string_view>) {
+      return std::string_view(found->second);
+    } else {
+      storage = std::string(found->second);
+      return std::string_view(storage);
     }
-    return std::nullopt;
   }
   void set(std::string_view key, std::string_view value) override {
-    map_[typename Map::key_type(key)] = typename Map::mapped_type(value);
+    // Key and value are built in the new node; a header already present is overwritten.
+    auto [entry, inserted] =
+        map_.emplace(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple(value));
+    if (!inserted) entry->second = typename Map::mapped_type(value);
   }
   std::vector<std::string> keys() const override {
     std::vector<std::string> out;
@@ -51,6 +73,25 @@ class MapCarrier final : public TextMapCarrier {
   }
 
  private:
+  // The entry whose key is `key`, else the first whose key matches it ignoring case.
+  typename Map::const_iterator find(std::string_view key) const {
+    const Map& map = map_;
+    // A few headers are scanned once, comparing sizes first; a larger map is searched first.
+    constexpr std::size_t kScanAtMost = 8;
+    if (map.size() > kScanAtMost) {
+      const auto exact = map.find(typename Map::key_type(key));
+      if (exact != map.end()) return exact;
+    }
+    auto folded = map.end();
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string_view name(it->first);
+      if (name.size() != key.size()) continue;
+      if (name == key) return it;
+      if (folded == map.end() && equals_ignore_case(name, key)) folded = it;
+    }
+    return folded;
+  }
+
   Map& map_;
 };
 

@@ -13,6 +13,8 @@ namespace honeyhive {
 // W3C Trace Context Level 2 (https://www.w3.org/TR/trace-context-2/).
 namespace trace_context {
 
+// "00-" + 32 + "-" + 16 + "-" + 2: a version 00 traceparent.
+inline constexpr std::size_t kTraceparentLength = 55;
 inline constexpr std::size_t kMaxTraceStateMembers = 32;
 // Section 3.3.1.5: a propagated tracestate SHOULD stay within 512 characters.
 inline constexpr std::size_t kMaxTraceStateLength = 512;
@@ -37,6 +39,9 @@ bool is_valid_value(std::string_view value) noexcept;
 
 // "00-<trace-id>-<span-id>-<flags>", or "" for an invalid context.
 std::string format_traceparent(const SpanContext& context);
+// The same into `out` (kTraceparentLength characters, no terminator); false, and nothing written,
+// for an invalid context.
+bool format_traceparent(const SpanContext& context, char* out) noexcept;
 // Serialises members in order, truncating past `max_length` characters: members over 128
 // characters are removed first (from the end), then members from the end (section 3.3.1.5).
 std::string format_tracestate(const TraceState& state, std::size_t max_length = kMaxTraceStateLength);
