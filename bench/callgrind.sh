@@ -12,7 +12,7 @@ count() {
   awk '/^summary:/ {print $2}' "$out"
   rm -f "$out"
 }
-workloads=${WORKLOADS:-"start_end attrs8_event nested3 bsp_start_end bsp_attrs8_event inject_extract inject_extract_baggage encode_proto_512 encode_json_512"}
+workloads=${WORKLOADS:-"start_end attrs8_event nested3 bsp_start_end bsp_attrs8_event inject_extract inject_extract_baggage encode_proto_512 encode_proto_512_append encode_json_512"}
 for workload in $workloads; do
   runs=$n
   case "$workload" in encode_*) runs=$(( n / 500 > 0 ? n / 500 : 1 )) ;; esac

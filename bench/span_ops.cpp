@@ -53,12 +53,27 @@ int run_typed(long n) {
   return 0;
 }
 
-int run_encode(long n, bool json) {
+enum class Encoding { json, proto_reusing, proto_append };
+
+// proto_reusing encodes as OtlpHttpExporter does (one string reused across batches); proto_append
+// clears the string and appends, which zero-fills the bytes again on every batch.
+int run_encode(long n, Encoding encoding) {
   const auto spans = bench::make_spans_8_attributes_1_event(512);
   std::string out;
   for (long i = 0; i < n; ++i) {
-    out.clear();
-    json ? encode_otlp_json(spans, out) : encode_otlp_proto(spans, out);
+    switch (encoding) {
+      case Encoding::json:
+        out.clear();
+        encode_otlp_json(spans, out);
+        break;
+      case Encoding::proto_reusing:
+        if (!encode_otlp_proto_reusing(spans, out)) return 1;
+        break;
+      case Encoding::proto_append:
+        out.clear();
+        encode_otlp_proto(spans, out);
+        break;
+    }
   }
   return out.empty() && n > 0 ? 1 : 0;
 }
@@ -103,7 +118,7 @@ int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr,
                  "usage: span_ops start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|"
-                 "encode_proto_512|encode_json_512|"
+                 "encode_proto_512|encode_proto_512_append|encode_json_512|"
                  "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
     return 2;
   }
@@ -116,8 +131,9 @@ int main(int argc, char** argv) {
   if (workload == "bsp_attrs8_event") return run_span_workload(bench::start_end_8_attributes_1_event, n, true, 1);
   if (workload == "bsp_nested3") return run_span_workload(bench::nested_3, n, true, 3);
   if (workload == "typed_json10") return run_typed(n);
-  if (workload == "encode_proto_512") return run_encode(n, false);
-  if (workload == "encode_json_512") return run_encode(n, true);
+  if (workload == "encode_proto_512") return run_encode(n, Encoding::proto_reusing);
+  if (workload == "encode_proto_512_append") return run_encode(n, Encoding::proto_append);
+  if (workload == "encode_json_512") return run_encode(n, Encoding::json);
   if (workload == "inject_extract") return run_inject_extract(n, false);
   if (workload == "inject_extract_baggage") return run_inject_extract(n, true);
   if (workload == "map_carrier_floor") return run_map_carrier_floor(n);

@@ -1,6 +1,7 @@
 #include "honeyhive/export/otlp_http_exporter.hpp"
 
 #include <new>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -139,20 +140,29 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
     HttpRequest request;
     request.url = options_.endpoint;
     request.timeout = options_.timeout;
-    buffer_.clear();
     if (options_.protocol == OtlpProtocol::http_json) {
+      buffer_.clear();
       encode_otlp_json(spans, buffer_);
       request.headers.emplace_back("Content-Type", "application/json");
     } else {
-      encode_otlp_proto(spans, buffer_);
+      // Over the bytes of the previous batch: neither reallocated nor zero-filled again.
+      if (!encode_otlp_proto_reusing(spans, buffer_)) return ExportResult::failure;
       request.headers.emplace_back("Content-Type", "application/x-protobuf");
     }
     request.headers.emplace_back("User-Agent", std::string("honeyhive-cpp/") + kVersion);
-    set_request_body(request, std::move(buffer_), options_.gzip);
-    buffer_.clear();
+    // The request borrows the buffer as its body (no copy) and gives it back after sending.
+    std::optional<std::string> compressed;
+    if (options_.gzip) compressed = gzip_compress(buffer_);
+    if (compressed) {
+      request.body = std::move(*compressed);
+      request.headers.emplace_back("Content-Encoding", "gzip");
+    } else {
+      request.body.swap(buffer_);
+    }
     for (const auto& header : options_.headers) request.headers.push_back(header);
 
-    const SendOutcome outcome = sender_.send(std::move(request), deadline);
+    const SendOutcome outcome = sender_.send(request, deadline);
+    if (!compressed) buffer_.swap(request.body);
     const HttpResponse& response = outcome.response;
     if (response.status >= 200 && response.status < 300) {
       const bool json = options_.protocol == OtlpProtocol::http_json;

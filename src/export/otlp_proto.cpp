@@ -1,9 +1,11 @@
 #include "honeyhive/export/otlp_proto.hpp"
 
+#include <array>
 #include <cstring>
-#include <type_traits>
+#include <variant>
 
 #include "core/utf8.hpp"
+#include "export/proto_writer.hpp"
 #include "export/span_groups.hpp"
 
 namespace honeyhive {
@@ -31,254 +33,330 @@ constexpr std::uint32_t kArrayValues = 1;
 constexpr std::uint32_t kResponsePartialSuccess = 1, kPartialRejected = 1, kPartialMessage = 2;
 }  // namespace field
 
-enum WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+using detail::key_byte;
+using detail::kFixed32;
+using detail::kFixed64;
+using detail::kLengthDelimited;
+using detail::kVarint;
+using detail::put_bytes;
+using detail::put_fixed32;
+using detail::put_fixed64;
+using detail::put_text;
+using detail::put_varint;
+using detail::varint_size;
 
-constexpr std::size_t varint_size(std::uint64_t value) noexcept {
-  std::size_t size = 1;
-  while (value >= 0x80) {
-    value >>= 7U;
-    ++size;
-  }
-  return size;
-}
+// Span.flags is field 16: its key takes two varint bytes.
+constexpr std::uint32_t kSpanFlagsKey = (field::kSpanFlags << 3U) | kFixed32;
+static_assert(kSpanFlagsKey >= 0x80 && kSpanFlagsKey < 0x4000);
 
-constexpr std::size_t tag_size(std::uint32_t number) noexcept { return varint_size(std::uint64_t{number} << 3U); }
+// Guesses for the length varints of messages written before their size is known (see
+// ProtoWriter): a span of 128 B to 16 KiB, an event or link under 128 B, a resource's or scope's
+// spans under 2 MiB (512 spans of 4 KiB). A miss costs one memmove of that message.
+constexpr std::size_t kSpanLengthGuess = 2;
+constexpr std::size_t kSmallLengthGuess = 1;
+constexpr std::size_t kBatchLengthGuess = 3;
 
-// Pass 1 of the encoder: computes every nested message's size, in visit order.
-class Measurer {
- public:
-  explicit Measurer(std::vector<std::uint32_t>& sizes) : sizes_(sizes) { stack_.push_back({0, 0}); }
+// Largest key + length prefix of a length-delimited field: a one-byte key and a 64-bit varint.
+constexpr std::size_t kMaxPrefix = 1 + 10;
 
-  void begin(std::uint32_t) {
-    stack_.push_back({sizes_.size(), 0});
-    sizes_.push_back(0);
-  }
-  void end(std::uint32_t number) {
-    const Frame frame = stack_.back();
-    stack_.pop_back();
-    sizes_[frame.index] = static_cast<std::uint32_t>(frame.bytes);
-    stack_.back().bytes += tag_size(number) + varint_size(frame.bytes) + frame.bytes;
-  }
-  void varint(std::uint32_t number, std::uint64_t value) { add(tag_size(number) + varint_size(value)); }
-  void fixed64(std::uint32_t number, std::uint64_t) { add(tag_size(number) + 8); }
-  void fixed32(std::uint32_t number, std::uint32_t) { add(tag_size(number) + 4); }
-  void bytes(std::uint32_t number, const void*, std::size_t size) { add(tag_size(number) + varint_size(size) + size); }
-  void string(std::uint32_t number, std::string_view text) {
-    if (!detail::is_valid_utf8(text)) {
-      any_repaired_ = true;
-      const std::string repaired = detail::repair_utf8(text);
-      bytes(number, repaired.data(), repaired.size());
-      return;
-    }
-    bytes(number, text.data(), text.size());
-  }
-  std::size_t total() const { return stack_.front().bytes; }
-  // Whether any string was invalid UTF-8: only then does the writer check strings again.
-  bool any_repaired() const { return any_repaired_; }
-
- private:
-  struct Frame {
-    std::size_t index;
-    std::size_t bytes;
-  };
-  void add(std::size_t n) { stack_.back().bytes += n; }
-  std::vector<std::uint32_t>& sizes_;
-  std::vector<Frame> stack_;
-  bool any_repaired_ = false;
-};
-
-// Pass 2: writes the bytes into a buffer pre-sized from pass 1, taking each nested message's size
-// from pass 1 (no per-field string appends: this is the encoder's hot loop).
-class Writer {
- public:
-  Writer(const std::vector<std::uint32_t>& sizes, char* out, bool check_utf8)
-      : sizes_(sizes), cursor_(out), check_utf8_(check_utf8) {}
-
-  void begin(std::uint32_t number) {
-    tag(number, kLengthDelimited);
-    raw_varint(sizes_[next_++]);
-  }
-  void end(std::uint32_t) {}
-  void varint(std::uint32_t number, std::uint64_t value) {
-    tag(number, kVarint);
-    raw_varint(value);
-  }
-  void fixed64(std::uint32_t number, std::uint64_t value) {
-    tag(number, kFixed64);
-    for (unsigned i = 0; i < 8; ++i) *cursor_++ = static_cast<char>((value >> (8U * i)) & 0xFFU);
-  }
-  void fixed32(std::uint32_t number, std::uint32_t value) {
-    tag(number, kFixed32);
-    for (unsigned i = 0; i < 4; ++i) *cursor_++ = static_cast<char>((value >> (8U * i)) & 0xFFU);
-  }
-  void bytes(std::uint32_t number, const void* data, std::size_t size) {
-    tag(number, kLengthDelimited);
-    raw_varint(size);
-    std::memcpy(cursor_, data, size);
-    cursor_ += size;
-  }
-  void string(std::uint32_t number, std::string_view text) {
-    if (check_utf8_ && !detail::is_valid_utf8(text)) {
-      const std::string repaired = detail::repair_utf8(text);
-      bytes(number, repaired.data(), repaired.size());
-    } else {
-      bytes(number, text.data(), text.size());
-    }
-  }
-  const char* cursor() const { return cursor_; }
-
- private:
-  void tag(std::uint32_t number, WireType type) { raw_varint((std::uint64_t{number} << 3U) | type); }
-  void raw_varint(std::uint64_t value) {
-    while (value >= 0x80) {
-      *cursor_++ = static_cast<char>((value & 0x7FU) | 0x80U);
-      value >>= 7U;
-    }
-    *cursor_++ = static_cast<char>(value);
-  }
-  const std::vector<std::uint32_t>& sizes_;
-  std::size_t next_ = 0;
-  char* cursor_;
-  const bool check_utf8_;
-};
-
-// The traversal, shared by both passes so they can never disagree on order.
-template <class Sink>
-void visit_scalar(Sink& sink, const bool& value) {
-  sink.varint(field::kAnyBool, value ? 1 : 0);
-}
-template <class Sink>
-void visit_scalar(Sink& sink, const std::int64_t& value) {
-  sink.varint(field::kAnyInt, static_cast<std::uint64_t>(value));
-}
-template <class Sink>
-void visit_scalar(Sink& sink, const double& value) {
+std::uint64_t double_bits(double value) noexcept {
   std::uint64_t bits;
   std::memcpy(&bits, &value, sizeof(bits));
-  sink.fixed64(field::kAnyDouble, bits);
-}
-template <class Sink>
-void visit_scalar(Sink& sink, const std::string& value) {
-  sink.string(field::kAnyString, value);
+  return bits;
 }
 
-template <class Sink, class T>
-void visit_array(Sink& sink, const std::vector<T>& items) {
-  sink.begin(field::kAnyArray);
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    sink.begin(field::kArrayValues);
-    if constexpr (std::is_same_v<T, bool>) {
-      visit_scalar(sink, static_cast<bool>(items[i]));  // std::vector<bool> hands out proxies
-    } else {
-      visit_scalar(sink, items[i]);
-    }
-    sink.end(field::kArrayValues);
-  }
-  sink.end(field::kAnyArray);
-}
+// The OTLP traversal over a ProtoWriter, in field-number order (as protobuf libraries write).
+class OtlpProtoEncoder {
+ public:
+  OtlpProtoEncoder(std::string& out, std::size_t start) : writer_(out, start) {}
 
-template <class Sink>
-void visit_any_value(Sink& sink, const AttributeValue& value) {
-  // AnyValue is a oneof: the chosen member is written even when it holds its default value.
-  switch (value.index()) {
-    case 0: visit_scalar(sink, std::get<bool>(value)); break;
-    case 1: visit_scalar(sink, std::get<std::int64_t>(value)); break;
-    case 2: visit_scalar(sink, std::get<double>(value)); break;
-    case 3: visit_scalar(sink, std::get<std::string>(value)); break;
-    case 4: visit_array(sink, std::get<std::vector<bool>>(value)); break;
-    case 5: visit_array(sink, std::get<std::vector<std::int64_t>>(value)); break;
-    case 6: visit_array(sink, std::get<std::vector<double>>(value)); break;
-    case 7: visit_array(sink, std::get<std::vector<std::string>>(value)); break;
-    default: break;
-  }
-}
+  // Cuts the output after the request.
+  void finish() { writer_.finish(); }
 
-template <class Sink>
-void visit_attributes(Sink& sink, std::uint32_t number, const Attributes& attributes) {
-  for (const auto& attribute : attributes) {
-    sink.begin(number);
-    sink.string(field::kKeyValueKey, attribute.key);
-    sink.begin(field::kKeyValueValue);
-    visit_any_value(sink, attribute.value);
-    sink.end(field::kKeyValueValue);
-    sink.end(number);
-  }
-}
-
-template <class Sink>
-void visit_uint_if_set(Sink& sink, std::uint32_t number, std::uint64_t value) {
-  if (value != 0) sink.varint(number, value);
-}
-
-template <class Sink>
-void visit_span(Sink& sink, const SpanData& span) {
-  sink.begin(field::kScopeSpansSpans);
-  sink.bytes(field::kSpanTraceId, span.context.trace_id().bytes().data(), TraceId::kSize);
-  sink.bytes(field::kSpanSpanId, span.context.span_id().bytes().data(), SpanId::kSize);
-  if (!span.context.trace_state().empty()) sink.string(field::kSpanTraceState, span.context.trace_state().to_header());
-  if (span.parent_span_id.is_valid()) {
-    sink.bytes(field::kSpanParentSpanId, span.parent_span_id.bytes().data(), SpanId::kSize);
-  }
-  if (!span.name.empty()) sink.string(field::kSpanName, span.name);
-  sink.varint(field::kSpanKind, static_cast<std::uint64_t>(span.kind));
-  sink.fixed64(field::kSpanStart, span.start_unix_nanos);
-  sink.fixed64(field::kSpanEnd, span.end_unix_nanos);
-  visit_attributes(sink, field::kSpanAttributes, span.attributes);
-  visit_uint_if_set(sink, field::kSpanDroppedAttributes, span.dropped_attributes_count);
-  for (const SpanEvent& event : span.events) {
-    sink.begin(field::kSpanEvents);
-    sink.fixed64(field::kEventTime, event.time_unix_nanos);
-    if (!event.name.empty()) sink.string(field::kEventName, event.name);
-    visit_attributes(sink, field::kEventAttributes, event.attributes);
-    visit_uint_if_set(sink, field::kEventDroppedAttributes, event.dropped_attributes_count);
-    sink.end(field::kSpanEvents);
-  }
-  visit_uint_if_set(sink, field::kSpanDroppedEvents, span.dropped_events_count);
-  for (const SpanLink& link : span.links) {
-    sink.begin(field::kSpanLinks);
-    sink.bytes(field::kLinkTraceId, link.context.trace_id().bytes().data(), TraceId::kSize);
-    sink.bytes(field::kLinkSpanId, link.context.span_id().bytes().data(), SpanId::kSize);
-    if (!link.context.trace_state().empty())
-      sink.string(field::kLinkTraceState, link.context.trace_state().to_header());
-    visit_attributes(sink, field::kLinkAttributes, link.attributes);
-    visit_uint_if_set(sink, field::kLinkDroppedAttributes, link.dropped_attributes_count);
-    sink.fixed32(field::kLinkFlags, detail::otlp_span_flags(link.context.flags(), link.context.is_remote()));
-    sink.end(field::kSpanLinks);
-  }
-  visit_uint_if_set(sink, field::kSpanDroppedLinks, span.dropped_links_count);
-  if (span.status.code != StatusCode::unset) {
-    sink.begin(field::kSpanStatus);
-    if (!span.status.description.empty()) sink.string(field::kStatusMessage, span.status.description);
-    sink.varint(field::kStatusCode, static_cast<std::uint64_t>(span.status.code));
-    sink.end(field::kSpanStatus);
-  }
-  sink.fixed32(field::kSpanFlags, detail::otlp_span_flags(span.context.flags(), span.parent_is_remote));
-  sink.end(field::kScopeSpansSpans);
-}
-
-template <class Sink>
-void visit_request(Sink& sink, const std::vector<detail::ResourceGroup>& groups) {
-  for (const auto& resource_group : groups) {
-    sink.begin(field::kRequestResourceSpans);
-    sink.begin(field::kResourceSpansResource);
-    if (resource_group.resource != nullptr) {
-      visit_attributes(sink, field::kResourceAttributes, resource_group.resource->attributes());
-    }
-    sink.end(field::kResourceSpansResource);
-    for (const auto& scope_group : resource_group.scopes) {
-      sink.begin(field::kResourceSpansScopeSpans);
-      sink.begin(field::kScopeSpansScope);
-      if (scope_group.scope != nullptr) {
-        if (!scope_group.scope->name.empty()) sink.string(field::kScopeName, scope_group.scope->name);
-        if (!scope_group.scope->version.empty()) sink.string(field::kScopeVersion, scope_group.scope->version);
+  void request(const std::vector<detail::ResourceGroup>& groups) {
+    for (const auto& resource_group : groups) {
+      const std::size_t resource_spans =
+          writer_.open(key_byte(field::kRequestResourceSpans, kLengthDelimited), kBatchLengthGuess);
+      const std::size_t resource =
+          writer_.open(key_byte(field::kResourceSpansResource, kLengthDelimited), kSmallLengthGuess);
+      if (resource_group.resource != nullptr) {
+        attributes(key_byte(field::kResourceAttributes, kLengthDelimited), resource_group.resource->attributes());
       }
-      sink.end(field::kScopeSpansScope);
-      for (const SpanData* span : scope_group.spans) visit_span(sink, *span);
-      sink.end(field::kResourceSpansScopeSpans);
+      writer_.close(resource, kSmallLengthGuess);
+      for (const auto& scope_group : resource_group.scopes) {
+        const std::size_t scope_spans =
+            writer_.open(key_byte(field::kResourceSpansScopeSpans, kLengthDelimited), kBatchLengthGuess);
+        const std::size_t scope = writer_.open(key_byte(field::kScopeSpansScope, kLengthDelimited), kSmallLengthGuess);
+        if (scope_group.scope != nullptr) {
+          string_field(key_byte(field::kScopeName, kLengthDelimited), scope_group.scope->name);
+          string_field(key_byte(field::kScopeVersion, kLengthDelimited), scope_group.scope->version);
+        }
+        writer_.close(scope, kSmallLengthGuess);
+        for (const SpanData* one : scope_group.spans) span(*one);
+        writer_.close(scope_spans, kBatchLengthGuess);
+      }
+      writer_.close(resource_spans, kBatchLengthGuess);
     }
-    sink.end(field::kRequestResourceSpans);
   }
-}
+
+ private:
+  void span(const SpanData& span) {
+    const std::size_t length_at = writer_.open(key_byte(field::kScopeSpansSpans, kLengthDelimited), kSpanLengthGuess);
+    // Ids, kind and times: at most 18 + 10 + 10 + 2 + 9 + 9 bytes.
+    char* p = writer_.reserve(64);
+    p = id_field(p, key_byte(field::kSpanTraceId, kLengthDelimited), span.context.trace_id().bytes());
+    p = id_field(p, key_byte(field::kSpanSpanId, kLengthDelimited), span.context.span_id().bytes());
+    writer_.commit(p);
+    trace_state_field(key_byte(field::kSpanTraceState, kLengthDelimited), span.context);
+    p = writer_.reserve(40);
+    const auto& parent = span.parent_span_id.bytes();
+    if (!all_zero(parent)) p = id_field(p, key_byte(field::kSpanParentSpanId, kLengthDelimited), parent);
+    writer_.commit(p);
+    string_field(key_byte(field::kSpanName, kLengthDelimited), span.name);
+    p = writer_.reserve(32);
+    *p++ = static_cast<char>(key_byte(field::kSpanKind, kVarint));
+    p = put_varint(p, static_cast<std::uint64_t>(span.kind));
+    *p++ = static_cast<char>(key_byte(field::kSpanStart, kFixed64));
+    p = put_fixed64(p, span.start_unix_nanos);
+    *p++ = static_cast<char>(key_byte(field::kSpanEnd, kFixed64));
+    p = put_fixed64(p, span.end_unix_nanos);
+    writer_.commit(p);
+    attributes(key_byte(field::kSpanAttributes, kLengthDelimited), span.attributes);
+    uint_field_if_set(key_byte(field::kSpanDroppedAttributes, kVarint), span.dropped_attributes_count);
+    for (const SpanEvent& event : span.events) {
+      const std::size_t event_at = writer_.open(key_byte(field::kSpanEvents, kLengthDelimited), kSmallLengthGuess);
+      p = writer_.reserve(9);
+      *p++ = static_cast<char>(key_byte(field::kEventTime, kFixed64));
+      writer_.commit(put_fixed64(p, event.time_unix_nanos));
+      string_field(key_byte(field::kEventName, kLengthDelimited), event.name);
+      attributes(key_byte(field::kEventAttributes, kLengthDelimited), event.attributes);
+      uint_field_if_set(key_byte(field::kEventDroppedAttributes, kVarint), event.dropped_attributes_count);
+      writer_.close(event_at, kSmallLengthGuess);
+    }
+    uint_field_if_set(key_byte(field::kSpanDroppedEvents, kVarint), span.dropped_events_count);
+    for (const SpanLink& link : span.links) {
+      const std::size_t link_at = writer_.open(key_byte(field::kSpanLinks, kLengthDelimited), kSmallLengthGuess);
+      p = writer_.reserve(28);
+      p = id_field(p, key_byte(field::kLinkTraceId, kLengthDelimited), link.context.trace_id().bytes());
+      p = id_field(p, key_byte(field::kLinkSpanId, kLengthDelimited), link.context.span_id().bytes());
+      writer_.commit(p);
+      trace_state_field(key_byte(field::kLinkTraceState, kLengthDelimited), link.context);
+      attributes(key_byte(field::kLinkAttributes, kLengthDelimited), link.attributes);
+      uint_field_if_set(key_byte(field::kLinkDroppedAttributes, kVarint), link.dropped_attributes_count);
+      p = writer_.reserve(5);
+      *p++ = static_cast<char>(key_byte(field::kLinkFlags, kFixed32));
+      writer_.commit(put_fixed32(p, detail::otlp_span_flags(link.context.flags(), link.context.is_remote())));
+      writer_.close(link_at, kSmallLengthGuess);
+    }
+    uint_field_if_set(key_byte(field::kSpanDroppedLinks, kVarint), span.dropped_links_count);
+    if (span.status.code != StatusCode::unset) status(span.status);
+    p = writer_.reserve(6);
+    p = put_varint(p, kSpanFlagsKey);
+    writer_.commit(put_fixed32(p, detail::otlp_span_flags(span.context.flags(), span.parent_is_remote)));
+    writer_.close(length_at, kSpanLengthGuess);
+  }
+
+  void status(const Status& status) {
+    const std::string_view message = valid_utf8(status.description, scratch_value_);
+    const std::size_t message_size = message.empty() ? 0 : 1 + varint_size(message.size()) + message.size();
+    const std::size_t size = message_size + 1 + varint_size(static_cast<std::uint64_t>(status.code));
+    char* p = writer_.reserve(kMaxPrefix + size);
+    *p++ = static_cast<char>(key_byte(field::kSpanStatus, kLengthDelimited));
+    p = put_varint(p, size);
+    if (!message.empty()) {
+      *p++ = static_cast<char>(key_byte(field::kStatusMessage, kLengthDelimited));
+      p = put_varint(p, message.size());
+      p = put_bytes(p, message);
+    }
+    *p++ = static_cast<char>(key_byte(field::kStatusCode, kVarint));
+    writer_.commit(put_varint(p, static_cast<std::uint64_t>(status.code)));
+  }
+
+  // The attributes as repeated KeyValue fields with key `key`. A scalar KeyValue's size is known
+  // before it is written, so it is written in one go; an array's goes through open/close.
+  void attributes(std::uint8_t key, const Attributes& attributes) {
+    for (const Attribute& attribute : attributes) {
+      const AttributeValue& value = attribute.value;
+      if (value.index() > 3) {
+        array_attribute(key, valid_utf8(attribute.key, scratch_key_), value);
+        continue;
+      }
+      const std::string* text = std::get_if<std::string>(&value);
+      const std::string_view text_view = text != nullptr ? std::string_view(*text) : std::string_view();
+      const std::size_t start = writer_.position();
+      // Strings are copied first and checked after: only a non-ASCII one needs the full UTF-8 check,
+      // and only an invalid one a second, repaired write.
+      if (scalar_key_value(key, attribute.key, value, text_view) &&
+          !(detail::is_valid_utf8(attribute.key) && detail::is_valid_utf8(text_view))) {
+        rewrite_repaired(start, key, attribute.key, value, text_view);
+      }
+    }
+  }
+
+  // Writes the KeyValue at `start` again, with its invalid UTF-8 repaired.
+  [[gnu::cold]] [[gnu::noinline]] void rewrite_repaired(std::size_t start, std::uint8_t key, std::string_view name,
+                                                        const AttributeValue& value, std::string_view text) {
+    writer_.rewind(start);
+    scalar_key_value(key, valid_utf8(name, scratch_key_), value, valid_utf8(text, scratch_value_));
+  }
+
+  // One KeyValue holding a bool, int, double or string (`text`, the string's bytes). True when a
+  // byte of `name` or `text` is not ASCII.
+  // Always inlined: the call costs a fifth of a KeyValue's instructions (callgrind, encode_proto_512).
+  [[gnu::always_inline]] bool scalar_key_value(std::uint8_t key, std::string_view name, const AttributeValue& value,
+                                               std::string_view text) {
+    std::size_t value_size = 0;  // of the AnyValue message
+    switch (value.index()) {
+      case 0: value_size = 2; break;
+      case 1: value_size = 1 + varint_size(static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&value))); break;
+      case 2: value_size = 9; break;
+      default: value_size = 1 + varint_size(text.size()) + text.size(); break;
+    }
+    const std::size_t size = 1 + varint_size(name.size()) + name.size() + 1 + varint_size(value_size) + value_size;
+    char* p = writer_.reserve(kMaxPrefix + size);
+    std::uint64_t bits = 0;
+    *p++ = static_cast<char>(key);
+    p = put_varint(p, size);
+    *p++ = static_cast<char>(key_byte(field::kKeyValueKey, kLengthDelimited));
+    p = put_varint(p, name.size());
+    p = put_text(p, name, bits);
+    *p++ = static_cast<char>(key_byte(field::kKeyValueValue, kLengthDelimited));
+    p = put_varint(p, value_size);
+    // AnyValue is a oneof: the chosen member is written even when it holds its default value.
+    switch (value.index()) {
+      case 0:
+        *p++ = static_cast<char>(key_byte(field::kAnyBool, kVarint));
+        *p++ = *std::get_if<bool>(&value) ? 1 : 0;
+        break;
+      case 1:
+        *p++ = static_cast<char>(key_byte(field::kAnyInt, kVarint));
+        p = put_varint(p, static_cast<std::uint64_t>(*std::get_if<std::int64_t>(&value)));
+        break;
+      case 2:
+        *p++ = static_cast<char>(key_byte(field::kAnyDouble, kFixed64));
+        p = put_fixed64(p, double_bits(*std::get_if<double>(&value)));
+        break;
+      default:
+        *p++ = static_cast<char>(key_byte(field::kAnyString, kLengthDelimited));
+        p = put_varint(p, text.size());
+        p = put_text(p, text, bits);
+        break;
+    }
+    writer_.commit(p);
+    return (bits & detail::kHighBits) != 0;
+  }
+
+  void array_attribute(std::uint8_t key, std::string_view name, const AttributeValue& value) {
+    const std::size_t key_value = writer_.open(key, kSmallLengthGuess);
+    char* p = writer_.reserve(kMaxPrefix + name.size());
+    *p++ = static_cast<char>(key_byte(field::kKeyValueKey, kLengthDelimited));
+    p = put_varint(p, name.size());
+    writer_.commit(put_bytes(p, name));
+    const std::size_t any_value = writer_.open(key_byte(field::kKeyValueValue, kLengthDelimited), kSmallLengthGuess);
+    const std::size_t array = writer_.open(key_byte(field::kAnyArray, kLengthDelimited), kSmallLengthGuess);
+    constexpr std::uint8_t kElement = key_byte(field::kArrayValues, kLengthDelimited);
+    if (const auto* bools = std::get_if<std::vector<bool>>(&value)) {
+      for (const bool item : *bools) {
+        p = writer_.reserve(4);
+        p[0] = static_cast<char>(kElement);
+        p[1] = 2;
+        p[2] = static_cast<char>(key_byte(field::kAnyBool, kVarint));
+        p[3] = item ? 1 : 0;
+        writer_.commit(p + 4);
+      }
+    } else if (const auto* ints = std::get_if<std::vector<std::int64_t>>(&value)) {
+      for (const std::int64_t item : *ints) {
+        const auto bits = static_cast<std::uint64_t>(item);
+        p = writer_.reserve(3 + 10);
+        *p++ = static_cast<char>(kElement);
+        *p++ = static_cast<char>(1 + varint_size(bits));
+        *p++ = static_cast<char>(key_byte(field::kAnyInt, kVarint));
+        writer_.commit(put_varint(p, bits));
+      }
+    } else if (const auto* doubles = std::get_if<std::vector<double>>(&value)) {
+      for (const double item : *doubles) {
+        p = writer_.reserve(11);
+        *p++ = static_cast<char>(kElement);
+        *p++ = 9;
+        *p++ = static_cast<char>(key_byte(field::kAnyDouble, kFixed64));
+        writer_.commit(put_fixed64(p, double_bits(item)));
+      }
+    } else if (const auto* strings = std::get_if<std::vector<std::string>>(&value)) {
+      for (const std::string& item : *strings) {
+        const std::string_view text = valid_utf8(item, scratch_value_);
+        const std::size_t element_size = 1 + varint_size(text.size()) + text.size();
+        p = writer_.reserve(kMaxPrefix + element_size);
+        *p++ = static_cast<char>(kElement);
+        p = put_varint(p, element_size);
+        *p++ = static_cast<char>(key_byte(field::kAnyString, kLengthDelimited));
+        p = put_varint(p, text.size());
+        writer_.commit(put_bytes(p, text));
+      }
+    }
+    writer_.close(array, kSmallLengthGuess);
+    writer_.close(any_value, kSmallLengthGuess);
+    writer_.close(key_value, kSmallLengthGuess);
+  }
+
+  // A proto3 string field, omitted when empty (its default).
+  void string_field(std::uint8_t key, std::string_view value) {
+    if (value.empty()) return;
+    const std::size_t start = writer_.position();
+    char* p = writer_.reserve(kMaxPrefix + value.size());
+    std::uint64_t bits = 0;
+    *p++ = static_cast<char>(key);
+    p = put_varint(p, value.size());
+    writer_.commit(put_text(p, value, bits));
+    if ((bits & detail::kHighBits) == 0 || detail::is_valid_utf8(value)) return;
+    writer_.rewind(start);
+    const std::string repaired = detail::repair_utf8(value);
+    p = writer_.reserve(kMaxPrefix + repaired.size());
+    *p++ = static_cast<char>(key);
+    p = put_varint(p, repaired.size());
+    writer_.commit(put_bytes(p, repaired));
+  }
+
+  void trace_state_field(std::uint8_t key, const SpanContext& context) {
+    const auto& state = context.trace_state_ptr();
+    if (state != nullptr && !state->empty()) string_field(key, state->to_header());
+  }
+
+  void uint_field_if_set(std::uint8_t key, std::uint64_t value) {
+    if (value == 0) return;
+    char* p = writer_.reserve(11);
+    *p++ = static_cast<char>(key);
+    writer_.commit(put_varint(p, value));
+  }
+
+  template <std::size_t N>
+  static char* id_field(char* p, std::uint8_t key, const std::array<std::uint8_t, N>& id) {
+    static_assert(N < 0x80);
+    *p++ = static_cast<char>(key);
+    *p++ = static_cast<char>(N);
+    std::memcpy(p, id.data(), N);
+    return p + N;
+  }
+
+  template <std::size_t N>
+  static bool all_zero(const std::array<std::uint8_t, N>& id) {
+    static_assert(N == 8);
+    std::uint64_t word;
+    std::memcpy(&word, id.data(), 8);
+    return word == 0;
+  }
+
+  // `text`, or its repair in `scratch` when it is not well-formed UTF-8 (protobuf parsers reject
+  // such proto3 strings). The view lives until `scratch` is next used.
+  static std::string_view valid_utf8(std::string_view text, std::string& scratch) {
+    if (detail::is_valid_utf8(text)) return text;
+    scratch = detail::repair_utf8(text);
+    return scratch;
+  }
+
+  detail::ProtoWriter writer_;
+  std::string scratch_key_;    // a repaired attribute key
+  std::string scratch_value_;  // a repaired string value
+};
 
 // Minimal protobuf reader for the response (bounded: it never reads past `bytes`).
 class Reader {
@@ -327,15 +405,29 @@ class Reader {
 }  // namespace
 
 void encode_otlp_proto(const std::vector<SpanDataPtr>& spans, std::string& out) {
-  const std::vector<detail::ResourceGroup> groups = detail::group_spans(spans);
-  std::vector<std::uint32_t> sizes;
-  sizes.reserve(spans.size() * 24);
-  Measurer measurer(sizes);
-  visit_request(measurer, groups);
   const std::size_t start = out.size();
-  out.resize(start + measurer.total());
-  Writer writer(sizes, out.data() + start, measurer.any_repaired());
-  visit_request(writer, groups);
+  try {
+    const std::vector<detail::ResourceGroup> groups = detail::group_spans(spans);
+    OtlpProtoEncoder encoder(out, start);
+    encoder.request(groups);
+    encoder.finish();
+  } catch (...) {
+    out.resize(start);
+    throw;
+  }
+}
+
+bool encode_otlp_proto_reusing(const std::vector<SpanDataPtr>& spans, std::string& buffer) noexcept {
+  try {
+    const std::vector<detail::ResourceGroup> groups = detail::group_spans(spans);
+    OtlpProtoEncoder encoder(buffer, 0);
+    encoder.request(groups);
+    encoder.finish();
+    return true;
+  } catch (...) {
+    buffer.clear();
+    return false;
+  }
 }
 
 std::optional<OtlpPartialSuccess> decode_otlp_proto_response(std::string_view bytes) {

@@ -86,10 +86,13 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   }
 }
 
-SendOutcome send_with_retries(HttpClient& client, HttpRequest request, const RetryPolicy& policy,
-                              std::chrono::steady_clock::time_point deadline,
-                              const std::function<bool(std::chrono::milliseconds)>& sleep,
-                              const std::function<void(int attempt)>& on_attempt) noexcept {
+namespace {
+
+// The retry loop of send_with_retries; shortens request.timeout to what is left of the deadline.
+SendOutcome send_until_done(HttpClient& client, HttpRequest& request, const RetryPolicy& policy,
+                            std::chrono::steady_clock::time_point deadline,
+                            const std::function<bool(std::chrono::milliseconds)>& sleep,
+                            const std::function<void(int attempt)>& on_attempt) noexcept {
   using std::chrono::milliseconds;
   SendOutcome outcome;
   const milliseconds base_timeout = request.timeout;
@@ -121,6 +124,18 @@ SendOutcome send_with_retries(HttpClient& client, HttpRequest request, const Ret
     if (wait >= remaining) return outcome;  // the server asks for more time than we have: give up now
     if (wait.count() > 0 && !sleep(wait)) return outcome;
   }
+}
+
+}  // namespace
+
+SendOutcome send_with_retries(HttpClient& client, HttpRequest& request, const RetryPolicy& policy,
+                              std::chrono::steady_clock::time_point deadline,
+                              const std::function<bool(std::chrono::milliseconds)>& sleep,
+                              const std::function<void(int attempt)>& on_attempt) noexcept {
+  const std::chrono::milliseconds timeout = request.timeout;
+  SendOutcome outcome = send_until_done(client, request, policy, deadline, sleep, on_attempt);
+  request.timeout = timeout;
+  return outcome;
 }
 
 }  // namespace honeyhive

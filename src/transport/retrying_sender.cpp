@@ -15,7 +15,7 @@ bool RetryingSender::sleep_for(std::chrono::milliseconds duration) noexcept {
   return !sleep_cv_.wait_for(lock, duration, [&] { return shut_down_.load(std::memory_order_acquire); });
 }
 
-SendOutcome RetryingSender::send(HttpRequest request, std::chrono::steady_clock::time_point deadline) noexcept {
+SendOutcome RetryingSender::send(HttpRequest& request, std::chrono::steady_clock::time_point deadline) noexcept {
   if (is_shut_down() || !client_) {
     SendOutcome outcome;
     outcome.response.cancelled = true;
@@ -23,8 +23,7 @@ SendOutcome RetryingSender::send(HttpRequest request, std::chrono::steady_clock:
     return outcome;
   }
   return send_with_retries(
-      *client_, std::move(request), policy_, deadline,
-      [this](std::chrono::milliseconds wait) { return sleep_for(wait); },
+      *client_, request, policy_, deadline, [this](std::chrono::milliseconds wait) { return sleep_for(wait); },
       [this](int attempt) {
         requests_.fetch_add(1, std::memory_order_relaxed);
         if (attempt > 0) retries_.fetch_add(1, std::memory_order_relaxed);

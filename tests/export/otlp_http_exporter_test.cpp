@@ -160,6 +160,43 @@ TEST(OtlpHttpExporter, GzipsTheBodyWhenAsked) {
   EXPECT_EQ(test::gunzip(requests[0].body), proto_of(spans));
 }
 
+TEST(OtlpHttpExporter, EachBatchIsSentAsItsOwnEncodingThoughTheBufferIsReused) {
+  // A large batch, a small one, a retried one, then the large one again, each with and without
+  // gzip: no bytes of an earlier batch may leak into a later body.
+  for (const bool gzip : {false, true}) {
+    RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
+    ASSERT_TRUE(collector.ok());
+    auto options = options_for(collector.url());
+    options.gzip = gzip;
+    OtlpHttpExporter exporter(options);
+    const auto large = make_spans(300);
+    const auto small = make_spans(1);
+    EXPECT_EQ(exporter.export_spans(large), ExportResult::success);
+    EXPECT_EQ(exporter.export_spans(small), ExportResult::success);
+    EXPECT_EQ(exporter.export_spans(small), ExportResult::success);
+    EXPECT_EQ(exporter.export_spans(large), ExportResult::success);
+    const auto requests = collector.requests();
+    ASSERT_EQ(requests.size(), 4U);
+    const auto body = [&](std::size_t i) { return gzip ? test::gunzip(requests[i].body) : requests[i].body; };
+    EXPECT_TRUE(body(0) == proto_of(large));
+    EXPECT_TRUE(body(1) == proto_of(small));
+    EXPECT_TRUE(body(2) == proto_of(small));
+    EXPECT_TRUE(body(3) == proto_of(large));
+  }
+}
+
+TEST(OtlpHttpExporter, ARetryResendsTheSameBody) {
+  RecordingServer collector(first_then(reply(503), reply(200)));
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const auto spans = make_spans(20);
+  EXPECT_EQ(exporter.export_spans(spans), ExportResult::success);
+  const auto requests = collector.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_TRUE(requests[0].body == proto_of(spans));
+  EXPECT_TRUE(requests[1].body == proto_of(spans));
+}
+
 TEST(OtlpHttpExporter, SendsNothingForAnEmptyBatch) {
   RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());

@@ -476,6 +476,100 @@ TEST_F(OtlpProtoTest, ALargeBatchDecodesWithEverySpan) {
   EXPECT_EQ(count_lines_equal_to(decoded.out, "  scope_spans {"), 1U);
 }
 
+// Spans whose messages are just under and over each size where a length varint gains a byte
+// (128 B and 16 KiB): a span with only ids and times, attribute and event values of 100 B to
+// 20 KiB, an event with a 200 B attribute, and enough spans for a scope of more than 2 MiB.
+std::vector<SpanDataPtr> make_spans_of_every_length_class() {
+  const auto resource = make_resource("svc");
+  const auto scope = make_scope("lib", "1");
+  std::vector<SpanDataPtr> spans;
+  spans.push_back(make_plain_span("", resource, scope));
+  for (const std::size_t size : {100U, 126U, 127U, 128U, 129U, 16300U, 16384U, 20000U}) {
+    auto span = make_plain_span("sized-" + std::to_string(size), resource, scope);
+    span->attributes.push_back({"value", AttributeValue{std::string(size, 'v')}});
+    span->attributes.push_back({"list", AttributeValue{std::vector<std::string>{std::string(size, 'l')}}});
+    spans.push_back(std::move(span));
+  }
+  auto with_event = make_plain_span("with-event", resource, scope);
+  with_event->events.push_back(SpanEvent{"big", 1500, {{"payload", AttributeValue{std::string(200, 'e')}}}, 0});
+  spans.push_back(std::move(with_event));
+  for (int i = 0; i < 130; ++i) {
+    auto span = make_plain_span("bulk-" + std::to_string(i), resource, scope);
+    span->attributes.push_back({"payload", AttributeValue{std::string(17000, 'p')}});
+    spans.push_back(std::move(span));
+  }
+  return spans;
+}
+
+TEST_F(OtlpProtoTest, BytesAreCanonicalSoProtocReencodesThemIdentically) {
+  // protoc writes the canonical encoding (fields in number order, minimal varints): re-encoding
+  // what it decoded gives our bytes back only if every length prefix is minimal too.
+  const std::vector<SpanDataPtr> spans = make_spans_of_every_length_class();
+  const std::string bytes = encode(spans);
+  ASSERT_GT(bytes.size(), 2U * 1024 * 1024);
+  const ProtocResult decoded = decode_request(bytes);
+  ASSERT_EQ(decoded.exit_code, 0);
+  EXPECT_EQ(count_lines_equal_to(decoded.out, "    spans {"), spans.size());
+  const ProtocResult reencoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceRequest", decoded.out);
+  ASSERT_EQ(reencoded.exit_code, 0);
+  EXPECT_TRUE(reencoded.out == bytes) << "protoc's encoding differs (" << reencoded.out.size() << " against "
+                                      << bytes.size() << " bytes)";
+}
+
+TEST_F(OtlpProtoTest, FullSpanIsCanonical) {
+  const SpanDataPtr span = make_full_span();
+  ASSERT_NE(span, nullptr);
+  const std::string bytes = encode({span});
+  const ProtocResult decoded = decode_request(bytes);
+  ASSERT_EQ(decoded.exit_code, 0);
+  const ProtocResult reencoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceRequest", decoded.out);
+  ASSERT_EQ(reencoded.exit_code, 0);
+  EXPECT_TRUE(reencoded.out == bytes);
+}
+
+// --- reused buffer --------------------------------------------------------------------------
+
+TEST_F(OtlpProtoTest, AReusedBufferHoldsTheSameBytesAsAFreshEncode) {
+  const std::vector<SpanDataPtr> large = make_spans_of_every_length_class();
+  const std::vector<SpanDataPtr> small = {make_full_span(),
+                                          make_plain_span("b", make_resource("svc"), make_scope("lib", "1"))};
+  ASSERT_NE(small[0], nullptr);
+  std::string buffer = "stale bytes that must not survive";
+  ASSERT_TRUE(encode_otlp_proto_reusing(small, buffer));
+  EXPECT_TRUE(buffer == encode(small));
+  ASSERT_TRUE(encode_otlp_proto_reusing(large, buffer));  // grows
+  EXPECT_TRUE(buffer == encode(large));
+  ASSERT_TRUE(encode_otlp_proto_reusing(small, buffer));  // shrinks: the large batch's bytes are gone
+  EXPECT_TRUE(buffer == encode(small));
+  ASSERT_TRUE(encode_otlp_proto_reusing(small, buffer));  // same size again
+  EXPECT_TRUE(buffer == encode(small));
+  const ProtocResult decoded = decode_request(buffer);
+  ASSERT_EQ(decoded.exit_code, 0);
+  EXPECT_EQ(count_lines_equal_to(decoded.out, "    spans {"), 2U);
+}
+
+TEST_F(OtlpProtoTest, AReusedBufferIsEmptiedByAnEmptyBatch) {
+  std::string buffer;
+  ASSERT_TRUE(encode_otlp_proto_reusing({make_plain_span("a", make_resource("svc"), make_scope("lib", "1"))}, buffer));
+  ASSERT_FALSE(buffer.empty());
+  ASSERT_TRUE(encode_otlp_proto_reusing({}, buffer));
+  EXPECT_TRUE(buffer.empty());
+  ASSERT_TRUE(encode_otlp_proto_reusing({nullptr}, buffer));  // null entries are skipped
+  EXPECT_TRUE(buffer.empty());
+}
+
+TEST_F(OtlpProtoTest, NonAsciiValidUtf8IsKeptAsIs) {
+  auto span = make_plain_span("caf\xc3\xa9", make_resource("svc"), make_scope("lib", "1"));
+  span->attributes.push_back(
+      {"cl\xc3\xa9", AttributeValue{std::string("\xe2\x82\xac 12, \xf0\x9f\x98\x80 and a longer tail")}});
+  const std::string bytes = encode({span});
+  EXPECT_NE(bytes.find("caf\xc3\xa9"), std::string::npos);
+  EXPECT_NE(bytes.find("cl\xc3\xa9"), std::string::npos);
+  EXPECT_NE(bytes.find("\xe2\x82\xac 12, \xf0\x9f\x98\x80 and a longer tail"), std::string::npos);
+  EXPECT_EQ(bytes.find("\xef\xbf\xbd"), std::string::npos);  // no U+FFFD
+  EXPECT_EQ(decode_request(bytes).exit_code, 0);
+}
+
 // --- strings --------------------------------------------------------------------------------
 
 TEST_F(OtlpProtoTest, InvalidUtf8IsRepairedSoProtocAcceptsIt) {
@@ -500,6 +594,30 @@ TEST_F(OtlpProtoTest, InvalidUtf8IsRepairedSoProtocAcceptsIt) {
       "string_value: \"ok\"",
       "string_value: \"no" + fffd + "\"",
       "message: \"why" + fffd + "\"",
+  };
+  EXPECT_EQ(strings, expected);
+}
+
+TEST_F(OtlpProtoTest, InvalidUtf8InLongStringsIsRepaired) {
+  // Strings of 8 to 32 bytes and longer are copied word by word; the bad byte sits in each part.
+  auto span = make_plain_span("a span name of 20 b\xff", make_resource("svc"), make_scope("lib", "1"));
+  span->attributes.push_back({"a.key.of.twelve\x80", AttributeValue{std::string(40, 'x') + "\xc3"}});
+  span->attributes.push_back({"ok", AttributeValue{std::string("\xfe") + std::string(39, 'y')}});
+  span->events.push_back(SpanEvent{"event \xed\xa0\x80 name", 1500, {}, 0});
+  const ProtocResult decoded = decode_request(encode({span}));
+  ASSERT_EQ(decoded.exit_code, 0);
+  const std::string fffd = "\\357\\277\\275";
+  const auto strings = select_lines(decoded.out, {"name:", "key:", "string_value:"});
+  const std::vector<std::string> expected = {
+      "key: \"service.name\"",
+      "string_value: \"svc\"",
+      "name: \"lib\"",
+      "name: \"a span name of 20 b" + fffd + "\"",
+      "key: \"a.key.of.twelve" + fffd + "\"",
+      "string_value: \"" + std::string(40, 'x') + fffd + "\"",
+      "key: \"ok\"",
+      "string_value: \"" + fffd + std::string(39, 'y') + "\"",
+      "name: \"event " + fffd + fffd + fffd + " name\"",
   };
   EXPECT_EQ(strings, expected);
 }

@@ -325,5 +325,20 @@ TEST(SendWithRetries, KeepsTheRequestTimeoutWhenTimeIsAmple) {
   EXPECT_EQ(client.requests[0].timeout, milliseconds(10000));
 }
 
+TEST(SendWithRetries, LeavesTheCallersRequestAsItWasSoItsBodyCanBeReused) {
+  ScriptedClient client({response_with(503), response_with(200)});
+  FakeSleep sleep;
+  sleep.client = &client;
+  HttpRequest request = make_request();
+  const SendOutcome outcome =
+      send_with_retries(client, request, RetryPolicy{}, Clock::now() + milliseconds(2000), sleep.function());
+  EXPECT_EQ(outcome.attempts, 2);
+  ASSERT_EQ(client.requests.size(), 2U);
+  EXPECT_LE(client.requests[1].timeout, milliseconds(2000));  // cut to the time left while sending
+  EXPECT_EQ(request.timeout, milliseconds(10000));            // and restored after
+  EXPECT_EQ(request.body, "payload");
+  EXPECT_EQ(request.url, "http://127.0.0.1:1/v1/traces");
+}
+
 }  // namespace
 }  // namespace honeyhive

@@ -12,9 +12,17 @@ namespace honeyhive {
 
 // Encodes spans as the protobuf bytes of one opentelemetry.proto.collector.trace.v1
 // ExportTraceServiceRequest, written directly from the opentelemetry-proto field numbers (no
-// protobuf runtime). Spans sharing a resource and scope are grouped. Appends to `out`; reuse the
-// same string across calls to avoid reallocating. Invalid UTF-8 in strings is repaired.
+// protobuf runtime), in one pass. Spans sharing a resource and scope are grouped. The bytes are
+// the canonical encoding (fields in number order, minimal varints), as a protobuf library writes
+// them. Invalid UTF-8 in strings is repaired. Appends to `out`; throws only std::bad_alloc (then
+// `out` is as it was).
 void encode_otlp_proto(const std::vector<SpanDataPtr>& spans, std::string& out);
+
+// The same bytes as encode_otlp_proto, replacing `buffer`'s contents. The memory `buffer` already
+// holds (its size, not only its capacity) is reused as scratch space: pass the same string for
+// every batch, and once it has held a batch this large, encoding neither allocates nor zero-fills
+// it. False (and `buffer` empty) only when memory runs out.
+bool encode_otlp_proto_reusing(const std::vector<SpanDataPtr>& spans, std::string& buffer) noexcept;
 
 // ExportTraceServiceResponse.partial_success, as a server reports rejected spans.
 struct OtlpPartialSuccess {

@@ -35,10 +35,18 @@ struct SendOutcome {
 
 // Sends `request` with the policy until success, a non-retryable answer, the deadline, or
 // cancellation. `sleep` waits and returns false when cancelled (injectable for tests);
-// `on_attempt` is called before each attempt (for counters).
-SendOutcome send_with_retries(HttpClient& client, HttpRequest request, const RetryPolicy& policy,
+// `on_attempt` is called before each attempt (for counters). Each attempt's timeout is cut to
+// what is left of the deadline; `request` is as given again on return, so its caller can reuse
+// it (an exporter reuses the body's buffer for the next batch).
+SendOutcome send_with_retries(HttpClient& client, HttpRequest& request, const RetryPolicy& policy,
                               std::chrono::steady_clock::time_point deadline,
                               const std::function<bool(std::chrono::milliseconds)>& sleep,
                               const std::function<void(int attempt)>& on_attempt = nullptr) noexcept;
+inline SendOutcome send_with_retries(HttpClient& client, HttpRequest&& request, const RetryPolicy& policy,
+                                     std::chrono::steady_clock::time_point deadline,
+                                     const std::function<bool(std::chrono::milliseconds)>& sleep,
+                                     const std::function<void(int attempt)>& on_attempt = nullptr) noexcept {
+  return send_with_retries(client, request, policy, deadline, sleep, on_attempt);
+}
 
 }  // namespace honeyhive

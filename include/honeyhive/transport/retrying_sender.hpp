@@ -24,7 +24,11 @@ class RetryingSender {
   RetryingSender& operator=(const RetryingSender&) = delete;
 
   // Sends `request` with the policy until `deadline`. After shutdown: a cancelled response, no request.
-  SendOutcome send(HttpRequest request, std::chrono::steady_clock::time_point deadline) noexcept;
+  // `request` is as given again on return (see send_with_retries): its body's buffer can be reused.
+  SendOutcome send(HttpRequest& request, std::chrono::steady_clock::time_point deadline) noexcept;
+  SendOutcome send(HttpRequest&& request, std::chrono::steady_clock::time_point deadline) noexcept {
+    return send(request, deadline);
+  }
   // Cancels a request in flight and any backoff wait; later sends fail at once. Idempotent.
   void shutdown() noexcept;
   bool is_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
