@@ -1,6 +1,8 @@
 // quickstart: traces a small simulated LLM workflow (a session with a chain, a retrieval tool call
-// and a model call) to the embedded default backend: no network. The trace is printed as a tree and
-// written as OTLP/JSON lines to ./honeyhive-traces.jsonl, whose path is printed at the end.
+// and a model call) with the SDK's default backend: hh-local when it runs on 127.0.0.1:4318 (the
+// demo command starts it; the link to the session is printed at the end), else the embedded one,
+// which writes OTLP/JSON lines to ./honeyhive-traces.jsonl. Either way the trace is printed as a tree.
+// Never HoneyHive's API; an OTLP endpoint in the environment (OTEL_EXPORTER_OTLP_ENDPOINT) is used.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -63,11 +65,12 @@ int main() {
   honeyhive::TracerConfig config;
   config.project = "quickstart";
   config.session_name = "support-bot";
-  config.api_key = honeyhive::null;        // the demo never uses the network, whatever the environment says
-  config.otlp_endpoint = honeyhive::null;  // -> the embedded default: console tree + local OTLP/JSON file
+  config.api_key = honeyhive::null;  // never HoneyHive's API, whatever the environment says
   honeyhive::SessionConfig session;
   session.user_properties = nlohmann::json{{"user", {{"id", 123}, {"plan", "pro"}}}};
-  auto tracer = honeyhive::HoneyHiveTracer::init(config, session);
+  honeyhive::TracerOptions options;
+  options.console_tree = true;  // the tree on the console, also when the spans go to hh-local
+  auto tracer = honeyhive::HoneyHiveTracer::init(config, session, {}, {}, std::move(options));
 
   {
     auto chain = tracer->start_span("answer_question", honeyhive::EventType::chain);
@@ -83,6 +86,12 @@ int main() {
 
   tracer->shutdown();
   std::printf("\n%s", tracer->config_report().c_str());
-  std::printf("\nOTLP/JSON spans written to %s\n", std::filesystem::absolute("honeyhive-traces.jsonl").c_str());
+  const std::string& exporter = tracer->exporter_description();
+  if (exporter.rfind("hh-local ", 0) == 0) {
+    std::printf("\nSession %s is in hh-local: http://127.0.0.1:%d/#/sessions/%s\n", tracer->session_id().c_str(),
+                tracer->config().hh_local_port, tracer->session_id().c_str());
+  } else if (exporter.rfind("embedded ", 0) == 0) {
+    std::printf("\nOTLP/JSON spans written to %s\n", std::filesystem::absolute("honeyhive-traces.jsonl").c_str());
+  }
   return 0;
 }

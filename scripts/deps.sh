@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The build dependencies of honeyhive-cpp (Debian 12 package names), and the function that
-# installs the missing ones. Source it from another script and call honeyhive_install_deps, or
-# run it directly. apt-get runs only when a package is missing, so a ready machine is untouched.
+# installs the missing ones. Source it from another script and call honeyhive_install_deps (add
+# `test` for the test command's extra packages), or run it directly (`deps.sh [test]`). apt-get runs
+# only when a package is missing, so a ready machine is untouched.
 
 HONEYHIVE_DEPS=(
   build-essential
@@ -20,10 +21,17 @@ HONEYHIVE_DEPS=(
   clang-format
 )
 
-# Prints the packages of HONEYHIVE_DEPS that dpkg does not report as installed, one per line.
+# Only the test command needs these: headless Chromium for the hh-local browser test, and a font
+# so that its screenshots show text (Chromium's font packages are only recommended).
+HONEYHIVE_TEST_DEPS=(
+  chromium
+  fonts-dejavu-core
+)
+
+# Prints the packages among the arguments that dpkg does not report as installed, one per line.
 honeyhive_missing_deps() {
   local package status
-  for package in "${HONEYHIVE_DEPS[@]}"; do
+  for package in "$@"; do
     status="$(dpkg-query -W -f='${db:Status-Status}' "${package}" 2>/dev/null || true)"
     if [[ "${status}" != "installed" ]]; then
       echo "${package}"
@@ -31,17 +39,20 @@ honeyhive_missing_deps() {
   done
 }
 
-# Installs the missing packages: one `apt-get update`, then one `apt-get install`, and only when
-# something is missing. Needs root (or sudo) only in that case.
+# Installs the missing packages of HONEYHIVE_DEPS (and of HONEYHIVE_TEST_DEPS with the argument
+# `test`): one `apt-get update`, then one `apt-get install`, and only when something is missing.
+# Needs root (or sudo) only in that case.
 honeyhive_install_deps() {
+  local wanted=("${HONEYHIVE_DEPS[@]}")
+  if [[ "${1:-}" == "test" ]]; then wanted+=("${HONEYHIVE_TEST_DEPS[@]}"); fi
   if ! command -v dpkg-query >/dev/null 2>&1; then
-    echo "deps: dpkg-query not found; this script targets Debian 12. Install these yourself: ${HONEYHIVE_DEPS[*]}" >&2
+    echo "deps: dpkg-query not found; this script targets Debian 12. Install these yourself: ${wanted[*]}" >&2
     return 1
   fi
   local missing=()
-  mapfile -t missing < <(honeyhive_missing_deps)
+  mapfile -t missing < <(honeyhive_missing_deps "${wanted[@]}")
   if ((${#missing[@]} == 0)); then
-    echo "deps: all ${#HONEYHIVE_DEPS[@]} build dependencies are installed"
+    echo "deps: all ${#wanted[@]} dependencies are installed"
     return 0
   fi
   local sudo=()
@@ -56,7 +67,7 @@ honeyhive_install_deps() {
   echo "deps: installing ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q || return 1
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || return 1
-  mapfile -t missing < <(honeyhive_missing_deps)
+  mapfile -t missing < <(honeyhive_missing_deps "${wanted[@]}")
   if ((${#missing[@]} != 0)); then
     echo "deps: still missing after apt-get install: ${missing[*]}" >&2
     return 1
@@ -65,5 +76,5 @@ honeyhive_install_deps() {
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
   set -euo pipefail
-  honeyhive_install_deps
+  honeyhive_install_deps "$@"
 fi

@@ -1,4 +1,6 @@
 #include <cctype>
+#include <cstdint>
+#include <limits>
 #include <sstream>
 
 #include "core/env.hpp"
@@ -11,6 +13,7 @@ constexpr const char* kDefaultApiUrl = "https://api.dp1.us.honeyhive.ai";
 constexpr const char* kDefaultSource = "dev";
 constexpr const char* kDefaultExportMode = "otlp";
 constexpr const char* kDefaultProtocol = "http/json";  // as the reference Python SDK sends to HoneyHive
+constexpr int kDefaultHhLocalPort = 4318;              // hh-local's default: the OTLP/HTTP port
 
 template <class T>
 struct Layer {
@@ -57,6 +60,7 @@ bool is_uuid(const std::string& text) {
 
 std::string show(const std::string& value) { return value; }
 std::string show(bool value) { return value ? "true" : "false"; }
+std::string show(int value) { return std::to_string(value); }
 std::string show(const nlohmann::json& value) {
   return value.is_null() ? "" : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -93,6 +97,16 @@ class Merger {
         } else {
           diagnose(env->name + "='" + env->value + "' is not a boolean (true/false/1/0/yes/no/on/off); using " +
                    show(default_value) + " (the default)");
+        }
+      } else if constexpr (std::is_same_v<T, int>) {
+        const auto parsed = detail::parse_unsigned(env->value);
+        if (parsed && *parsed <= static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+          target = static_cast<int>(*parsed);
+          origin.origin = "env:" + env->name;
+          env_name = env->name;
+        } else {
+          diagnose(env->name + "='" + env->value + "' is not a non-negative integer; using " + show(default_value) +
+                   " (the default)");
         }
       } else if constexpr (std::is_same_v<T, std::string>) {
         target = env->value;
@@ -229,6 +243,22 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                     std::to_string(out.lifecycle.lifecycle_timeout.count()) + " ms lifecycle, " +
                     std::to_string(out.lifecycle.operation_timeout.count()) + " ms per operation (" +
                     out.lifecycle.reason + ")");
+
+    m.resolve<bool>("hh_local_detect", out.hh_local_detect, true,
+                    {{config.hh_local_detect, kTracer}, {overrides.hh_local_detect, kOverride}},
+                    first_env({"HH_LOCAL_DETECT"}));
+    const std::string port_from = m.resolve<int>(
+        "hh_local_port", out.hh_local_port, kDefaultHhLocalPort,
+        {{config.hh_local_port, kTracer}, {overrides.hh_local_port, kOverride}}, first_env({"HH_LOCAL_PORT"}));
+    if (out.provenance.back().null) {
+      m.correct<int>(out.hh_local_port, kDefaultHhLocalPort,
+                     "hh_local_port is null; using " + std::to_string(kDefaultHhLocalPort) +
+                         " (hh_local_detect = false turns the probe off)");
+    } else if (out.hh_local_port < 1 || out.hh_local_port > 65535) {
+      m.correct<int>(out.hh_local_port, kDefaultHhLocalPort,
+                     describe(port_from) + "=" + std::to_string(out.hh_local_port) +
+                         " is not a TCP port (1-65535); using " + std::to_string(kDefaultHhLocalPort));
+    }
 
     m.resolve<std::string>(
         "session.name", out.session.name, "",

@@ -17,6 +17,7 @@
 #include "honeyhive/processing/enrichment_processor.hpp"
 #include "honeyhive/processing/simple_span_processor.hpp"
 #include "honeyhive/version.hpp"
+#include "tracer/hh_local_detect.hpp"
 #include "tracer/registry.hpp"
 
 namespace honeyhive {
@@ -80,6 +81,45 @@ class FanOutExporter final : public SpanExporter {
 
  private:
   std::vector<std::unique_ptr<SpanExporter>> exporters_;
+};
+
+// The chosen exporter, with every batch also printed as a console tree (TracerOptions::console_tree),
+// first, so a slow backend does not hold the tree back. What the processors read (deadlines, per-span
+// counts, stats) is the chosen exporter's alone.
+class ConsoleTreeTee final : public SpanExporter {
+ public:
+  explicit ConsoleTreeTee(std::unique_ptr<SpanExporter> primary) : primary_(std::move(primary)) {}
+  ExportResult export_spans(const std::vector<SpanDataPtr>& spans) override {
+    console_.export_spans(spans);
+    return primary_->export_spans(spans);
+  }
+  ExportResult export_spans_until(const std::vector<SpanDataPtr>& spans,
+                                  std::chrono::steady_clock::time_point deadline) override {
+    console_.export_spans(spans);
+    return primary_->export_spans_until(spans, deadline);
+  }
+  ExportCounts export_spans_counted(const std::vector<SpanDataPtr>& spans,
+                                    std::chrono::steady_clock::time_point deadline) override {
+    console_.export_spans(spans);
+    return primary_->export_spans_counted(spans, deadline);
+  }
+  ExporterStats stats() const override { return primary_->stats(); }
+  bool force_flush(std::chrono::milliseconds timeout) override {
+    console_.force_flush(timeout);
+    return primary_->force_flush(timeout);
+  }
+  bool shutdown(std::chrono::milliseconds timeout) override {
+    console_.shutdown(timeout);
+    return primary_->shutdown(timeout);
+  }
+  void reset_after_fork() noexcept override {
+    console_.reset_after_fork();
+    primary_->reset_after_fork();
+  }
+
+ private:
+  ConsoleExporter console_;  // noexcept throughout; the primary may be a user's exporter that throws
+  std::unique_ptr<SpanExporter> primary_;
 };
 
 std::shared_ptr<HoneyHiveTracer> disabled_tracer() {
@@ -242,6 +282,7 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
     provider_options.content.record_content = resolved.trace_content;
 
     std::unique_ptr<SpanExporter> exporter = std::move(options.exporter);
+    bool embedded = false;  // the embedded default prints the console tree itself
     if (resolved.export_mode == "events" && resolved.api_key.empty() && !resolved.disabled && !exporter) {
       report_diagnostic(DiagnosticLevel::warning,
                         "export_mode=events needs an API key (HH_API_KEY); exporting as if export_mode=otlp");
@@ -282,11 +323,38 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       parts.exporter_description = "otlp " + redact_url(otlp.endpoint) + " (" + resolved.otlp_protocol + ")";
       exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
     } else {
-      std::vector<std::unique_ptr<SpanExporter>> both;
-      both.push_back(std::make_unique<ConsoleExporter>());
-      both.push_back(std::make_unique<FileExporter>(FileExporterOptions{kEmbeddedFile, 64ULL * 1024 * 1024}));
-      parts.exporter_description = std::string("embedded (console tree + ") + kEmbeddedFile + ")";
-      exporter = std::make_unique<FanOutExporter>(std::move(both));
+      // No API key, no endpoint: hh-local when it runs on this machine, else the embedded default.
+      const auto port = static_cast<std::uint16_t>(resolved.hh_local_port);
+      const std::string local = "127.0.0.1:" + std::to_string(port);
+      const detail::HhLocalProbe probe =
+          resolved.hh_local_detect ? detail::probe_hh_local(port) : detail::HhLocalProbe{false, "detection off"};
+      if (probe.found) {
+        OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+        otlp.endpoint = "http://" + local + "/v1/traces";
+        // Protobuf unless a protocol was asked for: hh-local reads both, protobuf is the smaller.
+        const FieldOrigin* protocol = resolved.origin_of("otlp_protocol");
+        const bool protocol_chosen = protocol != nullptr && protocol->origin != "default";
+        const std::string protocol_name = protocol_chosen ? resolved.otlp_protocol : "http/protobuf";
+        otlp.protocol = protocol_name == "http/json" ? OtlpProtocol::http_json : OtlpProtocol::http_protobuf;
+        parts.exporter_description =
+            "hh-local " + otlp.endpoint + " (" + protocol_name + "; auto-detected: no API key, no OTLP endpoint)";
+        exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
+      } else {
+        std::vector<std::unique_ptr<SpanExporter>> both;
+        both.push_back(std::make_unique<ConsoleExporter>());
+        both.push_back(std::make_unique<FileExporter>(FileExporterOptions{kEmbeddedFile, 64ULL * 1024 * 1024}));
+        parts.exporter_description =
+            std::string("embedded (console tree + ") + kEmbeddedFile + "; no API key, no OTLP endpoint, " +
+            (resolved.hh_local_detect ? "hh-local not running on " + local + ": " + probe.detail
+                                      : std::string("hh-local detection off")) +
+            ")";
+        exporter = std::make_unique<FanOutExporter>(std::move(both));
+        embedded = true;
+      }
+    }
+    if (options.console_tree && exporter && !embedded) {
+      parts.exporter_description += " + console tree";
+      exporter = std::make_unique<ConsoleTreeTee>(std::move(exporter));
     }
 
     auto enrichment = std::make_unique<EnrichmentProcessor>(

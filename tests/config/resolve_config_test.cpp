@@ -27,7 +27,9 @@ class ResolveConfigTest : public ::testing::Test {
                          {"HH_VERBOSE", nullptr},
                          {"HH_TRACE_CONTENT", nullptr},
                          {"OTEL_SDK_DISABLED", nullptr},
-                         {"HH_EXPORT_MODE", nullptr}};
+                         {"HH_EXPORT_MODE", nullptr},
+                         {"HH_LOCAL_DETECT", nullptr},
+                         {"HH_LOCAL_PORT", nullptr}};
 };
 
 TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
@@ -251,11 +253,48 @@ TEST_F(ResolveConfigTest, ReportJsonNamesEveryFieldWithItsOrigin) {
   const nlohmann::json report = resolve_config(TracerConfig{}).report_json();
   EXPECT_EQ(report["fields"]["project"]["origin"], "env:HH_PROJECT");
   EXPECT_EQ(report["fields"]["source"]["origin"], "default");
-  for (const char* field :
-       {"api_key", "project", "source", "api_url", "otlp_protocol", "otlp_endpoint", "service_name", "disable_batch",
-        "verbose", "trace_content", "disabled", "session.name", "session.id", "session.inputs", "evaluation.run_id"}) {
+  for (const char* field : {"api_key", "project", "source", "api_url", "otlp_protocol", "otlp_endpoint", "service_name",
+                            "disable_batch", "verbose", "trace_content", "disabled", "hh_local_detect", "hh_local_port",
+                            "session.name", "session.id", "session.inputs", "evaluation.run_id"}) {
     EXPECT_TRUE(report["fields"].contains(field)) << field;
   }
+}
+
+TEST_F(ResolveConfigTest, HhLocalDetectionIsOnAtPort4318ByDefault) {
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_TRUE(config.hh_local_detect);
+  EXPECT_EQ(config.hh_local_port, 4318);
+  EXPECT_TRUE(config.diagnostics.empty());
+}
+
+TEST_F(ResolveConfigTest, HhLocalDetectionAndPortComeFromTheEnvironment) {
+  test::ScopedEnv env{{"HH_LOCAL_DETECT", "off"}, {"HH_LOCAL_PORT", "14318"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_FALSE(config.hh_local_detect);
+  EXPECT_EQ(config.hh_local_port, 14318);
+  EXPECT_EQ(config.origin_of("hh_local_port")->origin, "env:HH_LOCAL_PORT");
+  TracerConfig explicit_config;
+  explicit_config.hh_local_port = 5000;
+  explicit_config.hh_local_detect = null;  // null: off
+  const ResolvedConfig chosen = resolve_config(explicit_config);
+  EXPECT_EQ(chosen.hh_local_port, 5000);
+  EXPECT_FALSE(chosen.hh_local_detect);
+}
+
+TEST_F(ResolveConfigTest, AnInvalidHhLocalPortFallsBackTo4318WithADiagnostic) {
+  for (const char* value : {"0", "65536", "-1", "port", "99999999999999999999"}) {
+    test::ScopedEnv env{{"HH_LOCAL_PORT", value}};
+    const ResolvedConfig config = resolve_config(TracerConfig{});
+    EXPECT_EQ(config.hh_local_port, 4318) << value;
+    ASSERT_EQ(config.diagnostics.size(), 1U) << value;
+    EXPECT_NE(config.diagnostics[0].find("HH_LOCAL_PORT"), std::string::npos) << config.diagnostics[0];
+  }
+  TracerConfig config;
+  config.hh_local_port = null;
+  const ResolvedConfig from_null = resolve_config(config);
+  EXPECT_EQ(from_null.hh_local_port, 4318);
+  ASSERT_EQ(from_null.diagnostics.size(), 1U);
+  EXPECT_NE(from_null.diagnostics[0].find("hh_local_port is null"), std::string::npos);
 }
 
 TEST(RedactSecretTest, KeepsOnlyTheLastFourCharacters) {

@@ -77,6 +77,7 @@ class LocalServer {
   Service& service() { return service_; }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server_.port()) + path; }
   bool ok() const { return server_.ok(); }
+  std::uint16_t port() const { return server_.port(); }
 
  private:
   TempDatabase database_;

@@ -73,5 +73,28 @@ INSTANTIATE_TEST_SUITE_P(Modes, HhLocalSdkModes,
                                   (param_info.param.disable_batch ? "Single" : "Batch");
                          });
 
+// The SDK's default rule (no API key, no OTLP endpoint): it finds this hh-local by its health answer.
+TEST(HhLocalAutoDetect, WithoutKeyOrEndpointTheSdkFindsHhLocalAndExportsThere) {
+  test::LocalServer server;
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.hh_local_detect = true;
+  config.hh_local_port = static_cast<int>(server.port());
+  config.project = "demo";
+  config.session_name = "detected";
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(tracer->exporter_description().rfind("hh-local " + server.url("/v1/traces"), 0), 0U)
+      << tracer->exporter_description();
+  { Span step = tracer->start_span("step", EventType::tool); }
+  ASSERT_TRUE(tracer->shutdown(std::chrono::milliseconds(10000)));
+  const auto detail = server.store().session(tracer->session_id());
+  ASSERT_TRUE(detail.has_value()) << server.store().sessions({}).dump();
+  EXPECT_EQ((*detail)["session"]["session_name"], "detected");
+  EXPECT_EQ((*detail)["session"]["span_count"], 2);  // the session span and "step"
+}
+
 }  // namespace
 }  // namespace honeyhive::hhlocal

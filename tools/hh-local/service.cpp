@@ -402,7 +402,8 @@ HttpResponse Service::handle_api(const HttpRequest& request, const std::string& 
     const bool failed = body.is_object() && body.contains("error");
     return json_response(failed ? 500 : 200, body);
   };
-  if (path == "/api/health") return json_response(200, {{"status", "ok"}, {"version", kVersion}});
+  if (path == "/api/health")
+    return json_response(200, {{"status", "ok"}, {"service", "hh-local"}, {"version", kVersion}});
   if (path == "/api/projects") return answer(store_.projects());
   if (path == "/api/runs") return answer(store_.runs());
   if (path == "/api/sessions") {

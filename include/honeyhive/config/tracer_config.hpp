@@ -32,6 +32,12 @@ struct TracerConfig {
   Param<bool> start_session;        // default true: init starts a session (false or null: it does not)
   // HH_LIFECYCLE_STRATEGY: auto (default: detect), lambda, kubernetes, high_concurrency, standard.
   Param<std::string> lifecycle_strategy;
+  // HH_LOCAL_DETECT, default true: with no API key and no OTLP endpoint, init asks
+  // http://127.0.0.1:<hh_local_port>/api/health whether hh-local runs there (at most 200 ms; a closed
+  // port answers at once) and exports to it if so, else to the embedded console + file default.
+  // false or null: no probe, the embedded default.
+  Param<bool> hh_local_detect;
+  Param<int> hh_local_port;  // HH_LOCAL_PORT, default 4318
 };
 
 // One session: its name, id and what it starts with.
@@ -76,6 +82,8 @@ struct ResolvedConfig {
   bool disabled = false;
   bool start_session = true;
   LifecycleStrategy lifecycle;  // the time budgets of flush and shutdown, and why they were chosen
+  bool hh_local_detect = true;
+  int hh_local_port = 4318;  // 1..65535
 
   struct Session {
     std::string name;

@@ -37,6 +37,9 @@ struct TracerOptions {
   // DiagnosticSink::off(), ... Null: the process sink (stderr by default; see set_diagnostic_handler),
   // with debug lines too when verbose (HH_VERBOSE) is on.
   std::shared_ptr<DiagnosticSink> diagnostics;
+  // Also print each trace as a tree on stdout (ConsoleExporter), whatever the exporter; the
+  // embedded default prints it anyway. For demos and debugging.
+  bool console_tree = false;
 };
 
 // The HoneyHive tracer: one per project/configuration, as many as you like in one process. Each
@@ -45,9 +48,11 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
  public:
   // Resolves the configuration (defaults < env < config < session < evaluation < overrides), picks
   // the exporter (API key -> HoneyHive OTLP endpoint, or with export_mode "events" the HoneyHive
-  // Events API; an OTLP endpoint -> that endpoint; neither -> the embedded default: console tree +
-  // ./honeyhive-traces.jsonl), says which in one diagnostic,
-  // starts a session and registers the tracer. The first tracer becomes the process default.
+  // Events API; an OTLP endpoint -> that endpoint; neither -> hh-local when it answers on
+  // 127.0.0.1:hh_local_port (a probe of at most 200 ms, off with hh_local_detect = false), else the
+  // embedded default: console tree + ./honeyhive-traces.jsonl), says which and why in one info
+  // diagnostic and in config_report(), starts a session and registers the tracer. The first tracer
+  // becomes the process default.
   static std::shared_ptr<HoneyHiveTracer> init(const TracerConfig& config = {}, const SessionConfig& session = {},
                                                const EvaluationConfig& evaluation = {},
                                                const TracerConfig& overrides = {}, TracerOptions options = {}) noexcept;
@@ -85,7 +90,8 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   std::string config_report() const noexcept;  // "" only when out of memory
   nlohmann::json config_report_json() const noexcept;
   // "honeyhive-otlp https://.../opentelemetry/v1/traces (http/json)", "honeyhive-events https://.../v1/events/batch",
-  // "otlp <url>", "embedded ...", "disabled".
+  // "otlp <url>", "hh-local http://127.0.0.1:4318/v1/traces (... auto-detected ...)", "embedded (... why ...)",
+  // "disabled"; " + console tree" with TracerOptions::console_tree.
   const std::string& exporter_description() const noexcept { return exporter_description_; }
 
   // Exports every span ended so far; true when done in time. Without an argument the lifecycle

@@ -246,7 +246,7 @@ def main():
     write("runs.json", {"runs": [run]})
     write("run-%s.json" % run["run_id"],
           {"run": run, "sessions": [dict(row, metrics=metrics) for (_, _, row, metrics) in eval_sessions]})
-    write("health.json", {"status": "ok", "version": "0.1.0-fixtures"})
+    write("health.json", {"status": "ok", "service": "hh-local", "version": "0.1.0-fixtures"})
 
 
 if __name__ == "__main__":
