@@ -5,33 +5,14 @@
 #include <variant>
 
 #include "core/utf8.hpp"
+#include "export/otlp_fields.hpp"
 #include "export/proto_writer.hpp"
 #include "export/span_groups.hpp"
 
 namespace honeyhive {
 namespace {
 
-// Field numbers from opentelemetry-proto (collector/trace/v1/trace_service.proto,
-// trace/v1/trace.proto, common/v1/common.proto, resource/v1/resource.proto).
-namespace field {
-constexpr std::uint32_t kRequestResourceSpans = 1;
-constexpr std::uint32_t kResourceSpansResource = 1, kResourceSpansScopeSpans = 2;
-constexpr std::uint32_t kResourceAttributes = 1;  // dropped_attributes_count (2): a Resource drops nothing
-constexpr std::uint32_t kScopeSpansScope = 1, kScopeSpansSpans = 2;
-constexpr std::uint32_t kScopeName = 1, kScopeVersion = 2;
-constexpr std::uint32_t kSpanTraceId = 1, kSpanSpanId = 2, kSpanTraceState = 3, kSpanParentSpanId = 4, kSpanName = 5,
-                        kSpanKind = 6, kSpanStart = 7, kSpanEnd = 8, kSpanAttributes = 9, kSpanDroppedAttributes = 10,
-                        kSpanEvents = 11, kSpanDroppedEvents = 12, kSpanLinks = 13, kSpanDroppedLinks = 14,
-                        kSpanStatus = 15, kSpanFlags = 16;
-constexpr std::uint32_t kEventTime = 1, kEventName = 2, kEventAttributes = 3, kEventDroppedAttributes = 4;
-constexpr std::uint32_t kLinkTraceId = 1, kLinkSpanId = 2, kLinkTraceState = 3, kLinkAttributes = 4,
-                        kLinkDroppedAttributes = 5, kLinkFlags = 6;
-constexpr std::uint32_t kStatusMessage = 2, kStatusCode = 3;
-constexpr std::uint32_t kKeyValueKey = 1, kKeyValueValue = 2;
-constexpr std::uint32_t kAnyString = 1, kAnyBool = 2, kAnyInt = 3, kAnyDouble = 4, kAnyArray = 5;
-constexpr std::uint32_t kArrayValues = 1;
-constexpr std::uint32_t kResponsePartialSuccess = 1, kPartialRejected = 1, kPartialMessage = 2;
-}  // namespace field
+namespace field = detail::otlp_field;
 
 using detail::key_byte;
 using detail::kFixed32;
