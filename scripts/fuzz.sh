@@ -9,14 +9,35 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_
   -DHONEYHIVE_FUZZ=ON -DHONEYHIVE_BUILD_TESTS=OFF -DHONEYHIVE_BUILD_BENCHMARKS=OFF \
   -DHONEYHIVE_BUILD_EXAMPLES=OFF -DHONEYHIVE_BUILD_TOOLS=OFF >/dev/null
 cmake --build "$build" --target traceparent_fuzz tracestate_fuzz baggage_fuzz
-for target in traceparent tracestate baggage; do
+# The fuzzers run at the same time (each is single-threaded; the machine has cores to spare), each
+# into its own log; a failure prints the end of that log.
+run_fuzzer() {
+  local target="$1" corpus
   corpus=$(mktemp -d)
   cp "$root/tests/fuzz/corpus/$target/"* "$corpus/"
-  echo "fuzz: $target for ${seconds}s"
+  local status=0
   "$build/tests/fuzz/${target}_fuzz" -max_total_time="$seconds" -max_len=9000 -print_final_stats=1 \
-    -artifact_prefix="$build/${target}-" "$corpus" 2>"$build/${target}.log" || {
-      tail -40 "$build/${target}.log"; echo "fuzz: $target FAILED"; exit 1; }
-  grep -E "stat::number_of_executed_units" "$build/${target}.log" | sed "s/^/fuzz: $target /"
+    -artifact_prefix="$build/${target}-" "$corpus" 2>"$build/${target}.log" || status=$?
   rm -rf "$corpus"
+  return "$status"
+}
+targets=(traceparent tracestate baggage)
+pids=()
+for target in "${targets[@]}"; do
+  echo "fuzz: $target for ${seconds}s"
+  run_fuzzer "$target" &
+  pids+=($!)
 done
+failed=0
+for index in "${!targets[@]}"; do
+  target="${targets[index]}"
+  if wait "${pids[index]}"; then
+    grep -E "stat::number_of_executed_units" "$build/${target}.log" | sed "s/^/fuzz: $target /"
+  else
+    tail -40 "$build/${target}.log"
+    echo "fuzz: $target FAILED"
+    failed=1
+  fi
+done
+if ((failed)); then exit 1; fi
 echo "fuzz: all parsers survived"

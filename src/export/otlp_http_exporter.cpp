@@ -32,11 +32,11 @@ bool looks_like_http_url(const std::string& url) {
 }
 
 std::optional<OtlpPartialSuccess> parse_json_partial_success(const std::string& body) {
-  const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  const auto document = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded() || !document.is_object()) return std::nullopt;
   OtlpPartialSuccess result;
-  const auto partial = json.find("partialSuccess");
-  if (partial == json.end() || !partial->is_object()) return result;
+  const auto partial = document.find("partialSuccess");
+  if (partial == document.end() || !partial->is_object()) return result;
   const auto rejected = partial->find("rejectedSpans");
   if (rejected != partial->end()) {
     if (rejected->is_number_integer()) result.rejected_spans = rejected->get<std::int64_t>();

@@ -19,7 +19,7 @@ namespace honeyhive {
 namespace {
 
 using json = nlohmann::json;
-constexpr std::chrono::milliseconds kTimeout{1000};
+constexpr std::chrono::milliseconds kFileExportTimeout{1000};
 
 SpanDataPtr make_span(const std::string& name) {
   static const auto resource =
@@ -80,7 +80,7 @@ TEST_F(FileExporterTest, WritesOneJsonLinePerExport) {
   FileExporter exporter(options());
   EXPECT_EQ(exporter.export_spans({make_span("one")}), ExportResult::success);
   EXPECT_EQ(exporter.export_spans({make_span("two"), make_span("three")}), ExportResult::success);
-  ASSERT_TRUE(exporter.force_flush(kTimeout));
+  ASSERT_TRUE(exporter.force_flush(kFileExportTimeout));
   const auto lines = read_lines(path_);
   ASSERT_EQ(lines.size(), 2U);
   EXPECT_EQ(span_name(lines[0]), "one");
@@ -92,7 +92,7 @@ TEST_F(FileExporterTest, EachLineIsAnExportTraceServiceRequestMatchingTheEncoder
   FileExporter exporter(options());
   const std::vector<SpanDataPtr> batch{make_span("one")};
   ASSERT_EQ(exporter.export_spans(batch), ExportResult::success);
-  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  ASSERT_TRUE(exporter.shutdown(kFileExportTimeout));
   std::string expected;
   encode_otlp_json(batch, expected);
   const auto lines = read_lines(path_);
@@ -104,12 +104,12 @@ TEST_F(FileExporterTest, AppendsAcrossExporterInstances) {
   {
     FileExporter first(options());
     ASSERT_EQ(first.export_spans({make_span("first")}), ExportResult::success);
-    ASSERT_TRUE(first.shutdown(kTimeout));
+    ASSERT_TRUE(first.shutdown(kFileExportTimeout));
   }
   {
     FileExporter second(options());
     ASSERT_EQ(second.export_spans({make_span("second")}), ExportResult::success);
-    ASSERT_TRUE(second.shutdown(kTimeout));
+    ASSERT_TRUE(second.shutdown(kFileExportTimeout));
   }
   const auto lines = read_lines(path_);
   ASSERT_EQ(lines.size(), 2U);
@@ -129,7 +129,7 @@ TEST_F(FileExporterTest, RotatesToDotOneWhenTheSizeLimitWouldBeExceeded) {
   FileExporter exporter(options(line + line / 2));
   ASSERT_EQ(exporter.export_spans({make_span("span-1")}), ExportResult::success);
   ASSERT_EQ(exporter.export_spans({make_span("span-2")}), ExportResult::success);
-  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  ASSERT_TRUE(exporter.shutdown(kFileExportTimeout));
   const auto rotated = read_lines(path_ + ".1");
   const auto current = read_lines(path_);
   ASSERT_EQ(rotated.size(), 1U);
@@ -143,7 +143,7 @@ TEST_F(FileExporterTest, DoesNotRotateWhileUnderTheSizeLimit) {
   FileExporter exporter(options(3 * line));
   ASSERT_EQ(exporter.export_spans({make_span("span-1")}), ExportResult::success);
   ASSERT_EQ(exporter.export_spans({make_span("span-2")}), ExportResult::success);
-  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  ASSERT_TRUE(exporter.shutdown(kFileExportTimeout));
   EXPECT_FALSE(std::filesystem::exists(path_ + ".1"));
   EXPECT_EQ(read_lines(path_).size(), 2U);
 }
@@ -154,7 +154,7 @@ TEST_F(FileExporterTest, RotationReplacesAnOlderRotatedFile) {
   ASSERT_EQ(exporter.export_spans({make_span("span-1")}), ExportResult::success);
   ASSERT_EQ(exporter.export_spans({make_span("span-2")}), ExportResult::success);
   ASSERT_EQ(exporter.export_spans({make_span("span-3")}), ExportResult::success);
-  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  ASSERT_TRUE(exporter.shutdown(kFileExportTimeout));
   const auto rotated = read_lines(path_ + ".1");
   const auto current = read_lines(path_);
   ASSERT_EQ(rotated.size(), 1U);
@@ -168,11 +168,11 @@ TEST_F(FileExporterTest, RotatesAFileLeftFullByAnEarlierInstance) {
   {
     FileExporter first(options(line + line / 2));
     ASSERT_EQ(first.export_spans({make_span("span-1")}), ExportResult::success);
-    ASSERT_TRUE(first.shutdown(kTimeout));
+    ASSERT_TRUE(first.shutdown(kFileExportTimeout));
   }
   FileExporter second(options(line + line / 2));
   ASSERT_EQ(second.export_spans({make_span("span-2")}), ExportResult::success);
-  ASSERT_TRUE(second.shutdown(kTimeout));
+  ASSERT_TRUE(second.shutdown(kFileExportTimeout));
   const auto rotated = read_lines(path_ + ".1");
   ASSERT_EQ(rotated.size(), 1U);
   EXPECT_EQ(span_name(rotated[0]), "span-1");
@@ -202,7 +202,7 @@ TEST_F(FileExporterTest, UnwritablePathIsReportedOnce) {
 
 TEST_F(FileExporterTest, ExportFailsAfterShutdown) {
   FileExporter exporter(options());
-  ASSERT_TRUE(exporter.shutdown(kTimeout));
+  ASSERT_TRUE(exporter.shutdown(kFileExportTimeout));
   EXPECT_EQ(exporter.export_spans({make_span("late")}), ExportResult::failure);
   EXPECT_TRUE(read_lines(path_).empty());
 }
@@ -210,8 +210,8 @@ TEST_F(FileExporterTest, ExportFailsAfterShutdown) {
 TEST_F(FileExporterTest, ShutdownIsIdempotent) {
   FileExporter exporter(options());
   ASSERT_EQ(exporter.export_spans({make_span("one")}), ExportResult::success);
-  EXPECT_TRUE(exporter.shutdown(kTimeout));
-  EXPECT_TRUE(exporter.shutdown(kTimeout));
+  EXPECT_TRUE(exporter.shutdown(kFileExportTimeout));
+  EXPECT_TRUE(exporter.shutdown(kFileExportTimeout));
   EXPECT_EQ(read_lines(path_).size(), 1U);
 }
 

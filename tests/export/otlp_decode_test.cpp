@@ -15,14 +15,15 @@
 
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
+#include "support/hex_ids.hpp"
 
 namespace honeyhive {
 namespace {
 
 // --- building spans and protobuf bytes by hand ----------------------------------------------
 
-TraceId trace_id(const char* hex) { return *TraceId::from_hex(hex); }
-SpanId span_id(const char* hex) { return *SpanId::from_hex(hex); }
+using test::span_id;
+using test::trace_id;
 
 std::shared_ptr<SpanData> full_span() {
   auto span = std::make_shared<SpanData>();

@@ -14,6 +14,7 @@
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
+#include "support/hex_ids.hpp"
 #include "support/in_memory_provider.hpp"
 
 namespace honeyhive {
@@ -28,8 +29,8 @@ constexpr const char* kParentHex = "a3ce929d0e0e4736";
 constexpr const char* kLinkTraceHex = "0af7651916cd43dd8448eb211c80319c";
 constexpr const char* kLinkSpanHex = "b7ad6b7169203331";
 
-TraceId trace_id(const char* hex) { return *TraceId::from_hex(hex); }
-SpanId span_id(const char* hex) { return *SpanId::from_hex(hex); }
+using test::span_id;
+using test::trace_id;
 
 std::shared_ptr<const Resource> make_resource(const std::string& service) {
   return std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{service}}});

@@ -19,7 +19,7 @@ namespace honeyhive {
 namespace {
 
 // Records what it is given and answers with configurable results.
-class FakeExporter final : public SpanExporter {
+class ScriptedExporter final : public SpanExporter {
  public:
   struct Log {
     std::mutex mutex;
@@ -29,7 +29,7 @@ class FakeExporter final : public SpanExporter {
     std::chrono::milliseconds last_flush_timeout{-1};
   };
 
-  FakeExporter(std::shared_ptr<Log> log, ExportResult result, bool flush_result = true)
+  ScriptedExporter(std::shared_ptr<Log> log, ExportResult result, bool flush_result = true)
       : log_(std::move(log)), result_(result), flush_result_(flush_result) {}
 
   ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override {
@@ -70,7 +70,8 @@ class SimpleSpanProcessorTest : public ::testing::Test {
  protected:
   void start(ExportResult result, std::shared_ptr<Sampler> sampler = make_always_on_sampler(),
              bool flush_result = true) {
-    auto processor = std::make_unique<SimpleSpanProcessor>(std::make_unique<FakeExporter>(log_, result, flush_result));
+    auto processor =
+        std::make_unique<SimpleSpanProcessor>(std::make_unique<ScriptedExporter>(log_, result, flush_result));
     processor_ = processor.get();
     ProviderOptions options;
     options.sampler = std::move(sampler);
@@ -85,7 +86,7 @@ class SimpleSpanProcessorTest : public ::testing::Test {
     return log_->batches.size();
   }
 
-  std::shared_ptr<FakeExporter::Log> log_ = std::make_shared<FakeExporter::Log>();
+  std::shared_ptr<ScriptedExporter::Log> log_ = std::make_shared<ScriptedExporter::Log>();
   SimpleSpanProcessor* processor_ = nullptr;
   std::shared_ptr<Provider> provider_;
   std::shared_ptr<Tracer> tracer_;
@@ -179,8 +180,8 @@ TEST_F(SimpleSpanProcessorTest, ForceFlushReportsTheExporterFailure) {
 }
 
 TEST(SimpleSpanProcessorStandaloneTest, OnEndExportsASampledSpanDataDirectly) {
-  auto log = std::make_shared<FakeExporter::Log>();
-  SimpleSpanProcessor processor(std::make_unique<FakeExporter>(log, ExportResult::success));
+  auto log = std::make_shared<ScriptedExporter::Log>();
+  SimpleSpanProcessor processor(std::make_unique<ScriptedExporter>(log, ExportResult::success));
   auto data = std::make_shared<SpanData>();
   data->name = "direct";
   data->context =
@@ -194,8 +195,8 @@ TEST(SimpleSpanProcessorStandaloneTest, OnEndExportsASampledSpanDataDirectly) {
 }
 
 TEST(SimpleSpanProcessorStandaloneTest, OnEndSkipsAnUnsampledSpanData) {
-  auto log = std::make_shared<FakeExporter::Log>();
-  SimpleSpanProcessor processor(std::make_unique<FakeExporter>(log, ExportResult::success));
+  auto log = std::make_shared<ScriptedExporter::Log>();
+  SimpleSpanProcessor processor(std::make_unique<ScriptedExporter>(log, ExportResult::success));
   auto data = std::make_shared<SpanData>();
   data->context = SpanContext(TraceId(std::array<std::uint8_t, TraceId::kSize>{1}),
                               SpanId(std::array<std::uint8_t, SpanId::kSize>{1}), TraceFlags{0}, false);

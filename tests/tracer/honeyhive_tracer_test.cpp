@@ -15,7 +15,7 @@
 namespace honeyhive {
 namespace {
 
-const std::string* string_attribute(const SpanData& span, std::string_view key) {
+const std::string* find_string_attribute(const SpanData& span, std::string_view key) {
   const AttributeValue* value = span.find_attribute(key);
   return value ? std::get_if<std::string>(value) : nullptr;
 }
@@ -58,8 +58,8 @@ TEST(HoneyHiveTracerTest, InitStartsASessionWithAUuidAndEmitsASessionEvent) {
   EXPECT_EQ(session[14], '4');  // UUID v4
   auto spans = t.spans();
   ASSERT_EQ(spans.size(), 1U);
-  EXPECT_EQ(*string_attribute(*spans[0], "honeyhive_event_type"), "session");
-  EXPECT_EQ(*string_attribute(*spans[0], "honeyhive.session_id"), session);
+  EXPECT_EQ(*find_string_attribute(*spans[0], "honeyhive_event_type"), "session");
+  EXPECT_EQ(*find_string_attribute(*spans[0], "honeyhive.session_id"), session);
 }
 
 TEST(HoneyHiveTracerTest, TypedSpansCarryEventTypeNameAndSessionAttributes) {
@@ -67,12 +67,12 @@ TEST(HoneyHiveTracerTest, TypedSpansCarryEventTypeNameAndSessionAttributes) {
   { Span span = t.tracer->start_span("retrieve", EventType::tool); }
   const auto span = t.named("retrieve");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_event_type"), "tool");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_event_name"), "retrieve");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
-  EXPECT_EQ(*string_attribute(*span, "traceloop.association.properties.session_id"), t.tracer->session_id());
-  EXPECT_EQ(*string_attribute(*span, "honeyhive.project"), "support-bot");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive.source"), "dev");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_event_type"), "tool");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_event_name"), "retrieve");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
+  EXPECT_EQ(*find_string_attribute(*span, "traceloop.association.properties.session_id"), t.tracer->session_id());
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.project"), "support-bot");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.source"), "dev");
 }
 
 TEST(HoneyHiveTracerTest, StartSpanActivatesTheSpanForChildrenAndEnrichSpan) {
@@ -90,7 +90,7 @@ TEST(HoneyHiveTracerTest, StartSpanActivatesTheSpanForChildrenAndEnrichSpan) {
   ASSERT_NE(chain, nullptr);
   ASSERT_NE(tool, nullptr);
   EXPECT_EQ(tool->parent_span_id, chain->context.span_id());
-  EXPECT_EQ(*string_attribute(*chain, "honeyhive_metadata.retriever"), "bm25");
+  EXPECT_EQ(*find_string_attribute(*chain, "honeyhive_metadata.retriever"), "bm25");
   EXPECT_EQ(std::get<std::int64_t>(*chain->find_attribute("honeyhive_metrics.hits")), 3);
   EXPECT_FALSE(Context::current().span_context().is_valid());  // both scopes ended with their spans
 }
@@ -109,7 +109,7 @@ TEST(HoneyHiveTracerTest, TracePassesTheSpanWhenTheCallableTakesIt) {
   t.tracer->trace("with-span", EventType::chain, [](Span& span) { span.set_inputs(nlohmann::json{{"q", "x"}}); });
   const auto span = t.named("with-span");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_inputs.q"), "x");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_inputs.q"), "x");
 }
 
 TEST(HoneyHiveTracerTest, TraceRecordsAnExceptionAndRethrowsItUnchanged) {
@@ -118,8 +118,8 @@ TEST(HoneyHiveTracerTest, TraceRecordsAnExceptionAndRethrowsItUnchanged) {
                std::runtime_error);
   const auto span = t.named("fails");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_error"), "boom");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_error_type"), "std::runtime_error");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_error"), "boom");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_error_type"), "std::runtime_error");
   EXPECT_EQ(span->status.code, StatusCode::error);
 }
 
@@ -153,8 +153,8 @@ TEST(HoneyHiveTracerTest, TwoTracersKeepTheirSpansAndResourcesApart) {
   ASSERT_NE(b_span, nullptr);
   EXPECT_EQ(a.named("b-span"), nullptr);
   EXPECT_EQ(b.named("a-span"), nullptr);
-  EXPECT_EQ(*string_attribute(*b_span, "honeyhive.project"), "project-b");
-  EXPECT_EQ(*string_attribute(*b_span, "honeyhive.session_id"), b.tracer->session_id());
+  EXPECT_EQ(*find_string_attribute(*b_span, "honeyhive.project"), "project-b");
+  EXPECT_EQ(*find_string_attribute(*b_span, "honeyhive.session_id"), b.tracer->session_id());
   EXPECT_EQ(std::get<std::string>(*b_span->resource->find("honeyhive.project")), "project-b");
   EXPECT_EQ(std::get<std::string>(*a_span->resource->find("honeyhive.project")), "project-a");
 }
@@ -173,8 +173,8 @@ TEST(HoneyHiveTracerTest, MaskingCallbackRewritesInputsBeforeFlattening) {
   }
   const auto span = t.named("login");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_inputs.password"), "***");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_inputs.user"), "alice");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_inputs.password"), "***");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_inputs.user"), "alice");
 }
 
 TEST(HoneyHiveTracerTest, TraceContentOffRecordsOnlySizes) {
@@ -290,18 +290,18 @@ TEST(ModelCallTest, RecordsHoneyHiveFieldsAndGenAiConventions) {
   }
   const auto span = t.named("chat");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "gen_ai.operation.name"), "chat");
-  EXPECT_EQ(*string_attribute(*span, "gen_ai.system"), "openai");
-  EXPECT_EQ(*string_attribute(*span, "gen_ai.request.model"), "gpt-4o-mini");
+  EXPECT_EQ(*find_string_attribute(*span, "gen_ai.operation.name"), "chat");
+  EXPECT_EQ(*find_string_attribute(*span, "gen_ai.system"), "openai");
+  EXPECT_EQ(*find_string_attribute(*span, "gen_ai.request.model"), "gpt-4o-mini");
   EXPECT_DOUBLE_EQ(std::get<double>(*span->find_attribute("gen_ai.request.temperature")), 0.2);
   EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("gen_ai.request.max_tokens")), 256);
-  EXPECT_EQ(*string_attribute(*span, "gen_ai.response.model"), "gpt-4o-mini-2024");
+  EXPECT_EQ(*find_string_attribute(*span, "gen_ai.response.model"), "gpt-4o-mini-2024");
   EXPECT_EQ(std::get<std::vector<std::string>>(*span->find_attribute("gen_ai.response.finish_reasons")),
             std::vector<std::string>{"stop"});
   EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("gen_ai.usage.input_tokens")), 9);
   EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("gen_ai.usage.output_tokens")), 2);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_outputs.content"), "hello");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_config.model"), "gpt-4o-mini");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_outputs.content"), "hello");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_config.model"), "gpt-4o-mini");
   EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("honeyhive_metrics.prompt_tokens")), 9);
   EXPECT_NE(span->find_attribute("honeyhive_inputs.chat_history"), nullptr);
 }
@@ -315,7 +315,7 @@ TEST(ModelCallTest, MalformedResponsesAreSkippedNotThrown) {
   const auto span = t.named("chat");
   ASSERT_NE(span, nullptr);
   EXPECT_EQ(span->find_attribute("gen_ai.usage.input_tokens"), nullptr);
-  EXPECT_EQ(*string_attribute(*span, "gen_ai.operation.name"), "text_completion");
+  EXPECT_EQ(*find_string_attribute(*span, "gen_ai.operation.name"), "text_completion");
 }
 
 }  // namespace
@@ -336,8 +336,8 @@ TEST(EnrichSessionTest, AddsASessionEnrichmentSpanLinkedToTheSession) {
   const auto span = t.named("session_enrichment");
   ASSERT_NE(span, nullptr);
   EXPECT_EQ(std::get<std::int64_t>(*span->find_attribute("honeyhive_feedback.rating")), 5);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.channel"), "web");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_metadata.channel"), "web");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
   ASSERT_EQ(span->links.size(), 1U);
   EXPECT_EQ(span->links[0].context.span_id(), session_event->context.span_id());
 }
@@ -351,10 +351,10 @@ TEST(SessionTest, StartSessionGivesANewIdThatLaterSpansCarry) {
   const std::string second = t.tracer->start_session(next);
   EXPECT_NE(first, second);
   { Span span = t.tracer->start_span("after"); }
-  EXPECT_EQ(*string_attribute(*t.named("after"), "honeyhive.session_id"), second);
+  EXPECT_EQ(*find_string_attribute(*t.named("after"), "honeyhive.session_id"), second);
   const auto session_event = t.named("second");
   ASSERT_NE(session_event, nullptr);
-  EXPECT_EQ(*string_attribute(*session_event, "honeyhive_inputs.topic"), "refunds");
+  EXPECT_EQ(*find_string_attribute(*session_event, "honeyhive_inputs.topic"), "refunds");
 }
 
 TEST(SessionTest, InitCanBeToldNotToStartASession) {
@@ -391,7 +391,7 @@ TEST(SessionTest, InitCanBeToldNotToStartASession) {
   tracer->flush();
   spans = memory->spans();
   ASSERT_EQ(spans.size(), 3U);
-  EXPECT_EQ(*string_attribute(*spans[2], "honeyhive.session_id"), session);
+  EXPECT_EQ(*find_string_attribute(*spans[2], "honeyhive.session_id"), session);
 }
 
 TEST(SessionTest, ASessionIdFromTheConfigIsUsed) {
@@ -414,10 +414,10 @@ TEST(EnrichmentProcessorTest, EvaluationAndCustomBaggageBecomeAttributes) {
   }
   const auto span = t.named("under-eval");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.run_id"), "run-7");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.dataset_id"), "ds-1");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive_metadata.datapoint_id"), "dp-3");
-  EXPECT_EQ(*string_attribute(*span, "baggage.tenant"), "acme");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_metadata.run_id"), "run-7");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_metadata.dataset_id"), "ds-1");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_metadata.datapoint_id"), "dp-3");
+  EXPECT_EQ(*find_string_attribute(*span, "baggage.tenant"), "acme");
 }
 
 TEST(EnrichmentProcessorTest, AnInboundSessionContinuesHere) {
@@ -428,8 +428,8 @@ TEST(EnrichmentProcessorTest, AnInboundSessionContinuesHere) {
   }
   const auto span = t.named("continued");
   ASSERT_NE(span, nullptr);
-  EXPECT_EQ(*string_attribute(*span, "honeyhive.session_id"), "11111111-2222-4333-8444-555555555555");
-  EXPECT_EQ(*string_attribute(*span, "honeyhive.parent_id"), "evt-9");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.session_id"), "11111111-2222-4333-8444-555555555555");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.parent_id"), "evt-9");
 }
 
 }  // namespace
@@ -448,7 +448,7 @@ TEST(BindContextTest, AStdThreadGetsTheCallersParentSessionAndTracer) {
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->parent_span_id, parent.context().span_id());
   EXPECT_EQ(child->context.trace_id(), parent.context().trace_id());
-  EXPECT_EQ(*string_attribute(*child, "honeyhive.session_id"), t.tracer->session_id());
+  EXPECT_EQ(*find_string_attribute(*child, "honeyhive.session_id"), t.tracer->session_id());
 }
 
 TEST(BindContextTest, WithoutBindingAThreadStartsFromAnEmptyContext) {

@@ -45,12 +45,14 @@ RetryPolicy quick_policy() {
   return policy;
 }
 
-std::chrono::steady_clock::time_point far_deadline() { return std::chrono::steady_clock::now() + milliseconds(60000); }
+std::chrono::steady_clock::time_point generous_deadline() {
+  return std::chrono::steady_clock::now() + milliseconds(60000);
+}
 
 TEST(RetryingSender, CountsRequestsAndRetries) {
   auto client = std::make_shared<CountingClient>(2, 503);
   RetryingSender sender(client, quick_policy());
-  const SendOutcome outcome = sender.send(HttpRequest{}, far_deadline());
+  const SendOutcome outcome = sender.send(HttpRequest{}, generous_deadline());
   EXPECT_EQ(outcome.response.status, 200);
   EXPECT_EQ(outcome.attempts, 3);
   EXPECT_EQ(sender.requests(), 3U);
@@ -63,7 +65,7 @@ TEST(RetryingSender, ShutdownCancelsTheClientAndLaterSendsMakeNoRequest) {
   sender.shutdown();
   EXPECT_TRUE(sender.is_shut_down());
   EXPECT_EQ(client->cancels.load(), 1);
-  const SendOutcome outcome = sender.send(HttpRequest{}, far_deadline());
+  const SendOutcome outcome = sender.send(HttpRequest{}, generous_deadline());
   EXPECT_TRUE(outcome.response.cancelled);
   EXPECT_EQ(client->sent.load(), 0);
 }
@@ -72,7 +74,7 @@ TEST(RetryingSender, ShutdownEndsABackoffWait) {
   // The server asks for a 50 s pause; only shutdown can end the send before the deadline.
   auto client = std::make_shared<CountingClient>(1, 429, HttpHeaders{{"retry-after", "50"}});
   RetryingSender sender(client, quick_policy());
-  auto sending = std::async(std::launch::async, [&] { return sender.send(HttpRequest{}, far_deadline()); });
+  auto sending = std::async(std::launch::async, [&] { return sender.send(HttpRequest{}, generous_deadline()); });
   while (client->sent.load() == 0) std::this_thread::yield();
   sender.shutdown();
   const SendOutcome outcome = sending.get();

@@ -69,18 +69,11 @@ bool is_hex(std::string_view text) {
   return true;
 }
 
-std::string lowercase(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
-
 std::string string_field(const json& object, const char* key) {
   const auto it = object.find(key);
   if (it == object.end() || it->is_null()) return "";
   if (it->is_string()) return it->get<std::string>();
-  return it->dump(-1, ' ', false, json::error_handler_t::replace);
+  return dump_json(*it);
 }
 
 // An object field; a non-object value is kept as {"value": v}, as the SDK does for the API.
@@ -144,13 +137,13 @@ std::string trace_id_for_session(const std::string& session_id) {
   for (const char c : session_id) {
     if (c != '-') compact += c;
   }
-  compact = lowercase(compact);
+  compact = ascii_lowercase(compact);
   if (compact.size() == 32 && is_hex(compact) && compact != std::string(32, '0')) return compact;
   return hex64(fnv1a(session_id, 0xcbf29ce484222325ULL)) + hex64(fnv1a(session_id, 0x84222325cbf29ce4ULL));
 }
 
 std::string span_id_for_event(const std::string& event_id) {
-  return hex64(fnv1a(lowercase(event_id), 0xcbf29ce484222325ULL));
+  return hex64(fnv1a(ascii_lowercase(event_id), 0xcbf29ce484222325ULL));
 }
 
 std::string new_uuid() {
@@ -227,7 +220,8 @@ bool record_from_event(const json& event, const std::string& default_session_id,
   out.trace_id = trace_id_for_session(out.session_id);
   out.span_id = span_id_for_event(out.event_id);
   const std::string parent = string_field(event, "parent_id");
-  if (!parent.empty() && lowercase(parent) != lowercase(out.event_id)) out.parent_span_id = span_id_for_event(parent);
+  if (!parent.empty() && ascii_lowercase(parent) != ascii_lowercase(out.event_id))
+    out.parent_span_id = span_id_for_event(parent);
   out.event_type = string_field(event, "event_type");
   out.name = string_field(event, "event_name");
   if (out.name.empty()) out.name = out.event_type.empty() ? "unknown" : out.event_type;
@@ -280,6 +274,17 @@ bool record_from_session_start(const json& session, SpanRecord& out, std::string
   out.session_name = name.empty() ? out.name : name;
   out.session_name_rank = name.empty() ? 1 : 2;
   return true;
+}
+
+std::string dump_json(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string ascii_lowercase(std::string text) {
+  for (char& c : text) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return text;
 }
 
 }  // namespace honeyhive::hhlocal

@@ -70,4 +70,9 @@ std::string new_uuid();
 // The JSON value of an attribute as received (arrays as arrays, NaN/Infinity as strings).
 nlohmann::json attribute_json(const AttributeValue& value);
 
+// `value` as compact JSON; invalid UTF-8 in its strings is replaced, never thrown on.
+std::string dump_json(const nlohmann::json& value);
+// `text` with ASCII letters lowercased (ids and header names; other bytes unchanged).
+std::string ascii_lowercase(std::string text);
+
 }  // namespace honeyhive::hhlocal

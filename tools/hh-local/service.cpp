@@ -25,24 +25,15 @@ constexpr const char* kJsonType = "application/json; charset=utf-8";
 constexpr std::size_t kMaxJsonDepth = 64;
 constexpr std::size_t kMaxJsonValues = 1000000;
 
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 HttpResponse json_response(int status, const json& body) {
   HttpResponse response;
   response.status = status;
   response.content_type = kJsonType;
-  response.body = dump(body);
+  response.body = dump_json(body);
   return response;
 }
 
 HttpResponse json_error(int status, const std::string& message) { return json_response(status, {{"error", message}}); }
-
-std::string lowercase(std::string text) {
-  for (char& c : text) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return text;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -179,7 +170,7 @@ HttpResponse otlp_success(bool protobuf, std::size_t rejected, const std::string
     if (rejected > 0) {
       body["partialSuccess"] = {{"rejectedSpans", std::to_string(rejected)}, {"errorMessage", message}};
     }
-    response.body = dump(body);
+    response.body = dump_json(body);
   }
   return response;
 }
@@ -196,7 +187,7 @@ HttpResponse otlp_error(bool protobuf, int status, int code, const std::string& 
     append_string_field(response.body, 2, message);
   } else {
     response.content_type = "application/json";
-    response.body = dump(json{{"code", code}, {"message", message}});
+    response.body = dump_json(json{{"code", code}, {"message", message}});
   }
   return response;
 }
@@ -253,9 +244,10 @@ HttpResponse Service::handle(const HttpRequest& request) noexcept {
     // Bodies: identity or gzip (OTLP/HTTP allows only these; the SDK sends either).
     std::string inflated;
     const std::string* body = &request.body;
-    const std::string encoding = lowercase(request.header("content-encoding").value_or(""));
+    const std::string encoding = ascii_lowercase(request.header("content-encoding").value_or(""));
     const bool otlp = path == "/v1/traces" || path == "/opentelemetry/v1/traces";
-    const bool protobuf = lowercase(request.header("content-type").value_or("")).find("protobuf") != std::string::npos;
+    const bool protobuf =
+        ascii_lowercase(request.header("content-type").value_or("")).find("protobuf") != std::string::npos;
     if (encoding == "gzip") {
       bool too_large = false;
       std::string error;
@@ -280,7 +272,7 @@ HttpResponse Service::handle(const HttpRequest& request) noexcept {
 }
 
 HttpResponse Service::handle_otlp(const HttpRequest& request, const std::string& body) {
-  std::string type = lowercase(request.header("content-type").value_or(""));
+  std::string type = ascii_lowercase(request.header("content-type").value_or(""));
   type = type.substr(0, type.find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
   bool protobuf;

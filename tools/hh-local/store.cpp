@@ -66,8 +66,6 @@ constexpr const char* kSpanColumns =
     "trace_id, span_id, parent_span_id, name, event_type, kind, start_time_ns, end_time_ns, status_code, "
     "status_message, inputs, outputs, metadata, metrics, feedback, config, attributes, events";
 
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 json parse_or(const unsigned char* text, json fallback) {
   if (text == nullptr) return fallback;
   json value = json::parse(reinterpret_cast<const char*>(text), nullptr, /*allow_exceptions=*/false);
@@ -317,14 +315,14 @@ bool Store::insert_locked(const std::vector<SpanRecord>& records, bool merge_exi
     insert.integer(11, record.status_code);
     insert.text(12, record.status_message);
     insert.integer(13, record.is_error ? 1 : 0);
-    insert.text(14, dump(record.inputs));
-    insert.text(15, dump(record.outputs));
-    insert.text(16, dump(record.metadata));
-    insert.text(17, dump(record.metrics));
-    insert.text(18, dump(record.feedback));
-    insert.text(19, dump(record.config));
-    insert.text(20, dump(record.attributes));
-    insert.text(21, dump(record.events));
+    insert.text(14, dump_json(record.inputs));
+    insert.text(15, dump_json(record.outputs));
+    insert.text(16, dump_json(record.metadata));
+    insert.text(17, dump_json(record.metrics));
+    insert.text(18, dump_json(record.feedback));
+    insert.text(19, dump_json(record.config));
+    insert.text(20, dump_json(record.attributes));
+    insert.text(21, dump_json(record.events));
     if (insert.step() != SQLITE_DONE) {
       result.error = insert.error();
       return false;
@@ -375,7 +373,7 @@ bool Store::insert_locked(const std::vector<SpanRecord>& records, bool merge_exi
     upsert.integer(9, delta.end);
     upsert.integer(10, delta.spans);
     upsert.integer(11, delta.errors);
-    upsert.text(12, dump(delta.metrics));
+    upsert.text(12, dump_json(delta.metrics));
     if (upsert.step() != SQLITE_DONE) {
       result.error = upsert.error();
       return false;
@@ -401,7 +399,7 @@ bool Store::merge_into_row(const SpanRecord& record, WriteResult& result) {
   for (int i = 0; i < 7; ++i) {
     json stored = read.column_json(i, json::object());
     replace_keys(stored, *fresh[i]);
-    merged[i] = dump(stored);
+    merged[i] = dump_json(stored);
   }
   Statement update(
       writer_,
@@ -466,7 +464,7 @@ WriteResult Store::update_event(const std::string& event_id, const json& update)
       write.text(1, trace_id);
       write.text(2, span_id);
       write.integer(3, end);
-      for (int i = 0; i < 6; ++i) write.text(4 + i, dump(values[i]));
+      for (int i = 0; i < 6; ++i) write.text(4 + i, dump_json(values[i]));
       ok = write.step() == SQLITE_DONE;
       if (!ok) result.error = write.error();
       if (ok) {
@@ -475,8 +473,8 @@ WriteResult Store::update_event(const std::string& event_id, const json& update)
                           "THEN json_patch(metrics, ?3) ELSE metrics END WHERE session_id = ?1");
         session.text(1, session_id);
         session.integer(2, end);
-        session.text(
-            3, dump(update.contains("metrics") && update["metrics"].is_object() ? update["metrics"] : json::object()));
+        session.text(3, dump_json(update.contains("metrics") && update["metrics"].is_object() ? update["metrics"]
+                                                                                              : json::object()));
         session.integer(4, is_session ? 1 : 0);
         ok = session.step() == SQLITE_DONE;
         if (!ok) result.error = session.error();
