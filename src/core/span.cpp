@@ -4,9 +4,11 @@
 
 #include <cstdlib>
 #include <string>
+#include <type_traits>
 #include <typeinfo>
 
 #include "core/span_state.hpp"
+#include "core/structured_sink.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/structured.hpp"
@@ -37,18 +39,21 @@ std::string sanitized_key(std::string_view key) {
 }
 
 // Sets key=value in `attributes` (overwrite keeps its slot; a new key past `max_count` is
-// dropped and counted in `dropped`).
-void upsert(Attributes& attributes, std::string_view raw_key, AttributeValue&& value, std::size_t max_count,
-            std::size_t max_chars, std::uint32_t& dropped) {
+// dropped and counted in `dropped`). `key` is a std::string_view, or a std::string the caller owns
+// (flattened structured values, event and link lists): that one is moved in, not copied again.
+template <class Key>
+void upsert(Attributes& attributes, Key&& key, AttributeValue&& value, std::size_t max_count, std::size_t max_chars,
+            std::uint32_t& dropped) {
   // Keys are stored repaired, so they must be looked up repaired too.
   std::string repaired;
-  std::string_view key = raw_key;
-  if (!detail::is_valid_utf8(raw_key)) {
-    repaired = detail::repair_utf8(raw_key);
-    key = repaired;
+  std::string_view view = key;
+  const bool valid = detail::is_valid_utf8(view);
+  if (!valid) {
+    repaired = detail::repair_utf8(view);
+    view = repaired;
   }
   for (auto& attribute : attributes) {
-    if (attribute.key.size() == key.size() && attribute.key == key) {
+    if (attribute.key.size() == view.size() && attribute.key == view) {
       sanitize_value(value, max_chars);
       attribute.value = std::move(value);
       return;
@@ -61,14 +66,22 @@ void upsert(Attributes& attributes, std::string_view raw_key, AttributeValue&& v
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
   sanitize_value(value, max_chars);
-  attributes.push_back(Attribute{std::string(key), std::move(value)});
+  if (!valid) {
+    attributes.push_back(Attribute{std::move(repaired), std::move(value)});
+  } else if constexpr (std::is_same_v<std::decay_t<Key>, std::string>) {
+    attributes.push_back(Attribute{std::forward<Key>(key), std::move(value)});
+  } else {
+    attributes.push_back(Attribute{std::string(view), std::move(value)});
+  }
 }
 
 // Applies the limits to a list given whole (events, links): later duplicates overwrite.
 Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_chars, std::uint32_t& dropped) {
   Attributes out;
   out.reserve(input.size() < max_count ? input.size() : max_count);
-  for (auto& attribute : input) upsert(out, attribute.key, std::move(attribute.value), max_count, max_chars, dropped);
+  for (auto& attribute : input) {
+    upsert(out, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
+  }
   return out;
 }
 
@@ -109,24 +122,43 @@ void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) no
   }
 }
 
+namespace {
+
+// Upserts each leaf of a structured value into a span's attributes (span mutex held).
+class SpanAttributeSink final : public detail::FlatSink {
+ public:
+  SpanAttributeSink(SpanData& data, const SpanLimits& limits) : data_(data), limits_(limits) {}
+  void leaf(std::string_view key, AttributeValue&& value) override {
+    upsert(data_.attributes, key, std::move(value), limits_.attribute_count, limits_.attribute_value_length,
+           data_.dropped_attributes_count);
+  }
+
+ private:
+  SpanData& data_;
+  const SpanLimits& limits_;
+};
+
+}  // namespace
+
 void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    Attributes flat;
-    flatten_structured(prefix, value, state_->limits.structured_max_depth, flat);
     std::lock_guard<std::mutex> lock(state_->mutex);
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
-    // One allocation for the whole object instead of a regrowth (and a move of every attribute)
-    // each time the vector doubles.
+    // Room for an object's keys at once, and at least double: typed spans take several structured
+    // values, and every regrowth moves each attribute already there.
     auto& attributes = state_->data.attributes;
-    const std::size_t wanted = attributes.size() + flat.size();
-    if (wanted > attributes.capacity())
+    const std::size_t leaves = value.is_object() ? value.size() : 1;
+    if (attributes.size() + leaves > attributes.capacity()) {
+      std::size_t wanted = attributes.size() + leaves;
+      if (wanted < 2 * attributes.capacity()) wanted = 2 * attributes.capacity();
       attributes.reserve(wanted < limits.attribute_count ? wanted : limits.attribute_count);
-    for (auto& attribute : flat) {
-      upsert(state_->data.attributes, attribute.key, std::move(attribute.value), limits.attribute_count,
-             limits.attribute_value_length, state_->data.dropped_attributes_count);
     }
+    // Flattened straight into the span: each key is built in one reused buffer and copied once,
+    // into the attribute, and only when the key is new.
+    SpanAttributeSink sink(state_->data, limits);
+    detail::flatten_structured_to(prefix, value, limits.structured_max_depth, sink);
   } catch (...) {
     note_failure("set_structured");
   }

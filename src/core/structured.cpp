@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "core/structured_sink.hpp"
+
 namespace honeyhive {
 namespace {
 
@@ -121,28 +123,28 @@ std::optional<AttributeValue> homogeneous_array(const json& array) {
   return std::nullopt;
 }
 
-void flatten(std::string& key, const json& value, std::size_t depth_left, Attributes& out) {
+void flatten(std::string& key, const json& value, std::size_t depth_left, detail::FlatSink& out) {
   if (value.is_null() || value.is_discarded()) return;
   if (!value.is_structured()) {
-    if (auto scalar = scalar_value(value)) out.push_back(Attribute{key, std::move(*scalar)});
+    if (auto scalar = scalar_value(value)) out.leaf(key, std::move(*scalar));
     return;
   }
   if (depth_left == 0) {
-    out.push_back(Attribute{key, AttributeValue{std::string(kMaxDepthMarker)}});
+    out.leaf(key, AttributeValue{std::string(kMaxDepthMarker)});
     return;
   }
   if (value.is_array()) {
     if (auto array = homogeneous_array(value)) {
-      out.push_back(Attribute{key, std::move(*array)});
+      out.leaf(key, std::move(*array));
     } else if (container_depth(value, depth_left + 1) > depth_left) {
-      out.push_back(Attribute{key, AttributeValue{std::string(kMaxDepthMarker)}});
+      out.leaf(key, AttributeValue{std::string(kMaxDepthMarker)});
     } else {
-      out.push_back(Attribute{key, AttributeValue{to_json_text_safe(value)}});
+      out.leaf(key, AttributeValue{to_json_text_safe(value)});
     }
     return;
   }
   if (value.empty()) {
-    out.push_back(Attribute{key, AttributeValue{std::string("{}")}});
+    out.leaf(key, AttributeValue{std::string("{}")});
     return;
   }
   const std::size_t base = key.size();
@@ -154,11 +156,32 @@ void flatten(std::string& key, const json& value, std::size_t depth_left, Attrib
   }
 }
 
+// Appends every leaf to a list of attributes (the public flatten_structured).
+class AppendingSink final : public detail::FlatSink {
+ public:
+  explicit AppendingSink(Attributes& out) : out_(out) {}
+  void leaf(std::string_view key, AttributeValue&& value) override {
+    out_.push_back(Attribute{std::string(key), std::move(value)});
+  }
+
+ private:
+  Attributes& out_;
+};
+
 }  // namespace
 
+void detail::flatten_structured_to(std::string_view prefix, const json& value, std::size_t max_depth,
+                                   detail::FlatSink& sink) {
+  std::string key;
+  // Room for the prefix and a couple of levels of keys: the key is extended and cut back in place.
+  key.reserve(prefix.size() + 48);
+  key.assign(prefix.data(), prefix.size());
+  flatten(key, value, max_depth, sink);
+}
+
 void flatten_structured(std::string_view prefix, const json& value, std::size_t max_depth, Attributes& out) {
-  std::string key(prefix);
-  flatten(key, value, max_depth, out);
+  AppendingSink sink(out);
+  detail::flatten_structured_to(prefix, value, max_depth, sink);
 }
 
 }  // namespace honeyhive
