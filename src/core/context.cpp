@@ -154,6 +154,12 @@ Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const noexc
   }
 }
 
+Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept {
+  Context copy = *this;
+  copy.baggage_ = std::move(entries);
+  return copy;
+}
+
 Scope::Scope(const Context& context) noexcept {
   if (detail::t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
   try {

@@ -1,5 +1,8 @@
 #include "honeyhive/processing/enrichment_processor.hpp"
 
+#include <string_view>
+#include <utility>
+
 namespace honeyhive {
 namespace {
 
@@ -8,9 +11,20 @@ bool is_reserved_key(const std::string& key) {
          key == "dataset_id" || key == "datapoint_id" || key == "honeyhive_tracer_id" || key == "session_name";
 }
 
-void set_pair(SpanRef& span, const char* name, const std::string& value) {
-  span.set_attribute_value(std::string("honeyhive.") + name, AttributeValue{value});
-  span.set_attribute_value(std::string("traceloop.association.properties.") + name, AttributeValue{value});
+// The two attribute names HoneyHive reads for one association property (its own and Traceloop's),
+// spelled out so no span builds them again.
+struct PairKeys {
+  std::string_view honeyhive;
+  std::string_view traceloop;
+};
+constexpr PairKeys kSessionIdKeys{"honeyhive.session_id", "traceloop.association.properties.session_id"};
+constexpr PairKeys kProjectKeys{"honeyhive.project", "traceloop.association.properties.project"};
+constexpr PairKeys kSourceKeys{"honeyhive.source", "traceloop.association.properties.source"};
+constexpr PairKeys kParentIdKeys{"honeyhive.parent_id", "traceloop.association.properties.parent_id"};
+
+void set_pair(SpanRef& span, const PairKeys& keys, const std::string& value) {
+  span.set_attribute_value(keys.honeyhive, AttributeValue{value});
+  span.set_attribute_value(keys.traceloop, AttributeValue{value});
 }
 
 }  // namespace
@@ -49,22 +63,24 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
 
     const std::string* session = baggage_is_ours ? find("session_id") : nullptr;
     const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
-    if (!session_id.empty()) set_pair(span, "session_id", session_id);
+    if (!session_id.empty()) set_pair(span, kSessionIdKeys, session_id);
     const std::string* project = find("project");
     const std::string& project_name = !defaults->project.empty() ? defaults->project
                                       : project                  ? *project
                                                                  : defaults->project;
-    if (!project_name.empty()) set_pair(span, "project", project_name);
+    if (!project_name.empty()) set_pair(span, kProjectKeys, project_name);
     const std::string* source = baggage_is_ours ? find("source") : nullptr;
     const std::string& source_name = source != nullptr && !source->empty() ? *source : defaults->source;
-    if (!source_name.empty()) set_pair(span, "source", source_name);
+    if (!source_name.empty()) set_pair(span, kSourceKeys, source_name);
     if (const std::string* parent_id = find("parent_id"); parent_id != nullptr && baggage_is_ours) {
-      set_pair(span, "parent_id", *parent_id);
+      set_pair(span, kParentIdKeys, *parent_id);
     }
-    for (const char* key : {"run_id", "dataset_id", "datapoint_id"}) {
-      if (const std::string* value = find(key)) {
-        span.set_attribute_value(std::string("honeyhive_metadata.") + key, AttributeValue{*value});
-      }
+    static constexpr std::pair<const char*, std::string_view> kEvaluationKeys[] = {
+        {"run_id", "honeyhive_metadata.run_id"},
+        {"dataset_id", "honeyhive_metadata.dataset_id"},
+        {"datapoint_id", "honeyhive_metadata.datapoint_id"}};
+    for (const auto& [key, attribute] : kEvaluationKeys) {
+      if (const std::string* value = find(key)) span.set_attribute_value(attribute, AttributeValue{*value});
     }
     for (const auto& entry : baggage) {
       if (!is_reserved_key(entry.key)) span.set_attribute_value("baggage." + entry.key, AttributeValue{entry.value});

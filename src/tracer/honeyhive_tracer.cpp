@@ -24,6 +24,14 @@ namespace honeyhive {
 namespace {
 
 constexpr const char* kTracerIdKey = "honeyhive_tracer_id";
+
+// Whether `baggage` says it belongs to the tracer `id` (no copy of the value).
+bool names_tracer(const std::vector<BaggageEntry>& baggage, const std::string& id) {
+  for (const auto& entry : baggage) {
+    if (entry.key == kTracerIdKey) return entry.value == id;
+  }
+  return false;
+}
 constexpr const char* kEmbeddedFile = "honeyhive-traces.jsonl";
 
 struct Registry {
@@ -450,9 +458,29 @@ void HoneyHiveTracer::remember_session_span(const SpanContext& span) noexcept {
   }
 }
 
+std::vector<BaggageEntry> HoneyHiveTracer::tracer_baggage(const std::string& session_id) const {
+  std::vector<BaggageEntry> entries;
+  entries.reserve(7);
+  entries.push_back(BaggageEntry{kTracerIdKey, id_, {}});
+  if (!session_id.empty()) entries.push_back(BaggageEntry{"session_id", session_id, {}});
+  entries.push_back(BaggageEntry{"source", config_.source, {}});
+  if (!config_.project.empty()) entries.push_back(BaggageEntry{"project", config_.project, {}});
+  if (config_.evaluation.active()) {
+    entries.push_back(BaggageEntry{"run_id", config_.evaluation.run_id, {}});
+    entries.push_back(BaggageEntry{"dataset_id", config_.evaluation.dataset_id, {}});
+    entries.push_back(BaggageEntry{"datapoint_id", config_.evaluation.datapoint_id, {}});
+  }
+  return entries;
+}
+
 bool HoneyHiveTracer::is_session_span(const SpanContext& span) const noexcept {
   if (!span.is_valid()) return false;
   std::lock_guard<std::mutex> lock(session_mutex_);
+  return is_session_span_locked(span);
+}
+
+bool HoneyHiveTracer::is_session_span_locked(const SpanContext& span) const noexcept {
+  if (!span.is_valid()) return false;
   for (auto it = session_spans_.rbegin(); it != session_spans_.rend(); ++it) {
     if (it->span_id() == span.span_id() && it->trace_id() == span.trace_id()) return true;
   }
@@ -477,20 +505,33 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
     if (!span) return span;
     span.set_attribute("honeyhive_event_type", to_string(type));
     span.set_attribute("honeyhive_event_name", name);
-    // Read by the events-mode encoder: the parent's event id is the session id.
-    if (is_session_span(parent.span().context())) span.set_attribute("honeyhive.parent_is_session", true);
     // The active context names this tracer and its session, for discovery and downstream services.
+    // A parent without baggage (a root span, the common case) gets this tracer's list as it is,
+    // shared; one with baggage gets this tracer's entries added unless it already names it.
+    const auto& parent_baggage = parent.all_baggage();
+    const SpanContext& parent_span = parent.span().context();
+    bool parent_is_session = false;
+    std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
+    std::string session;
+    if (parent_span.is_valid() || parent_baggage.empty()) {
+      std::lock_guard<std::mutex> lock(session_mutex_);
+      parent_is_session = is_session_span_locked(parent_span);
+      if (parent_baggage.empty()) {
+        if (!own_baggage_ || own_baggage_session_ != session_id_) {
+          own_baggage_ = std::make_shared<const std::vector<BaggageEntry>>(tracer_baggage(session_id_));
+          own_baggage_session_ = session_id_;
+        }
+        own_baggage = own_baggage_;
+      }
+    }
+    // Read by the events-mode encoder: the parent's event id is the session id.
+    if (parent_is_session) span.set_attribute("honeyhive.parent_is_session", true);
     Context active = parent.with_span(span);
-    if (active.baggage(kTracerIdKey) != id_) {
-      active = active.with_baggage(kTracerIdKey, id_);
-      const std::string session = session_id();
-      if (!session.empty()) active = active.with_baggage("session_id", session);
-      active = active.with_baggage("source", config_.source);
-      if (!config_.project.empty()) active = active.with_baggage("project", config_.project);
-      if (config_.evaluation.active()) {
-        active = active.with_baggage("run_id", config_.evaluation.run_id);
-        active = active.with_baggage("dataset_id", config_.evaluation.dataset_id);
-        active = active.with_baggage("datapoint_id", config_.evaluation.datapoint_id);
+    if (own_baggage) {
+      active = active.with_shared_baggage(std::move(own_baggage));
+    } else if (!names_tracer(parent_baggage, id_)) {
+      for (auto& entry : tracer_baggage(session_id())) {
+        active = active.with_baggage(std::move(entry.key), std::move(entry.value));
       }
     }
     span.hold_scope(Scope(active));

@@ -55,6 +55,9 @@ class Context {
   Context with_baggage(std::string key, std::string value, std::string properties = {}) const noexcept;
   Context without_baggage(std::string_view key) const noexcept;
   Context with_all_baggage(std::vector<BaggageEntry> entries) const noexcept;
+  // A copy whose baggage is `entries`, shared as it is (no copy; null means none). For a list put on
+  // many contexts, such as the one a tracer adds to every root span.
+  Context with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept;
 
  private:
   friend class SpanRef;
