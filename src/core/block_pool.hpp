@@ -1,0 +1,62 @@
+#pragma once
+
+// Span records recycled between threads (internal). A span's state is one allocation (its
+// shared_ptr control block and the state together); the thread that frees it is usually not the
+// one that made it (the batch processor's export thread frees every span), which is the pattern
+// malloc handles worst: every allocation misses the producer's per-thread cache, and the two
+// threads contend for the producer's malloc arena. This pool keeps freed blocks instead:
+//  - a freed block is pushed onto one shared lock-free stack;
+//  - an allocating thread takes blocks from its own thread-local list and, when that is empty,
+//    takes the whole shared stack into it at once (one atomic exchange).
+// Push (compare-and-swap of the head) and take-all (exchange of the head with null) are the only
+// operations on the shared stack, so there is no ABA problem. At most kSharedBlocks wait there;
+// beyond that blocks go back to operator delete, so the pool holds a few MB at most.
+// Safe at thread exit and in static destruction (a thread's list is handed to the shared stack
+// when the thread ends; afterwards that thread uses operator new) and across fork (the stack is
+// plain memory; a child loses at most the lists of threads it did not inherit). Under
+// AddressSanitizer the pool is off, so use-after-free on span records stays detectable.
+#include <cstddef>
+#include <new>
+
+namespace honeyhive::detail {
+
+inline constexpr std::size_t kPoolBlockSize = 512;
+
+// A block of kPoolBlockSize bytes (suitably aligned for any type with fundamental alignment), from
+// the pool or from operator new. Throws std::bad_alloc like operator new.
+void* take_pool_block();
+// Returns a block from take_pool_block to the pool (or to operator delete).
+void give_pool_block(void* block) noexcept;
+
+// Allocates single objects of up to kPoolBlockSize bytes from the pool; anything else from
+// operator new. For std::allocate_shared, so the control block and the object share one block.
+template <class T>
+struct PoolAllocator {
+  using value_type = T;
+
+  PoolAllocator() noexcept = default;
+  template <class U>
+  PoolAllocator(const PoolAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor): rebinding
+
+  static constexpr bool kPooled = sizeof(T) <= kPoolBlockSize && alignof(T) <= alignof(std::max_align_t);
+
+  T* allocate(std::size_t n) {
+    if (kPooled && n == 1) return static_cast<T*>(take_pool_block());
+    return static_cast<T*>(::operator new(n * sizeof(T)));
+  }
+  void deallocate(T* pointer, std::size_t n) noexcept {
+    if (kPooled && n == 1) return give_pool_block(pointer);
+    ::operator delete(pointer);
+  }
+
+  template <class U>
+  friend bool operator==(const PoolAllocator&, const PoolAllocator<U>&) noexcept {
+    return true;
+  }
+  template <class U>
+  friend bool operator!=(const PoolAllocator&, const PoolAllocator<U>&) noexcept {
+    return false;
+  }
+};
+
+}  // namespace honeyhive::detail
