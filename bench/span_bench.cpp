@@ -32,6 +32,55 @@ void BM_Nested3_PerSpan(benchmark::State& state) {
 }
 BENCHMARK(BM_Nested3_PerSpan);
 
+// The batch processor's drop percentage, as a counter (drops are part of the score).
+void report_drops(benchmark::State& state, const Provider& provider) {
+  for (const auto& processor : provider.processors()) {
+    if (const auto* batch = dynamic_cast<const BatchSpanProcessor*>(processor.get())) {
+      const auto stats = batch->stats();
+      state.counters["drop_pct"] =
+          stats.enqueued == 0 ? 0.0 : 100.0 * static_cast<double>(stats.dropped) / static_cast<double>(stats.enqueued);
+    }
+  }
+}
+
+// The rows (a) and (c) through the batch processor with its default options (queue 2048,
+// batch 512); no flushes inside the loop, so the export thread must keep up on its own.
+void BM_Bsp_StartEnd_NoAttributes(benchmark::State& state) {
+  auto provider = bench::make_batch_discarding_provider();
+  auto tracer = provider->get_tracer("bench");
+  for (auto _ : state) bench::start_end(*tracer);
+  state.SetItemsProcessed(state.iterations());
+  provider->force_flush(std::chrono::milliseconds(10000));
+  report_drops(state, *provider);
+}
+BENCHMARK(BM_Bsp_StartEnd_NoAttributes);
+
+void BM_Bsp_Nested3_PerSpan(benchmark::State& state) {
+  auto provider = bench::make_batch_discarding_provider();
+  auto tracer = provider->get_tracer("bench");
+  for (auto _ : state) bench::nested_3(*tracer);
+  state.SetItemsProcessed(state.iterations() * 3);
+  provider->force_flush(std::chrono::milliseconds(10000));
+  report_drops(state, *provider);
+}
+BENCHMARK(BM_Bsp_Nested3_PerSpan);
+
+// The typed row: a HoneyHive model span whose inputs, outputs and metadata are 10-key JSON objects,
+// through the tracer's default pipeline (enrichment + batch processor) into a discarding exporter.
+void BM_TypedModelSpan_Json10(benchmark::State& state) {
+  auto tracer = bench::make_discarding_honeyhive_tracer();
+  if (!tracer) {
+    state.SkipWithError("could not build the tracer");
+    return;
+  }
+  const nlohmann::json value = bench::make_json_10_keys();
+  for (auto _ : state) bench::typed_model_span(*tracer, value);
+  state.SetItemsProcessed(state.iterations());
+  tracer->flush(std::chrono::milliseconds(10000));
+  tracer->shutdown();
+}
+BENCHMARK(BM_TypedModelSpan_Json10);
+
 void BM_SetStructured_10Keys(benchmark::State& state) {
   auto provider = bench::make_discarding_provider();
   auto tracer = provider->get_tracer("bench");
@@ -99,14 +148,7 @@ void BM_BatchProcessor_8Attributes_1Event(benchmark::State& state) {
   if (state.thread_index() == 0) {
     // Drops are part of the score: a tracer that is fast because it discards spans is not fast.
     provider->force_flush(std::chrono::milliseconds(10000));
-    for (const auto& processor : provider->processors()) {
-      if (const auto* batch = dynamic_cast<const BatchSpanProcessor*>(processor.get())) {
-        const auto stats = batch->stats();
-        state.counters["drop_pct"] =
-            stats.enqueued == 0 ? 0.0
-                                : 100.0 * static_cast<double>(stats.dropped) / static_cast<double>(stats.enqueued);
-      }
-    }
+    report_drops(state, *provider);
   }
 }
 BENCHMARK(BM_BatchProcessor_8Attributes_1Event)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
