@@ -1,6 +1,6 @@
 #include "core/block_pool.hpp"
 
-#include <atomic>
+#include <mutex>
 
 namespace honeyhive::detail {
 namespace {
@@ -17,45 +17,48 @@ constexpr bool kPoolEnabled = true;
 constexpr bool kPoolEnabled = true;
 #endif
 
-constexpr std::size_t kSharedBlocks = 8192;  // in all: 4 MiB
+constexpr std::size_t kLocalBlocks = 64;     // per thread: 32 KiB
+constexpr std::size_t kSharedBlocks = 4096;  // in all: 2 MiB
 
-struct FreeBlock {
-  FreeBlock* next;
+// The shared blocks: a bounded array behind a mutex that is only ever try-locked, so neither a
+// producer nor the export thread ever waits for the other (a busy lock means operator new/delete
+// this once). Constant-initialised and trivially destructible: usable from any thread at any
+// time, static destruction included. In a fork child a lock held by a vanished thread only turns
+// the shared part of the pool off there.
+struct Shared {
+  std::mutex mutex;
+  std::size_t count = 0;
+  void* blocks[kSharedBlocks] = {};
 };
-
-// Constant-initialised and trivially destructible: usable from any thread at any time, including
-// static destruction.
-std::atomic<FreeBlock*> g_shared{nullptr};
-std::atomic<std::size_t> g_shared_count{0};  // blocks on the shared stack (may pass the cap by a few)
-
-void push_shared(FreeBlock* block) noexcept {
-  if (g_shared_count.load(std::memory_order_relaxed) >= kSharedBlocks) {
-    ::operator delete(block);
-    return;
-  }
-  g_shared_count.fetch_add(1, std::memory_order_relaxed);
-  FreeBlock* head = g_shared.load(std::memory_order_relaxed);
-  do {
-    block->next = head;
-  } while (!g_shared.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
-}
+Shared g_shared;
 
 enum class ListState : unsigned char { unused, alive, destroyed };
 
-// This thread's list; its state is trivially destructible, so it can still be read after the list
-// itself has been destroyed at thread exit.
+// This thread's state; trivially destructible, so it can still be read after the list itself has
+// been destroyed at thread exit.
 thread_local ListState t_list_state = ListState::unused;
 
+// A thread's own blocks: taken from here without any lock.
 struct LocalList {
-  FreeBlock* head = nullptr;
+  std::size_t count = 0;
+  void* blocks[kLocalBlocks];
   LocalList() noexcept { t_list_state = ListState::alive; }
   ~LocalList() {
     t_list_state = ListState::destroyed;
-    while (head != nullptr) {
-      FreeBlock* block = head;
-      head = block->next;
-      push_shared(block);
+    while (count > 0) give_shared(blocks[--count]);
+  }
+
+  // Onto the shared array when it can be had at once and has room, else back to operator delete.
+  static void give_shared(void* block) noexcept {
+    if (g_shared.mutex.try_lock()) {
+      if (g_shared.count < kSharedBlocks) {
+        g_shared.blocks[g_shared.count++] = block;
+        g_shared.mutex.unlock();
+        return;
+      }
+      g_shared.mutex.unlock();
     }
+    ::operator delete(block);
   }
 };
 
@@ -71,17 +74,15 @@ LocalList* local_list() noexcept {
 void* take_pool_block() {
   if (kPoolEnabled) {
     if (LocalList* list = local_list()) {
-      if (list->head == nullptr) {
-        // Take everything waiting; each block was counted once when pushed.
-        list->head = g_shared.exchange(nullptr, std::memory_order_acquire);
-        std::size_t taken = 0;
-        for (const FreeBlock* block = list->head; block != nullptr; block = block->next) ++taken;
-        g_shared_count.fetch_sub(taken, std::memory_order_relaxed);
+      if (list->count == 0 && g_shared.mutex.try_lock()) {
+        // Refill: what a thread holds stays bounded (kLocalBlocks), and copying pointers out of an
+        // array costs no walk through blocks that are out of cache.
+        std::size_t moved = 0;
+        while (moved < kLocalBlocks && g_shared.count > 0) list->blocks[moved++] = g_shared.blocks[--g_shared.count];
+        g_shared.mutex.unlock();
+        list->count = moved;
       }
-      if (FreeBlock* block = list->head) {
-        list->head = block->next;
-        return block;
-      }
+      if (list->count > 0) return list->blocks[--list->count];
     }
   }
   return ::operator new(kPoolBlockSize);
@@ -93,10 +94,10 @@ void give_pool_block(void* pointer) noexcept {
     ::operator delete(pointer);
     return;
   }
-  // Always onto the shared stack, even from the thread that will take it again: a freeing thread
-  // that kept blocks for itself (the export thread never starts spans) starved the producers, and
-  // one compare-and-swap is cheap next to what malloc does for a block freed on another thread.
-  push_shared(static_cast<FreeBlock*>(pointer));
+  // Straight to the shared array, even from a thread that starts spans itself: a freeing thread
+  // that kept blocks in its own list first (the export thread never starts spans) made workload
+  // (b) slower (8,565 -> 10,409 instructions per span under callgrind).
+  LocalList::give_shared(pointer);
 }
 
 }  // namespace honeyhive::detail

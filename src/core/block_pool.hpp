@@ -5,16 +5,17 @@
 // one that made it (the batch processor's export thread frees every span), which is the pattern
 // malloc handles worst: every allocation misses the producer's per-thread cache, and the two
 // threads contend for the producer's malloc arena. This pool keeps freed blocks instead:
-//  - a freed block is pushed onto one shared lock-free stack;
-//  - an allocating thread takes blocks from its own thread-local list and, when that is empty,
-//    takes the whole shared stack into it at once (one atomic exchange).
-// Push (compare-and-swap of the head) and take-all (exchange of the head with null) are the only
-// operations on the shared stack, so there is no ABA problem. At most kSharedBlocks wait there;
-// beyond that blocks go back to operator delete, so the pool holds a few MB at most.
-// Safe at thread exit and in static destruction (a thread's list is handed to the shared stack
-// when the thread ends; afterwards that thread uses operator new) and across fork (the stack is
-// plain memory; a child loses at most the lists of threads it did not inherit). Under
-// AddressSanitizer the pool is off, so use-after-free on span records stays detectable.
+//  - a freed block goes to one shared array of up to 4096 blocks;
+//  - an allocating thread takes blocks from its own list of up to 64, without any lock, and
+//    refills the list from the shared array when it is empty.
+// The shared array's mutex is only ever try-locked: when it is busy, that one block comes from
+// operator new or goes back to operator delete, so no thread ever waits for another. A thread
+// holds at most 64 blocks (32 KiB) and the shared array 2 MiB.
+// Safe at thread exit and in static destruction (a thread's list is handed to the shared array
+// when the thread ends; afterwards that thread uses operator new/delete) and across fork (a child
+// loses at most the lists of threads it did not inherit; a lock held at the fork only turns the
+// shared array off in the child). Under AddressSanitizer the pool is off, so use-after-free on
+// span records stays detectable.
 #include <cstddef>
 #include <new>
 

@@ -505,36 +505,41 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
     if (!span) return span;
     span.set_attribute("honeyhive_event_type", to_string(type));
     span.set_attribute("honeyhive_event_name", name);
-    // The active context names this tracer and its session, for discovery and downstream services.
-    // A parent without baggage (a root span, the common case) gets this tracer's list as it is,
-    // shared; one with baggage gets this tracer's entries added unless it already names it.
-    const auto& parent_baggage = parent.all_baggage();
-    const SpanContext& parent_span = parent.span().context();
-    bool parent_is_session = false;
-    std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
-    std::string session;
-    if (parent_span.is_valid() || parent_baggage.empty()) {
-      std::lock_guard<std::mutex> lock(session_mutex_);
-      parent_is_session = is_session_span_locked(parent_span);
-      if (parent_baggage.empty()) {
-        if (!own_baggage_ || own_baggage_session_ != session_id_) {
-          own_baggage_ = std::make_shared<const std::vector<BaggageEntry>>(tracer_baggage(session_id_));
-          own_baggage_session_ = session_id_;
+    try {
+      // The active context names this tracer and its session, for discovery and downstream services.
+      // A parent without baggage (a root span, the common case) gets this tracer's list as it is,
+      // shared; one with baggage gets this tracer's entries added unless it already names it.
+      const auto& parent_baggage = parent.all_baggage();
+      const SpanContext& parent_span = parent.span().context();
+      bool parent_is_session = false;
+      std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
+      if (parent_span.is_valid() || parent_baggage.empty()) {
+        std::lock_guard<std::mutex> lock(session_mutex_);
+        parent_is_session = is_session_span_locked(parent_span);
+        if (parent_baggage.empty()) {
+          if (!own_baggage_ || own_baggage_session_ != session_id_) {
+            own_baggage_ = std::make_shared<const std::vector<BaggageEntry>>(tracer_baggage(session_id_));
+            own_baggage_session_ = session_id_;
+          }
+          own_baggage = own_baggage_;
         }
-        own_baggage = own_baggage_;
       }
-    }
-    // Read by the events-mode encoder: the parent's event id is the session id.
-    if (parent_is_session) span.set_attribute("honeyhive.parent_is_session", true);
-    Context active = parent.with_span(span);
-    if (own_baggage) {
-      active = active.with_shared_baggage(std::move(own_baggage));
-    } else if (!names_tracer(parent_baggage, id_)) {
-      for (auto& entry : tracer_baggage(session_id())) {
-        active = active.with_baggage(std::move(entry.key), std::move(entry.value));
+      // Read by the events-mode encoder: the parent's event id is the session id.
+      if (parent_is_session) span.set_attribute("honeyhive.parent_is_session", true);
+      Context active = parent.with_span(span);
+      if (own_baggage) {
+        active = active.with_shared_baggage(std::move(own_baggage));
+      } else if (!names_tracer(parent_baggage, id_)) {
+        for (auto& entry : tracer_baggage(session_id())) {
+          active = active.with_baggage(std::move(entry.key), std::move(entry.value));
+        }
       }
+      span.hold_scope(Scope(active));
+    } catch (...) {
+      // Out of memory while building the context: the span is already started and stays the
+      // caller's, active without this tracer's baggage rather than replaced by a no-op.
+      span.hold_scope(Scope(parent.with_span(span)));
     }
-    span.hold_scope(Scope(active));
     return span;
   } catch (...) {
     return Span();
