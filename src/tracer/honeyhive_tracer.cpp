@@ -424,6 +424,7 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
              : !config_.session.name.empty()  ? config_.session.name
                                               : "session";
       session_id_ = id;
+      own_baggage_.reset();  // names the previous session: rebuilt by the next span
     }
     if (enrichment_ != nullptr) enrichment_->set_session_id(id);
     // The session event: a short span carrying the session's name and starting values.
@@ -473,12 +474,6 @@ std::vector<BaggageEntry> HoneyHiveTracer::tracer_baggage(const std::string& ses
   return entries;
 }
 
-bool HoneyHiveTracer::is_session_span(const SpanContext& span) const noexcept {
-  if (!span.is_valid()) return false;
-  std::lock_guard<std::mutex> lock(session_mutex_);
-  return is_session_span_locked(span);
-}
-
 bool HoneyHiveTracer::is_session_span_locked(const SpanContext& span) const noexcept {
   if (!span.is_valid()) return false;
   for (auto it = session_spans_.rbegin(); it != session_spans_.rend(); ++it) {
@@ -517,9 +512,8 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
         std::lock_guard<std::mutex> lock(session_mutex_);
         parent_is_session = is_session_span_locked(parent_span);
         if (parent_baggage.empty()) {
-          if (!own_baggage_ || own_baggage_session_ != session_id_) {
+          if (!own_baggage_) {
             own_baggage_ = std::make_shared<const std::vector<BaggageEntry>>(tracer_baggage(session_id_));
-            own_baggage_session_ = session_id_;
           }
           own_baggage = own_baggage_;
         }

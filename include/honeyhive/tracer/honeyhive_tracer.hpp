@@ -147,15 +147,14 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   static constexpr std::size_t kRecentSessionSpans = 256;
   std::deque<SpanContext> session_spans_;
   // The baggage start_span puts on a context that has none (this tracer's id, session, source,
-  // project, evaluation ids), built once per session id instead of once per span. Guarded by
-  // session_mutex_; null until the first span.
+  // project, evaluation ids), built once per session instead of once per span. Guarded by
+  // session_mutex_; null until the first span, and reset whenever session_id_ changes.
   std::shared_ptr<const std::vector<BaggageEntry>> own_baggage_;
-  std::string own_baggage_session_;
   void remember_session_span(const SpanContext& span) noexcept;
+  // Whether `span` is one of session_spans_ (session_mutex_ held).
   bool is_session_span_locked(const SpanContext& span) const noexcept;
   // This tracer's baggage entries for `session_id`, in the order they are added to a context.
   std::vector<BaggageEntry> tracer_baggage(const std::string& session_id) const;
-  bool is_session_span(const SpanContext& span) const noexcept;
 };
 
 template <class F>
