@@ -32,6 +32,19 @@ struct Shared {
 };
 Shared g_shared;
 
+// Onto the shared array when it can be had at once and has room, else back to operator delete.
+void give_shared(void* block) noexcept {
+  if (g_shared.mutex.try_lock()) {
+    if (g_shared.count < kSharedBlocks) {
+      g_shared.blocks[g_shared.count++] = block;
+      g_shared.mutex.unlock();
+      return;
+    }
+    g_shared.mutex.unlock();
+  }
+  ::operator delete(block);
+}
+
 enum class ListState : unsigned char { unused, alive, destroyed };
 
 // This thread's state; trivially destructible, so it can still be read after the list itself has
@@ -46,19 +59,6 @@ struct LocalList {
   ~LocalList() {
     t_list_state = ListState::destroyed;
     while (count > 0) give_shared(blocks[--count]);
-  }
-
-  // Onto the shared array when it can be had at once and has room, else back to operator delete.
-  static void give_shared(void* block) noexcept {
-    if (g_shared.mutex.try_lock()) {
-      if (g_shared.count < kSharedBlocks) {
-        g_shared.blocks[g_shared.count++] = block;
-        g_shared.mutex.unlock();
-        return;
-      }
-      g_shared.mutex.unlock();
-    }
-    ::operator delete(block);
   }
 };
 
@@ -97,7 +97,7 @@ void give_pool_block(void* pointer) noexcept {
   // Straight to the shared array, even from a thread that starts spans itself: a freeing thread
   // that kept blocks in its own list first (the export thread never starts spans) made workload
   // (b) slower (8,565 -> 10,409 instructions per span under callgrind).
-  LocalList::give_shared(pointer);
+  give_shared(pointer);
 }
 
 }  // namespace honeyhive::detail
