@@ -8,30 +8,6 @@ namespace {
 
 using namespace honeyhive;
 
-void BM_StartEnd_NoAttributes(benchmark::State& state) {
-  auto provider = bench::make_discarding_provider();
-  auto tracer = provider->get_tracer("bench");
-  for (auto _ : state) bench::start_end(*tracer);
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_StartEnd_NoAttributes);
-
-void BM_StartEnd_8Attributes_1Event(benchmark::State& state) {
-  auto provider = bench::make_discarding_provider();
-  auto tracer = provider->get_tracer("bench");
-  for (auto _ : state) bench::start_end_8_attributes_1_event(*tracer);
-  state.SetItemsProcessed(state.iterations());
-}
-BENCHMARK(BM_StartEnd_8Attributes_1Event);
-
-void BM_Nested3_PerSpan(benchmark::State& state) {
-  auto provider = bench::make_discarding_provider();
-  auto tracer = provider->get_tracer("bench");
-  for (auto _ : state) bench::nested_3(*tracer);
-  state.SetItemsProcessed(state.iterations() * 3);
-}
-BENCHMARK(BM_Nested3_PerSpan);
-
 // The batch processor's drop percentage, as a counter (drops are part of the score).
 void report_drops(benchmark::State& state, const Provider& provider) {
   for (const auto& processor : provider.processors()) {
@@ -43,25 +19,43 @@ void report_drops(benchmark::State& state, const Provider& provider) {
   }
 }
 
+// Runs `workload` (spans_per_call spans per call) through `provider`'s tracer. With the batch
+// processor, what is still queued is flushed afterwards and the drops are reported.
+void run_span_workload(benchmark::State& state, const std::shared_ptr<Provider>& provider, void (*workload)(Tracer&),
+                       std::int64_t spans_per_call, bool batch) {
+  auto tracer = provider->get_tracer("bench");
+  for (auto _ : state) workload(*tracer);
+  state.SetItemsProcessed(state.iterations() * spans_per_call);
+  if (batch) {
+    provider->force_flush(std::chrono::milliseconds(10000));
+    report_drops(state, *provider);
+  }
+}
+
+void BM_StartEnd_NoAttributes(benchmark::State& state) {
+  run_span_workload(state, bench::make_discarding_provider(), bench::start_end, 1, false);
+}
+BENCHMARK(BM_StartEnd_NoAttributes);
+
+void BM_StartEnd_8Attributes_1Event(benchmark::State& state) {
+  run_span_workload(state, bench::make_discarding_provider(), bench::start_end_8_attributes_1_event, 1, false);
+}
+BENCHMARK(BM_StartEnd_8Attributes_1Event);
+
+void BM_Nested3_PerSpan(benchmark::State& state) {
+  run_span_workload(state, bench::make_discarding_provider(), bench::nested_3, 3, false);
+}
+BENCHMARK(BM_Nested3_PerSpan);
+
 // The rows (a) and (c) through the batch processor with its default options (queue 2048,
 // batch 512); no flushes inside the loop, so the export thread must keep up on its own.
 void BM_Bsp_StartEnd_NoAttributes(benchmark::State& state) {
-  auto provider = bench::make_batch_discarding_provider();
-  auto tracer = provider->get_tracer("bench");
-  for (auto _ : state) bench::start_end(*tracer);
-  state.SetItemsProcessed(state.iterations());
-  provider->force_flush(std::chrono::milliseconds(10000));
-  report_drops(state, *provider);
+  run_span_workload(state, bench::make_batch_discarding_provider(), bench::start_end, 1, true);
 }
 BENCHMARK(BM_Bsp_StartEnd_NoAttributes);
 
 void BM_Bsp_Nested3_PerSpan(benchmark::State& state) {
-  auto provider = bench::make_batch_discarding_provider();
-  auto tracer = provider->get_tracer("bench");
-  for (auto _ : state) bench::nested_3(*tracer);
-  state.SetItemsProcessed(state.iterations() * 3);
-  provider->force_flush(std::chrono::milliseconds(10000));
-  report_drops(state, *provider);
+  run_span_workload(state, bench::make_batch_discarding_provider(), bench::nested_3, 3, true);
 }
 BENCHMARK(BM_Bsp_Nested3_PerSpan);
 
