@@ -22,15 +22,9 @@ quickstart=$(absolute "$2")
 browser_check=$(absolute "$3")
 artifact_dir=$(absolute "$4")
 
-browser=${CHROMIUM:-}
-if [ -z "$browser" ]; then
-  for candidate in chromium chromium-browser google-chrome-stable google-chrome; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-      browser=$candidate
-      break
-    fi
-  done
-fi
+# shellcheck source=tools/hh-local/web/find_chromium.sh
+. "$(dirname "$browser_check")/find_chromium.sh"
+find_chromium
 if [ -z "$browser" ]; then
   echo "SKIP: no Chromium found (scripts/test.sh installs Debian's chromium package)"
   exit 77

@@ -27,16 +27,10 @@ artifact_dir=${ARTIFACT_DIR:-./artifacts}
 timeout_s=${BROWSER_TIMEOUT:-60}
 budget_ms=${VIRTUAL_TIME_BUDGET:-5000}
 
-browser=${CHROMIUM:-}
+# shellcheck source=tools/hh-local/web/find_chromium.sh
+. "$(dirname "${BASH_SOURCE[0]}")/find_chromium.sh"
+find_chromium
 if [ -z "$browser" ]; then
-  for candidate in chromium chromium-browser google-chrome-stable google-chrome; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-      browser=$candidate
-      break
-    fi
-  done
-fi
-if [ -z "$browser" ] || ! command -v "$browser" >/dev/null 2>&1; then
   echo "SKIP: no Chromium found (set CHROMIUM, or install it: apt-get install chromium)" >&2
   exit 77
 fi
