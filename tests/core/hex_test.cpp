@@ -124,32 +124,27 @@ TEST(HexTest, DecodeRejectsWrongLength) {
   EXPECT_FALSE(hex_decode_lower("0123456789abcdef0", out, 8));
 }
 
+// Every byte value at every position of `hex`: Id::from_hex accepts exactly the lowercase hex
+// digits, and what it accepts prints back unchanged.
+template <class Id>
+void expect_every_byte_checked(const std::string& hex) {
+  for (std::size_t position = 0; position < hex.size(); ++position) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string text = hex;
+      text[position] = static_cast<char>(byte);
+      const auto id = Id::from_hex(text);
+      ASSERT_EQ(id.has_value(), is_lower_hex(byte)) << "byte " << byte << " at " << position;
+      if (id) {
+        ASSERT_EQ(id->to_hex(), text);
+      }
+    }
+  }
+}
+
 TEST(HexTest, IdsParseEveryByteValueAtEveryPosition) {
   // TraceId / SpanId use the kernels directly: the same property through the public API.
-  const std::string trace_hex = "4bf92f3577b34da6a3ce929d0e0e4736";
-  for (std::size_t position = 0; position < trace_hex.size(); ++position) {
-    for (int byte = 0; byte < 256; ++byte) {
-      std::string text = trace_hex;
-      text[position] = static_cast<char>(byte);
-      const auto id = TraceId::from_hex(text);
-      ASSERT_EQ(id.has_value(), is_lower_hex(byte)) << "byte " << byte << " at " << position;
-      if (id) {
-        ASSERT_EQ(id->to_hex(), text);
-      }
-    }
-  }
-  const std::string span_hex = "00f067aa0ba902b7";
-  for (std::size_t position = 0; position < span_hex.size(); ++position) {
-    for (int byte = 0; byte < 256; ++byte) {
-      std::string text = span_hex;
-      text[position] = static_cast<char>(byte);
-      const auto id = SpanId::from_hex(text);
-      ASSERT_EQ(id.has_value(), is_lower_hex(byte)) << "byte " << byte << " at " << position;
-      if (id) {
-        ASSERT_EQ(id->to_hex(), text);
-      }
-    }
-  }
+  expect_every_byte_checked<TraceId>("4bf92f3577b34da6a3ce929d0e0e4736");
+  expect_every_byte_checked<SpanId>("00f067aa0ba902b7");
 }
 
 }  // namespace
