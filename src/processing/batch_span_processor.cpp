@@ -53,6 +53,8 @@ struct BatchSpanProcessor::State {
   std::condition_variable progress;  // flushers and shutdown wait here
   std::uint64_t flush_target = 0;    // export everything claimed before this position
   std::uint64_t completed = 0;       // positions fully exported (or given up)
+  // `completed`, readable without the mutex: stats() computes the backlog from it.
+  std::atomic<std::uint64_t> completed_position{0};
   bool stop = false;
   bool thread_exited = true;
   bool thread_shuts_exporter = false;  // shutdown was called on the export thread itself
@@ -121,6 +123,7 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   batch_ready.store(false, std::memory_order_relaxed);
   flush_target = 0;
   completed = 0;
+  completed_position.store(0, std::memory_order_relaxed);
   stop = false;
   thread_exited = true;
   thread_shuts_exporter = false;
@@ -206,6 +209,7 @@ void BatchSpanProcessor::State::run() noexcept {
       {
         std::lock_guard<std::mutex> lock(mutex);
         completed = position;
+        completed_position.store(position, std::memory_order_release);
       }
       progress.notify_all();
       // A producer may have claimed a position but not yet published it; the flush target then
@@ -394,6 +398,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   std::uint64_t left_behind = 0;
   while (state.queue.try_pop(span)) ++left_behind;
   if (left_behind > 0) state.failed.fetch_add(left_behind, std::memory_order_relaxed);
+  state.completed_position.store(state.queue.consumed(), std::memory_order_release);  // not queued any more
   return exporter_clean;
 }
 
@@ -405,7 +410,13 @@ BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   stats.exported = state.exported.load(std::memory_order_relaxed);
   stats.dropped = state.dropped.load(std::memory_order_relaxed);
   stats.failed = state.failed.load(std::memory_order_relaxed);
-  stats.queued = state.queue.size() + state.in_flight.load(std::memory_order_relaxed);
+  // Positions claimed in the queue and not yet exported: the queue and the batch in the exporter.
+  // The claimed position is read first, so a batch completing in between can only make the figure
+  // smaller, never count a span twice (queue size + in-flight, read one after the other, could:
+  // a span popped between the two reads was in both).
+  const std::uint64_t claimed = state.queue.claimed();
+  const std::uint64_t done = state.completed_position.load(std::memory_order_acquire);
+  stats.queued = claimed > done ? claimed - done : 0;
   stats.export_batches = state.export_batches.load(std::memory_order_relaxed);
   ExporterStats exporter;
   try {
