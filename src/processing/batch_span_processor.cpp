@@ -312,11 +312,18 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   if (!state_) return true;
   State& state = *state_;
   if (t_export_state == &state) return false;  // an exporter callback cannot wait for its own thread
-  if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
   const auto deadline = Clock::now() + timeout;
   bool done = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);
+    if (state.thread_exited && state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) {
+      // Spans are queued and no export thread runs (none started yet, or a fork child): start it.
+      // Checked under the lock, so a first span queued just before this flush is never reported as
+      // unexportable while its producer is still on its way to starting the thread.
+      lock.unlock();
+      state.ensure_thread(state_);
+      lock.lock();
+    }
     if (state.thread_exited) return state.queue.size() == 0;
     const std::uint64_t target = state.queue.claimed();
     state.flush_target = std::max(state.flush_target, target);
