@@ -2,8 +2,11 @@
 
 #include <cxxabi.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <typeinfo>
 
@@ -14,6 +17,25 @@
 #include "honeyhive/core/structured.hpp"
 
 namespace honeyhive {
+namespace detail {
+
+void SpanMutex::lock_contended() noexcept {
+  for (unsigned attempt = 0;; ++attempt) {
+    if (try_lock()) return;
+    if (attempt < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else if (attempt < 1024) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+}
+
+}  // namespace detail
+
 namespace {
 
 std::uint32_t saturating_increment(std::uint32_t count) noexcept { return count == UINT32_MAX ? count : count + 1; }
@@ -38,12 +60,45 @@ std::string sanitized_key(std::string_view key) {
   return out;
 }
 
-// Sets key=value in `attributes` (overwrite keeps its slot; a new key past `max_count` is
-// dropped and counted in `dropped`). `key` is a std::string_view, or a std::string the caller owns
-// (flattened structured values, event and link lists): that one is moved in, not copied again.
-template <class Key>
-void upsert(Attributes& attributes, Key&& key, AttributeValue&& value, std::size_t max_count, std::size_t max_chars,
-            std::uint32_t& dropped) {
+// A string value given as text the caller keeps: copied once, into the attribute's own buffer.
+struct TextValue {
+  std::string_view text;
+};
+
+// Sets `target` to `value`, repaired and truncated. On an exception `target` is unchanged.
+void assign_value(AttributeValue& target, AttributeValue&& value, std::size_t max_chars) {
+  sanitize_value(value, max_chars);
+  target = std::move(value);
+}
+
+void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
+  std::string repaired;
+  std::string_view text = value.text;
+  if (!detail::is_valid_utf8(text)) {
+    repaired = detail::repair_utf8(text);
+    text = repaired;
+  }
+  if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
+  auto* current = std::get_if<std::string>(&target);
+  if (current != nullptr && text.size() <= current->capacity()) {
+    // Into the buffer already there (a recycled slot's): no allocation, so nothing can fail.
+    current->clear();
+    current->append(text.data(), text.size());
+  } else {
+    std::string copy(text);
+    target = std::move(copy);
+  }
+}
+
+// Sets key=value among the live attributes, attributes[0, count) (overwrite keeps its place; a new
+// key past `max_count` is dropped and counted in `dropped`). A new attribute is written into the
+// slot at attributes[count] when there is one (a recycled record's: its key and string value reuse
+// their buffers), else appended. `key` is a std::string_view, or a std::string the caller owns
+// (event and link lists): that one is moved in, not copied again. On an exception the attribute is
+// either set whole or not at all.
+template <class Key, class Value>
+void upsert(Attributes& attributes, std::size_t& count, Key&& key, Value&& value, std::size_t max_count,
+            std::size_t max_chars, std::uint32_t& dropped) {
   // Keys are stored repaired, so they must be looked up repaired too.
   std::string repaired;
   std::string_view view = key;
@@ -52,35 +107,55 @@ void upsert(Attributes& attributes, Key&& key, AttributeValue&& value, std::size
     repaired = detail::repair_utf8(view);
     view = repaired;
   }
-  for (auto& attribute : attributes) {
+  for (std::size_t i = 0; i < count; ++i) {
+    Attribute& attribute = attributes[i];
     if (attribute.key.size() == view.size() && attribute.key == view) {
-      sanitize_value(value, max_chars);
-      attribute.value = std::move(value);
+      assign_value(attribute.value, std::forward<Value>(value), max_chars);
       return;
     }
   }
-  if (attributes.size() >= max_count) {
+  if (count >= max_count) {
     dropped = saturating_increment(dropped);
+    return;
+  }
+  constexpr bool kOwnedKey = std::is_same_v<std::decay_t<Key>, std::string>;
+  if (count < attributes.size()) {
+    // A recycled slot, not live until both parts are set.
+    Attribute& slot = attributes[count];
+    if (!valid) {
+      slot.key = std::move(repaired);
+    } else if constexpr (kOwnedKey) {
+      slot.key = std::forward<Key>(key);
+    } else {
+      slot.key.clear();
+      slot.key.append(view.data(), view.size());
+    }
+    assign_value(slot.value, std::forward<Value>(value), max_chars);
+    ++count;
     return;
   }
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
-  sanitize_value(value, max_chars);
+  Attribute fresh;
   if (!valid) {
-    attributes.push_back(Attribute{std::move(repaired), std::move(value)});
-  } else if constexpr (std::is_same_v<std::decay_t<Key>, std::string>) {
-    attributes.push_back(Attribute{std::forward<Key>(key), std::move(value)});
+    fresh.key = std::move(repaired);
+  } else if constexpr (kOwnedKey) {
+    fresh.key = std::forward<Key>(key);
   } else {
-    attributes.push_back(Attribute{std::string(view), std::move(value)});
+    fresh.key.assign(view.data(), view.size());
   }
+  assign_value(fresh.value, std::forward<Value>(value), max_chars);
+  attributes.push_back(std::move(fresh));
+  ++count;
 }
 
 // Applies the limits to a list given whole (events, links): later duplicates overwrite.
 Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_chars, std::uint32_t& dropped) {
   Attributes out;
   out.reserve(input.size() < max_count ? input.size() : max_count);
+  std::size_t count = 0;  // == out.size(): no recycled slots here
   for (auto& attribute : input) {
-    upsert(out, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
+    upsert(out, count, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
   }
   return out;
 }
@@ -89,13 +164,13 @@ Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_ch
 
 bool SpanRef::is_recording() const noexcept {
   if (!state_ || !state_->recording) return false;
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  std::lock_guard<detail::SpanMutex> lock(state_->mutex);
   return !state_->ended;
 }
 
 bool SpanRef::is_ended() const noexcept {
   if (!state_) return true;
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  std::lock_guard<detail::SpanMutex> lock(state_->mutex);
   return state_->ended;
 }
 
@@ -112,11 +187,24 @@ void SpanRef::note_failure(const char* what) const noexcept {
 void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
-    upsert(state_->data.attributes, key, std::move(value), limits.attribute_count, limits.attribute_value_length,
-           state_->data.dropped_attributes_count);
+    upsert(state_->data.attributes, state_->attribute_count, key, std::move(value), limits.attribute_count,
+           limits.attribute_value_length, state_->data.dropped_attributes_count);
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
+void SpanRef::set_attribute_text(std::string_view key, std::string_view value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
+    if (state_->ended) return;
+    const SpanLimits& limits = state_->limits;
+    upsert(state_->data.attributes, state_->attribute_count, key, TextValue{value}, limits.attribute_count,
+           limits.attribute_value_length, state_->data.dropped_attributes_count);
   } catch (...) {
     note_failure("set_attribute");
   }
@@ -127,14 +215,14 @@ namespace {
 // Upserts each leaf of a structured value into a span's attributes (span mutex held).
 class SpanAttributeSink final : public detail::FlatSink {
  public:
-  SpanAttributeSink(SpanData& data, const SpanLimits& limits) : data_(data), limits_(limits) {}
+  SpanAttributeSink(detail::SpanState& state, const SpanLimits& limits) : state_(state), limits_(limits) {}
   void leaf(std::string_view key, AttributeValue&& value) override {
-    upsert(data_.attributes, key, std::move(value), limits_.attribute_count, limits_.attribute_value_length,
-           data_.dropped_attributes_count);
+    upsert(state_.data.attributes, state_.attribute_count, key, std::move(value), limits_.attribute_count,
+           limits_.attribute_value_length, state_.data.dropped_attributes_count);
   }
 
  private:
-  SpanData& data_;
+  detail::SpanState& state_;
   const SpanLimits& limits_;
 };
 
@@ -143,7 +231,7 @@ class SpanAttributeSink final : public detail::FlatSink {
 void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
     // Room for an object's keys at once, and at least double: typed spans take several structured
@@ -157,7 +245,7 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     }
     // Flattened straight into the span: each key is built in one reused buffer and copied once,
     // into the attribute, and only when the key is new.
-    SpanAttributeSink sink(state_->data, limits);
+    SpanAttributeSink sink(*state_, limits);
     detail::flatten_structured_to(prefix, value, limits.structured_max_depth, sink);
   } catch (...) {
     note_failure("set_structured");
@@ -183,7 +271,7 @@ void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos 
     }
     event.attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
                                event.dropped_attributes_count);
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     if (state_->data.events.size() >= limits.event_count) {
       state_->data.dropped_events_count = saturating_increment(state_->data.dropped_events_count);
@@ -203,7 +291,7 @@ void SpanRef::add_link(const SpanContext& context, Attributes attributes) noexce
     link.context = context;
     link.attributes = limited(std::move(attributes), limits.link_attribute_count, limits.attribute_value_length,
                               link.dropped_attributes_count);
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     if (state_->data.links.size() >= limits.link_count) {
       state_->data.dropped_links_count = saturating_increment(state_->data.dropped_links_count);
@@ -219,7 +307,7 @@ void SpanRef::set_status(StatusCode code, std::string_view description) noexcept
   if (!state_ || !state_->recording || code == StatusCode::unset) return;
   try {
     std::string text = code == StatusCode::error ? sanitized_key(description) : std::string();
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended || state_->data.status.code == StatusCode::ok) return;
     state_->data.status.code = code;
     state_->data.status.description = std::move(text);
@@ -232,7 +320,7 @@ void SpanRef::update_name(std::string_view name) noexcept {
   if (!state_ || !state_->recording) return;
   try {
     std::string text = sanitized_key(name);
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     state_->data.name = std::move(text);
   } catch (...) {
@@ -245,7 +333,7 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
   detail::SpanState& state = *state_;
   std::shared_ptr<Provider> provider;
   {
-    std::lock_guard<std::mutex> lock(state.mutex);
+    std::lock_guard<detail::SpanMutex> lock(state.mutex);
     if (state.ended) return;
     state.ended = true;
     if (!state.recording) return;
@@ -259,6 +347,11 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
     }
     state.data.end_unix_nanos =
         end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
+    // Recycled slots this span did not use are not its attributes.
+    Attributes& attributes = state.data.attributes;
+    if (state.attribute_count < attributes.size()) {
+      attributes.erase(attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count), attributes.end());
+    }
     provider = std::move(state.provider);
   }
   // Processors run without the span's lock held; the data is immutable from here on.

@@ -1,16 +1,10 @@
 #include "honeyhive/core/tracer.hpp"
 
-#include "core/block_pool.hpp"
-#include "core/span_state.hpp"
+#include "core/span_record_pool.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 
 namespace honeyhive {
-
-// A span record (with its shared_ptr control block, a vtable pointer and two counts) must fit one
-// pool block, or every span would fall back to operator new without a word.
-static_assert(sizeof(detail::SpanState) + 4 * sizeof(void*) <= detail::kPoolBlockSize,
-              "detail::SpanState outgrew the span record pool's blocks (core/block_pool.hpp)");
 
 namespace detail {
 const Context& current_context_ref() noexcept;
@@ -33,8 +27,8 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
     const bool sampled = sampling.decision == SamplingDecision::record_and_sample;
     auto trace_state = sampling.trace_state ? sampling.trace_state : parent_context.trace_state_ptr();
 
-    // One block for the control block and the state, recycled through the span record pool.
-    auto state = std::allocate_shared<detail::SpanState>(detail::PoolAllocator<detail::SpanState>());
+    // One record for the control block and the state, recycled through the span record pool.
+    auto state = detail::make_span_state();
     state->recording = recording;
     // Trace Context Level 2 "random" flag: our root trace ids are random; a child keeps its parent's bit.
     const std::uint8_t random_flag =

@@ -62,15 +62,38 @@ std::size_t maximal_subpart(std::string_view text, std::size_t i) noexcept {
   return length;
 }
 
-std::size_t first_invalid(std::string_view text) noexcept {
-  std::size_t i = 0;
-  // ASCII fast path, 8 bytes at a time: most attribute keys and values are ASCII.
-  while (i + 8 <= text.size()) {
+// True when every byte of `text` is ASCII. Reads whole words, the last one overlapping the one
+// before, so a short key or value costs a few loads instead of a loop over its bytes.
+bool all_ascii(std::string_view text) noexcept {
+  const char* p = text.data();
+  const std::size_t n = text.size();
+  if (n >= 8) {
+    std::uint64_t any = 0;
     std::uint64_t word;
-    std::memcpy(&word, text.data() + i, 8);
-    if ((word & 0x8080808080808080ULL) != 0) break;
-    i += 8;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&word, p + i, 8);
+      any |= word;
+    }
+    std::memcpy(&word, p + n - 8, 8);
+    any |= word;
+    return (any & 0x8080808080808080ULL) == 0;
   }
+  if (n >= 4) {
+    std::uint32_t head;
+    std::uint32_t tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return ((head | tail) & 0x80808080U) == 0;
+  }
+  unsigned any = 0;
+  for (std::size_t i = 0; i < n; ++i) any |= static_cast<unsigned char>(p[i]);
+  return (any & 0x80U) == 0;
+}
+
+std::size_t first_invalid(std::string_view text) noexcept {
+  // Most attribute keys and values are ASCII.
+  if (all_ascii(text)) return text.size();
+  std::size_t i = 0;
   while (i < text.size()) {
     if (static_cast<std::uint8_t>(text[i]) < 0x80) {
       ++i;
@@ -110,19 +133,21 @@ bool make_valid_utf8(std::string& text) {
   return true;
 }
 
-void truncate_utf8(std::string& text, std::size_t max_chars) noexcept {
-  if (text.size() <= max_chars) return;  // bytes >= code points
+std::size_t utf8_prefix_length(std::string_view text, std::size_t max_chars) noexcept {
+  if (text.size() <= max_chars) return text.size();  // bytes >= code points
   std::size_t chars = 0;
   std::size_t i = 0;
-  while (i < text.size()) {
-    if (chars == max_chars) {
-      text.resize(i);
-      return;
-    }
+  while (i < text.size() && chars < max_chars) {
     const std::uint8_t b = static_cast<std::uint8_t>(text[i]);
     i += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
     ++chars;
   }
+  return i < text.size() ? i : text.size();
+}
+
+void truncate_utf8(std::string& text, std::size_t max_chars) noexcept {
+  const std::size_t length = utf8_prefix_length(text, max_chars);
+  if (length < text.size()) text.resize(length);
 }
 
 }  // namespace honeyhive::detail

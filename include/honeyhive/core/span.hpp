@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -32,13 +33,27 @@ class SpanRef {
   // truncated to the value-length limit; a new key past the count limit is dropped and counted.
   void set_attribute_value(std::string_view key, AttributeValue value) noexcept;
 
+  // Sets a string attribute from text the caller keeps: copied once, into the span's own storage
+  // (set_attribute takes this path for strings, string views and C strings).
+  void set_attribute_text(std::string_view key, std::string_view value) noexcept;
+
   template <class T>
   void set_attribute(std::string_view key, T&& value) noexcept {
     if (!state_) return;
-    try {
-      set_attribute_value(key, make_attribute_value(std::forward<T>(value)));
-    } catch (...) {
-      note_failure("set_attribute");
+    using U = std::decay_t<T>;
+    using R = std::remove_reference_t<T>;
+    if constexpr (std::is_array_v<R> && std::is_same_v<std::remove_cv_t<std::remove_extent_t<R>>, char>) {
+      set_attribute_text(key, std::string_view(value));  // a string literal or char array
+    } else if constexpr (std::is_same_v<U, const char*> || std::is_same_v<U, char*>) {
+      set_attribute_text(key, value == nullptr ? std::string_view() : std::string_view(value));
+    } else if constexpr (!std::is_same_v<U, AttributeValue> && std::is_convertible_v<const U&, std::string_view>) {
+      set_attribute_text(key, std::string_view(value));
+    } else {
+      try {
+        set_attribute_value(key, make_attribute_value(std::forward<T>(value)));
+      } catch (...) {
+        note_failure("set_attribute");
+      }
     }
   }
 

@@ -1,0 +1,171 @@
+#include "core/span_record_pool.hpp"
+
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace honeyhive::detail {
+namespace {
+
+// What a recycled record may keep: string buffers of at most kMaxKeptBytes of capacity in all (the
+// name, the status description, and the keys and string values of its spare slots), and vectors of
+// at most kMaxKeptAttributes attributes and kMaxKeptEntries events and links. Larger buffers are
+// freed, so one huge span never pins its memory in the pool.
+constexpr std::size_t kMaxKeptBytes = 2048;
+constexpr std::size_t kMaxKeptAttributes = 16;
+constexpr std::size_t kMaxKeptEntries = 4;
+
+// Empties `text`, keeping its buffer while `budget` allows, else freeing it.
+void keep_or_free(std::string& text, std::size_t& budget) noexcept {
+  const std::size_t bytes = text.capacity();
+  if (bytes <= budget) {
+    budget -= bytes;
+    text.clear();
+  } else {
+    std::string().swap(text);
+  }
+}
+
+// Keeps `slot`'s key and string-value buffers within `budget`; other values are released.
+void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
+  keep_or_free(slot.key, budget);
+  if (auto* text = std::get_if<std::string>(&slot.value)) {
+    keep_or_free(*text, budget);
+  } else if (slot.value.index() > 3) {
+    slot.value.emplace<bool>(false);  // an array: its elements are not reused
+  }
+}
+
+template <class T>
+void clear_keeping(std::vector<T>& items, std::size_t max_capacity) noexcept {
+  items.clear();
+  if (items.capacity() > max_capacity) std::vector<T>().swap(items);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kPoolEnabled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kPoolEnabled = false;
+#else
+constexpr bool kPoolEnabled = true;
+#endif
+#else
+constexpr bool kPoolEnabled = true;
+#endif
+
+// The shared records: a bounded array behind a mutex that is only ever try-locked, so neither a
+// producer nor the export thread ever waits for the other (a busy lock means new/delete this once).
+// Constant-initialised and trivially destructible: usable from any thread at any time, static
+// destruction included (records still here at exit are not destroyed). In a fork child a lock held
+// by a vanished thread only turns the shared part of the pool off there.
+struct Shared {
+  std::mutex mutex;
+  std::size_t count = 0;
+  SpanRecord* records[kSharedRecords] = {};
+};
+Shared g_shared;
+
+// Onto the shared array when it can be had at once and has room, else deleted.
+void give_shared(SpanRecord* record) noexcept {
+  if (g_shared.mutex.try_lock()) {
+    if (g_shared.count < kSharedRecords) {
+      g_shared.records[g_shared.count++] = record;
+      g_shared.mutex.unlock();
+      return;
+    }
+    g_shared.mutex.unlock();
+  }
+  delete record;
+}
+
+enum class ListState : unsigned char { unused, alive, destroyed };
+
+// This thread's state; trivially destructible, so it can still be read after the list itself has
+// been destroyed at thread exit.
+thread_local ListState t_list_state = ListState::unused;
+
+// A thread's own records: taken from here without any lock.
+struct LocalList {
+  std::size_t count = 0;
+  SpanRecord* records[kLocalRecords];
+  LocalList() noexcept { t_list_state = ListState::alive; }
+  ~LocalList() {
+    t_list_state = ListState::destroyed;
+    while (count > 0) give_shared(records[--count]);
+  }
+};
+
+thread_local LocalList t_list;
+
+LocalList* local_list() noexcept {
+  if (t_list_state == ListState::destroyed) return nullptr;
+  return &t_list;  // constructs it on this thread's first use
+}
+
+}  // namespace
+
+void SpanState::recycle() noexcept {
+  provider.reset();
+  content.reset();
+  data.resource.reset();
+  data.scope.reset();
+  data.context = SpanContext();
+  data.parent_span_id = SpanId();
+  data.parent_is_remote = false;
+  data.kind = SpanKind::internal;
+  data.start_unix_nanos = 0;
+  data.end_unix_nanos = 0;
+  data.dropped_attributes_count = 0;
+  data.dropped_events_count = 0;
+  data.dropped_links_count = 0;
+  data.status.code = StatusCode::unset;
+  start_steady_nanos = 0;
+  ended = false;
+  recording = false;
+
+  std::size_t budget = kMaxKeptBytes;
+  keep_or_free(data.name, budget);
+  keep_or_free(data.status.description, budget);
+  // This span's attributes stay where they are, emptied, as the next span's slots.
+  if (data.attributes.capacity() > kMaxKeptAttributes) {
+    Attributes().swap(data.attributes);
+  } else {
+    for (auto& slot : data.attributes) keep_slot(slot, budget);
+  }
+  attribute_count = 0;
+  clear_keeping(data.events, kMaxKeptEntries);
+  clear_keeping(data.links, kMaxKeptEntries);
+}
+
+SpanRecord* take_span_record() {
+  if (kPoolEnabled) {
+    if (LocalList* list = local_list()) {
+      if (list->count == 0 && g_shared.mutex.try_lock()) {
+        // Refill: what a thread holds stays bounded (kLocalRecords), and copying pointers out of an
+        // array costs no walk through records that are out of cache.
+        std::size_t moved = 0;
+        while (moved < kLocalRecords && g_shared.count > 0) list->records[moved++] = g_shared.records[--g_shared.count];
+        g_shared.mutex.unlock();
+        list->count = moved;
+      }
+      if (list->count > 0) return list->records[--list->count];
+    }
+  }
+  return new SpanRecord();
+}
+
+void give_span_record(SpanRecord* record) noexcept {
+  if (record == nullptr) return;
+  if (!kPoolEnabled) {
+    delete record;
+    return;
+  }
+  // Straight to the shared array, even from a thread that starts spans itself: a releasing thread
+  // that kept records in its own list first (the export thread never starts spans) made workload
+  // (b) slower (8,565 -> 10,409 instructions per span under callgrind, measured on raw blocks).
+  give_shared(record);
+}
+
+}  // namespace honeyhive::detail

@@ -1,0 +1,93 @@
+#pragma once
+
+// Span records recycled between threads (internal). A span record is a span's state together with
+// room for its shared_ptr control block: one allocation per span. The thread that releases a span
+// is usually not the one that made it (the batch processor's export thread releases every span),
+// which is the pattern malloc handles worst: every allocation misses the producer's per-thread
+// cache, and the two threads contend for the producer's malloc arena, once per attribute string.
+//
+// So a released record is not destroyed but recycled: SpanState::recycle() empties it and keeps
+// its buffers (the attribute vector, and bounded key and string-value buffers as spare attribute
+// slots), and the record goes back to this pool. The next span started from it writes its
+// attributes into those buffers: in the steady state a span with a handful of attributes makes no
+// malloc call at all, and no memory crosses threads through malloc.
+//  - a released record goes to one shared array of up to kSharedRecords records;
+//  - a thread starting spans takes records from its own list of up to kLocalRecords, without any
+//    lock, and refills the list from the shared array when it is empty.
+// The shared array's mutex is only ever try-locked: when it is busy, that one record is made with
+// new or destroyed with delete, so no thread ever waits for another. What the pool holds is
+// bounded: a record keeps at most kMaxKeptBytes of string buffers (recycle() frees larger ones), so
+// the pool holds at most about (kSharedRecords + kLocalRecords per thread) x 5 KiB.
+// Safe at thread exit and in static destruction (a thread's list is handed to the shared array
+// when the thread ends; afterwards that thread uses new/delete) and across fork (a child loses at
+// most the lists of threads it did not inherit; a lock held at the fork only turns the shared
+// array off in the child). Under AddressSanitizer the pool is off, so use-after-free on span
+// records stays detectable.
+#include <cstddef>
+#include <memory>
+#include <new>
+
+#include "core/span_state.hpp"
+
+namespace honeyhive::detail {
+
+inline constexpr std::size_t kSharedRecords = 2048;
+inline constexpr std::size_t kLocalRecords = 64;
+
+struct SpanRecord {
+  SpanState state;
+  // The span's shared_ptr control block lives here (see make_span_state).
+  alignas(std::max_align_t) unsigned char control[64];
+};
+
+// A record whose state is empty (fresh or recycled). Throws std::bad_alloc like operator new.
+SpanRecord* take_span_record();
+// Returns a record (its state already recycled) to the pool, or deletes it.
+void give_span_record(SpanRecord* record) noexcept;
+
+// Places a shared_ptr's control block in its record: `allocate` hands out the record's `control`
+// bytes, and `deallocate` (the last thing a shared_ptr does, after its deleter and the control
+// block's destructor ran) gives the whole record back to the pool.
+template <class T>
+struct SpanRecordAllocator {
+  using value_type = T;
+
+  explicit SpanRecordAllocator(SpanRecord* owner) noexcept : record(owner) {}
+  template <class U>
+  SpanRecordAllocator(const SpanRecordAllocator<U>& other) noexcept  // NOLINT(google-explicit-constructor)
+      : record(other.record) {}
+
+  T* allocate(std::size_t n) {
+    static_assert(sizeof(T) <= sizeof(SpanRecord::control) && alignof(T) <= alignof(std::max_align_t),
+                  "the shared_ptr control block outgrew SpanRecord::control");
+    if (n != 1) throw std::bad_alloc();
+    return reinterpret_cast<T*>(record->control);
+  }
+  void deallocate(T*, std::size_t) noexcept { give_span_record(record); }
+
+  template <class U>
+  friend bool operator==(const SpanRecordAllocator& a, const SpanRecordAllocator<U>& b) noexcept {
+    return a.record == b.record;
+  }
+  template <class U>
+  friend bool operator!=(const SpanRecordAllocator& a, const SpanRecordAllocator<U>& b) noexcept {
+    return a.record != b.record;
+  }
+
+  SpanRecord* record;
+};
+
+// Empties a span's state when its last reference goes (the record itself is returned to the pool
+// right after, by SpanRecordAllocator::deallocate).
+struct SpanRecordRecycler {
+  void operator()(SpanState* state) const noexcept { state->recycle(); }
+};
+
+// A new span's state, from a recycled record when there is one.
+inline std::shared_ptr<SpanState> make_span_state() {
+  SpanRecord* record = take_span_record();
+  // Cannot throw: the control block's storage is the record's own, so nothing is allocated here.
+  return std::shared_ptr<SpanState>(&record->state, SpanRecordRecycler{}, SpanRecordAllocator<SpanState>(record));
+}
+
+}  // namespace honeyhive::detail

@@ -1,0 +1,181 @@
+// Span records are recycled (src/core/span_record_pool.hpp): a span started from a record that
+// served an earlier span must carry nothing of it: no attribute, event, link, status, name, parent
+// or dropped count, whatever the earlier span held (more or fewer attributes, arrays, strings
+// larger than a recycled record may keep).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "honeyhive/core/attribute_value.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/span_data.hpp"
+#include "honeyhive/core/span_limits.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "support/in_memory_provider.hpp"
+
+namespace honeyhive {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRecordsAreRecycled = false;  // the pool is off under AddressSanitizer
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kRecordsAreRecycled = false;
+#else
+constexpr bool kRecordsAreRecycled = true;
+#endif
+#else
+constexpr bool kRecordsAreRecycled = true;
+#endif
+
+class SpanRecyclingTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(SpanLimits{}); }
+
+  void start(const SpanLimits& limits) {
+    ProviderOptions options;
+    options.limits = limits;
+    traced_ = test::make_in_memory_provider(std::move(options), "recycling_test");
+  }
+
+  // Ends `span` and releases it, copies what was exported and lets the exporter drop it, so its
+  // record goes back to the pool at once. Notes the record's address in `addresses`.
+  SpanData finish(Span span, std::set<const SpanData*>& addresses) {
+    span.end();
+    span = Span();
+    const SpanDataPtr exported = traced_.last_span();
+    if (!exported) return SpanData{};
+    SpanData copy = *exported;
+    addresses.insert(exported.get());
+    traced_.exporter->clear();
+    return copy;
+  }
+  SpanData finish(Span span) { return finish(std::move(span), addresses_); }
+
+  test::InMemoryProvider traced_;
+  std::set<const SpanData*> addresses_;
+};
+
+// A span with much on it: 12 attributes of every kind (one string past what a record keeps), an
+// event, a link, an error status, a parent.
+void fill_heavily(Span& span, int round) {
+  span.set_attribute("heavy.text", "a value longer than fifteen characters " + std::to_string(round));
+  span.set_attribute("heavy.big", std::string(5000, 'x'));
+  span.set_attribute("heavy.int", round);
+  span.set_attribute("heavy.double", 0.5);
+  span.set_attribute("heavy.bool", true);
+  span.set_attribute("heavy.ints", std::vector<std::int64_t>{1, 2, 3});
+  span.set_attribute("heavy.texts", std::vector<std::string>{"a", "b"});
+  for (int i = 0; i < 5; ++i) span.set_attribute("heavy.extra." + std::to_string(i), i);
+  span.add_event("heavy-event", {{"event.key", AttributeValue{std::string("event value")}}});
+  span.add_link(span.context(), {{"link.key", AttributeValue{std::int64_t{1}}}});
+  span.set_status(StatusCode::error, "heavy failure");
+}
+
+TEST_F(SpanRecyclingTest, ASpanFromARecycledRecordCarriesNothingOfTheLastSpan) {
+  std::set<const SpanData*> heavy_records;
+  bool light_on_heavy_record = false;
+  for (int round = 0; round < 600; ++round) {
+    // Heavy and light spans in an irregular order, so records pass from one kind to the other.
+    if ((round * 7) % 5 < 2) {
+      auto parent = traced_.tracer->start_span("parent");
+      StartSpanOptions options;
+      if (round % 2 == 0) options.parent = Context().with_span(parent);
+      auto heavy = traced_.tracer->start_span("heavy-" + std::to_string(round), options);
+      fill_heavily(heavy, round);
+      const SpanData first = finish(std::move(heavy), heavy_records);
+      ASSERT_EQ(first.attributes.size(), 12U) << "round " << round;
+      ASSERT_EQ(first.events.size(), 1U);
+      ASSERT_EQ(first.links.size(), 1U);
+      finish(std::move(parent));
+      continue;
+    }
+
+    // Fewer attributes, other keys, one set twice (overwrite), on a span without a parent.
+    auto light = traced_.tracer->start_span("light");
+    light.set_attribute("light.b", "second");
+    light.set_attribute("light.a", round);
+    light.set_attribute("light.b", "overwritten");
+    std::set<const SpanData*> light_record;
+    const SpanData second = finish(std::move(light), light_record);
+    if (heavy_records.count(*light_record.begin()) > 0) light_on_heavy_record = true;
+
+    SCOPED_TRACE("round " + std::to_string(round));
+    EXPECT_EQ(second.name, "light");
+    const Attributes expected{{"light.b", AttributeValue{std::string("overwritten")}},
+                              {"light.a", AttributeValue{std::int64_t{round}}}};
+    EXPECT_EQ(second.attributes, expected);
+    EXPECT_TRUE(second.events.empty());
+    EXPECT_TRUE(second.links.empty());
+    EXPECT_EQ(second.status.code, StatusCode::unset);
+    EXPECT_EQ(second.status.description, "");
+    EXPECT_FALSE(second.parent_span_id.is_valid());
+    EXPECT_EQ(second.dropped_attributes_count, 0U);
+    EXPECT_EQ(second.dropped_events_count, 0U);
+    EXPECT_EQ(second.dropped_links_count, 0U);
+    ASSERT_NE(second.resource, nullptr);
+    ASSERT_NE(second.scope, nullptr);
+    EXPECT_EQ(second.scope->name, "recycling_test");
+  }
+  // Without a light span on a heavy span's record this test would check nothing about recycling.
+  if (kRecordsAreRecycled) {
+    EXPECT_TRUE(light_on_heavy_record);
+  }
+}
+
+TEST_F(SpanRecyclingTest, RecycledSlotsCountAgainstNeitherTheLimitNorTheDroppedCount) {
+  SpanLimits limits;
+  limits.attribute_count = 4;
+  start(limits);
+  std::set<const SpanData*> full_records;
+  bool few_on_full_record = false;
+  for (int round = 0; round < 600; ++round) {
+    if ((round * 7) % 5 < 2) {
+      auto full = traced_.tracer->start_span("full");
+      for (int i = 0; i < 6; ++i) full.set_attribute("full." + std::to_string(i), i);
+      const SpanData first = finish(std::move(full), full_records);
+      ASSERT_EQ(first.attributes.size(), 4U);
+      ASSERT_EQ(first.dropped_attributes_count, 2U);
+      continue;
+    }
+    auto few = traced_.tracer->start_span("few");
+    few.set_attribute("few", "one");
+    std::set<const SpanData*> few_record;
+    const SpanData second = finish(std::move(few), few_record);
+    if (full_records.count(*few_record.begin()) > 0) few_on_full_record = true;
+    ASSERT_EQ(second.attributes.size(), 1U) << "round " << round;
+    EXPECT_EQ(second.attributes[0].key, "few");
+    EXPECT_EQ(second.dropped_attributes_count, 0U);
+  }
+  if (kRecordsAreRecycled) {
+    EXPECT_TRUE(few_on_full_record);
+  }
+}
+
+// Values written into recycled slots are repaired and truncated exactly as new ones.
+TEST_F(SpanRecyclingTest, RecycledSlotsApplyUtf8RepairAndTheValueLengthLimit) {
+  SpanLimits limits;
+  limits.attribute_value_length = 5;
+  start(limits);
+  for (int round = 0; round < 200; ++round) {
+    auto span = traced_.tracer->start_span("s");
+    span.set_attribute("text", "h\xC3\xA9llo world");  // valid: 5 code points kept, 6 bytes
+    span.set_attribute("bad", "ab\xFF");               // invalid byte: replaced
+    span.set_attribute("key\xFF", 1);                  // invalid key: repaired
+    const SpanData data = finish(std::move(span));
+    ASSERT_EQ(data.attributes.size(), 3U);
+    EXPECT_EQ(std::get<std::string>(data.attributes[0].value), "h\xC3\xA9llo");
+    EXPECT_EQ(std::get<std::string>(data.attributes[1].value), "ab\xEF\xBF\xBD");
+    EXPECT_EQ(data.attributes[2].key, "key\xEF\xBF\xBD");
+  }
+  if (kRecordsAreRecycled) {
+    EXPECT_LT(addresses_.size(), 200U);
+  }
+}
+
+}  // namespace
+}  // namespace honeyhive
