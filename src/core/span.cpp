@@ -67,6 +67,21 @@ struct TextValue {
 
 // Sets `target` to `value`, repaired and truncated. On an exception `target` is unchanged.
 void assign_value(AttributeValue& target, AttributeValue&& value, std::size_t max_chars) {
+  // Scalars onto a slot of the same type (a recycled slot, usually): no variant machinery.
+  if (target.index() == value.index()) {
+    if (auto* flag = std::get_if<bool>(&value)) {
+      *std::get_if<bool>(&target) = *flag;
+      return;
+    }
+    if (auto* number = std::get_if<std::int64_t>(&value)) {
+      *std::get_if<std::int64_t>(&target) = *number;
+      return;
+    }
+    if (auto* real = std::get_if<double>(&value)) {
+      *std::get_if<double>(&target) = *real;
+      return;
+    }
+  }
   sanitize_value(value, max_chars);
   target = std::move(value);
 }
@@ -90,29 +105,45 @@ void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars
   }
 }
 
+// The live attribute in attributes[0, count) whose key is `key`, or null.
+Attribute* find_live(Attributes& attributes, std::size_t count, std::string_view key) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    Attribute& attribute = attributes[i];
+    if (attribute.key.size() == key.size() && std::string_view(attribute.key) == key) return &attribute;
+  }
+  return nullptr;
+}
+
 // Sets key=value among the live attributes, attributes[0, count) (overwrite keeps its place; a new
 // key past `max_count` is dropped and counted in `dropped`). A new attribute is written into the
-// slot at attributes[count] when there is one (a recycled record's: its key and string value reuse
-// their buffers), else appended. `key` is a std::string_view, or a std::string the caller owns
-// (event and link lists): that one is moved in, not copied again. On an exception the attribute is
-// either set whole or not at all.
+// slot at attributes[count] when there is one (a recycled record's: it still holds the key the last
+// span wrote there, often the same one, and its buffers), else appended. `key` is a
+// std::string_view, or a std::string the caller owns (event and link lists): that one is moved in,
+// not copied again. On an exception the attribute is either set whole or not at all.
 template <class Key, class Value>
 void upsert(Attributes& attributes, std::size_t& count, Key&& key, Value&& value, std::size_t max_count,
             std::size_t max_chars, std::uint32_t& dropped) {
-  // Keys are stored repaired, so they must be looked up repaired too.
-  std::string repaired;
   std::string_view view = key;
-  const bool valid = detail::is_valid_utf8(view);
-  if (!valid) {
-    repaired = detail::repair_utf8(view);
-    view = repaired;
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    Attribute& attribute = attributes[i];
-    if (attribute.key.size() == view.size() && attribute.key == view) {
-      assign_value(attribute.value, std::forward<Value>(value), max_chars);
-      return;
+  // Stored keys are valid UTF-8, so a key equal to one is too: UTF-8 is checked only for a key that
+  // is neither live nor the one the next recycled slot holds.
+  Attribute* existing = find_live(attributes, count, view);
+  std::string repaired;
+  bool valid = true;
+  const bool in_next_slot = existing == nullptr && count < attributes.size() &&
+                            attributes[count].key.size() == view.size() &&
+                            std::string_view(attributes[count].key) == view;
+  if (existing == nullptr && !in_next_slot) {
+    valid = detail::is_valid_utf8(view);
+    if (!valid) {
+      // Keys are stored repaired, so they must be looked up repaired too.
+      repaired = detail::repair_utf8(view);
+      view = repaired;
+      existing = find_live(attributes, count, view);
     }
+  }
+  if (existing != nullptr) {
+    assign_value(existing->value, std::forward<Value>(value), max_chars);
+    return;
   }
   if (count >= max_count) {
     dropped = saturating_increment(dropped);
@@ -124,11 +155,12 @@ void upsert(Attributes& attributes, std::size_t& count, Key&& key, Value&& value
     Attribute& slot = attributes[count];
     if (!valid) {
       slot.key = std::move(repaired);
-    } else if constexpr (kOwnedKey) {
-      slot.key = std::forward<Key>(key);
-    } else {
-      slot.key.clear();
-      slot.key.append(view.data(), view.size());
+    } else if (!in_next_slot) {
+      if constexpr (kOwnedKey) {
+        slot.key = std::forward<Key>(key);
+      } else {
+        slot.key.assign(view.data(), view.size());
+      }
     }
     assign_value(slot.value, std::forward<Value>(value), max_chars);
     ++count;

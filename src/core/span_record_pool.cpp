@@ -1,6 +1,6 @@
 #include "core/span_record_pool.hpp"
 
-#include <mutex>
+#include <atomic>
 #include <string>
 #include <variant>
 #include <vector>
@@ -27,9 +27,15 @@ void keep_or_free(std::string& text, std::size_t& budget) noexcept {
   }
 }
 
-// Keeps `slot`'s key and string-value buffers within `budget`; other values are released.
+// Keeps `slot`'s key and string-value buffers within `budget`; other values are released. The key
+// keeps its text too: the next span often writes the same key into the same slot, and then need
+// not copy it (a slot is not an attribute until a span writes it).
 void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
-  keep_or_free(slot.key, budget);
+  if (slot.key.capacity() <= budget) {
+    budget -= slot.key.capacity();
+  } else {
+    std::string().swap(slot.key);
+  }
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_or_free(*text, budget);
   } else if (slot.value.index() > 3) {
@@ -60,8 +66,20 @@ constexpr bool kPoolEnabled = true;
 // Constant-initialised and trivially destructible: usable from any thread at any time, static
 // destruction included (records still here at exit are not destroyed). In a fork child a lock held
 // by a vanished thread only turns the shared part of the pool off there.
+// Only ever try-locked, so a flag is all the lock there is.
+class TryLock {
+ public:
+  bool try_lock() noexcept {
+    return !locked_.load(std::memory_order_relaxed) && !locked_.exchange(true, std::memory_order_acquire);
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
 struct Shared {
-  std::mutex mutex;
+  TryLock mutex;
   std::size_t count = 0;
   SpanRecord* records[kSharedRecords] = {};
 };
@@ -126,7 +144,13 @@ void SpanState::recycle() noexcept {
   recording = false;
 
   std::size_t budget = kMaxKeptBytes;
-  keep_or_free(data.name, budget);
+  // The name keeps its text, like a slot's key: the next span from this record often has the same
+  // name and need not copy it (start_span compares first).
+  if (data.name.capacity() <= budget) {
+    budget -= data.name.capacity();
+  } else {
+    std::string().swap(data.name);
+  }
   keep_or_free(data.status.description, budget);
   // This span's attributes stay where they are, emptied, as the next span's slots.
   if (data.attributes.capacity() > kMaxKeptAttributes) {

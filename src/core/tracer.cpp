@@ -13,6 +13,11 @@ const Context& current_context_ref() noexcept;
 Tracer::Tracer(std::shared_ptr<Provider> provider, std::shared_ptr<const InstrumentationScope> scope) noexcept
     : provider_(std::move(provider)), scope_(std::move(scope)) {}
 
+Span Tracer::start_span(std::string_view name) noexcept {
+  static const StartSpanOptions kDefaults;
+  return start_span(name, kDefaults);
+}
+
 Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) noexcept {
   try {
     if (provider_->is_shut_down()) return Span();
@@ -42,8 +47,11 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
     state->content = provider_->content_policy();
     state->data.parent_span_id = has_parent ? parent_context.span_id() : SpanId();
     state->data.parent_is_remote = has_parent && parent_context.is_remote();
-    state->data.name.assign(name.data(), name.size());
-    detail::make_valid_utf8(state->data.name);
+    // A recycled record still holds its last span's name (valid UTF-8): often the same one.
+    if (std::string_view(state->data.name) != name) {
+      state->data.name.assign(name.data(), name.size());
+      detail::make_valid_utf8(state->data.name);
+    }
     state->data.kind = options.kind;
     state->data.resource = provider_->resource();
     state->data.scope = scope_;

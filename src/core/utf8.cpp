@@ -62,34 +62,6 @@ std::size_t maximal_subpart(std::string_view text, std::size_t i) noexcept {
   return length;
 }
 
-// True when every byte of `text` is ASCII. Reads whole words, the last one overlapping the one
-// before, so a short key or value costs a few loads instead of a loop over its bytes.
-bool all_ascii(std::string_view text) noexcept {
-  const char* p = text.data();
-  const std::size_t n = text.size();
-  if (n >= 8) {
-    std::uint64_t any = 0;
-    std::uint64_t word;
-    for (std::size_t i = 0; i + 8 <= n; i += 8) {
-      std::memcpy(&word, p + i, 8);
-      any |= word;
-    }
-    std::memcpy(&word, p + n - 8, 8);
-    any |= word;
-    return (any & 0x8080808080808080ULL) == 0;
-  }
-  if (n >= 4) {
-    std::uint32_t head;
-    std::uint32_t tail;
-    std::memcpy(&head, p, 4);
-    std::memcpy(&tail, p + n - 4, 4);
-    return ((head | tail) & 0x80808080U) == 0;
-  }
-  unsigned any = 0;
-  for (std::size_t i = 0; i < n; ++i) any |= static_cast<unsigned char>(p[i]);
-  return (any & 0x80U) == 0;
-}
-
 std::size_t first_invalid(std::string_view text) noexcept {
   // Most attribute keys and values are ASCII.
   if (all_ascii(text)) return text.size();
@@ -108,7 +80,7 @@ std::size_t first_invalid(std::string_view text) noexcept {
 
 }  // namespace
 
-bool is_valid_utf8(std::string_view text) noexcept { return first_invalid(text) == text.size(); }
+bool is_valid_utf8_beyond_ascii(std::string_view text) noexcept { return first_invalid(text) == text.size(); }
 
 std::string repair_utf8(std::string_view text) {
   std::string out;

@@ -28,7 +28,9 @@ class Tracer {
 
   // Starts a span (not activated: call span.activate() to make it the parent of later spans on
   // this thread). Never throws: on any failure, or after shutdown, returns a no-op span.
-  Span start_span(std::string_view name, const StartSpanOptions& options = {}) noexcept;
+  Span start_span(std::string_view name, const StartSpanOptions& options) noexcept;
+  // The same with default options (a child of the thread's current context), without building them.
+  Span start_span(std::string_view name) noexcept;
 
   const std::shared_ptr<Provider>& provider() const noexcept { return provider_; }
   const InstrumentationScope& scope() const noexcept { return *scope_; }
