@@ -189,8 +189,7 @@ Scope& Scope::operator=(Scope&& other) noexcept {
   return *this;
 }
 
-void Scope::detach() noexcept {
-  if (stack_ == nullptr) return;
+void Scope::detach_attached() noexcept {
   detail::ContextStack* stack = stack_;
   stack_ = nullptr;
   if (detail::t_stack_destroyed) return;  // the stack, and this entry, are gone already

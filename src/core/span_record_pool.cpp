@@ -127,8 +127,8 @@ LocalList* local_list() noexcept {
 void SpanState::recycle() noexcept {
   provider.reset();
   content.reset();
-  data.resource.reset();
-  data.scope.reset();
+  // The resource and scope stay (immutable, and referring to no provider or tracer): the next span
+  // from this record usually has the same ones, and start_span then copies no shared_ptr.
   data.context = SpanContext();
   data.parent_span_id = SpanId();
   data.parent_is_remote = false;

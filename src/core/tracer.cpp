@@ -53,8 +53,9 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
       detail::make_valid_utf8(state->data.name);
     }
     state->data.kind = options.kind;
-    state->data.resource = provider_->resource();
-    state->data.scope = scope_;
+    // A recycled record keeps its last span's resource and scope: usually the same ones.
+    if (state->data.resource != provider_->resource()) state->data.resource = provider_->resource();
+    if (state->data.scope != scope_) state->data.scope = scope_;
     if (options.start_unix_nanos != 0) {
       state->data.start_unix_nanos = options.start_unix_nanos;
     } else {

@@ -81,9 +81,13 @@ class [[nodiscard]] Scope {
   Scope& operator=(const Scope&) = delete;
 
   // Ends the scope early; harmless to call twice.
-  void detach() noexcept;
+  void detach() noexcept {
+    if (stack_ != nullptr) detach_attached();
+  }
 
  private:
+  void detach_attached() noexcept;
+
   detail::ContextStack* stack_ = nullptr;
   std::uint64_t token_ = 0;
 };
