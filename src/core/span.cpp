@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -105,40 +106,85 @@ void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars
   }
 }
 
-// The live attribute in attributes[0, count) whose key is `key`, or null.
-Attribute* find_live(Attributes& attributes, std::size_t count, std::string_view key) noexcept {
-  for (std::size_t i = 0; i < count; ++i) {
-    Attribute& attribute = attributes[i];
-    if (attribute.key.size() == key.size() && std::string_view(attribute.key) == key) return &attribute;
+// The live attributes of a span, or of an event's or link's list being built: attributes[0, count),
+// and a filter with one bit per class (length and last byte) of their keys. Looking up a key that
+// is not there, as for every new attribute, then usually scans nothing.
+struct LiveAttributes {
+  Attributes& attributes;
+  std::size_t& count;
+  std::uint64_t& key_filter;
+};
+
+LiveAttributes live_attributes(detail::SpanState& state) noexcept {
+  return LiveAttributes{state.data.attributes, state.attribute_count, state.key_filter};
+}
+
+std::uint64_t key_class_bit(std::string_view key) noexcept {
+  const unsigned last = key.empty() ? 0U : static_cast<unsigned char>(key.back());
+  return std::uint64_t{1} << ((key.size() + 37U * last) & 63U);
+}
+
+// a == b, for the short strings keys are: whole-word compares inline instead of a call to memcmp.
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    std::uint64_t u;
+    std::uint64_t v;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&u, x + i, 8);
+      std::memcpy(&v, y + i, 8);
+      if (u != v) return false;
+    }
+    std::memcpy(&u, x + n - 8, 8);
+    std::memcpy(&v, y + n - 8, 8);
+    return u == v;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
+
+// The live attribute whose key is `key`, or null. `bit` is key_class_bit(key).
+inline Attribute* find_live(const LiveAttributes& live, std::string_view key, std::uint64_t bit) noexcept {
+  if ((live.key_filter & bit) == 0) return nullptr;
+  for (std::size_t i = 0; i < live.count; ++i) {
+    Attribute& attribute = live.attributes[i];
+    if (same_text(attribute.key, key)) return &attribute;
   }
   return nullptr;
 }
 
-// Sets key=value among the live attributes, attributes[0, count) (overwrite keeps its place; a new
-// key past `max_count` is dropped and counted in `dropped`). A new attribute is written into the
-// slot at attributes[count] when there is one (a recycled record's: it still holds the key the last
-// span wrote there, often the same one, and its buffers), else appended. `key` is a
-// std::string_view, or a std::string the caller owns (event and link lists): that one is moved in,
-// not copied again. On an exception the attribute is either set whole or not at all.
+// Sets key=value among the live attributes (overwrite keeps its place; a new key past `max_count`
+// is dropped and counted in `dropped`). A new attribute is written into the slot at
+// attributes[count] when there is one (a recycled record's: it still holds the key the last span
+// wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view, or
+// a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
+// an exception the attribute is either set whole or not at all.
 template <class Key, class Value>
-void upsert(Attributes& attributes, std::size_t& count, Key&& key, Value&& value, std::size_t max_count,
-            std::size_t max_chars, std::uint32_t& dropped) {
+void upsert(const LiveAttributes& live, Key&& key, Value&& value, std::size_t max_count, std::size_t max_chars,
+            std::uint32_t& dropped) {
+  Attributes& attributes = live.attributes;
+  std::size_t& count = live.count;
   std::string_view view = key;
   // Stored keys are valid UTF-8, so a key equal to one is too: UTF-8 is checked only for a key that
   // is neither live nor the one the next recycled slot holds.
-  Attribute* existing = find_live(attributes, count, view);
+  std::uint64_t bit = key_class_bit(view);
+  Attribute* existing = find_live(live, view, bit);
   std::string repaired;
   bool valid = true;
-  const bool in_next_slot = existing == nullptr && count < attributes.size() &&
-                            attributes[count].key.size() == view.size() &&
-                            std::string_view(attributes[count].key) == view;
+  const bool in_next_slot = existing == nullptr && count < attributes.size() && same_text(attributes[count].key, view);
   if (existing == nullptr && !in_next_slot) {
     valid = detail::is_valid_utf8(view);
     if (!valid) {
       // Keys are stored repaired, so they must be looked up repaired too.
       repaired = detail::repair_utf8(view);
       view = repaired;
-      existing = find_live(attributes, count, view);
+      bit = key_class_bit(view);
+      existing = find_live(live, view, bit);
     }
   }
   if (existing != nullptr) {
@@ -163,6 +209,7 @@ void upsert(Attributes& attributes, std::size_t& count, Key&& key, Value&& value
       }
     }
     assign_value(slot.value, std::forward<Value>(value), max_chars);
+    live.key_filter |= bit;
     ++count;
     return;
   }
@@ -178,6 +225,7 @@ void upsert(Attributes& attributes, std::size_t& count, Key&& key, Value&& value
   }
   assign_value(fresh.value, std::forward<Value>(value), max_chars);
   attributes.push_back(std::move(fresh));
+  live.key_filter |= bit;
   ++count;
 }
 
@@ -186,8 +234,10 @@ Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_ch
   Attributes out;
   out.reserve(input.size() < max_count ? input.size() : max_count);
   std::size_t count = 0;  // == out.size(): no recycled slots here
+  std::uint64_t key_filter = 0;
+  const LiveAttributes live{out, count, key_filter};
   for (auto& attribute : input) {
-    upsert(out, count, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
+    upsert(live, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
   }
   return out;
 }
@@ -222,8 +272,8 @@ void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) no
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
-    upsert(state_->data.attributes, state_->attribute_count, key, std::move(value), limits.attribute_count,
-           limits.attribute_value_length, state_->data.dropped_attributes_count);
+    upsert(live_attributes(*state_), key, std::move(value), limits.attribute_count, limits.attribute_value_length,
+           state_->data.dropped_attributes_count);
   } catch (...) {
     note_failure("set_attribute");
   }
@@ -235,8 +285,8 @@ void SpanRef::set_attribute_text(std::string_view key, std::string_view value) n
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
-    upsert(state_->data.attributes, state_->attribute_count, key, TextValue{value}, limits.attribute_count,
-           limits.attribute_value_length, state_->data.dropped_attributes_count);
+    upsert(live_attributes(*state_), key, TextValue{value}, limits.attribute_count, limits.attribute_value_length,
+           state_->data.dropped_attributes_count);
   } catch (...) {
     note_failure("set_attribute");
   }
@@ -249,8 +299,8 @@ class SpanAttributeSink final : public detail::FlatSink {
  public:
   SpanAttributeSink(detail::SpanState& state, const SpanLimits& limits) : state_(state), limits_(limits) {}
   void leaf(std::string_view key, AttributeValue&& value) override {
-    upsert(state_.data.attributes, state_.attribute_count, key, std::move(value), limits_.attribute_count,
-           limits_.attribute_value_length, state_.data.dropped_attributes_count);
+    upsert(live_attributes(state_), key, std::move(value), limits_.attribute_count, limits_.attribute_value_length,
+           state_.data.dropped_attributes_count);
   }
 
  private:
