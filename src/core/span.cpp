@@ -66,6 +66,21 @@ struct TextValue {
   std::string_view text;
 };
 
+// Copies n bytes between buffers that do not overlap; short texts by whole words, inline.
+inline void copy_text(char* out, const char* in, std::size_t n) noexcept {
+  if (n < 8 || n > 64) {
+    if (n > 0) std::memmove(out, in, n);
+    return;
+  }
+  std::uint64_t word;
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
+    std::memcpy(&word, in + i, 8);
+    std::memcpy(out + i, &word, 8);
+  }
+  std::memcpy(&word, in + n - 8, 8);
+  std::memcpy(out + n - 8, &word, 8);
+}
+
 // Sets `target` to `value`, repaired and truncated. On an exception `target` is unchanged.
 void assign_value(AttributeValue& target, AttributeValue&& value, std::size_t max_chars) {
   // Scalars onto a slot of the same type (a recycled slot, usually): no variant machinery.
@@ -96,8 +111,12 @@ void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars
   }
   if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
   auto* current = std::get_if<std::string>(&target);
-  if (current != nullptr && text.size() <= current->capacity()) {
-    // Into the buffer already there (a recycled slot's): no allocation, so nothing can fail.
+  if (current != nullptr && text.size() == current->size()) {
+    // Over a value of the same length (a recycled slot still holds its last span's value): a plain
+    // copy, with no call into the string class.
+    copy_text(current->data(), text.data(), text.size());
+  } else if (current != nullptr && text.size() <= current->capacity()) {
+    // Into the buffer already there: no allocation, so nothing can fail.
     current->clear();
     current->append(text.data(), text.size());
   } else {

@@ -27,17 +27,23 @@ void keep_or_free(std::string& text, std::size_t& budget) noexcept {
   }
 }
 
-// Keeps `slot`'s key and string-value buffers within `budget`; other values are released. The key
-// keeps its text too: the next span often writes the same key into the same slot, and then need
-// not copy it (a slot is not an attribute until a span writes it).
-void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
-  if (slot.key.capacity() <= budget) {
-    budget -= slot.key.capacity();
+// Keeps within `budget` the buffer of `text` and the text in it, else frees it.
+void keep_text(std::string& text, std::size_t& budget) noexcept {
+  if (text.capacity() <= budget) {
+    budget -= text.capacity();
   } else {
-    std::string().swap(slot.key);
+    std::string().swap(text);
   }
+}
+
+// Keeps `slot`'s key and string value, buffers and text, within `budget`; other values are released.
+// The text stays because the next span often writes the same key into the same slot, and then need
+// not copy it, and a value of the same length is overwritten in place. A slot is not an attribute
+// until a span writes it.
+void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
+  keep_text(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
-    keep_or_free(*text, budget);
+    keep_text(*text, budget);
   } else if (slot.value.index() > 3) {
     slot.value.emplace<bool>(false);  // an array: its elements are not reused
   }
@@ -146,11 +152,7 @@ void SpanState::recycle() noexcept {
   std::size_t budget = kMaxKeptBytes;
   // The name keeps its text, like a slot's key: the next span from this record often has the same
   // name and need not copy it (start_span compares first).
-  if (data.name.capacity() <= budget) {
-    budget -= data.name.capacity();
-  } else {
-    std::string().swap(data.name);
-  }
+  keep_text(data.name, budget);
   keep_or_free(data.status.description, budget);
   // This span's attributes stay where they are, emptied, as the next span's slots.
   if (data.attributes.capacity() > kMaxKeptAttributes) {
