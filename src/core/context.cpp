@@ -160,12 +160,14 @@ Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEn
   return copy;
 }
 
-Scope::Scope(const Context& context) noexcept {
+Scope::Scope(const Context& context) noexcept : Scope(Context(context)) {}
+
+Scope::Scope(Context&& context) noexcept {
   if (detail::t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
   try {
     detail::ContextStack& stack = detail::this_thread_stack();
     const std::uint64_t token = stack.next_token++;
-    stack.entries.push_back(detail::ContextStack::Entry{token, context});
+    stack.entries.push_back(detail::ContextStack::Entry{token, std::move(context)});
     stack_ = &stack;
     token_ = token;
   } catch (...) {

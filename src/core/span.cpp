@@ -20,6 +20,8 @@
 namespace honeyhive {
 namespace detail {
 
+const Context& current_context_ref() noexcept;
+
 void SpanMutex::lock_contended() noexcept {
   for (unsigned attempt = 0;; ++attempt) {
     if (try_lock()) return;
@@ -370,8 +372,10 @@ void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos 
     } else {
       event.time_unix_nanos = now_unix_nanos();
     }
-    event.attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
-                               event.dropped_attributes_count);
+    if (!attributes.empty()) {
+      event.attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
+                                 event.dropped_attributes_count);
+    }
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
     if (state_->data.events.size() >= limits.event_count) {
@@ -555,6 +559,14 @@ void SpanRef::record_exception(const std::exception& error) noexcept {
   set_error(what != nullptr ? what : "unknown exception", status == 0 && readable ? readable.get() : mangled);
 }
 
-Scope SpanRef::activate() const noexcept { return Scope(Context::current().with_span(*this)); }
+Scope SpanRef::activate() const noexcept {
+  // Context::current().with_span(*this), built in place: one copy of the baggage pointer and none
+  // of the span pointer it replaces, moved into the scope.
+  Context context;
+  context.baggage_ = detail::current_context_ref().baggage_;
+  context.span_ = state_;
+  if (state_) context.span_context_ = state_->data.context;
+  return Scope(std::move(context));
+}
 
 }  // namespace honeyhive

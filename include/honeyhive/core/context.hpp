@@ -74,6 +74,7 @@ class [[nodiscard]] Scope {
  public:
   Scope() = default;
   explicit Scope(const Context& context) noexcept;
+  explicit Scope(Context&& context) noexcept;
   ~Scope() { detach(); }
   Scope(Scope&& other) noexcept;
   Scope& operator=(Scope&& other) noexcept;
