@@ -186,8 +186,8 @@ inline Attribute* find_live(const LiveAttributes& live, std::string_view key, st
 // a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
 // an exception the attribute is either set whole or not at all.
 template <class Key, class Value>
-void upsert(const LiveAttributes& live, Key&& key, Value&& value, std::size_t max_count, std::size_t max_chars,
-            std::uint32_t& dropped) {
+[[gnu::always_inline]] inline void upsert(const LiveAttributes& live, Key&& key, Value&& value, std::size_t max_count,
+                                          std::size_t max_chars, std::uint32_t& dropped) {
   Attributes& attributes = live.attributes;
   std::size_t& count = live.count;
   std::string_view view = key;
@@ -321,6 +321,10 @@ class SpanAttributeSink final : public detail::FlatSink {
   SpanAttributeSink(detail::SpanState& state, const SpanLimits& limits) : state_(state), limits_(limits) {}
   void leaf(std::string_view key, AttributeValue&& value) override {
     upsert(live_attributes(state_), key, std::move(value), limits_.attribute_count, limits_.attribute_value_length,
+           state_.data.dropped_attributes_count);
+  }
+  void text_leaf(std::string_view key, std::string_view text) override {
+    upsert(live_attributes(state_), key, TextValue{text}, limits_.attribute_count, limits_.attribute_value_length,
            state_.data.dropped_attributes_count);
   }
 

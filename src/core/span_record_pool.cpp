@@ -13,7 +13,7 @@ namespace {
 // at most kMaxKeptAttributes attributes and kMaxKeptEntries events and links. Larger buffers are
 // freed, so one huge span never pins its memory in the pool.
 constexpr std::size_t kMaxKeptBytes = 2048;
-constexpr std::size_t kMaxKeptAttributes = 16;
+constexpr std::size_t kMaxKeptAttributes = 64;
 constexpr std::size_t kMaxKeptEntries = 4;
 
 // Empties `text`, keeping its buffer while `budget` allows, else freeing it.

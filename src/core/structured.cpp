@@ -125,6 +125,10 @@ std::optional<AttributeValue> homogeneous_array(const json& array) {
 
 void flatten(std::string& key, const json& value, std::size_t depth_left, detail::FlatSink& out) {
   if (value.is_null() || value.is_discarded()) return;
+  if (value.is_string()) {
+    out.text_leaf(key, value.get_ref<const std::string&>());
+    return;
+  }
   if (!value.is_structured()) {
     if (auto scalar = scalar_value(value)) out.leaf(key, std::move(*scalar));
     return;

@@ -3,6 +3,7 @@
 // Flattening a structured value straight into its destination (the span's attributes), without a
 // temporary list of attributes and a second copy of every key (internal).
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +16,9 @@ namespace honeyhive::detail {
 class FlatSink {
  public:
   virtual void leaf(std::string_view key, AttributeValue&& value) = 0;
+  // A string leaf, given as text the sink copies (the span's sink writes it into a recycled slot's
+  // buffer, with no temporary string).
+  virtual void text_leaf(std::string_view key, std::string_view text) { leaf(key, AttributeValue{std::string(text)}); }
 
  protected:
   ~FlatSink() = default;
