@@ -7,17 +7,20 @@
 // cache, and the two threads contend for the producer's malloc arena, once per attribute string.
 //
 // So a released record is not destroyed but recycled: SpanState::recycle() empties it and keeps
-// its buffers (the attribute vector, and bounded key and string-value buffers as spare attribute
-// slots), and the record goes back to this pool. The next span started from it writes its
-// attributes into those buffers: in the steady state a span with a handful of attributes makes no
-// malloc call at all, and no memory crosses threads through malloc.
+// its buffers (the attribute vector, whose elements become slots that keep their key and string
+// value buffers, and the name), and the record goes back to this pool. The next span started from
+// it writes its attributes into those slots: in the steady state a span with a handful of
+// attributes makes no malloc call at all, and no memory crosses threads through malloc.
 //  - a released record goes to one shared array of up to kSharedRecords records;
 //  - a thread starting spans takes records from its own list of up to kLocalRecords, without any
 //    lock, and refills the list from the shared array when it is empty.
-// The shared array's mutex is only ever try-locked: when it is busy, that one record is made with
-// new or destroyed with delete, so no thread ever waits for another. What the pool holds is
-// bounded: a record keeps at most kMaxKeptBytes of string buffers (recycle() frees larger ones), so
-// the pool holds at most about (kSharedRecords + kLocalRecords per thread) x 5 KiB.
+// The shared array's lock is only ever try-locked: when it is busy, that one record is made with
+// new or destroyed with delete, so no thread ever waits for another.
+// What the pool holds is bounded. A record keeps at most 64 attribute slots, 4 events and links,
+// and 2 KiB of string buffers (recycle() frees the rest, so one huge span pins nothing): about
+// 0.5 KiB empty, 1-2 KiB after spans of a handful of attributes, 8 KiB at worst. The pool holds at
+// most kSharedRecords records plus kLocalRecords per thread that started spans (until it exits):
+// a few MiB for typical spans, 8 MiB + 64 KiB per thread at worst.
 // Safe at thread exit and in static destruction (a thread's list is handed to the shared array
 // when the thread ends; afterwards that thread uses new/delete) and across fork (a child loses at
 // most the lists of threads it did not inherit; a lock held at the fork only turns the shared
@@ -31,8 +34,8 @@
 
 namespace honeyhive::detail {
 
-inline constexpr std::size_t kSharedRecords = 2048;
-inline constexpr std::size_t kLocalRecords = 64;
+inline constexpr std::size_t kSharedRecords = 1024;
+inline constexpr std::size_t kLocalRecords = 8;
 
 struct SpanRecord {
   SpanState state;

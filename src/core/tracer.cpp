@@ -1,5 +1,7 @@
 #include "honeyhive/core/tracer.hpp"
 
+#include <new>
+
 #include "core/span_record_pool.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -14,8 +16,10 @@ Tracer::Tracer(std::shared_ptr<Provider> provider, std::shared_ptr<const Instrum
     : provider_(std::move(provider)), scope_(std::move(scope)) {}
 
 Span Tracer::start_span(std::string_view name) noexcept {
-  static const StartSpanOptions kDefaults;
-  return start_span(name, kDefaults);
+  // Never destroyed, so spans can still start during static destruction.
+  static const StartSpanOptions* const kDefaults = new (std::nothrow) StartSpanOptions();
+  if (kDefaults == nullptr) return start_span(name, StartSpanOptions());
+  return start_span(name, *kDefaults);
 }
 
 Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) noexcept {
@@ -49,8 +53,13 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
     state->data.parent_is_remote = has_parent && parent_context.is_remote();
     // A recycled record still holds its last span's name (valid UTF-8): often the same one.
     if (std::string_view(state->data.name) != name) {
-      state->data.name.assign(name.data(), name.size());
-      detail::make_valid_utf8(state->data.name);
+      // Repaired before it is stored: if memory runs out midway, the record keeps its last (valid)
+      // name rather than an unrepaired one a later span with the same name would reuse unchecked.
+      if (detail::is_valid_utf8(name)) {
+        state->data.name.assign(name.data(), name.size());
+      } else {
+        state->data.name = detail::repair_utf8(name);
+      }
     }
     state->data.kind = options.kind;
     // A recycled record keeps its last span's resource and scope: usually the same ones.

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,23 @@ std::string repeated_replacement(int count) {
   std::string out;
   for (int i = 0; i < count; ++i) out += kReplacement;
   return out;
+}
+
+// A text type whose conversion to std::string_view throws.
+struct ThrowingText {
+  operator std::string_view() const { throw std::runtime_error("no text"); }  // NOLINT(google-explicit-constructor)
+};
+
+TEST_F(AttributeLimitsTest, ATextConversionThatThrowsSkipsOnlyThatAttribute) {
+  start(SpanLimits{});
+  auto span = traced_.tracer->start_span("s");
+  span.set_attribute("bad", ThrowingText{});
+  span.set_attribute("good", 1);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->find_attribute("bad"), nullptr);
+  ASSERT_NE(data->find_attribute("good"), nullptr);
+  EXPECT_EQ(data->attributes.size(), 1U);
 }
 
 // --- make_attribute_value ---------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 #include "lifecycle/lifecycle_support.hpp"
 #include "support/diagnostics_capture.hpp"
+#include "support/in_memory_provider.hpp"
 
 // An allocator that can be told to fail: while armed, every allocation after the first
 // `g_allocations_left` throws std::bad_alloc (the nothrow forms return null).
@@ -131,6 +132,31 @@ TEST(FaultInjectionTest, AllocationFailureAtEveryPointOfASpansLifeNeverEscapes) 
   const auto spans = memory->spans();
   ASSERT_EQ(spans.size(), 1U);
   EXPECT_NE(spans[0]->find_attribute("honeyhive_inputs.question"), nullptr);
+}
+
+// Span records are recycled with their last name, and a span whose name equals it skips the UTF-8
+// repair: a repair that ran out of memory must not leave an unrepaired name behind for them.
+TEST(FaultInjectionTest, ANameRepairThatRunsOutOfMemoryLeavesNoInvalidNameBehind) {
+  auto traced = test::make_in_memory_provider();
+  const std::string invalid = std::string(30, 'a') + "\xFF";
+  const std::string repaired = std::string(30, 'a') + "\xEF\xBF\xBD";
+  for (int i = 0; i < 40; ++i) {
+    auto warm = traced.tracer->start_span(std::string(40, 'x'));  // records with room for the name
+  }
+  traced.exporter->clear();
+  for (long allowed = 0; allowed < 20; ++allowed) {
+    {
+      FailingAllocations failing(allowed);
+      auto span = traced.tracer->start_span(invalid);
+    }
+    traced.exporter->clear();
+  }
+  for (int i = 0; i < 100; ++i) {
+    auto span = traced.tracer->start_span(invalid);
+  }
+  const auto spans = traced.exporter->spans();
+  ASSERT_EQ(spans.size(), 100U);
+  for (const auto& span : spans) EXPECT_EQ(span->name, repaired);
 }
 
 TEST(FaultInjectionTest, InitUnderAllocationFailureGivesANoOpTracerOrNullNeverAThrow) {

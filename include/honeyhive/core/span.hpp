@@ -47,7 +47,14 @@ class SpanRef {
     } else if constexpr (std::is_same_v<U, const char*> || std::is_same_v<U, char*>) {
       set_attribute_text(key, value == nullptr ? std::string_view() : std::string_view(value));
     } else if constexpr (!std::is_same_v<U, AttributeValue> && std::is_convertible_v<const U&, std::string_view>) {
-      set_attribute_text(key, std::string_view(value));
+      std::string_view text;
+      try {
+        text = std::string_view(value);  // a user type's conversion may throw
+      } catch (...) {
+        note_failure("set_attribute");
+        return;
+      }
+      set_attribute_text(key, text);
     } else {
       try {
         set_attribute_value(key, make_attribute_value(std::forward<T>(value)));
