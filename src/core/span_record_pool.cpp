@@ -161,7 +161,7 @@ void SpanState::recycle() noexcept {
     for (auto& slot : data.attributes) keep_slot(slot, budget);
   }
   attribute_count = 0;
-  key_filter = 0;
+  for (auto& word : key_filter) word = 0;
   clear_keeping(data.events, kMaxKeptEntries);
   clear_keeping(data.links, kMaxKeptEntries);
 }

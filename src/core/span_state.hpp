@@ -52,9 +52,9 @@ struct SpanState {
   // allocation (a span often sets the same keys in the same order as the last one). end() drops the
   // unused slots before the span is handed on. Guarded by `mutex`.
   std::size_t attribute_count = 0;
-  // One bit per class (length and last byte) of the live attributes' keys: a lookup of a key whose
-  // bit is clear scans nothing. Guarded by `mutex`.
-  std::uint64_t key_filter = 0;
+  // One bit per class (length, middle and last byte) of the live attributes' keys: a lookup of a
+  // key whose bit is clear scans nothing. Guarded by `mutex`.
+  std::uint64_t key_filter[4] = {0, 0, 0, 0};
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.
