@@ -301,10 +301,18 @@ void BatchSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
     return;
   }
   if (state.needs_thread.load(std::memory_order_acquire)) state.ensure_thread(state_);
-  if (state.queue.size() >= state.options.max_export_batch_size &&
-      !state.batch_ready.exchange(true, std::memory_order_acq_rel)) {
+  const std::size_t queued = state.queue.size();
+  if (queued >= state.options.max_export_batch_size && !state.batch_ready.exchange(true, std::memory_order_acq_rel)) {
     std::lock_guard<std::mutex> lock(state.mutex);
     state.wake.notify_one();
+  } else if (queued >= state.options.max_queue_size - state.options.max_queue_size / 4 &&
+             state.in_flight.load(std::memory_order_relaxed) == 0) {
+    // Three quarters full, and the export thread, already woken, is not inside an export: it is
+    // waiting for a core to run on (more busy threads than cores). Offer it this thread's time
+    // slice once, rather than drop spans a moment later. Never waits: yield returns at once when
+    // nothing else is ready to run. (An exporter blocked on a slow backend gets no yields: they
+    // would not help it.)
+    std::this_thread::yield();
   }
 }
 
