@@ -41,7 +41,11 @@ struct BatchSpanProcessorStats {
 
 // Batches finished spans on a bounded lock-free queue and exports them from one background thread
 // (OTel "BatchSpanProcessor"). on_end never blocks and takes no lock on its fast path: when the
-// queue is full the span is dropped and counted. force_flush and shutdown are bounded by their
+// queue is full the span is dropped and counted. When the queue is three quarters full while the
+// export thread is woken but not inside an export (waiting for a core: more busy threads than
+// cores), on_end yields the calling thread's time slice once (std::this_thread::yield, which
+// returns at once when nothing else is ready) so the export thread can drain the queue before spans
+// drop; with a slow or dead backend (an export in progress) it does not. force_flush and shutdown are bounded by their
 // timeouts even when the exporter hangs (a stuck export thread is abandoned, not joined).
 // Thread-safe. The export thread starts with the first span; in a fork() child the processor is
 // empty (the parent's queued spans stay the parent's to export) and starts its own thread on first
