@@ -55,19 +55,9 @@ void clear_keeping(std::vector<T>& items, std::size_t max_capacity) noexcept {
   if (items.capacity() > max_capacity) std::vector<T>().swap(items);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kPoolEnabled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kPoolEnabled = false;
-#else
-constexpr bool kPoolEnabled = true;
-#endif
-#else
-constexpr bool kPoolEnabled = true;
-#endif
+constexpr bool kPoolEnabled = kSpanRecordsRecycled;
 
-// The shared records: a bounded array behind a mutex that is only ever try-locked, so neither a
+// The shared records: a bounded array behind a lock that is only ever try-locked, so neither a
 // producer nor the export thread ever waits for the other (a busy lock means new/delete this once).
 // Constant-initialised and trivially destructible: usable from any thread at any time, static
 // destruction included (records still here at exit are not destroyed). In a fork child a lock held

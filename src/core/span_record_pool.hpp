@@ -34,6 +34,19 @@
 
 namespace honeyhive::detail {
 
+// False under AddressSanitizer: every record is then new and deleted.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSpanRecordsRecycled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kSpanRecordsRecycled = false;
+#else
+inline constexpr bool kSpanRecordsRecycled = true;
+#endif
+#else
+inline constexpr bool kSpanRecordsRecycled = true;
+#endif
+
 inline constexpr std::size_t kSharedRecords = 1024;
 inline constexpr std::size_t kLocalRecords = 8;
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/span_record_pool.hpp"
 #include "honeyhive/core/attribute_value.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/span_data.hpp"
@@ -20,17 +21,7 @@
 namespace honeyhive {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kRecordsAreRecycled = false;  // the pool is off under AddressSanitizer
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kRecordsAreRecycled = false;
-#else
-constexpr bool kRecordsAreRecycled = true;
-#endif
-#else
-constexpr bool kRecordsAreRecycled = true;
-#endif
+constexpr bool kRecordsAreRecycled = detail::kSpanRecordsRecycled;  // off under AddressSanitizer
 
 class SpanRecyclingTest : public ::testing::Test {
  protected:
