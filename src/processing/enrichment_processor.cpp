@@ -22,9 +22,10 @@ constexpr PairKeys kProjectKeys{"honeyhive.project", "traceloop.association.prop
 constexpr PairKeys kSourceKeys{"honeyhive.source", "traceloop.association.properties.source"};
 constexpr PairKeys kParentIdKeys{"honeyhive.parent_id", "traceloop.association.properties.parent_id"};
 
+// As text: written into the span's recycled slots, with no temporary string per attribute.
 void set_pair(SpanRef& span, const PairKeys& keys, const std::string& value) {
-  span.set_attribute_value(keys.honeyhive, AttributeValue{value});
-  span.set_attribute_value(keys.traceloop, AttributeValue{value});
+  span.set_attribute_text(keys.honeyhive, value);
+  span.set_attribute_text(keys.traceloop, value);
 }
 
 }  // namespace
@@ -80,10 +81,10 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
         {"dataset_id", "honeyhive_metadata.dataset_id"},
         {"datapoint_id", "honeyhive_metadata.datapoint_id"}};
     for (const auto& [key, attribute] : kEvaluationKeys) {
-      if (const std::string* value = find(key)) span.set_attribute_value(attribute, AttributeValue{*value});
+      if (const std::string* value = find(key)) span.set_attribute_text(attribute, *value);
     }
     for (const auto& entry : baggage) {
-      if (!is_reserved_key(entry.key)) span.set_attribute_value("baggage." + entry.key, AttributeValue{entry.value});
+      if (!is_reserved_key(entry.key)) span.set_attribute_text("baggage." + entry.key, entry.value);
     }
   } catch (...) {
     // Enrichment is best effort: the span still records what the user sets.
