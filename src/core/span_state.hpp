@@ -47,10 +47,11 @@ struct SpanState {
   bool ended = false;                            // guarded by mutex
   bool recording = false;                        // fixed at start
   // Live attributes are data.attributes[0, attribute_count). While the span is open, the elements
-  // after them are slots left by the last span in this record, emptied but with their key and
-  // string-value buffers: the next new attribute is written into the next slot, in place, with no
-  // allocation (a span often sets the same keys in the same order as the last one). end() drops the
-  // unused slots before the span is handed on. Guarded by `mutex`.
+  // after them are slots left by the last span in this record: not attributes, but their key and
+  // string value keep buffer and text. The next new attribute is written into the next slot, in
+  // place, with no allocation (a span often sets the same keys in the same order as the last one,
+  // and then its key is not even copied). end() drops the unused slots before the span is handed
+  // on. Guarded by `mutex`.
   std::size_t attribute_count = 0;
   // One bit per class (length, middle and last byte) of the live attributes' keys: a lookup of a
   // key whose bit is clear scans nothing. Guarded by `mutex`.
