@@ -104,6 +104,19 @@ void assign_value(AttributeValue& target, AttributeValue&& value, std::size_t ma
   target = std::move(value);
 }
 
+// A scalar onto a slot or attribute: a plain store when it already holds that type.
+template <class Scalar>
+void assign_scalar(AttributeValue& target, Scalar value) noexcept {
+  if (auto* current = std::get_if<Scalar>(&target)) {
+    *current = value;
+  } else {
+    target.template emplace<Scalar>(value);
+  }
+}
+void assign_value(AttributeValue& target, bool value, std::size_t) noexcept { assign_scalar(target, value); }
+void assign_value(AttributeValue& target, std::int64_t value, std::size_t) noexcept { assign_scalar(target, value); }
+void assign_value(AttributeValue& target, double value, std::size_t) noexcept { assign_scalar(target, value); }
+
 void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
   std::string repaired;
   std::string_view text = value.text;
@@ -311,6 +324,47 @@ void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) no
     const SpanLimits& limits = state_->limits;
     upsert(live_attributes(*state_), key, std::move(value), limits.attribute_count, limits.attribute_value_length,
            state_->data.dropped_attributes_count);
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
+namespace {
+
+// Sets one scalar attribute on a recording span (the setters' common body; may throw bad_alloc).
+template <class Scalar>
+void set_scalar(detail::SpanState& state, std::string_view key, Scalar value) {
+  std::lock_guard<detail::SpanMutex> lock(state.mutex);
+  if (state.ended) return;
+  const SpanLimits& limits = state.limits;
+  upsert(live_attributes(state), key, value, limits.attribute_count, limits.attribute_value_length,
+         state.data.dropped_attributes_count);
+}
+
+}  // namespace
+
+void SpanRef::set_attribute_bool(std::string_view key, bool value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_scalar(*state_, key, value);
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
+void SpanRef::set_attribute_int(std::string_view key, std::int64_t value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_scalar(*state_, key, value);
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
+void SpanRef::set_attribute_double(std::string_view key, double value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_scalar(*state_, key, value);
   } catch (...) {
     note_failure("set_attribute");
   }

@@ -73,6 +73,28 @@ TEST_F(AttributeLimitsTest, ATextConversionThatThrowsSkipsOnlyThatAttribute) {
   EXPECT_EQ(data->attributes.size(), 1U);
 }
 
+// set_attribute's scalar paths store the same types make_attribute_value would build.
+TEST_F(AttributeLimitsTest, ScalarsKeepTheirTypesThroughSetAttribute) {
+  start(SpanLimits{});
+  auto span = traced_.tracer->start_span("s");
+  span.set_attribute("flag", true);
+  span.set_attribute("small", std::uint32_t{4000000000U});
+  span.set_attribute("negative", -7);
+  span.set_attribute("huge", std::uint64_t{UINT64_MAX});
+  span.set_attribute("real", 0.25F);
+  span.set_attribute("retyped", "text first");
+  span.set_attribute("retyped", 3);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(*data->find_attribute("flag"), AttributeValue{true});
+  EXPECT_EQ(*data->find_attribute("small"), AttributeValue{std::int64_t{4000000000}});
+  EXPECT_EQ(*data->find_attribute("negative"), AttributeValue{std::int64_t{-7}});
+  EXPECT_EQ(*data->find_attribute("huge"), AttributeValue{std::string("18446744073709551615")});
+  EXPECT_EQ(*data->find_attribute("real"), AttributeValue{0.25});
+  EXPECT_EQ(*data->find_attribute("retyped"), AttributeValue{std::int64_t{3}});
+  EXPECT_EQ(data->attributes.size(), 6U);
+}
+
 // --- make_attribute_value ---------------------------------------------------------------------
 
 TEST(MakeAttributeValueTest, StringLiteralBecomesStringNotBool) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <string>
@@ -36,6 +37,11 @@ class SpanRef {
   // Sets a string attribute from text the caller keeps: copied once, into the span's own storage
   // (set_attribute takes this path for strings, string views and C strings).
   void set_attribute_text(std::string_view key, std::string_view value) noexcept;
+  // Scalar attributes without building an AttributeValue (set_attribute takes these paths for bool,
+  // integers that fit std::int64_t and floating-point values).
+  void set_attribute_bool(std::string_view key, bool value) noexcept;
+  void set_attribute_int(std::string_view key, std::int64_t value) noexcept;
+  void set_attribute_double(std::string_view key, double value) noexcept;
 
   template <class T>
   void set_attribute(std::string_view key, T&& value) noexcept {
@@ -55,6 +61,14 @@ class SpanRef {
         return;
       }
       set_attribute_text(key, text);
+    } else if constexpr (std::is_same_v<U, bool>) {
+      set_attribute_bool(key, value);
+    } else if constexpr (std::is_integral_v<U> && std::is_signed_v<U>) {
+      set_attribute_int(key, static_cast<std::int64_t>(value));
+    } else if constexpr (std::is_integral_v<U> && sizeof(U) < sizeof(std::int64_t)) {
+      set_attribute_int(key, static_cast<std::int64_t>(value));  // unsigned and narrower: always fits
+    } else if constexpr (std::is_floating_point_v<U>) {
+      set_attribute_double(key, static_cast<double>(value));
     } else {
       try {
         set_attribute_value(key, make_attribute_value(std::forward<T>(value)));
