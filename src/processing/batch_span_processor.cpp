@@ -324,15 +324,19 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   bool done = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);
-    if (state.thread_exited && state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) {
-      // Spans are queued and no export thread runs (none started yet, or a fork child): start it.
-      // Checked under the lock, so a first span queued just before this flush is never reported as
-      // unexportable while its producer is still on its way to starting the thread.
+    if (state.thread_exited) {
+      // No export thread runs: none started yet, a fork child, or shut down. The queue is read once:
+      // a span a producer enqueues after this read came after this call, and must not make the
+      // flush fail (reading the size again here did, once in a while, with a producer racing).
+      if (state.queue.size() == 0) return true;
+      if (!state.needs_thread.load(std::memory_order_acquire)) return false;  // shut down: nobody will export them
+      // Spans are queued before this call: start the thread (under the lock first, so a first span
+      // whose producer is still on its way to starting the thread is not reported as unexportable).
       lock.unlock();
       state.ensure_thread(state_);
       lock.lock();
+      if (state.thread_exited) return false;  // the thread could not be started
     }
-    if (state.thread_exited) return state.queue.size() == 0;
     const std::uint64_t target = state.queue.claimed();
     state.flush_target = std::max(state.flush_target, target);
     state.wake.notify_one();
