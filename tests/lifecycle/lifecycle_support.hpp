@@ -10,6 +10,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -93,6 +94,10 @@ class PidFileExporter final : public SpanExporter {
     return ExportResult::success;
   }
   bool shutdown(std::chrono::milliseconds) override { return true; }
+  // The parent's export thread may hold the lock at the fork (mid-export): the child, where that
+  // thread does not exist, gets a fresh one, as the SDK's exporters do. Without this a fork child
+  // waited on the abandoned lock until its flush and shutdown timed out (ForkTest, ~20 s).
+  void reset_after_fork() noexcept override { new (&mutex_) std::mutex(); }  // NOLINT
 
  private:
   std::mutex mutex_;
