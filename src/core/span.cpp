@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <typeinfo>
 
+#include "core/bytes.hpp"
 #include "core/span_state.hpp"
 #include "core/structured_sink.hpp"
 #include "core/utf8.hpp"
@@ -68,21 +69,6 @@ struct TextValue {
   std::string_view text;
 };
 
-// Copies n bytes between buffers that do not overlap; short texts by whole words, inline.
-inline void copy_text(char* out, const char* in, std::size_t n) noexcept {
-  if (n < 8 || n > 64) {
-    if (n > 0) std::memmove(out, in, n);
-    return;
-  }
-  std::uint64_t word;
-  for (std::size_t i = 0; i + 8 <= n; i += 8) {
-    std::memcpy(&word, in + i, 8);
-    std::memcpy(out + i, &word, 8);
-  }
-  std::memcpy(&word, in + n - 8, 8);
-  std::memcpy(out + n - 8, &word, 8);
-}
-
 // Sets `target` to `value`, repaired and truncated. On an exception `target` is unchanged.
 void assign_value(AttributeValue& target, AttributeValue&& value, std::size_t max_chars) {
   // Scalars onto a slot of the same type (a recycled slot, usually): no variant machinery.
@@ -117,6 +103,18 @@ void assign_value(AttributeValue& target, bool value, std::size_t) noexcept { as
 void assign_value(AttributeValue& target, std::int64_t value, std::size_t) noexcept { assign_scalar(target, value); }
 void assign_value(AttributeValue& target, double value, std::size_t) noexcept { assign_scalar(target, value); }
 
+// Puts `text` into `out`, whose capacity holds it: no allocation, so nothing can fail. Over a
+// text of the same length (a recycled slot still holds its last span's value) it is a plain copy,
+// with no call into the string class.
+inline void overwrite(std::string& out, std::string_view text) noexcept {
+  if (text.size() == out.size()) {
+    detail::copy_bytes(out.data(), text.data(), text.size());
+  } else {
+    out.clear();
+    out.append(text.data(), text.size());
+  }
+}
+
 void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
   std::string repaired;
   std::string_view text = value.text;
@@ -126,44 +124,81 @@ void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars
   }
   if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
   auto* current = std::get_if<std::string>(&target);
-  if (current != nullptr && text.size() == current->size()) {
-    // Over a value of the same length (a recycled slot still holds its last span's value): a plain
-    // copy, with no call into the string class.
-    copy_text(current->data(), text.data(), text.size());
-  } else if (current != nullptr && text.size() <= current->capacity()) {
-    // Into the buffer already there: no allocation, so nothing can fail.
-    current->clear();
-    current->append(text.data(), text.size());
+  if (current != nullptr && text.size() <= current->capacity()) {
+    overwrite(*current, text);
   } else {
     std::string copy(text);
     target = std::move(copy);
   }
 }
 
+// An array leaf of a structured value, as flatten_structured records it.
+struct JsonArray {
+  const nlohmann::json& array;
+  std::size_t depth_left;
+};
+
+// Writes an array of strings over a list of as many strings whose buffers hold them (a recycled
+// slot that held the same list, usually): no allocation. Returns false, having changed nothing,
+// when the array is anything else or a string would need repair or a larger buffer.
+bool overwrite_strings(std::vector<std::string>& out, const nlohmann::json& array, std::size_t max_chars) noexcept {
+  if (out.size() != array.size()) return false;
+  const auto& items = *array.get_ptr<const nlohmann::json::array_t*>();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto* text = items[i].get_ptr<const nlohmann::json::string_t*>();
+    if (text == nullptr || text->size() > out[i].capacity() || !detail::is_valid_utf8(*text)) return false;
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string_view text = *items[i].get_ptr<const nlohmann::json::string_t*>();
+    if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
+    overwrite(out[i], text);
+  }
+  return true;
+}
+
+void assign_value(AttributeValue& target, JsonArray value, std::size_t max_chars) {
+  if (auto* strings = std::get_if<std::vector<std::string>>(&target)) {
+    if (overwrite_strings(*strings, value.array, max_chars)) return;
+  }
+  assign_value(target, detail::array_leaf_value(value.array, value.depth_left), max_chars);
+}
+
 // The live attributes of a span, or of an event's or link's list being built: attributes[0, count),
-// and a 256-bit filter with one bit per class (length, middle and last byte) of their keys. Looking
-// up a key that is not there, as for every new attribute, then usually scans nothing, even on a
-// typed span with dozens of flattened keys.
+// and a 512-bit filter with one bit per class (a hash of length, middle and last bytes) of their
+// keys. Looking up a key that is not there, as for every new attribute, then usually scans nothing,
+// even on a typed span with dozens of flattened keys (40 keys set about 8% of the bits).
 struct KeyFilter {
-  std::uint64_t words[4] = {0, 0, 0, 0};
+  std::uint64_t words[detail::SpanState::kKeyFilterWords] = {};
 };
 
 struct LiveAttributes {
   Attributes& attributes;
   std::size_t& count;
-  std::uint64_t* key_filter;  // 4 words
+  std::uint64_t* key_filter;  // SpanState::kKeyFilterWords words
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
   return LiveAttributes{state.data.attributes, state.attribute_count, state.key_filter};
 }
 
-// The filter bit of `key`: its word in the high 2 bits of the class, its bit in the low 6.
-unsigned key_class(std::string_view key) noexcept {
-  if (key.empty()) return 0;
-  const auto last = static_cast<unsigned char>(key.back());
-  const auto middle = static_cast<unsigned char>(key[key.size() / 2]);
-  return static_cast<unsigned>((key.size() * 31U + last * 7U + middle) & 255U);
+// The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
+// multiplicative hash of the last 8 bytes, 8 bytes from the middle and the length: flattened keys
+// share long prefixes ("honeyhive_inputs.", "honeyhive_outputs.") and often their last bytes too
+// ("inputs.user.id", "outputs.user.id"), so one byte of each would collide.
+[[gnu::always_inline]] inline unsigned key_class(std::string_view key) noexcept {
+  const std::size_t n = key.size();
+  const char* p = key.data();
+  std::uint64_t last = 0;
+  std::uint64_t middle = 0;
+  if (n >= 8) {
+    std::memcpy(&last, p + n - 8, 8);
+    std::memcpy(&middle, p + (n - 8) / 2, 8);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) last = last << 8U | static_cast<unsigned char>(p[i]);
+  }
+  const std::uint64_t h =
+      last * 0x9E3779B97F4A7C15ULL ^ middle * 0xC2B2AE3D27D4EB4FULL ^ (n + 1) * 0x165667B19E3779F9ULL;
+  return static_cast<unsigned>(h >> 55U);
 }
 
 bool filter_has(const std::uint64_t* filter, unsigned key_class_value) noexcept {
@@ -174,36 +209,13 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
   filter[key_class_value >> 6U] |= std::uint64_t{1} << (key_class_value & 63U);
 }
 
-// a == b, for the short strings keys are: whole-word compares inline instead of a call to memcmp.
-inline bool same_text(std::string_view a, std::string_view b) noexcept {
-  const std::size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  if (n >= 8) {
-    std::uint64_t u;
-    std::uint64_t v;
-    for (std::size_t i = 0; i + 8 <= n; i += 8) {
-      std::memcpy(&u, x + i, 8);
-      std::memcpy(&v, y + i, 8);
-      if (u != v) return false;
-    }
-    std::memcpy(&u, x + n - 8, 8);
-    std::memcpy(&v, y + n - 8, 8);
-    return u == v;
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    if (x[i] != y[i]) return false;
-  }
-  return true;
-}
-
 // The live attribute whose key is `key`, or null. `cls` is key_class(key).
-inline Attribute* find_live(const LiveAttributes& live, std::string_view key, unsigned cls) noexcept {
+[[gnu::always_inline]] inline Attribute* find_live(const LiveAttributes& live, std::string_view key,
+                                                   unsigned cls) noexcept {
   if (!filter_has(live.key_filter, cls)) return nullptr;
   for (std::size_t i = 0; i < live.count; ++i) {
     Attribute& attribute = live.attributes[i];
-    if (same_text(attribute.key, key)) return &attribute;
+    if (detail::same_bytes(attribute.key, key)) return &attribute;
   }
   return nullptr;
 }
@@ -226,7 +238,8 @@ template <class Key, class Value>
   Attribute* existing = find_live(live, view, cls);
   std::string repaired;
   bool valid = true;
-  const bool in_next_slot = existing == nullptr && count < attributes.size() && same_text(attributes[count].key, view);
+  const bool in_next_slot =
+      existing == nullptr && count < attributes.size() && detail::same_bytes(attributes[count].key, view);
   if (existing == nullptr && !in_next_slot) {
     valid = detail::is_valid_utf8(view);
     if (!valid) {
@@ -386,21 +399,31 @@ void SpanRef::set_attribute_text(std::string_view key, std::string_view value) n
 namespace {
 
 // Upserts each leaf of a structured value into a span's attributes (span mutex held).
-class SpanAttributeSink final : public detail::FlatSink {
+class SpanAttributeSink {
  public:
-  SpanAttributeSink(detail::SpanState& state, const SpanLimits& limits) : state_(state), limits_(limits) {}
-  void leaf(std::string_view key, AttributeValue&& value) override {
-    upsert(live_attributes(state_), key, std::move(value), limits_.attribute_count, limits_.attribute_value_length,
-           state_.data.dropped_attributes_count);
+  SpanAttributeSink(detail::SpanState& state, const SpanLimits& limits)
+      : live_(live_attributes(state)),
+        max_count_(limits.attribute_count),
+        max_chars_(limits.attribute_value_length),
+        dropped_(state.data.dropped_attributes_count) {}
+  void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
+    put(key, JsonArray{array, depth_left});
   }
-  void text_leaf(std::string_view key, std::string_view text) override {
-    upsert(live_attributes(state_), key, TextValue{text}, limits_.attribute_count, limits_.attribute_value_length,
-           state_.data.dropped_attributes_count);
-  }
+  void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
+  void bool_leaf(std::string_view key, bool value) { put(key, value); }
+  void int_leaf(std::string_view key, std::int64_t value) { put(key, value); }
+  void double_leaf(std::string_view key, double value) { put(key, value); }
 
  private:
-  detail::SpanState& state_;
-  const SpanLimits& limits_;
+  template <class Value>
+  void put(std::string_view key, Value&& value) {
+    upsert(live_, key, std::forward<Value>(value), max_count_, max_chars_, dropped_);
+  }
+
+  LiveAttributes live_;
+  std::size_t max_count_;
+  std::size_t max_chars_;
+  std::uint32_t& dropped_;
 };
 
 }  // namespace
@@ -423,7 +446,8 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     // Flattened straight into the span: each key is built in one reused buffer and copied once,
     // into the attribute, and only when the key is new.
     SpanAttributeSink sink(*state_, limits);
-    detail::flatten_structured_to(prefix, value, limits.structured_max_depth, sink);
+    detail::KeyBuffer key(prefix);
+    detail::flatten_into(key, value, limits.structured_max_depth, sink);
   } catch (...) {
     note_failure("set_structured");
   }

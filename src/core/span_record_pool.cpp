@@ -9,12 +9,14 @@ namespace honeyhive::detail {
 namespace {
 
 // What a recycled record may keep: string buffers of at most kMaxKeptBytes of capacity in all (the
-// name, the status description, and the keys and string values of its spare slots), and vectors of
-// at most kMaxKeptAttributes attributes and kMaxKeptEntries events and links. Larger buffers are
+// name, the status description, and the keys and string values of its spare slots, lists of up to
+// kMaxKeptListItems strings included), and vectors of at most kMaxKeptAttributes attributes and
+// kMaxKeptEntries events and links. Larger buffers are
 // freed, so one huge span never pins its memory in the pool.
 constexpr std::size_t kMaxKeptBytes = 2048;
 constexpr std::size_t kMaxKeptAttributes = 64;
 constexpr std::size_t kMaxKeptEntries = 4;
+constexpr std::size_t kMaxKeptListItems = 8;
 
 // Empties `text`, keeping its buffer while `budget` allows, else freeing it.
 void keep_or_free(std::string& text, std::size_t& budget) noexcept {
@@ -36,6 +38,16 @@ void keep_text(std::string& text, std::size_t& budget) noexcept {
   }
 }
 
+// Whether a list of strings may stay, its buffers and text, within `budget` (taken from it if so).
+bool keep_texts(const std::vector<std::string>& texts, std::size_t& budget) noexcept {
+  if (texts.capacity() > kMaxKeptListItems) return false;
+  std::size_t bytes = texts.capacity() * sizeof(std::string);
+  for (const auto& text : texts) bytes += text.capacity();
+  if (bytes > budget) return false;
+  budget -= bytes;
+  return true;
+}
+
 // Keeps `slot`'s key and string value, buffers and text, within `budget`; other values are released.
 // The text stays because the next span often writes the same key into the same slot, and then need
 // not copy it, and a value of the same length is overwritten in place. A slot is not an attribute
@@ -44,8 +56,12 @@ void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
   keep_text(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_text(*text, budget);
+  } else if (auto* texts = std::get_if<std::vector<std::string>>(&slot.value);
+             texts != nullptr && keep_texts(*texts, budget)) {
+    // A short list of strings (tags, say) stays whole: the next span's list of as many strings is
+    // written into its buffers.
   } else if (slot.value.index() > 3) {
-    slot.value.emplace<bool>(false);  // an array: its elements are not reused
+    slot.value.emplace<bool>(false);  // any other array: its elements are not reused
   }
 }
 

@@ -53,9 +53,10 @@ struct SpanState {
   // and then its key is not even copied). end() drops the unused slots before the span is handed
   // on. Guarded by `mutex`.
   std::size_t attribute_count = 0;
-  // One bit per class (length, middle and last byte) of the live attributes' keys: a lookup of a
-  // key whose bit is clear scans nothing. Guarded by `mutex`.
-  std::uint64_t key_filter[4] = {0, 0, 0, 0};
+  // One bit per class (a hash of length, middle and last bytes) of the live attributes' keys: a
+  // lookup of a key whose bit is clear scans nothing. Guarded by `mutex`.
+  static constexpr std::size_t kKeyFilterWords = 8;  // 512 bits
+  std::uint64_t key_filter[kKeyFilterWords] = {};
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.

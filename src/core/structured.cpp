@@ -61,26 +61,6 @@ std::size_t container_depth(const json& value, std::size_t limit) {
   return deepest + 1;
 }
 
-std::optional<AttributeValue> scalar_value(const json& value) {
-  switch (value.type()) {
-    case json::value_t::boolean: return AttributeValue{value.get<bool>()};
-    case json::value_t::number_integer: return AttributeValue{value.get<std::int64_t>()};
-    case json::value_t::number_unsigned: {
-      const auto u = value.get<std::uint64_t>();
-      if (u > static_cast<std::uint64_t>(INT64_MAX)) return AttributeValue{std::to_string(u)};
-      return AttributeValue{static_cast<std::int64_t>(u)};
-    }
-    case json::value_t::number_float: {
-      const double d = value.get<double>();
-      if (!std::isfinite(d)) return AttributeValue{non_finite_name(d)};
-      return AttributeValue{d};
-    }
-    case json::value_t::string: return AttributeValue{value.get<std::string>()};
-    case json::value_t::binary: return AttributeValue{to_json_text(value)};
-    default: return std::nullopt;
-  }
-}
-
 bool fits_int64(const json& item) {
   return item.is_number_integer() &&
          (!item.is_number_unsigned() || item.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX));
@@ -123,50 +103,20 @@ std::optional<AttributeValue> homogeneous_array(const json& array) {
   return std::nullopt;
 }
 
-void flatten(std::string& key, const json& value, std::size_t depth_left, detail::FlatSink& out) {
-  if (value.is_null() || value.is_discarded()) return;
-  if (value.is_string()) {
-    out.text_leaf(key, value.get_ref<const std::string&>());
-    return;
-  }
-  if (!value.is_structured()) {
-    if (auto scalar = scalar_value(value)) out.leaf(key, std::move(*scalar));
-    return;
-  }
-  if (depth_left == 0) {
-    out.leaf(key, AttributeValue{std::string(kMaxDepthMarker)});
-    return;
-  }
-  if (value.is_array()) {
-    if (auto array = homogeneous_array(value)) {
-      out.leaf(key, std::move(*array));
-    } else if (container_depth(value, depth_left + 1) > depth_left) {
-      out.leaf(key, AttributeValue{std::string(kMaxDepthMarker)});
-    } else {
-      out.leaf(key, AttributeValue{to_json_text_safe(value)});
-    }
-    return;
-  }
-  if (value.empty()) {
-    out.leaf(key, AttributeValue{std::string("{}")});
-    return;
-  }
-  const std::size_t base = key.size();
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    if (base > 0) key += '.';
-    key += it.key();
-    flatten(key, it.value(), depth_left - 1, out);
-    key.resize(base);
-  }
-}
-
 // Appends every leaf to a list of attributes (the public flatten_structured).
-class AppendingSink final : public detail::FlatSink {
+class AppendingSink {
  public:
   explicit AppendingSink(Attributes& out) : out_(out) {}
-  void leaf(std::string_view key, AttributeValue&& value) override {
+  void leaf(std::string_view key, AttributeValue&& value) {
     out_.push_back(Attribute{std::string(key), std::move(value)});
   }
+  void text_leaf(std::string_view key, std::string_view text) { leaf(key, AttributeValue{std::string(text)}); }
+  void array_leaf(std::string_view key, const json& array, std::size_t depth_left) {
+    leaf(key, detail::array_leaf_value(array, depth_left));
+  }
+  void bool_leaf(std::string_view key, bool value) { leaf(key, AttributeValue{value}); }
+  void int_leaf(std::string_view key, std::int64_t value) { leaf(key, AttributeValue{value}); }
+  void double_leaf(std::string_view key, double value) { leaf(key, AttributeValue{value}); }
 
  private:
   Attributes& out_;
@@ -174,18 +124,23 @@ class AppendingSink final : public detail::FlatSink {
 
 }  // namespace
 
-void detail::flatten_structured_to(std::string_view prefix, const json& value, std::size_t max_depth,
-                                   detail::FlatSink& sink) {
-  std::string key;
-  // Room for the prefix and a couple of levels of keys: the key is extended and cut back in place.
-  key.reserve(prefix.size() + 48);
-  key.assign(prefix.data(), prefix.size());
-  flatten(key, value, max_depth, sink);
+AttributeValue detail::array_leaf_value(const json& array, std::size_t depth_left) {
+  if (auto homogeneous = homogeneous_array(array)) return std::move(*homogeneous);
+  // Mixed or nested: its JSON text, unless it nests deeper than the depth left.
+  if (container_depth(array, depth_left + 1) > depth_left) return AttributeValue{std::string(kMaxDepthMarker)};
+  return AttributeValue{to_json_text_safe(array)};
 }
+
+std::string detail::unsigned_text(std::uint64_t value) { return std::to_string(value); }
+
+std::string detail::non_finite_text(double value) { return non_finite_name(value); }
+
+std::string detail::json_text(const json& value) { return to_json_text(value); }
 
 void flatten_structured(std::string_view prefix, const json& value, std::size_t max_depth, Attributes& out) {
   AppendingSink sink(out);
-  detail::flatten_structured_to(prefix, value, max_depth, sink);
+  detail::KeyBuffer key(prefix);
+  detail::flatten_into(key, value, max_depth, sink);
 }
 
 }  // namespace honeyhive

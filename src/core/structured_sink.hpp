@@ -2,29 +2,151 @@
 
 // Flattening a structured value straight into its destination (the span's attributes), without a
 // temporary list of attributes and a second copy of every key (internal).
+//
+// The walk is a template over its sink, so the span's sink is called directly, not through a
+// virtual function, and each leaf is passed as what it is (text, bool, integer, double) rather than
+// built into an AttributeValue first. Only the rare leaves (arrays, binary, numbers that do not fit
+// an attribute, depth markers) go through the out-of-line helpers in structured.cpp.
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "core/bytes.hpp"
 #include "honeyhive/core/attribute_value.hpp"
+#include "honeyhive/core/structured.hpp"
 
 namespace honeyhive::detail {
 
-// Receives the leaves of a flattened value in order; `key` is only valid during the call.
-class FlatSink {
+// The dotted key being built: extended and cut back in place as the walk goes down and up. Keys up
+// to kInline bytes (nearly all) stay in the object itself; longer ones move to the heap.
+class KeyBuffer {
  public:
-  virtual void leaf(std::string_view key, AttributeValue&& value) = 0;
-  // A string leaf, given as text the sink copies (the span's sink writes it into a recycled slot's
-  // buffer, with no temporary string).
-  virtual void text_leaf(std::string_view key, std::string_view text) { leaf(key, AttributeValue{std::string(text)}); }
+  explicit KeyBuffer(std::string_view prefix) { append(prefix.data(), prefix.size()); }
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
 
- protected:
-  ~FlatSink() = default;
+  std::string_view view() const noexcept { return {data_, size_}; }
+  std::size_t size() const noexcept { return size_; }
+  // Cuts the key back to `size` bytes (never longer than it is).
+  void truncate(std::size_t size) noexcept { size_ = size; }
+
+  void append(char c) {
+    if (size_ == capacity_) grow(1);
+    data_[size_++] = c;
+  }
+  void append(const char* text, std::size_t n) {
+    if (n > capacity_ - size_) grow(n);
+    copy_bytes(data_ + size_, text, n);
+    size_ += n;
+  }
+
+ private:
+  static constexpr std::size_t kInline = 192;
+
+  // Room for `more` bytes beyond size_; may throw std::bad_alloc (the caller's try takes it).
+  void grow(std::size_t more) {
+    std::size_t wanted = 2 * capacity_;
+    if (wanted < size_ + more) wanted = size_ + more;
+    std::string bigger(wanted, '\0');
+    std::memcpy(&bigger[0], data_, size_);
+    heap_.swap(bigger);
+    data_ = &heap_[0];
+    capacity_ = heap_.size();
+  }
+
+  char inline_[kInline];
+  char* data_ = inline_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = kInline;
+  std::string heap_;
 };
 
-// flatten_structured (honeyhive/core/structured.hpp), each leaf handed to `sink`.
-void flatten_structured_to(std::string_view prefix, const nlohmann::json& value, std::size_t max_depth, FlatSink& sink);
+// The out-of-line leaves (structured.cpp): each returns what flatten_structured records for it.
+AttributeValue array_leaf_value(const nlohmann::json& array, std::size_t depth_left);
+std::string unsigned_text(std::uint64_t value);
+std::string non_finite_text(double value);
+std::string json_text(const nlohmann::json& value);
+
+// Hands `value` to the sink under `key` when it is a leaf: anything but a non-empty object within
+// the depth left. Returns false for an object whose members are to be walked.
+template <class Sink>
+[[gnu::always_inline]] inline bool put_leaf(std::string_view key, const nlohmann::json& value, std::size_t depth_left,
+                                            Sink& sink) {
+  using json = nlohmann::json;
+  switch (value.type()) {
+    case json::value_t::null:
+    case json::value_t::discarded: return true;
+    case json::value_t::string: sink.text_leaf(key, *value.get_ptr<const json::string_t*>()); return true;
+    case json::value_t::boolean: sink.bool_leaf(key, *value.get_ptr<const json::boolean_t*>()); return true;
+    case json::value_t::number_integer:
+      sink.int_leaf(key, *value.get_ptr<const json::number_integer_t*>());
+      return true;
+    case json::value_t::number_unsigned: {
+      const std::uint64_t u = *value.get_ptr<const json::number_unsigned_t*>();
+      if (u <= static_cast<std::uint64_t>(INT64_MAX)) {
+        sink.int_leaf(key, static_cast<std::int64_t>(u));
+      } else {
+        sink.text_leaf(key, unsigned_text(u));  // no int64 holds it: its decimal text
+      }
+      return true;
+    }
+    case json::value_t::number_float: {
+      const double d = *value.get_ptr<const json::number_float_t*>();
+      if (std::isfinite(d)) {
+        sink.double_leaf(key, d);
+      } else {
+        sink.text_leaf(key, non_finite_text(d));  // NaN / Infinity / -Infinity, not null
+      }
+      return true;
+    }
+    case json::value_t::binary: sink.text_leaf(key, json_text(value)); return true;
+    case json::value_t::array:
+      if (depth_left == 0) {
+        sink.text_leaf(key, kMaxDepthMarker);
+      } else {
+        sink.array_leaf(key, value, depth_left);
+      }
+      return true;
+    case json::value_t::object: break;
+  }
+  if (depth_left == 0) {
+    sink.text_leaf(key, kMaxDepthMarker);
+    return true;
+  }
+  if (value.get_ptr<const json::object_t*>()->empty()) {
+    sink.text_leaf(key, "{}");
+    return true;
+  }
+  return false;
+}
+
+// The members of a non-empty object, each under key + "." + its name (no dot after an empty key).
+template <class Sink>
+void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
+  const std::size_t base = key.size();
+  for (const auto& member : members) {
+    if (base > 0) key.append('.');
+    key.append(member.first.data(), member.first.size());
+    if (!put_leaf(key.view(), member.second, depth_left - 1, sink)) {
+      flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
+    }
+    key.truncate(base);
+  }
+}
+
+// flatten_structured (honeyhive/core/structured.hpp): every leaf under key.view() goes to `sink`,
+// which has text_leaf(key, std::string_view), bool_leaf(key, bool), int_leaf(key, std::int64_t),
+// double_leaf(key, double) and array_leaf(key, const json& array, depth_left) (array_leaf_value
+// says what it records). `key` is only valid during each call.
+template <class Sink>
+void flatten_into(KeyBuffer& key, const nlohmann::json& value, std::size_t depth_left, Sink& sink) {
+  if (put_leaf(key.view(), value, depth_left, sink)) return;
+  flatten_members(key, *value.get_ptr<const nlohmann::json::object_t*>(), depth_left, sink);
+}
 
 }  // namespace honeyhive::detail

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/span_record_pool.hpp"
 #include "honeyhive/core/attribute_value.hpp"
 #include "honeyhive/core/span.hpp"
@@ -165,6 +167,42 @@ TEST_F(SpanRecyclingTest, RecycledSlotsApplyUtf8RepairAndTheValueLengthLimit) {
   }
   if (kRecordsAreRecycled) {
     EXPECT_LT(addresses_.size(), 200U);
+  }
+}
+
+// A list of strings from a structured value is written into the list already in its slot (a
+// recycled slot's, or the attribute's it overwrites) when it can be; whatever the last list there
+// was (longer, shorter, other lengths of text), the span carries exactly the new list, repaired and
+// truncated as a new one would be.
+TEST_F(SpanRecyclingTest, StructuredStringListsOnRecycledSlotsAreExactlyTheNewList) {
+  SpanLimits limits;
+  limits.attribute_value_length = 4;
+  start(limits);
+  const std::vector<std::pair<nlohmann::json, std::vector<std::string>>> cases = {
+      {{"geo", "faq"}, {"geo", "faq"}},
+      {{"ab", "cdefgh"}, {"ab", "cdef"}},          // truncated to 4 characters
+      {{"x\xFFy", "z"}, {"x\xEF\xBF\xBDy", "z"}},  // repaired, then 3 characters kept
+      {{"one"}, {"one"}},                          // fewer items
+      {{"a", "b", "c"}, {"a", "b", "c"}},          // more items
+      {{"a string far past the buffer", "q"}, {"a st", "q"}},
+      {nlohmann::json::array(), {}},
+  };
+  for (int round = 0; round < 140; ++round) {  // 140 = 20 x 7 cases: each with and without overwrite
+    const auto& [list, expected] = cases[static_cast<std::size_t>(round) % cases.size()];
+    auto span = traced_.tracer->start_span("s");
+    if (round % 2 == 0) {
+      // An overwrite: the list is written over this span's own list of two short strings.
+      span.set_structured("p", nlohmann::json{{"before", 0}, {"tags", {"old", "old"}}});
+    }
+    span.set_structured("p", nlohmann::json{{"before", 1}, {"tags", list}});
+    const SpanData data = finish(std::move(span));
+    SCOPED_TRACE("round " + std::to_string(round));
+    ASSERT_EQ(data.attributes.size(), 2U);
+    EXPECT_EQ(data.attributes[1].key, "p.tags");
+    EXPECT_EQ(data.attributes[1].value, AttributeValue{expected});
+  }
+  if (kRecordsAreRecycled) {
+    EXPECT_LT(addresses_.size(), 140U);
   }
 }
 

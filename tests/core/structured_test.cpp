@@ -259,6 +259,26 @@ TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
   EXPECT_EQ(*find(out, "p.deep.a.a"), AttributeValue{std::string(kMaxDepthMarker)});
 }
 
+// Keys are built in a buffer that moves to the heap past a couple of hundred bytes: keys longer
+// than that come out whole, and so do the keys of the members after them (cut back to the parent).
+TEST(FlattenStructuredTest, KeysLongerThanTheKeyBufferAreBuiltWhole) {
+  const std::string prefix(150, 'p');
+  const std::string outer(100, 'o');
+  const std::string inner(300, 'i');
+  json value;
+  value[outer][inner] = 1;
+  value[outer]["z"] = 2;
+  value["zz"] = 3;
+  const Attributes out = flatten(value, 16, prefix);
+  ASSERT_EQ(out.size(), 3U);
+  ASSERT_NE(find(out, prefix + "." + outer + "." + inner), nullptr);
+  EXPECT_EQ(*find(out, prefix + "." + outer + "." + inner), AttributeValue{std::int64_t{1}});
+  ASSERT_NE(find(out, prefix + "." + outer + ".z"), nullptr);
+  EXPECT_EQ(*find(out, prefix + "." + outer + ".z"), AttributeValue{std::int64_t{2}});
+  ASSERT_NE(find(out, prefix + ".zz"), nullptr);
+  EXPECT_EQ(*find(out, prefix + ".zz"), AttributeValue{std::int64_t{3}});
+}
+
 // --- SpanRef::set_structured ------------------------------------------------------------------
 
 class SetStructuredTest : public ::testing::Test {
@@ -286,6 +306,36 @@ TEST_F(SetStructuredTest, FlattensJsonUnderThePrefix) {
   const AttributeValue* value = data->find_attribute("honeyhive_metadata.user.id");
   ASSERT_NE(value, nullptr);
   EXPECT_EQ(*value, AttributeValue{std::int64_t{123}});
+}
+
+TEST_F(SetStructuredTest, LongKeysAndEveryLeafKindReachTheSpan) {
+  start(SpanLimits{});
+  const std::string name(250, 'k');
+  json value;
+  value[name]["text"] = "t";
+  value[name]["flag"] = true;
+  value[name]["count"] = -7;
+  value[name]["big"] = std::numeric_limits<std::uint64_t>::max();
+  value[name]["ratio"] = 0.5;
+  value[name]["nan"] = kNaN;
+  value[name]["tags"] = {"a", "b"};
+  auto span = traced_.tracer->start_span("s");
+  span.set_structured("p", value);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  const std::string base = "p." + name + ".";
+  ASSERT_EQ(data->attributes.size(), 7U);
+  const auto at = [&](const char* leaf) {
+    const AttributeValue* found = data->find_attribute(base + leaf);
+    return found ? *found : AttributeValue{std::string("<missing>")};
+  };
+  EXPECT_EQ(at("text"), AttributeValue{std::string("t")});
+  EXPECT_EQ(at("flag"), AttributeValue{true});
+  EXPECT_EQ(at("count"), AttributeValue{std::int64_t{-7}});
+  EXPECT_EQ(at("big"), AttributeValue{std::string("18446744073709551615")});
+  EXPECT_EQ(at("ratio"), AttributeValue{0.5});
+  EXPECT_EQ(at("nan"), AttributeValue{std::string("NaN")});
+  EXPECT_EQ(at("tags"), (AttributeValue{std::vector<std::string>{"a", "b"}}));
 }
 
 TEST_F(SetStructuredTest, DefaultDepthLimitFlattensSixteenLevels) {

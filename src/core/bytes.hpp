@@ -1,0 +1,61 @@
+#pragma once
+
+// Copying and comparing the short texts attribute keys and values are, inline and by whole words
+// (internal). A call to memcpy or memcmp costs more than the work itself for a 20-byte key.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace honeyhive::detail {
+
+// Copies n bytes between buffers that do not overlap. Never reads or writes outside [in, in + n)
+// and [out, out + n): the last word overlaps the one before instead.
+[[gnu::always_inline]] inline void copy_bytes(char* out, const char* in, std::size_t n) noexcept {
+  if (n >= 8 && n <= 64) {
+    std::uint64_t word;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&word, in + i, 8);
+      std::memcpy(out + i, &word, 8);
+    }
+    std::memcpy(&word, in + n - 8, 8);
+    std::memcpy(out + n - 8, &word, 8);
+  } else if (n >= 4 && n < 8) {
+    std::uint32_t head;
+    std::uint32_t tail;
+    std::memcpy(&head, in, 4);
+    std::memcpy(&tail, in + n - 4, 4);
+    std::memcpy(out, &head, 4);
+    std::memcpy(out + n - 4, &tail, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = in[i];
+  } else {
+    std::memcpy(out, in, n);
+  }
+}
+
+// a == b, compared by whole words.
+[[gnu::always_inline]] inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8) {
+    std::uint64_t u;
+    std::uint64_t v;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&u, x + i, 8);
+      std::memcpy(&v, y + i, 8);
+      if (u != v) return false;
+    }
+    std::memcpy(&u, x + n - 8, 8);
+    std::memcpy(&v, y + n - 8, 8);
+    return u == v;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace honeyhive::detail
