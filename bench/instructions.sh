@@ -46,7 +46,7 @@ cases=(
   "c    bsp_nested3       $((n / 3))        3     1100  3-deep nested spans, per span (batch processor)"
   "d    inject_extract    ${n}              1     800   W3C traceparent inject + extract, map carrier"
   "e    encode_proto_512  $((n / 512 + 1))  512   1500  OTLP protobuf encode of a 512-span batch of (b), per span"
-  "t    typed_json10      $((n / 4))        1     6000  typed model span, inputs/outputs/metadata of 10 keys each"
+  "t    typed_json10      ${n}              1     6000  typed model span, inputs/outputs/metadata of 10 keys each"
   "-    start_end         ${n}              1     0     (a) through the simple processor, for reference"
   "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
   "-    inject_extract_baggage ${n}         1     0     (d) with a 3-member tracestate and 5 baggage entries"

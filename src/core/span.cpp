@@ -115,20 +115,29 @@ inline void overwrite(std::string& out, std::string_view text) noexcept {
   }
 }
 
-void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
-  std::string repaired;
-  std::string_view text = value.text;
-  if (!detail::is_valid_utf8(text)) {
-    repaired = detail::repair_utf8(text);
-    text = repaired;
-  }
+// `text`, valid UTF-8, cut to `max_chars` characters, into `target`.
+inline void assign_valid_text(AttributeValue& target, std::string_view text, std::size_t max_chars) {
   if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
   auto* current = std::get_if<std::string>(&target);
   if (current != nullptr && text.size() <= current->capacity()) {
     overwrite(*current, text);
   } else {
-    std::string copy(text);
-    target = std::move(copy);
+    target = std::string(text);
+  }
+}
+
+// Invalid UTF-8: repaired first (rare, so out of line, keeping its string off the common path).
+[[gnu::noinline, gnu::cold]] void assign_repaired_text(AttributeValue& target, std::string_view text,
+                                                       std::size_t max_chars) {
+  const std::string repaired = detail::repair_utf8(text);
+  assign_valid_text(target, repaired, max_chars);
+}
+
+void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
+  if (detail::is_valid_utf8(value.text)) {
+    assign_valid_text(target, value.text, max_chars);
+  } else {
+    assign_repaired_text(target, value.text, max_chars);
   }
 }
 
@@ -416,7 +425,7 @@ class SpanAttributeSink {
 
  private:
   template <class Value>
-  void put(std::string_view key, Value&& value) {
+  [[gnu::always_inline]] void put(std::string_view key, Value&& value) {
     upsert(live_, key, std::forward<Value>(value), max_count_, max_chars_, dropped_);
   }
 
