@@ -338,37 +338,34 @@ void SpanRef::note_failure(const char* what) const noexcept {
   }
 }
 
-void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) noexcept {
-  if (!state_ || !state_->recording) return;
-  try {
-    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
-    if (state_->ended) return;
-    const SpanLimits& limits = state_->limits;
-    upsert(live_attributes(*state_), key, std::move(value), limits.attribute_count, limits.attribute_value_length,
-           state_->data.dropped_attributes_count);
-  } catch (...) {
-    note_failure("set_attribute");
-  }
-}
-
 namespace {
 
-// Sets one scalar attribute on a recording span (the setters' common body; may throw bad_alloc).
-template <class Scalar>
-void set_scalar(detail::SpanState& state, std::string_view key, Scalar value) {
+// Sets one attribute on a recording span: the setters' common body (may throw bad_alloc). `value`
+// is an AttributeValue, a TextValue or a scalar.
+template <class Value>
+void set_one(detail::SpanState& state, std::string_view key, Value&& value) {
   std::lock_guard<detail::SpanMutex> lock(state.mutex);
   if (state.ended) return;
   const SpanLimits& limits = state.limits;
-  upsert(live_attributes(state), key, value, limits.attribute_count, limits.attribute_value_length,
+  upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count, limits.attribute_value_length,
          state.data.dropped_attributes_count);
 }
 
 }  // namespace
 
+void SpanRef::set_attribute_value(std::string_view key, AttributeValue value) noexcept {
+  if (!state_ || !state_->recording) return;
+  try {
+    set_one(*state_, key, std::move(value));
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
 void SpanRef::set_attribute_bool(std::string_view key, bool value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    set_scalar(*state_, key, value);
+    set_one(*state_, key, value);
   } catch (...) {
     note_failure("set_attribute");
   }
@@ -377,7 +374,7 @@ void SpanRef::set_attribute_bool(std::string_view key, bool value) noexcept {
 void SpanRef::set_attribute_int(std::string_view key, std::int64_t value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    set_scalar(*state_, key, value);
+    set_one(*state_, key, value);
   } catch (...) {
     note_failure("set_attribute");
   }
@@ -386,7 +383,7 @@ void SpanRef::set_attribute_int(std::string_view key, std::int64_t value) noexce
 void SpanRef::set_attribute_double(std::string_view key, double value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    set_scalar(*state_, key, value);
+    set_one(*state_, key, value);
   } catch (...) {
     note_failure("set_attribute");
   }
@@ -395,11 +392,7 @@ void SpanRef::set_attribute_double(std::string_view key, double value) noexcept 
 void SpanRef::set_attribute_text(std::string_view key, std::string_view value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
-    if (state_->ended) return;
-    const SpanLimits& limits = state_->limits;
-    upsert(live_attributes(*state_), key, TextValue{value}, limits.attribute_count, limits.attribute_value_length,
-           state_->data.dropped_attributes_count);
+    set_one(*state_, key, TextValue{value});
   } catch (...) {
     note_failure("set_attribute");
   }
