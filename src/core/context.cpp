@@ -3,6 +3,7 @@
 #include <atomic>
 #include <thread>
 
+#include "core/baggage_find.hpp"
 #include "core/span_state.hpp"
 #include "core/thread_count.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -90,16 +91,13 @@ Context Context::with_span(const SpanRef& span) const noexcept {
 
 std::optional<std::string> Context::baggage(std::string_view key) const noexcept {
   if (!baggage_) return std::nullopt;
-  for (const auto& entry : *baggage_) {
-    if (entry.key == key) {
-      try {
-        return entry.value;
-      } catch (...) {
-        return std::nullopt;
-      }
-    }
+  const std::string* value = detail::find_baggage_value(*baggage_, key);
+  if (value == nullptr) return std::nullopt;
+  try {
+    return *value;
+  } catch (...) {
+    return std::nullopt;
   }
-  return std::nullopt;
 }
 
 const std::vector<BaggageEntry>& Context::all_baggage() const noexcept {

@@ -3,6 +3,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/baggage_find.hpp"
+
 namespace honeyhive {
 namespace {
 
@@ -53,12 +55,7 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
       defaults = defaults_;
     }
     const auto& baggage = parent.all_baggage();
-    const auto find = [&](const char* key) -> const std::string* {
-      for (const auto& entry : baggage) {
-        if (entry.key == key) return &entry.value;
-      }
-      return nullptr;
-    };
+    const auto find = [&](std::string_view key) { return detail::find_baggage_value(baggage, key); };
     const std::string* owner = find("honeyhive_tracer_id");
     const bool baggage_is_ours = owner == nullptr || *owner == defaults->tracer_id;
 
@@ -76,7 +73,7 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     if (const std::string* parent_id = find("parent_id"); parent_id != nullptr && baggage_is_ours) {
       set_pair(span, kParentIdKeys, *parent_id);
     }
-    static constexpr std::pair<const char*, std::string_view> kEvaluationKeys[] = {
+    static constexpr std::pair<std::string_view, std::string_view> kEvaluationKeys[] = {
         {"run_id", "honeyhive_metadata.run_id"},
         {"dataset_id", "honeyhive_metadata.dataset_id"},
         {"datapoint_id", "honeyhive_metadata.datapoint_id"}};

@@ -5,6 +5,7 @@
 #include <array>
 #include <map>
 
+#include "core/baggage_find.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -27,10 +28,8 @@ constexpr const char* kTracerIdKey = "honeyhive_tracer_id";
 
 // Whether `baggage` says it belongs to the tracer `id` (no copy of the value).
 bool names_tracer(const std::vector<BaggageEntry>& baggage, const std::string& id) {
-  for (const auto& entry : baggage) {
-    if (entry.key == kTracerIdKey) return entry.value == id;
-  }
-  return false;
+  const std::string* owner = detail::find_baggage_value(baggage, kTracerIdKey);
+  return owner != nullptr && *owner == id;
 }
 constexpr const char* kEmbeddedFile = "honeyhive-traces.jsonl";
 
