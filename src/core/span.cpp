@@ -455,34 +455,70 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
   }
 }
 
+namespace {
+
+// Sets an event slot's name to `name`, repaired like a key; a recycled slot that holds this name
+// already (valid, since stored repaired) is left as it is.
+void assign_event_name(std::string& slot, std::string_view name) {
+  if (detail::same_bytes(slot, name)) return;
+  if (!detail::is_valid_utf8(name)) {
+    slot = detail::repair_utf8(name);
+  } else if (name.size() <= slot.capacity()) {
+    overwrite(slot, name);
+  } else {
+    slot.assign(name.data(), name.size());
+  }
+}
+
+}  // namespace
+
 void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos time_unix_nanos) noexcept {
   if (!state_ || !state_->recording) return;
   try {
     const SpanLimits& limits = state_->limits;
-    SpanEvent event;
-    event.name = sanitized_key(name);
-    if (time_unix_nanos != 0) {
-      event.time_unix_nanos = time_unix_nanos;
-    } else if (state_->start_steady_nanos != 0) {
+    UnixNanos time = time_unix_nanos;
+    if (time == 0 && state_->start_steady_nanos != 0) {
       // On the span's own timeline (its wall start + monotonic time since), so a wall-clock step
       // cannot put an event before its span's start.
       const std::uint64_t now = now_steady_nanos();
-      event.time_unix_nanos =
-          state_->data.start_unix_nanos + (now > state_->start_steady_nanos ? now - state_->start_steady_nanos : 0);
-    } else {
-      event.time_unix_nanos = now_unix_nanos();
+      time = state_->data.start_unix_nanos + (now > state_->start_steady_nanos ? now - state_->start_steady_nanos : 0);
+    } else if (time == 0) {
+      time = now_unix_nanos();
     }
+    std::uint32_t dropped_attributes = 0;
     if (!attributes.empty()) {
-      event.attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
-                                 event.dropped_attributes_count);
+      attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
+                           dropped_attributes);
     }
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
-    if (state_->data.events.size() >= limits.event_count) {
+    auto& events = state_->data.events;
+    std::size_t& count = state_->event_count;
+    if (count >= limits.event_count) {
       state_->data.dropped_events_count = saturating_increment(state_->data.dropped_events_count);
       return;
     }
-    state_->data.events.push_back(std::move(event));
+    if (count < events.size()) {
+      // A recycled slot (like an attribute slot): its name's buffer and text are reused. It is
+      // not an event until the count covers it, so a failure part way leaves nothing behind.
+      SpanEvent& slot = events[count];
+      assign_event_name(slot.name, name);
+      if (attributes.empty()) {
+        slot.attributes.clear();
+      } else {
+        slot.attributes = std::move(attributes);
+      }
+      slot.time_unix_nanos = time;
+      slot.dropped_attributes_count = dropped_attributes;
+    } else {
+      SpanEvent event;
+      event.name = sanitized_key(name);
+      event.time_unix_nanos = time;
+      event.attributes = std::move(attributes);
+      event.dropped_attributes_count = dropped_attributes;
+      events.push_back(std::move(event));
+    }
+    ++count;
   } catch (...) {
     note_failure("add_event");
   }
@@ -552,10 +588,14 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
     }
     state.data.end_unix_nanos =
         end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
-    // Recycled slots this span did not use are not its attributes.
+    // Recycled slots this span did not use are not its attributes or events.
     Attributes& attributes = state.data.attributes;
     if (state.attribute_count < attributes.size()) {
       attributes.erase(attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count), attributes.end());
+    }
+    auto& events = state.data.events;
+    if (state.event_count < events.size()) {
+      events.erase(events.begin() + static_cast<std::ptrdiff_t>(state.event_count), events.end());
     }
     provider = std::move(state.provider);
   }

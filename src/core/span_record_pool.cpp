@@ -65,6 +65,12 @@ void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
   }
 }
 
+// Keeps an event's name, buffer and text, within `budget`; its attributes are released.
+void keep_event_slot(SpanEvent& event, std::size_t& budget) noexcept {
+  keep_text(event.name, budget);
+  if (event.attributes.capacity() > 0) Attributes().swap(event.attributes);
+}
+
 template <class T>
 void clear_keeping(std::vector<T>& items, std::size_t max_capacity) noexcept {
   items.clear();
@@ -168,7 +174,13 @@ void SpanState::recycle() noexcept {
   }
   attribute_count = 0;
   for (auto& word : key_filter) word = 0;
-  clear_keeping(data.events, kMaxKeptEntries);
+  // Events stay as slots too, their names' buffers and text kept within the budget.
+  if (data.events.capacity() > kMaxKeptEntries) {
+    std::vector<SpanEvent>().swap(data.events);
+  } else {
+    for (auto& event : data.events) keep_event_slot(event, budget);
+  }
+  event_count = 0;
   clear_keeping(data.links, kMaxKeptEntries);
 }
 

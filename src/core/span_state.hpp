@@ -53,6 +53,9 @@ struct SpanState {
   // and then its key is not even copied). end() drops the unused slots before the span is handed
   // on. Guarded by `mutex`.
   std::size_t attribute_count = 0;
+  // Likewise for events: data.events[0, event_count) are the span's events, later elements slots
+  // that keep their name's buffer and text. Guarded by `mutex`.
+  std::size_t event_count = 0;
   // One bit per class (a hash of length, middle and last bytes) of the live attributes' keys: a
   // lookup of a key whose bit is clear scans nothing. Guarded by `mutex`.
   static constexpr std::size_t kKeyFilterWords = 8;  // 512 bits

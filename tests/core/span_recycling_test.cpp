@@ -170,6 +170,51 @@ TEST_F(SpanRecyclingTest, RecycledSlotsApplyUtf8RepairAndTheValueLengthLimit) {
   }
 }
 
+// Events are recycled like attributes: an event written over a slot has exactly its own name, time,
+// attributes and dropped count, and slots the span did not use are not its events.
+TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents) {
+  SpanLimits limits;
+  limits.event_count = 3;
+  limits.event_attribute_count = 1;
+  start(limits);
+  std::set<const SpanData*> busy_records;
+  bool quiet_on_busy_record = false;
+  for (int round = 0; round < 300; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    if (round % 3 != 2) {
+      auto busy = traced_.tracer->start_span("busy");
+      busy.add_event("first-event-with-a-long-name",
+                     {{"a", AttributeValue{std::int64_t{1}}}, {"b", AttributeValue{std::int64_t{2}}}});
+      busy.add_event("second");
+      busy.add_event("bad\xFF", {}, 123);
+      busy.add_event("over the limit");
+      const SpanData data = finish(std::move(busy), busy_records);
+      ASSERT_EQ(data.events.size(), 3U);
+      EXPECT_EQ(data.events[0].name, "first-event-with-a-long-name");
+      EXPECT_EQ(data.events[0].attributes.size(), 1U);
+      EXPECT_EQ(data.events[0].dropped_attributes_count, 1U);
+      EXPECT_EQ(data.events[2].name, "bad\xEF\xBF\xBD");
+      EXPECT_EQ(data.events[2].time_unix_nanos, 123U);
+      EXPECT_EQ(data.dropped_events_count, 1U);
+      continue;
+    }
+    auto quiet = traced_.tracer->start_span("quiet");
+    quiet.add_event("second", {}, 456);
+    std::set<const SpanData*> quiet_record;
+    const SpanData data = finish(std::move(quiet), quiet_record);
+    if (busy_records.count(*quiet_record.begin()) > 0) quiet_on_busy_record = true;
+    ASSERT_EQ(data.events.size(), 1U);
+    EXPECT_EQ(data.events[0].name, "second");
+    EXPECT_EQ(data.events[0].time_unix_nanos, 456U);
+    EXPECT_TRUE(data.events[0].attributes.empty());
+    EXPECT_EQ(data.events[0].dropped_attributes_count, 0U);
+    EXPECT_EQ(data.dropped_events_count, 0U);
+  }
+  if (kRecordsAreRecycled) {
+    EXPECT_TRUE(quiet_on_busy_record);
+  }
+}
+
 // A list of strings from a structured value is written into the list already in its slot (a
 // recycled slot's, or the attribute's it overwrites) when it can be; whatever the last list there
 // was (longer, shorter, other lengths of text), the span carries exactly the new list, repaired and
