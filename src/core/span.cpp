@@ -589,14 +589,13 @@ void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
     state.data.end_unix_nanos =
         end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
     // Recycled slots this span did not use are not its attributes or events.
+    // (Compared as positions: a vector's size() divides by the element size.)
     Attributes& attributes = state.data.attributes;
-    if (state.attribute_count < attributes.size()) {
-      attributes.erase(attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count), attributes.end());
-    }
+    const auto unused_attributes = attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count);
+    if (unused_attributes != attributes.end()) attributes.erase(unused_attributes, attributes.end());
     auto& events = state.data.events;
-    if (state.event_count < events.size()) {
-      events.erase(events.begin() + static_cast<std::ptrdiff_t>(state.event_count), events.end());
-    }
+    const auto unused_events = events.begin() + static_cast<std::ptrdiff_t>(state.event_count);
+    if (unused_events != events.end()) events.erase(unused_events, events.end());
     provider = std::move(state.provider);
   }
   // Processors run without the span's lock held; the data is immutable from here on.

@@ -19,7 +19,7 @@ constexpr std::size_t kMaxKeptEntries = 4;
 constexpr std::size_t kMaxKeptListItems = 8;
 
 // Empties `text`, keeping its buffer while `budget` allows, else freeing it.
-void keep_or_free(std::string& text, std::size_t& budget) noexcept {
+[[gnu::always_inline]] inline void keep_or_free(std::string& text, std::size_t& budget) noexcept {
   const std::size_t bytes = text.capacity();
   if (bytes <= budget) {
     budget -= bytes;
@@ -30,7 +30,7 @@ void keep_or_free(std::string& text, std::size_t& budget) noexcept {
 }
 
 // Keeps within `budget` the buffer of `text` and the text in it, else frees it.
-void keep_text(std::string& text, std::size_t& budget) noexcept {
+[[gnu::always_inline]] inline void keep_text(std::string& text, std::size_t& budget) noexcept {
   if (text.capacity() <= budget) {
     budget -= text.capacity();
   } else {
@@ -39,7 +39,7 @@ void keep_text(std::string& text, std::size_t& budget) noexcept {
 }
 
 // Whether a list of strings may stay, its buffers and text, within `budget` (taken from it if so).
-bool keep_texts(const std::vector<std::string>& texts, std::size_t& budget) noexcept {
+[[gnu::always_inline]] inline bool keep_texts(const std::vector<std::string>& texts, std::size_t& budget) noexcept {
   if (texts.capacity() > kMaxKeptListItems) return false;
   std::size_t bytes = texts.capacity() * sizeof(std::string);
   for (const auto& text : texts) bytes += text.capacity();
@@ -52,7 +52,7 @@ bool keep_texts(const std::vector<std::string>& texts, std::size_t& budget) noex
 // The text stays because the next span often writes the same key into the same slot, and then need
 // not copy it, and a value of the same length is overwritten in place. A slot is not an attribute
 // until a span writes it.
-void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
+[[gnu::always_inline]] inline void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
   keep_text(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_text(*text, budget);
@@ -66,7 +66,7 @@ void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
 }
 
 // Keeps an event's name, buffer and text, within `budget`; its attributes are released.
-void keep_event_slot(SpanEvent& event, std::size_t& budget) noexcept {
+[[gnu::always_inline]] inline void keep_event_slot(SpanEvent& event, std::size_t& budget) noexcept {
   keep_text(event.name, budget);
   if (event.attributes.capacity() > 0) Attributes().swap(event.attributes);
 }
@@ -175,10 +175,12 @@ void SpanState::recycle() noexcept {
   attribute_count = 0;
   for (auto& word : key_filter) word = 0;
   // Events stay as slots too, their names' buffers and text kept within the budget.
-  if (data.events.capacity() > kMaxKeptEntries) {
-    std::vector<SpanEvent>().swap(data.events);
-  } else {
-    for (auto& event : data.events) keep_event_slot(event, budget);
+  if (!data.events.empty()) {  // (empty: its capacity is at most kMaxKeptEntries, see end())
+    if (data.events.capacity() > kMaxKeptEntries) {
+      std::vector<SpanEvent>().swap(data.events);
+    } else {
+      for (auto& event : data.events) keep_event_slot(event, budget);
+    }
   }
   event_count = 0;
   clear_keeping(data.links, kMaxKeptEntries);
