@@ -15,23 +15,38 @@ const Context& current_context_ref() noexcept;
 Tracer::Tracer(std::shared_ptr<Provider> provider, std::shared_ptr<const InstrumentationScope> scope) noexcept
     : provider_(std::move(provider)), scope_(std::move(scope)) {}
 
-Span Tracer::start_span(std::string_view name) noexcept {
-  // Never destroyed, so spans can still start during static destruction.
-  static const StartSpanOptions* const kDefaults = new (std::nothrow) StartSpanOptions();
-  if (kDefaults == nullptr) return start_span(name, StartSpanOptions());
-  return start_span(name, *kDefaults);
+namespace {
+
+// The attributes of default options: none. Never destroyed, so spans can still start during
+// static destruction.
+const Attributes& no_attributes() noexcept {
+  static const Attributes* const kNone = new (std::nothrow) Attributes();
+  if (kNone != nullptr) return *kNone;
+  static const Attributes kFallback;  // only if that allocation failed
+  return kFallback;
 }
 
+}  // namespace
+
+Span Tracer::start_span(std::string_view name) noexcept { return start(name, nullptr); }
+
 Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) noexcept {
+  return start(name, &options);
+}
+
+Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexcept {
   try {
     if (provider_->is_shut_down()) return Span();
-    const Context& parent = options.parent ? *options.parent : detail::current_context_ref();
+    // Null options are the defaults: a child of the current context, internal, nothing else.
+    const Context& parent = options != nullptr && options->parent ? *options->parent : detail::current_context_ref();
+    const SpanKind kind = options != nullptr ? options->kind : SpanKind::internal;
+    const Attributes& initial_attributes = options != nullptr ? options->attributes : no_attributes();
     const SpanContext& parent_context = parent.span_context();
     const bool has_parent = parent_context.is_valid();
     const TraceId trace_id = has_parent ? parent_context.trace_id() : TraceId::random();
 
     const SamplingResult sampling = provider_->sampler().should_sample(
-        SamplingParameters{parent_context, trace_id, name, options.kind, options.attributes});
+        SamplingParameters{parent_context, trace_id, name, kind, initial_attributes});
     const bool recording = sampling.decision != SamplingDecision::drop;
     const bool sampled = sampling.decision == SamplingDecision::record_and_sample;
     auto trace_state = sampling.trace_state ? sampling.trace_state : parent_context.trace_state_ptr();
@@ -61,20 +76,22 @@ Span Tracer::start_span(std::string_view name, const StartSpanOptions& options) 
         state->data.name = detail::repair_utf8(name);
       }
     }
-    state->data.kind = options.kind;
+    state->data.kind = kind;
     // A recycled record keeps its last span's resource and scope: usually the same ones.
     if (state->data.resource != provider_->resource()) state->data.resource = provider_->resource();
     if (state->data.scope != scope_) state->data.scope = scope_;
-    if (options.start_unix_nanos != 0) {
-      state->data.start_unix_nanos = options.start_unix_nanos;
+    if (options != nullptr && options->start_unix_nanos != 0) {
+      state->data.start_unix_nanos = options->start_unix_nanos;
     } else {
       state->start_steady_nanos = now_steady_nanos();
       state->data.start_unix_nanos = now_unix_nanos();
     }
 
     Span span(std::move(state));
-    for (const auto& attribute : options.attributes) span.set_attribute_value(attribute.key, attribute.value);
-    for (const auto& link : options.links) span.add_link(link.context, link.attributes);
+    if (options != nullptr) {
+      for (const auto& attribute : options->attributes) span.set_attribute_value(attribute.key, attribute.value);
+      for (const auto& link : options->links) span.add_link(link.context, link.attributes);
+    }
     for (const auto& processor : provider_->processors()) processor->on_start(span, parent);
     return span;
   } catch (...) {

@@ -36,6 +36,9 @@ class Tracer {
   const InstrumentationScope& scope() const noexcept { return *scope_; }
 
  private:
+  // Both start_span overloads; null `options` means the defaults.
+  Span start(std::string_view name, const StartSpanOptions* options) noexcept;
+
   std::shared_ptr<Provider> provider_;
   std::shared_ptr<const InstrumentationScope> scope_;
 };
