@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "core/bytes.hpp"
 #include "core/span_record_pool.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -67,7 +68,7 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     state->data.parent_span_id = has_parent ? parent_context.span_id() : SpanId();
     state->data.parent_is_remote = has_parent && parent_context.is_remote();
     // A recycled record still holds its last span's name (valid UTF-8): often the same one.
-    if (std::string_view(state->data.name) != name) {
+    if (!detail::same_bytes(state->data.name, name)) {
       // Repaired before it is stored: if memory runs out midway, the record keeps its last (valid)
       // name rather than an unrepaired one a later span with the same name would reuse unchecked.
       if (detail::is_valid_utf8(name)) {
