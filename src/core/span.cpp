@@ -69,39 +69,47 @@ struct TextValue {
   std::string_view text;
 };
 
-// Sets `target` to `value`, repaired and truncated. On an exception `target` is unchanged.
-void assign_value(AttributeValue& target, AttributeValue&& value, std::size_t max_chars) {
+// The assign_value overloads set `target` to `value`, repaired and truncated; on an exception
+// `target` is unchanged. Each returns whether `target` may now hold a buffer it did not have (a
+// new or larger string or list): a recycled record walks its slots' buffers against its budget only
+// after such a write (see SpanState::slots_grown).
+bool assign_value(AttributeValue& target, AttributeValue&& value, std::size_t max_chars) {
   // Scalars onto a slot of the same type (a recycled slot, usually): no variant machinery.
   if (target.index() == value.index()) {
     if (auto* flag = std::get_if<bool>(&value)) {
       *std::get_if<bool>(&target) = *flag;
-      return;
+      return false;
     }
     if (auto* number = std::get_if<std::int64_t>(&value)) {
       *std::get_if<std::int64_t>(&target) = *number;
-      return;
+      return false;
     }
     if (auto* real = std::get_if<double>(&value)) {
       *std::get_if<double>(&target) = *real;
-      return;
+      return false;
     }
   }
   sanitize_value(value, max_chars);
   target = std::move(value);
+  return true;
 }
 
-// A scalar onto a slot or attribute: a plain store when it already holds that type.
+// A scalar onto a slot or attribute: a plain store when it already holds that type. A scalar
+// holds no buffer, so this never grows one (a replaced string or list is freed).
 template <class Scalar>
-void assign_scalar(AttributeValue& target, Scalar value) noexcept {
+bool assign_scalar(AttributeValue& target, Scalar value) noexcept {
   if (auto* current = std::get_if<Scalar>(&target)) {
     *current = value;
   } else {
     target.template emplace<Scalar>(value);
   }
+  return false;
 }
-void assign_value(AttributeValue& target, bool value, std::size_t) noexcept { assign_scalar(target, value); }
-void assign_value(AttributeValue& target, std::int64_t value, std::size_t) noexcept { assign_scalar(target, value); }
-void assign_value(AttributeValue& target, double value, std::size_t) noexcept { assign_scalar(target, value); }
+bool assign_value(AttributeValue& target, bool value, std::size_t) noexcept { return assign_scalar(target, value); }
+bool assign_value(AttributeValue& target, std::int64_t value, std::size_t) noexcept {
+  return assign_scalar(target, value);
+}
+bool assign_value(AttributeValue& target, double value, std::size_t) noexcept { return assign_scalar(target, value); }
 
 // Puts `text` into `out`, whose capacity holds it: no allocation, so nothing can fail. Over a
 // text of the same length (a recycled slot still holds its last span's value) it is a plain copy,
@@ -116,29 +124,27 @@ inline void overwrite(std::string& out, std::string_view text) noexcept {
 }
 
 // `text`, valid UTF-8, cut to `max_chars` characters, into `target`.
-inline void assign_valid_text(AttributeValue& target, std::string_view text, std::size_t max_chars) {
+inline bool assign_valid_text(AttributeValue& target, std::string_view text, std::size_t max_chars) {
   if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
   auto* current = std::get_if<std::string>(&target);
   if (current != nullptr && text.size() <= current->capacity()) {
     overwrite(*current, text);
-  } else {
-    target = std::string(text);
+    return false;
   }
+  target = std::string(text);
+  return true;
 }
 
 // Invalid UTF-8: repaired first (rare, so out of line, keeping its string off the common path).
-[[gnu::noinline, gnu::cold]] void assign_repaired_text(AttributeValue& target, std::string_view text,
+[[gnu::noinline, gnu::cold]] bool assign_repaired_text(AttributeValue& target, std::string_view text,
                                                        std::size_t max_chars) {
   const std::string repaired = detail::repair_utf8(text);
-  assign_valid_text(target, repaired, max_chars);
+  return assign_valid_text(target, repaired, max_chars);
 }
 
-void assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
-  if (detail::is_valid_utf8(value.text)) {
-    assign_valid_text(target, value.text, max_chars);
-  } else {
-    assign_repaired_text(target, value.text, max_chars);
-  }
+bool assign_value(AttributeValue& target, TextValue value, std::size_t max_chars) {
+  if (detail::is_valid_utf8(value.text)) return assign_valid_text(target, value.text, max_chars);
+  return assign_repaired_text(target, value.text, max_chars);
 }
 
 // An array leaf of a structured value, as flatten_structured records it.
@@ -165,11 +171,11 @@ bool overwrite_strings(std::vector<std::string>& out, const nlohmann::json& arra
   return true;
 }
 
-void assign_value(AttributeValue& target, JsonArray value, std::size_t max_chars) {
+bool assign_value(AttributeValue& target, JsonArray value, std::size_t max_chars) {
   if (auto* strings = std::get_if<std::vector<std::string>>(&target)) {
-    if (overwrite_strings(*strings, value.array, max_chars)) return;
+    if (overwrite_strings(*strings, value.array, max_chars)) return false;
   }
-  assign_value(target, detail::array_leaf_value(value.array, value.depth_left), max_chars);
+  return assign_value(target, detail::array_leaf_value(value.array, value.depth_left), max_chars);
 }
 
 // The live attributes of a span, or of an event's or link's list being built: attributes[0, count),
@@ -184,10 +190,11 @@ struct LiveAttributes {
   Attributes& attributes;
   std::size_t& count;
   std::uint64_t* key_filter;  // SpanState::kKeyFilterWords words
+  bool& grown;                // set when a write may have grown a buffer (SpanState::slots_grown)
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
-  return LiveAttributes{state.data.attributes, state.attribute_count, state.key_filter};
+  return LiveAttributes{state.data.attributes, state.attribute_count, state.key_filter, state.slots_grown};
 }
 
 // The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
@@ -260,7 +267,7 @@ template <class Key, class Value>
     }
   }
   if (existing != nullptr) {
-    assign_value(existing->value, std::forward<Value>(value), max_chars);
+    if (assign_value(existing->value, std::forward<Value>(value), max_chars)) live.grown = true;
     return;
   }
   if (count >= max_count) {
@@ -273,14 +280,17 @@ template <class Key, class Value>
     Attribute& slot = attributes[count];
     if (!valid) {
       slot.key = std::move(repaired);
+      live.grown = true;
     } else if (!in_next_slot) {
       if constexpr (kOwnedKey) {
         slot.key = std::forward<Key>(key);
+        live.grown = true;
       } else {
+        if (view.size() > slot.key.capacity()) live.grown = true;
         slot.key.assign(view.data(), view.size());
       }
     }
-    assign_value(slot.value, std::forward<Value>(value), max_chars);
+    if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
     filter_add(live.key_filter, cls);
     ++count;
     return;
@@ -297,6 +307,7 @@ template <class Key, class Value>
   }
   assign_value(fresh.value, std::forward<Value>(value), max_chars);
   attributes.push_back(std::move(fresh));
+  live.grown = true;  // a new slot: its buffers are all new
   filter_add(live.key_filter, cls);
   ++count;
 }
@@ -307,7 +318,8 @@ Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_ch
   out.reserve(input.size() < max_count ? input.size() : max_count);
   std::size_t count = 0;  // == out.size(): no recycled slots here
   KeyFilter key_filter;
-  const LiveAttributes live{out, count, key_filter.words};
+  bool grown = false;  // a new list: nothing recycled to account for
+  const LiveAttributes live{out, count, key_filter.words, grown};
   for (auto& attribute : input) {
     upsert(live, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
   }

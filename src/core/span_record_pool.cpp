@@ -8,16 +8,6 @@
 namespace honeyhive::detail {
 namespace {
 
-// What a recycled record may keep: string buffers of at most kMaxKeptBytes of capacity in all (the
-// name, the status description, and the keys and string values of its spare slots, lists of up to
-// kMaxKeptListItems strings included), and vectors of at most kMaxKeptAttributes attributes and
-// kMaxKeptEntries events and links. Larger buffers are
-// freed, so one huge span never pins its memory in the pool.
-constexpr std::size_t kMaxKeptBytes = 2048;
-constexpr std::size_t kMaxKeptAttributes = 64;
-constexpr std::size_t kMaxKeptEntries = 4;
-constexpr std::size_t kMaxKeptListItems = 8;
-
 // Empties `text`, keeping its buffer while `budget` allows, else freeing it.
 [[gnu::always_inline]] inline void keep_or_free(std::string& text, std::size_t& budget) noexcept {
   const std::size_t bytes = text.capacity();
@@ -166,14 +156,6 @@ void SpanState::recycle() noexcept {
   // name and need not copy it (start_span compares first).
   keep_text(data.name, budget);
   keep_or_free(data.status.description, budget);
-  // This span's attributes stay where they are, emptied, as the next span's slots.
-  if (data.attributes.capacity() > kMaxKeptAttributes) {
-    Attributes().swap(data.attributes);
-  } else {
-    for (auto& slot : data.attributes) keep_slot(slot, budget);
-  }
-  attribute_count = 0;
-  for (auto& word : key_filter) word = 0;
   // Events stay as slots too, their names' buffers and text kept within the budget.
   if (!data.events.empty()) {  // (empty: its capacity is at most kMaxKeptEntries, see end())
     if (data.events.capacity() > kMaxKeptEntries) {
@@ -183,6 +165,19 @@ void SpanState::recycle() noexcept {
     }
   }
   event_count = 0;
+  // This span's attributes stay where they are, emptied, as the next span's slots. Their buffers
+  // are walked against what is left of the budget only when one may have grown since the last walk
+  // (slots_grown), or less is left now than then: otherwise they hold what that walk kept, written
+  // over in place, and still fit. A typed span's 40 slots then cost nothing here.
+  if (data.attributes.capacity() > kMaxKeptAttributes) {
+    Attributes().swap(data.attributes);
+  } else if (slots_grown || budget < slot_budget) {
+    slot_budget = budget;
+    for (auto& slot : data.attributes) keep_slot(slot, budget);
+  }
+  slots_grown = false;
+  attribute_count = 0;
+  for (auto& word : key_filter) word = 0;
   clear_keeping(data.links, kMaxKeptEntries);
 }
 

@@ -47,6 +47,16 @@ inline constexpr bool kSpanRecordsRecycled = true;
 inline constexpr bool kSpanRecordsRecycled = true;
 #endif
 
+// What a recycled record may keep: string buffers of at most kMaxKeptBytes of capacity in all (the
+// name, the status description, the names of its spare event slots, and the keys and string values
+// of its spare attribute slots, lists of up to kMaxKeptListItems strings included), and vectors of
+// at most kMaxKeptAttributes attributes and kMaxKeptEntries events and links. Larger buffers are
+// freed, so one huge span never pins its memory in the pool.
+inline constexpr std::size_t kMaxKeptBytes = 2048;
+inline constexpr std::size_t kMaxKeptAttributes = 64;
+inline constexpr std::size_t kMaxKeptEntries = 4;
+inline constexpr std::size_t kMaxKeptListItems = 8;
+
 inline constexpr std::size_t kSharedRecords = 1024;
 inline constexpr std::size_t kLocalRecords = 8;
 

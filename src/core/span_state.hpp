@@ -53,6 +53,12 @@ struct SpanState {
   // and then its key is not even copied). end() drops the unused slots before the span is handed
   // on. Guarded by `mutex`.
   std::size_t attribute_count = 0;
+  // Whether a write since the last recycle may have grown a slot's buffer (a new or longer key or
+  // string, a new list, a new slot); recycle() then walks the slots against its budget, and
+  // otherwise leaves them, as nothing in them grew. Guarded by `mutex`.
+  bool slots_grown = false;
+  // The budget the slots had at the last walk (see recycle()).
+  std::size_t slot_budget = 0;
   // Likewise for events: data.events[0, event_count) are the span's events, later elements slots
   // that keep their name's buffer and text. Guarded by `mutex`.
   std::size_t event_count = 0;

@@ -4,15 +4,19 @@
 // larger than a recycled record may keep).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <set>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "core/span_record_pool.hpp"
+#include "core/span_state.hpp"
 #include "honeyhive/core/attribute_value.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/span_data.hpp"
@@ -249,6 +253,72 @@ TEST_F(SpanRecyclingTest, StructuredStringListsOnRecycledSlotsAreExactlyTheNewLi
   if (kRecordsAreRecycled) {
     EXPECT_LT(addresses_.size(), 140U);
   }
+}
+
+// --- What a recycled record keeps (SpanState::recycle on a state built by hand) -----------------
+
+// The heap bytes of the strings and lists a record keeps (a short string's inline buffer is not on
+// the heap), which recycle() keeps within kMaxKeptBytes.
+std::size_t heap_bytes(const std::string& text) {
+  const std::size_t kInline = std::string().capacity();
+  return text.capacity() > kInline ? text.capacity() : 0;
+}
+std::size_t kept_bytes(const detail::SpanState& state) {
+  std::size_t bytes = heap_bytes(state.data.name) + heap_bytes(state.data.status.description);
+  for (const auto& event : state.data.events) bytes += heap_bytes(event.name);
+  for (const auto& slot : state.data.attributes) {
+    bytes += heap_bytes(slot.key);
+    if (const auto* text = std::get_if<std::string>(&slot.value)) bytes += heap_bytes(*text);
+    if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
+      bytes += texts->capacity() * sizeof(std::string);
+      for (const auto& item : *texts) bytes += heap_bytes(item);
+    }
+  }
+  return bytes;
+}
+
+// recycle() walks the slots only after a write that may have grown one, or when less of the budget
+// is left for them than at the last walk; whichever way the record got there, it keeps at most the
+// budget, and a record where nothing grew keeps its buffers.
+TEST(SpanRecordBudgetTest, ARecycledRecordKeepsAtMostTheBudgetWhateverGrewSinceTheLastWalk) {
+  detail::SpanState state;
+  for (int i = 0; i < 20; ++i) {
+    state.data.attributes.push_back(
+        Attribute{"key-" + std::string(100, static_cast<char>('a' + i)), AttributeValue{std::string(200, 'v')}});
+  }
+  state.data.attributes.push_back(
+      Attribute{"list", AttributeValue{std::vector<std::string>(3, std::string(300, 'l'))}});
+  state.slots_grown = true;  // as the writes of those slots would have set it
+  state.recycle();
+  EXPECT_LE(kept_bytes(state), detail::kMaxKeptBytes);
+  EXPECT_GT(kept_bytes(state), 0U);  // some of it is kept, not all thrown away
+
+  // Nothing grew: the slots keep exactly their buffers.
+  std::vector<std::size_t> capacities;
+  for (const auto& slot : state.data.attributes) capacities.push_back(slot.key.capacity());
+  state.recycle();
+  std::vector<std::size_t> after;
+  for (const auto& slot : state.data.attributes) after.push_back(slot.key.capacity());
+  EXPECT_EQ(after, capacities);
+
+  // The name and the status description take more of the budget without any slot growing (the
+  // flag stays clear): the slots must still be cut down to what is left.
+  for (auto& slot : state.data.attributes) {
+    if (auto* text = std::get_if<std::string>(&slot.value))
+      text->assign(std::min<std::size_t>(text->capacity(), 15), 'w');
+  }
+  state.data.name.assign(900, 'n');
+  state.data.status.description.assign(900, 'd');
+  ASSERT_FALSE(state.slots_grown);
+  state.recycle();
+  EXPECT_LE(kept_bytes(state), detail::kMaxKeptBytes);
+  EXPECT_EQ(state.data.name.capacity() >= 900, true);  // the name itself fits and is kept
+
+  // A name past the budget is freed, and the slots get the whole budget again.
+  state.data.name.assign(5000, 'n');
+  state.recycle();
+  EXPECT_LE(kept_bytes(state), detail::kMaxKeptBytes);
+  EXPECT_LT(state.data.name.capacity(), 5000U);
 }
 
 }  // namespace
