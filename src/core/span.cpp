@@ -242,29 +242,25 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
 // wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view, or
 // a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
 // an exception the attribute is either set whole or not at all.
+template <class Value>
+void upsert_repaired_key(const LiveAttributes& live, std::string_view key, Value&& value, std::size_t max_count,
+                         std::size_t max_chars, std::uint32_t& dropped);
+
 template <class Key, class Value>
 [[gnu::always_inline]] inline void upsert(const LiveAttributes& live, Key&& key, Value&& value, std::size_t max_count,
                                           std::size_t max_chars, std::uint32_t& dropped) {
   Attributes& attributes = live.attributes;
   std::size_t& count = live.count;
-  std::string_view view = key;
+  const std::string_view view = key;
   // Stored keys are valid UTF-8, so a key equal to one is too: UTF-8 is checked only for a key that
   // is neither live nor the one the next recycled slot holds.
-  unsigned cls = key_class(view);
+  const unsigned cls = key_class(view);
   Attribute* existing = find_live(live, view, cls);
-  std::string repaired;
-  bool valid = true;
   const bool in_next_slot =
       existing == nullptr && count < attributes.size() && detail::same_bytes(attributes[count].key, view);
-  if (existing == nullptr && !in_next_slot) {
-    valid = detail::is_valid_utf8(view);
-    if (!valid) {
-      // Keys are stored repaired, so they must be looked up repaired too.
-      repaired = detail::repair_utf8(view);
-      view = repaired;
-      cls = key_class(view);
-      existing = find_live(live, view, cls);
-    }
+  if (existing == nullptr && !in_next_slot && !detail::is_valid_utf8(view)) {
+    upsert_repaired_key(live, view, std::forward<Value>(value), max_count, max_chars, dropped);
+    return;
   }
   if (existing != nullptr) {
     if (assign_value(existing->value, std::forward<Value>(value), max_chars)) live.grown = true;
@@ -278,10 +274,7 @@ template <class Key, class Value>
   if (count < attributes.size()) {
     // A recycled slot, not live until both parts are set.
     Attribute& slot = attributes[count];
-    if (!valid) {
-      slot.key = std::move(repaired);
-      live.grown = true;
-    } else if (!in_next_slot) {
+    if (!in_next_slot) {
       if constexpr (kOwnedKey) {
         slot.key = std::forward<Key>(key);
         live.grown = true;
@@ -298,9 +291,7 @@ template <class Key, class Value>
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
   Attribute fresh;
-  if (!valid) {
-    fresh.key = std::move(repaired);
-  } else if constexpr (kOwnedKey) {
+  if constexpr (kOwnedKey) {
     fresh.key = std::forward<Key>(key);
   } else {
     fresh.key.assign(view.data(), view.size());
@@ -310,6 +301,15 @@ template <class Key, class Value>
   live.grown = true;  // a new slot: its buffers are all new
   filter_add(live.key_filter, cls);
   ++count;
+}
+
+// A key that is not valid UTF-8 (rare, so out of line): keys are stored repaired, so it is looked up
+// and stored repaired.
+template <class Value>
+[[gnu::noinline, gnu::cold]] void upsert_repaired_key(const LiveAttributes& live, std::string_view key, Value&& value,
+                                                      std::size_t max_count, std::size_t max_chars,
+                                                      std::uint32_t& dropped) {
+  upsert(live, detail::repair_utf8(key), std::forward<Value>(value), max_count, max_chars, dropped);
 }
 
 // Applies the limits to a list given whole (events, links): later duplicates overwrite.
