@@ -243,7 +243,7 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
 // a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
 // an exception the attribute is either set whole or not at all.
 template <class Value>
-void upsert_repaired_key(const LiveAttributes& live, std::string_view key, Value&& value, std::size_t max_count,
+void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value, std::size_t max_count,
                          std::size_t max_chars, std::uint32_t& dropped);
 
 template <class Key, class Value>
@@ -306,7 +306,7 @@ template <class Key, class Value>
 // A key that is not valid UTF-8 (rare, so out of line): keys are stored repaired, so it is looked up
 // and stored repaired.
 template <class Value>
-[[gnu::noinline, gnu::cold]] void upsert_repaired_key(const LiveAttributes& live, std::string_view key, Value&& value,
+[[gnu::noinline, gnu::cold]] void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value,
                                                       std::size_t max_count, std::size_t max_chars,
                                                       std::uint32_t& dropped) {
   upsert(live, detail::repair_utf8(key), std::forward<Value>(value), max_count, max_chars, dropped);
