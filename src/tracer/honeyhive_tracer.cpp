@@ -493,8 +493,8 @@ std::string HoneyHiveTracer::session_id() const noexcept {
 Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept {
   try {
     if (config_.disabled || lifecycle_state_.load(std::memory_order_acquire) == kShutDown) return Span();
-    const Context parent = options.parent ? *options.parent : Context::current();
-    options.parent = parent;
+    if (!options.parent) options.parent = Context::current();
+    const Context& parent = *options.parent;  // the same parent for the span and its context
     Span span = tracer_->start_span(name, options);
     if (!span) return span;
     span.set_attribute("honeyhive_event_type", to_string(type));
@@ -527,7 +527,7 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
           active = active.with_baggage(std::move(entry.key), std::move(entry.value));
         }
       }
-      span.hold_scope(Scope(active));
+      span.hold_scope(Scope(std::move(active)));
     } catch (...) {
       // Out of memory while building the context: the span is already started and stays the
       // caller's, active without this tracer's baggage rather than replaced by a no-op.
