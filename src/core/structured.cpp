@@ -12,15 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string non_finite_name(double value) {
-  if (std::isnan(value)) return "NaN";
-  return value > 0 ? "Infinity" : "-Infinity";
-}
-
-// The JSON text of `value`; non-finite numbers would print as null, so spell them as strings.
-// Invalid UTF-8 in strings is replaced rather than thrown on.
-std::string to_json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 bool contains_non_finite(const json& value) {
   if (value.is_number_float()) return !std::isfinite(value.get<double>());
   if (value.is_structured()) {
@@ -32,10 +23,10 @@ bool contains_non_finite(const json& value) {
 }
 
 std::string to_json_text_safe(const json& value) {
-  if (!contains_non_finite(value)) return to_json_text(value);
+  if (!contains_non_finite(value)) return detail::json_text(value);
   // Rare path: rebuild with non-finite numbers as strings so no value turns silently into null.
   std::function<json(const json&)> rewrite = [&](const json& v) -> json {
-    if (v.is_number_float() && !std::isfinite(v.get<double>())) return non_finite_name(v.get<double>());
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) return detail::non_finite_text(v.get<double>());
     if (v.is_object()) {
       json out = json::object();
       for (auto it = v.begin(); it != v.end(); ++it) out[it.key()] = rewrite(it.value());
@@ -48,7 +39,7 @@ std::string to_json_text_safe(const json& value) {
     }
     return v;
   };
-  return to_json_text(rewrite(value));
+  return detail::json_text(rewrite(value));
 }
 
 std::size_t container_depth(const json& value, std::size_t limit) {
@@ -133,9 +124,14 @@ AttributeValue detail::array_leaf_value(const json& array, std::size_t depth_lef
 
 std::string detail::unsigned_text(std::uint64_t value) { return std::to_string(value); }
 
-std::string detail::non_finite_text(double value) { return non_finite_name(value); }
+std::string detail::non_finite_text(double value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "Infinity" : "-Infinity";
+}
 
-std::string detail::json_text(const json& value) { return to_json_text(value); }
+// The JSON text of `value`; invalid UTF-8 in strings is replaced rather than thrown on. (Non-finite
+// numbers would print as null: to_json_text_safe spells them as strings first.)
+std::string detail::json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 void flatten_structured(std::string_view prefix, const json& value, std::size_t max_depth, Attributes& out) {
   AppendingSink sink(out);
