@@ -242,6 +242,28 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
 // wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view, or
 // a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
 // an exception the attribute is either set whole or not at all.
+// The steady state of a recycled slot, inline: a text of the same length as the slot's value, all
+// ASCII and within the length limit, is copied over it (no repair or truncation can apply). False
+// for anything else, which assign_value then handles.
+template <class Value>
+[[gnu::always_inline]] inline bool overwrote_same_length_ascii(AttributeValue& target, const Value& value,
+                                                               std::size_t max_chars) noexcept {
+  if constexpr (std::is_same_v<std::decay_t<Value>, TextValue>) {
+    auto* current = std::get_if<std::string>(&target);
+    const std::string_view text = value.text;
+    if (current == nullptr || current->size() != text.size() || text.size() > max_chars || !detail::all_ascii(text)) {
+      return false;
+    }
+    detail::copy_bytes(current->data(), text.data(), text.size());
+    return true;
+  } else {
+    (void)target;
+    (void)value;
+    (void)max_chars;
+    return false;
+  }
+}
+
 template <class Value>
 void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value, std::size_t max_count,
                          std::size_t max_chars, std::uint32_t& dropped);
@@ -283,7 +305,10 @@ template <class Key, class Value>
         slot.key.assign(view.data(), view.size());
       }
     }
-    if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
+    if (!overwrote_same_length_ascii(slot.value, value, max_chars) &&
+        assign_value(slot.value, std::forward<Value>(value), max_chars)) {
+      live.grown = true;
+    }
     filter_add(live.key_filter, cls);
     ++count;
     return;

@@ -10,7 +10,7 @@ namespace honeyhive::detail {
 
 // True when every byte of `text` is ASCII. Reads whole words, the last one overlapping the one
 // before, so a short key or value costs a few loads instead of a loop over its bytes.
-inline bool all_ascii(std::string_view text) noexcept {
+[[gnu::always_inline]] inline bool all_ascii(std::string_view text) noexcept {
   const char* p = text.data();
   const std::size_t n = text.size();
   if (n >= 8) {

@@ -227,6 +227,40 @@ TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents)
   expect_records_passed_between_kinds(quiet_on_busy_record);
 }
 
+// Records are shared by every provider in the process, and providers may have different limits: a
+// value written over a slot that holds the same text, from a provider without a length limit, is
+// still cut to this provider's limit.
+TEST_F(SpanRecyclingTest, ASlotWrittenUnderAnotherProvidersLimitsGetsThisProvidersLimit) {
+  test::InMemoryProvider wide = test::make_in_memory_provider(ProviderOptions{}, "wide");
+  SpanLimits five;
+  five.attribute_value_length = 5;
+  start(five);
+  std::set<const SpanData*> wide_records;
+  bool narrow_on_wide_record = false;
+  for (int round = 0; round < 200; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    if (round % 40 < 30) {
+      auto span = wide.tracer->start_span("s");
+      span.set_attribute("k", "hello world");
+      span.end();
+      span = Span();
+      const SpanDataPtr exported = wide.last_span();
+      ASSERT_NE(exported, nullptr);
+      wide_records.insert(exported.get());
+      ASSERT_NE(exported->find_attribute("k"), nullptr);
+      EXPECT_EQ(*exported->find_attribute("k"), AttributeValue{std::string("hello world")});
+      wide.exporter->clear();
+      continue;
+    }
+    auto span = traced_.tracer->start_span("s");
+    span.set_attribute("k", "hello world");
+    const SpanData data = finish_second_kind(std::move(span), wide_records, narrow_on_wide_record);
+    ASSERT_EQ(data.attributes.size(), 1U);
+    EXPECT_EQ(data.attributes[0].value, AttributeValue{std::string("hello")});
+  }
+  expect_records_passed_between_kinds(narrow_on_wide_record);
+}
+
 // A list of strings from a structured value is written into the list already in its slot (a
 // recycled slot's, or the attribute's it overwrites) when it can be; whatever the last list there
 // was (longer, shorter, other lengths of text), the span carries exactly the new list, repaired and
