@@ -380,12 +380,49 @@ namespace {
 // Sets one attribute on a recording span: the setters' common body (may throw bad_alloc). `value`
 // is an AttributeValue, a TextValue or a scalar.
 template <class Value>
-void set_one(detail::SpanState& state, std::string_view key, Value&& value) {
-  std::lock_guard<detail::SpanMutex> lock(state.mutex);
-  if (state.ended) return;
+[[gnu::noinline]] void set_one_slow(detail::SpanState& state, std::string_view key, Value&& value) {
   const SpanLimits& limits = state.limits;
   upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count, limits.attribute_value_length,
          state.data.dropped_attributes_count);
+}
+
+// The steady state of a recycled record, in few registers: the key is not live (its filter bit is
+// clear), the next slot holds this key, and the value goes over the slot's value in place (a scalar
+// of the same type, or a same-length ASCII text within the limit). False, having changed nothing,
+// for anything else.
+template <class Value>
+[[gnu::always_inline]] inline bool set_in_next_slot(detail::SpanState& state, std::string_view key,
+                                                    const Value& value) noexcept {
+  const std::size_t count = state.attribute_count;
+  Attributes& attributes = state.data.attributes;
+  if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
+  const unsigned cls = key_class(key);
+  if (filter_has(state.key_filter, cls)) return false;
+  Attribute& slot = attributes[count];
+  if (!detail::same_bytes(slot.key, key)) return false;
+  if constexpr (std::is_same_v<Value, TextValue>) {
+    if (!overwrote_same_length_ascii(slot.value, value, state.limits.attribute_value_length)) return false;
+  } else if constexpr (std::is_same_v<Value, bool> || std::is_same_v<Value, std::int64_t> ||
+                       std::is_same_v<Value, double>) {
+    auto* current = std::get_if<Value>(&slot.value);
+    if (current == nullptr) return false;
+    *current = value;
+  } else {
+    return false;
+  }
+  filter_add(state.key_filter, cls);
+  state.attribute_count = count + 1;
+  return true;
+}
+
+template <class Value>
+void set_one(detail::SpanState& state, std::string_view key, Value&& value) {
+  std::lock_guard<detail::SpanMutex> lock(state.mutex);
+  if (state.ended) return;
+  if constexpr (!std::is_same_v<std::decay_t<Value>, AttributeValue>) {
+    if (set_in_next_slot(state, key, value)) return;
+  }
+  set_one_slow(state, key, std::forward<Value>(value));
 }
 
 }  // namespace
@@ -440,13 +477,9 @@ namespace {
 // Upserts each leaf of a structured value into a span's attributes (span mutex held).
 class SpanAttributeSink {
  public:
-  SpanAttributeSink(detail::SpanState& state, const SpanLimits& limits)
-      : live_(live_attributes(state)),
-        max_count_(limits.attribute_count),
-        max_chars_(limits.attribute_value_length),
-        dropped_(state.data.dropped_attributes_count) {}
+  explicit SpanAttributeSink(detail::SpanState& state) : state_(state) {}
   void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
-    put(key, JsonArray{array, depth_left});
+    set_one_slow(state_, key, JsonArray{array, depth_left});
   }
   void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
   void bool_leaf(std::string_view key, bool value) { put(key, value); }
@@ -455,14 +488,11 @@ class SpanAttributeSink {
 
  private:
   template <class Value>
-  [[gnu::always_inline]] void put(std::string_view key, Value&& value) {
-    upsert(live_, key, std::forward<Value>(value), max_count_, max_chars_, dropped_);
+  [[gnu::always_inline]] void put(std::string_view key, Value value) {
+    if (!set_in_next_slot(state_, key, value)) set_one_slow(state_, key, value);
   }
 
-  LiveAttributes live_;
-  std::size_t max_count_;
-  std::size_t max_chars_;
-  std::uint32_t& dropped_;
+  detail::SpanState& state_;
 };
 
 }  // namespace
@@ -484,7 +514,7 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     }
     // Flattened straight into the span: each key is built in one reused buffer and copied once,
     // into the attribute, and only when the key is new.
-    SpanAttributeSink sink(*state_, limits);
+    SpanAttributeSink sink(*state_);
     detail::KeyBuffer key(prefix);
     detail::flatten_into(key, value, limits.structured_max_depth, sink);
   } catch (...) {
@@ -509,53 +539,87 @@ void assign_event_name(std::string& slot, std::string_view name) {
 
 }  // namespace
 
+namespace {
+
+// The time of an event given at `time_unix_nanos` (0: now) on `state`'s span.
+UnixNanos event_time(const detail::SpanState& state, UnixNanos time_unix_nanos) noexcept {
+  if (time_unix_nanos != 0) return time_unix_nanos;
+  if (state.start_steady_nanos == 0) return now_unix_nanos();
+  // On the span's own timeline (its wall start + monotonic time since), so a wall-clock step cannot
+  // put an event before its span's start.
+  const std::uint64_t now = now_steady_nanos();
+  return state.data.start_unix_nanos + (now > state.start_steady_nanos ? now - state.start_steady_nanos : 0);
+}
+
+// The steady state of a recycled record, in few registers: an event without attributes over the
+// next event slot, which holds this name already. False, having changed nothing, for anything else
+// (add_event_to then does the rest). Span mutex held, span not ended.
+bool add_event_in_next_slot(detail::SpanState& state, std::string_view name, UnixNanos time) noexcept {
+  auto& events = state.data.events;
+  const std::size_t count = state.event_count;
+  if (count >= state.limits.event_count || count >= events.size()) return false;
+  SpanEvent& slot = events[count];
+  if (!detail::same_bytes(slot.name, name)) return false;
+  slot.attributes.clear();
+  slot.time_unix_nanos = time;
+  slot.dropped_attributes_count = 0;
+  state.event_count = count + 1;
+  return true;
+}
+
+// add_event's general body (may throw bad_alloc).
+[[gnu::noinline]] void add_event_to(detail::SpanState& state, std::string_view name, Attributes&& attributes,
+                                    UnixNanos time) {
+  const SpanLimits& limits = state.limits;
+  std::uint32_t dropped_attributes = 0;
+  if (!attributes.empty()) {
+    attributes =
+        limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length, dropped_attributes);
+  }
+  std::lock_guard<detail::SpanMutex> lock(state.mutex);
+  if (state.ended) return;
+  auto& events = state.data.events;
+  std::size_t& count = state.event_count;
+  if (count >= limits.event_count) {
+    state.data.dropped_events_count = saturating_increment(state.data.dropped_events_count);
+    return;
+  }
+  if (count < events.size()) {
+    // A recycled slot (like an attribute slot): its name's buffer and text are reused. It is not an
+    // event until the count covers it, so a failure part way leaves nothing behind.
+    SpanEvent& slot = events[count];
+    assign_event_name(slot.name, name);
+    if (attributes.empty()) {
+      slot.attributes.clear();
+    } else {
+      slot.attributes = std::move(attributes);
+    }
+    slot.time_unix_nanos = time;
+    slot.dropped_attributes_count = dropped_attributes;
+  } else {
+    SpanEvent event;
+    event.name = sanitized_key(name);
+    event.time_unix_nanos = time;
+    event.attributes = std::move(attributes);
+    event.dropped_attributes_count = dropped_attributes;
+    events.push_back(std::move(event));
+  }
+  ++count;
+}
+
+}  // namespace
+
 void SpanRef::add_event(std::string_view name, Attributes attributes, UnixNanos time_unix_nanos) noexcept {
   if (!state_ || !state_->recording) return;
+  detail::SpanState& state = *state_;
+  const UnixNanos time = event_time(state, time_unix_nanos);
+  if (attributes.empty()) {
+    std::lock_guard<detail::SpanMutex> lock(state.mutex);
+    if (state.ended) return;
+    if (add_event_in_next_slot(state, name, time)) return;
+  }
   try {
-    const SpanLimits& limits = state_->limits;
-    UnixNanos time = time_unix_nanos;
-    if (time == 0 && state_->start_steady_nanos != 0) {
-      // On the span's own timeline (its wall start + monotonic time since), so a wall-clock step
-      // cannot put an event before its span's start.
-      const std::uint64_t now = now_steady_nanos();
-      time = state_->data.start_unix_nanos + (now > state_->start_steady_nanos ? now - state_->start_steady_nanos : 0);
-    } else if (time == 0) {
-      time = now_unix_nanos();
-    }
-    std::uint32_t dropped_attributes = 0;
-    if (!attributes.empty()) {
-      attributes = limited(std::move(attributes), limits.event_attribute_count, limits.attribute_value_length,
-                           dropped_attributes);
-    }
-    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
-    if (state_->ended) return;
-    auto& events = state_->data.events;
-    std::size_t& count = state_->event_count;
-    if (count >= limits.event_count) {
-      state_->data.dropped_events_count = saturating_increment(state_->data.dropped_events_count);
-      return;
-    }
-    if (count < events.size()) {
-      // A recycled slot (like an attribute slot): its name's buffer and text are reused. It is
-      // not an event until the count covers it, so a failure part way leaves nothing behind.
-      SpanEvent& slot = events[count];
-      assign_event_name(slot.name, name);
-      if (attributes.empty()) {
-        slot.attributes.clear();
-      } else {
-        slot.attributes = std::move(attributes);
-      }
-      slot.time_unix_nanos = time;
-      slot.dropped_attributes_count = dropped_attributes;
-    } else {
-      SpanEvent event;
-      event.name = sanitized_key(name);
-      event.time_unix_nanos = time;
-      event.attributes = std::move(attributes);
-      event.dropped_attributes_count = dropped_attributes;
-      events.push_back(std::move(event));
-    }
-    ++count;
+    add_event_to(state, name, std::move(attributes), time);
   } catch (...) {
     note_failure("add_event");
   }

@@ -199,16 +199,18 @@ TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents)
     SCOPED_TRACE("round " + std::to_string(round));
     if (round % 40 < 30) {
       auto busy = traced_.tracer->start_span("busy");
-      busy.add_event("first-event-with-a-long-name",
-                     {{"a", AttributeValue{std::int64_t{1}}}, {"b", AttributeValue{std::int64_t{2}}}});
-      busy.add_event("second");
+      // The quiet span's event has this first event's name: written over its slot, it must not
+      // keep the attribute or the dropped count.
+      busy.add_event("second", {{"a", AttributeValue{std::int64_t{1}}}, {"b", AttributeValue{std::int64_t{2}}}});
+      busy.add_event("first-event-with-a-long-name");
       busy.add_event("bad\xFF", {}, 123);
       busy.add_event("over the limit");
       const SpanData data = finish(std::move(busy), busy_records);
       ASSERT_EQ(data.events.size(), 3U);
-      EXPECT_EQ(data.events[0].name, "first-event-with-a-long-name");
+      EXPECT_EQ(data.events[0].name, "second");
       EXPECT_EQ(data.events[0].attributes.size(), 1U);
       EXPECT_EQ(data.events[0].dropped_attributes_count, 1U);
+      EXPECT_EQ(data.events[1].name, "first-event-with-a-long-name");
       EXPECT_EQ(data.events[2].name, "bad\xEF\xBF\xBD");
       EXPECT_EQ(data.events[2].time_unix_nanos, 123U);
       EXPECT_EQ(data.dropped_events_count, 1U);
