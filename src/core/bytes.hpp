@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 namespace honeyhive::detail {
@@ -56,6 +57,19 @@ namespace honeyhive::detail {
     if (x[i] != y[i]) return false;
   }
   return true;
+}
+
+// Puts `text` into `out`, whose capacity holds it (text.size() <= out.capacity()): no allocation,
+// so nothing can fail. A text no longer than the one there (a recycled slot or name still holds its
+// last span's text) is copied over it inline; only a longer one goes through the string class.
+[[gnu::always_inline]] inline void overwrite_text(std::string& out, std::string_view text) noexcept {
+  if (text.size() <= out.size()) {
+    copy_bytes(out.data(), text.data(), text.size());
+    out.erase(text.size());  // shrinking: sets the length, inline (resize() is a library call)
+  } else {
+    out.clear();
+    out.append(text.data(), text.size());
+  }
 }
 
 }  // namespace honeyhive::detail

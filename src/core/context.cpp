@@ -24,6 +24,7 @@ thread_local bool t_stack_destroyed = false;
 // Scope that attached them, so an out-of-order detach removes exactly its own entry.
 struct ContextStack {
   struct Entry {
+    Entry(std::uint64_t token_value, Context&& attached) noexcept : token(token_value), context(std::move(attached)) {}
     std::uint64_t token;
     Context context;
   };
@@ -165,7 +166,7 @@ Scope::Scope(Context&& context) noexcept {
   try {
     detail::ContextStack& stack = detail::this_thread_stack();
     const std::uint64_t token = stack.next_token++;
-    stack.entries.push_back(detail::ContextStack::Entry{token, std::move(context)});
+    stack.entries.emplace_back(token, std::move(context));  // moved once, into the stack
     stack_ = &stack;
     token_ = token;
   } catch (...) {

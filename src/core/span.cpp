@@ -111,24 +111,12 @@ bool assign_value(AttributeValue& target, std::int64_t value, std::size_t) noexc
 }
 bool assign_value(AttributeValue& target, double value, std::size_t) noexcept { return assign_scalar(target, value); }
 
-// Puts `text` into `out`, whose capacity holds it: no allocation, so nothing can fail. Over a
-// text of the same length (a recycled slot still holds its last span's value) it is a plain copy,
-// with no call into the string class.
-inline void overwrite(std::string& out, std::string_view text) noexcept {
-  if (text.size() == out.size()) {
-    detail::copy_bytes(out.data(), text.data(), text.size());
-  } else {
-    out.clear();
-    out.append(text.data(), text.size());
-  }
-}
-
 // `text`, valid UTF-8, cut to `max_chars` characters, into `target`.
 inline bool assign_valid_text(AttributeValue& target, std::string_view text, std::size_t max_chars) {
   if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
   auto* current = std::get_if<std::string>(&target);
   if (current != nullptr && text.size() <= current->capacity()) {
-    overwrite(*current, text);
+    detail::overwrite_text(*current, text);
     return false;
   }
   target = std::string(text);
@@ -166,7 +154,7 @@ bool overwrite_strings(std::vector<std::string>& out, const nlohmann::json& arra
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string_view text = *items[i].get_ptr<const nlohmann::json::string_t*>();
     if (max_chars != SpanLimits::kUnlimited) text = text.substr(0, detail::utf8_prefix_length(text, max_chars));
-    overwrite(out[i], text);
+    detail::overwrite_text(out[i], text);
   }
   return true;
 }
@@ -531,7 +519,7 @@ void assign_event_name(std::string& slot, std::string_view name) {
   if (!detail::is_valid_utf8(name)) {
     slot = detail::repair_utf8(name);
   } else if (name.size() <= slot.capacity()) {
-    overwrite(slot, name);
+    detail::overwrite_text(slot, name);
   } else {
     slot.assign(name.data(), name.size());
   }

@@ -186,9 +186,12 @@ SpanRecord* take_span_record() {
     if (LocalList* list = local_list()) {
       if (list->count == 0 && g_shared.mutex.try_lock()) {
         // Refill: what a thread holds stays bounded (kLocalRecords), and copying pointers out of an
-        // array costs no walk through records that are out of cache.
-        std::size_t moved = 0;
-        while (moved < kLocalRecords && g_shared.count > 0) list->records[moved++] = g_shared.records[--g_shared.count];
+        // array costs no walk through records that are out of cache. The top of the shared stack
+        // (the record released last) goes last into the list, so it is taken first: records come
+        // back in the order their spans ended, and the next spans are often of the same kinds in
+        // the same order (their names, keys and values then match the records' and are not copied).
+        const std::size_t moved = g_shared.count < kLocalRecords ? g_shared.count : kLocalRecords;
+        for (std::size_t i = moved; i > 0; --i) list->records[i - 1] = g_shared.records[--g_shared.count];
         g_shared.mutex.unlock();
         list->count = moved;
       }

@@ -72,7 +72,11 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
       // Repaired before it is stored: if memory runs out midway, the record keeps its last (valid)
       // name rather than an unrepaired one a later span with the same name would reuse unchecked.
       if (detail::is_valid_utf8(name)) {
-        state->data.name.assign(name.data(), name.size());
+        if (name.size() <= state->data.name.capacity()) {
+          detail::overwrite_text(state->data.name, name);
+        } else {
+          state->data.name.assign(name.data(), name.size());
+        }
       } else {
         state->data.name = detail::repair_utf8(name);
       }
