@@ -224,38 +224,16 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
   return nullptr;
 }
 
+template <class Value>
+void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value, std::size_t max_count,
+                         std::size_t max_chars, std::uint32_t& dropped);
+
 // Sets key=value among the live attributes (overwrite keeps its place; a new key past `max_count`
 // is dropped and counted in `dropped`). A new attribute is written into the slot at
 // attributes[count] when there is one (a recycled record's: it still holds the key the last span
 // wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view, or
 // a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
 // an exception the attribute is either set whole or not at all.
-// The steady state of a recycled slot, inline: a text of the same length as the slot's value, all
-// ASCII and within the length limit, is copied over it (no repair or truncation can apply). False
-// for anything else, which assign_value then handles.
-template <class Value>
-[[gnu::always_inline]] inline bool overwrote_same_length_ascii(AttributeValue& target, const Value& value,
-                                                               std::size_t max_chars) noexcept {
-  if constexpr (std::is_same_v<std::decay_t<Value>, TextValue>) {
-    auto* current = std::get_if<std::string>(&target);
-    const std::string_view text = value.text;
-    if (current == nullptr || current->size() != text.size() || text.size() > max_chars || !detail::all_ascii(text)) {
-      return false;
-    }
-    detail::copy_bytes(current->data(), text.data(), text.size());
-    return true;
-  } else {
-    (void)target;
-    (void)value;
-    (void)max_chars;
-    return false;
-  }
-}
-
-template <class Value>
-void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value, std::size_t max_count,
-                         std::size_t max_chars, std::uint32_t& dropped);
-
 template <class Key, class Value>
 [[gnu::always_inline]] inline void upsert(const LiveAttributes& live, Key&& key, Value&& value, std::size_t max_count,
                                           std::size_t max_chars, std::uint32_t& dropped) {
@@ -293,10 +271,7 @@ template <class Key, class Value>
         slot.key.assign(view.data(), view.size());
       }
     }
-    if (!overwrote_same_length_ascii(slot.value, value, max_chars) &&
-        assign_value(slot.value, std::forward<Value>(value), max_chars)) {
-      live.grown = true;
-    }
+    if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
     filter_add(live.key_filter, cls);
     ++count;
     return;
@@ -372,6 +347,19 @@ template <class Value>
   const SpanLimits& limits = state.limits;
   upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count, limits.attribute_value_length,
          state.data.dropped_attributes_count);
+}
+
+// A text of the same length as `target`'s string, all ASCII and within the length limit, copied
+// over it inline (no repair or truncation can apply). False, having changed nothing, otherwise.
+[[gnu::always_inline]] inline bool overwrote_same_length_ascii(AttributeValue& target, TextValue value,
+                                                               std::size_t max_chars) noexcept {
+  auto* current = std::get_if<std::string>(&target);
+  const std::string_view text = value.text;
+  if (current == nullptr || current->size() != text.size() || text.size() > max_chars || !detail::all_ascii(text)) {
+    return false;
+  }
+  detail::copy_bytes(current->data(), text.data(), text.size());
+  return true;
 }
 
 // The steady state of a recycled record, in few registers: the key is not live (its filter bit is
@@ -524,10 +512,6 @@ void assign_event_name(std::string& slot, std::string_view name) {
     slot.assign(name.data(), name.size());
   }
 }
-
-}  // namespace
-
-namespace {
 
 // The time of an event given at `time_unix_nanos` (0: now) on `state`'s span.
 UnixNanos event_time(const detail::SpanState& state, UnixNanos time_unix_nanos) noexcept {
