@@ -3,6 +3,7 @@
 #include <new>
 
 #include "core/bytes.hpp"
+#include "core/span_clock.hpp"
 #include "core/span_record_pool.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -88,8 +89,9 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     if (options != nullptr && options->start_unix_nanos != 0) {
       state->data.start_unix_nanos = options->start_unix_nanos;
     } else {
-      state->start_steady_nanos = now_steady_nanos();
-      state->data.start_unix_nanos = now_unix_nanos();
+      const detail::SpanStartTime now = detail::span_start_time();
+      state->start_steady_nanos = now.steady_nanos;
+      state->data.start_unix_nanos = now.unix_nanos;
     }
 
     Span span(std::move(state));

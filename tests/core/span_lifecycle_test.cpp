@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -329,13 +330,38 @@ TEST_F(SpanLifecycleTest, EndBeforeStartIsClampedToStart) {
   EXPECT_EQ(span->duration_nanos(), 0U);
 }
 
+// Start times come from the monotonic clock plus an offset to the wall clock read at most a second
+// ago (detail::span_start_time): the wall time unless the wall clock was stepped since. The bound
+// checked here allows for the offset's reading (two clocks read one after the other).
+constexpr UnixNanos kAnchoredWallTolerance = 1'000'000;
+
 TEST_F(SpanLifecycleTest, ImplicitEndIsNotBeforeStart) {
   const UnixNanos before = now_unix_nanos();
   { Span span = tracer_->start_span("work"); }
+  const UnixNanos after = now_unix_nanos();
   const auto span = only_span();
   ASSERT_NE(span, nullptr);
-  EXPECT_GE(span->start_unix_nanos, before);
+  EXPECT_GE(span->start_unix_nanos, before - kAnchoredWallTolerance);
+  EXPECT_LE(span->start_unix_nanos, after + kAnchoredWallTolerance);
   EXPECT_GE(span->end_unix_nanos, span->start_unix_nanos);
+}
+
+// Spans started on other threads are on the same wall timeline, and a span that starts after
+// another ends (as a child started on a worker after its parent's start) does not appear to start
+// before it.
+TEST_F(SpanLifecycleTest, SpansStartedInSequenceOnTwoThreadsKeepTheirOrder) {
+  UnixNanos previous_start = 0;
+  for (int i = 0; i < 50; ++i) {
+    { Span span = tracer_->start_span("main"); }
+    std::thread worker([&] { Span span = tracer_->start_span("worker"); });
+    worker.join();
+  }
+  const auto all = spans();
+  ASSERT_EQ(all.size(), 100U);
+  for (const auto& span : all) {
+    EXPECT_GE(span->start_unix_nanos, previous_start) << span->name;
+    previous_start = span->start_unix_nanos;
+  }
 }
 
 // End without a timestamp means "now" (OTel trace API, Span End), also when the start time was

@@ -258,6 +258,26 @@ TEST(FaultInjectionTest, AWallClockThatJumpsBackNeitherReversesASpanNorItsEvents
   EXPECT_LE(spans[0]->events[0].time_unix_nanos, spans[0]->end_unix_nanos);
 }
 
+// A wall clock set for testing is never taken as the anchor of later start times.
+UnixNanos clock_in_the_far_future() noexcept { return kWallStart + 100ULL * 365 * 24 * 3'600'000'000'000ULL; }
+
+TEST(FaultInjectionTest, ATestWallClockLeavesNoOffsetBehindForLaterSpans) {
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  auto provider = provider_with(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+  detail::set_wall_clock_for_testing(&clock_in_the_far_future);
+  { Span span = provider.tracer->start_span("under_the_test_clock"); }
+  detail::set_wall_clock_for_testing(nullptr);
+  const UnixNanos before = now_unix_nanos();
+  { Span span = provider.tracer->start_span("under_the_real_clock"); }
+  const UnixNanos after = now_unix_nanos();
+  const auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 2U);
+  EXPECT_EQ(spans[0]->start_unix_nanos, clock_in_the_far_future());
+  EXPECT_GE(spans[1]->start_unix_nanos + 1'000'000, before);
+  EXPECT_LE(spans[1]->start_unix_nanos, after + 1'000'000);
+}
+
 TEST(FaultInjectionTest, AFullQueueDropsAndCountsNeverBlocks) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
