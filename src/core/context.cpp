@@ -20,6 +20,11 @@ std::atomic<std::size_t> g_threads_with_context{0};
 // attach nothing. A trivially destructible thread_local, so it outlives the stack.
 thread_local bool t_stack_destroyed = false;
 
+struct ContextStack;
+// This thread's stack once it exists, null before and after (trivially initialized: reading it
+// costs no thread-local guard, unlike the stack itself).
+thread_local ContextStack* t_stack = nullptr;
+
 // This thread's stack of attached contexts; the top is current. Entries carry the token of the
 // Scope that attached them, so an out-of-order detach removes exactly its own entry.
 struct ContextStack {
@@ -30,10 +35,14 @@ struct ContextStack {
   };
   std::vector<Entry> entries;
   std::uint64_t next_token = 1;
-  std::thread::id owner = std::this_thread::get_id();
+  const Context empty;  // current when nothing is attached
 
-  ContextStack() noexcept { g_threads_with_context.fetch_add(1, std::memory_order_relaxed); }
+  ContextStack() noexcept {
+    g_threads_with_context.fetch_add(1, std::memory_order_relaxed);
+    t_stack = this;
+  }
   ~ContextStack() {
+    t_stack = nullptr;
     t_stack_destroyed = true;
     g_threads_with_context.fetch_sub(1, std::memory_order_relaxed);
   }
@@ -50,7 +59,8 @@ void mark_process_exiting() noexcept { g_process_exiting.store(true, std::memory
 bool process_is_exiting() noexcept { return g_process_exiting.load(std::memory_order_acquire); }
 
 namespace {
-ContextStack& this_thread_stack() {
+// Creates this thread's stack; not to be called once it has been destroyed (t_stack_destroyed).
+ContextStack& create_this_thread_stack() {
   thread_local ContextStack stack;
   return stack;
 }
@@ -65,9 +75,12 @@ const std::vector<BaggageEntry>& empty_baggage() {
 }  // namespace
 
 const Context& current_context_ref() noexcept {
-  if (t_stack_destroyed) return empty_context();
-  const ContextStack& stack = this_thread_stack();
-  return stack.entries.empty() ? empty_context() : stack.entries.back().context;
+  const ContextStack* stack = t_stack;
+  if (stack == nullptr) {
+    if (t_stack_destroyed) return empty_context();
+    stack = &create_this_thread_stack();
+  }
+  return stack->entries.empty() ? stack->empty : stack->entries.back().context;
 }
 
 }  // namespace detail
@@ -162,9 +175,10 @@ Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEn
 Scope::Scope(const Context& context) noexcept : Scope(Context(context)) {}
 
 Scope::Scope(Context&& context) noexcept {
-  if (detail::t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
+  detail::ContextStack* current = detail::t_stack;
+  if (current == nullptr && detail::t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
   try {
-    detail::ContextStack& stack = detail::this_thread_stack();
+    detail::ContextStack& stack = current != nullptr ? *current : detail::create_this_thread_stack();
     const std::uint64_t token = stack.next_token++;
     stack.entries.emplace_back(token, std::move(context));  // moved once, into the stack
     stack_ = &stack;
@@ -172,11 +186,6 @@ Scope::Scope(Context&& context) noexcept {
   } catch (...) {
     report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
   }
-}
-
-Scope::Scope(Scope&& other) noexcept : stack_(other.stack_), token_(other.token_) {
-  other.stack_ = nullptr;
-  other.token_ = 0;
 }
 
 Scope& Scope::operator=(Scope&& other) noexcept {
@@ -193,8 +202,9 @@ Scope& Scope::operator=(Scope&& other) noexcept {
 void Scope::detach_attached() noexcept {
   detail::ContextStack* stack = stack_;
   stack_ = nullptr;
-  if (detail::t_stack_destroyed) return;  // the stack, and this entry, are gone already
-  if (stack != &detail::this_thread_stack()) {
+  detail::ContextStack* const current = detail::t_stack;
+  if (current == nullptr && detail::t_stack_destroyed) return;  // the stack, and this entry, are gone already
+  if (stack != current) {
     // Another thread's stack must not be touched; that entry stays until its thread exits.
     report_diagnostic(DiagnosticLevel::warning,
                       "a context scope was ended on a thread other than the one that attached it; ignored");

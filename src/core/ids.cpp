@@ -30,28 +30,6 @@ int lower_hex_value(char c) noexcept {
   return -1;
 }
 
-template <std::size_t N>
-bool all_zero(const std::array<std::uint8_t, N>& bytes) noexcept {
-  static_assert(N % 8 == 0, "ids are whole 64-bit words");
-  std::uint64_t any = 0;
-  for (std::size_t i = 0; i < N; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, bytes.data() + i, 8);
-    any |= word;
-  }
-  return any == 0;
-}
-
-template <std::size_t N>
-void fill_random_nonzero(std::array<std::uint8_t, N>& bytes) noexcept {
-  do {
-    for (std::size_t i = 0; i < N; i += 8) {
-      const std::uint64_t r = detail::random_u64();
-      std::memcpy(bytes.data() + i, &r, 8);
-    }
-  } while (all_zero(bytes));
-}
-
 }  // namespace
 
 void hex_encode(const std::uint8_t* bytes, std::size_t size, char* out) noexcept {
@@ -78,11 +56,7 @@ bool hex_decode_lower(std::string_view hex, std::uint8_t* out, std::size_t size)
   return true;
 }
 
-TraceId TraceId::random() noexcept {
-  TraceId id;
-  fill_random_nonzero(id.bytes_);
-  return id;
-}
+TraceId TraceId::random() noexcept { return detail::random_trace_id(detail::thread_random_state()); }
 
 std::optional<TraceId> TraceId::from_hex(std::string_view hex) noexcept {
   TraceId id;
@@ -92,8 +66,6 @@ std::optional<TraceId> TraceId::from_hex(std::string_view hex) noexcept {
   }
   return id;
 }
-
-bool TraceId::is_valid() const noexcept { return !all_zero(bytes_); }
 
 std::string TraceId::to_hex() const {
   std::string out(2 * kSize, '0');
@@ -106,19 +78,13 @@ void TraceId::to_hex(char* out) const noexcept {
   detail::encode_lower_hex_8(bytes_.data() + 8, out + 16);
 }
 
-SpanId SpanId::random() noexcept {
-  SpanId id;
-  fill_random_nonzero(id.bytes_);
-  return id;
-}
+SpanId SpanId::random() noexcept { return detail::random_span_id(detail::thread_random_state()); }
 
 std::optional<SpanId> SpanId::from_hex(std::string_view hex) noexcept {
   SpanId id;
   if (hex.size() != 2 * kSize || !detail::decode_lower_hex_16(hex.data(), id.bytes_.data())) return std::nullopt;
   return id;
 }
-
-bool SpanId::is_valid() const noexcept { return !all_zero(bytes_); }
 
 std::string SpanId::to_hex() const {
   std::string out(2 * kSize, '0');

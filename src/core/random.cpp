@@ -9,10 +9,10 @@
 #include <thread>
 
 namespace honeyhive::detail {
-namespace {
 
-// Bumped in every fork child; a thread's generator reseeds when it sees a new value.
 std::atomic<std::uint64_t> g_fork_generation{0};
+
+namespace {
 
 void on_fork_child() noexcept { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
 
@@ -25,43 +25,6 @@ std::uint64_t splitmix64(std::uint64_t& x) noexcept {
   return z ^ (z >> 31U);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) noexcept {
-  return (x << static_cast<unsigned>(k)) | (x >> static_cast<unsigned>(64 - k));
-}
-
-struct Xoshiro256 {
-  std::uint64_t s[4]{};
-  std::uint64_t generation = ~std::uint64_t{0};
-
-  void seed() noexcept {
-    std::uint64_t mix = 0;
-    try {
-      std::random_device device;
-      mix = (static_cast<std::uint64_t>(device()) << 32U) ^ device();
-    } catch (...) {
-      // No entropy source: fall back to time, address and thread id; ids stay unique in practice.
-    }
-    mix ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    mix ^= static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) << 1U;
-    mix ^= reinterpret_cast<std::uintptr_t>(this);
-    mix ^= static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) << 7U;
-    mix ^= static_cast<std::uint64_t>(::getpid()) << 40U;
-    for (auto& word : s) word = splitmix64(mix);
-  }
-
-  std::uint64_t next() noexcept {
-    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
-    const std::uint64_t t = s[1] << 17U;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-  }
-};
-
 }  // namespace
 
 std::uint64_t fork_generation() noexcept {
@@ -70,16 +33,23 @@ std::uint64_t fork_generation() noexcept {
   return g_fork_generation.load(std::memory_order_relaxed);
 }
 
-std::uint64_t random_u64() noexcept {
-  static const bool fork_handler_installed = install_fork_handler();
-  (void)fork_handler_installed;
-  thread_local Xoshiro256 generator;
-  const std::uint64_t generation = g_fork_generation.load(std::memory_order_relaxed);
-  if (generator.generation != generation) {
-    generator.seed();
-    generator.generation = generation;
+void seed_random_state(RandomState& state) noexcept {
+  // The handler first, so a fork after this seeding is seen; then the generation being seeded.
+  const std::uint64_t generation = fork_generation();
+  std::uint64_t mix = 0;
+  try {
+    std::random_device device;
+    mix = (static_cast<std::uint64_t>(device()) << 32U) ^ device();
+  } catch (...) {
+    // No entropy source: fall back to time, address and thread id; ids stay unique in practice.
   }
-  return generator.next();
+  mix ^= static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  mix ^= static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) << 1U;
+  mix ^= reinterpret_cast<std::uintptr_t>(&state);
+  mix ^= static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) << 7U;
+  mix ^= static_cast<std::uint64_t>(::getpid()) << 40U;
+  for (auto& word : state.s) word = splitmix64(mix);
+  state.generation = generation;
 }
 
 }  // namespace honeyhive::detail

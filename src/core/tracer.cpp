@@ -3,6 +3,7 @@
 #include <new>
 
 #include "core/bytes.hpp"
+#include "core/random.hpp"
 #include "core/span_clock.hpp"
 #include "core/span_record_pool.hpp"
 #include "core/utf8.hpp"
@@ -45,7 +46,8 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     const Attributes& initial_attributes = options != nullptr ? options->attributes : no_attributes();
     const SpanContext& parent_context = parent.span_context();
     const bool has_parent = parent_context.is_valid();
-    const TraceId trace_id = has_parent ? parent_context.trace_id() : TraceId::random();
+    detail::RandomState& random = detail::thread_random_state();
+    const TraceId trace_id = has_parent ? parent_context.trace_id() : detail::random_trace_id(random);
 
     const SamplingResult sampling = provider_->sampler().should_sample(
         SamplingParameters{parent_context, trace_id, name, kind, initial_attributes});
@@ -60,7 +62,8 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     const std::uint8_t random_flag =
         has_parent ? (parent_context.flags().value & TraceFlags::kRandom) : TraceFlags::kRandom;
     const auto flags = static_cast<std::uint8_t>((sampled ? TraceFlags::kSampled : 0U) | random_flag);
-    state->data.context = SpanContext(trace_id, SpanId::random(), TraceFlags{flags}, false, std::move(trace_state));
+    state->data.context =
+        SpanContext(trace_id, detail::random_span_id(random), TraceFlags{flags}, false, std::move(trace_state));
     if (!recording) return Span(std::move(state));
 
     state->provider = provider_;

@@ -76,7 +76,10 @@ class [[nodiscard]] Scope {
   explicit Scope(const Context& context) noexcept;
   explicit Scope(Context&& context) noexcept;
   ~Scope() { detach(); }
-  Scope(Scope&& other) noexcept;
+  Scope(Scope&& other) noexcept : stack_(other.stack_), token_(other.token_) {
+    other.stack_ = nullptr;
+    other.token_ = 0;
+  }
   Scope& operator=(Scope&& other) noexcept;
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;

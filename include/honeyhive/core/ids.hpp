@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +23,13 @@ class TraceId {
   // The all-zero id parses (it is well-formed) but is not valid().
   static std::optional<TraceId> from_hex(std::string_view hex) noexcept;
 
-  bool is_valid() const noexcept;
+  bool is_valid() const noexcept {
+    std::uint64_t words[kSize / 8];
+    std::memcpy(words, bytes_.data(), kSize);
+    std::uint64_t any = 0;
+    for (const std::uint64_t word : words) any |= word;
+    return any != 0;
+  }
   const std::array<std::uint8_t, kSize>& bytes() const noexcept { return bytes_; }
   std::string to_hex() const;
   // Writes 32 lowercase hex characters to out (no terminator).
@@ -47,7 +54,13 @@ class SpanId {
   // Parses exactly 16 lowercase hex characters.
   static std::optional<SpanId> from_hex(std::string_view hex) noexcept;
 
-  bool is_valid() const noexcept;
+  bool is_valid() const noexcept {
+    std::uint64_t words[kSize / 8];
+    std::memcpy(words, bytes_.data(), kSize);
+    std::uint64_t any = 0;
+    for (const std::uint64_t word : words) any |= word;
+    return any != 0;
+  }
   const std::array<std::uint8_t, kSize>& bytes() const noexcept { return bytes_; }
   std::string to_hex() const;
   void to_hex(char* out) const noexcept;
