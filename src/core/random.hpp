@@ -80,4 +80,12 @@ inline SpanId random_span_id(RandomState& state) noexcept {
   return SpanId(bytes);
 }
 
+// A root span's two ids, the generator's state kept in registers across the three draws.
+inline void random_root_ids(RandomState& state, TraceId& trace_id, SpanId& span_id) noexcept {
+  RandomState local = state;
+  trace_id = random_trace_id(local);
+  span_id = random_span_id(local);
+  state = local;
+}
+
 }  // namespace honeyhive::detail

@@ -46,8 +46,15 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     const Attributes& initial_attributes = options != nullptr ? options->attributes : no_attributes();
     const SpanContext& parent_context = parent.span_context();
     const bool has_parent = parent_context.is_valid();
+    TraceId trace_id;
+    SpanId span_id;
     detail::RandomState& random = detail::thread_random_state();
-    const TraceId trace_id = has_parent ? parent_context.trace_id() : detail::random_trace_id(random);
+    if (has_parent) {
+      trace_id = parent_context.trace_id();
+      span_id = detail::random_span_id(random);
+    } else {
+      detail::random_root_ids(random, trace_id, span_id);
+    }
 
     const SamplingResult sampling = provider_->sampler().should_sample(
         SamplingParameters{parent_context, trace_id, name, kind, initial_attributes});
@@ -62,8 +69,7 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     const std::uint8_t random_flag =
         has_parent ? (parent_context.flags().value & TraceFlags::kRandom) : TraceFlags::kRandom;
     const auto flags = static_cast<std::uint8_t>((sampled ? TraceFlags::kSampled : 0U) | random_flag);
-    state->data.context =
-        SpanContext(trace_id, detail::random_span_id(random), TraceFlags{flags}, false, std::move(trace_state));
+    state->data.context = SpanContext(trace_id, span_id, TraceFlags{flags}, false, std::move(trace_state));
     if (!recording) return Span(std::move(state));
 
     state->provider = provider_;
