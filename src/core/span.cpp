@@ -182,7 +182,7 @@ struct LiveAttributes {
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
-  return LiveAttributes{state.data.attributes, state.attribute_count, state.key_filter, state.slots_grown};
+  return LiveAttributes{state.attributes, state.attribute_count, state.key_filter, state.slots_grown};
 }
 
 // The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
@@ -328,7 +328,7 @@ bool SpanRef::is_ended() const noexcept {
   return state_->ended;
 }
 
-SpanContext SpanRef::context() const noexcept { return state_ ? state_->data.context : SpanContext{}; }
+SpanContext SpanRef::context() const noexcept { return state_ ? state_->context : SpanContext{}; }
 
 void SpanRef::note_failure(const char* what) const noexcept {
   try {
@@ -346,7 +346,7 @@ template <class Value>
 [[gnu::noinline]] void set_one_slow(detail::SpanState& state, std::string_view key, Value&& value) {
   const SpanLimits& limits = state.limits;
   upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count, limits.attribute_value_length,
-         state.data.dropped_attributes_count);
+         state.dropped_attributes_count);
 }
 
 // A text of the same length as `target`'s string, all ASCII and within the length limit, copied
@@ -370,7 +370,7 @@ template <class Value>
 [[gnu::always_inline]] inline bool set_in_next_slot(detail::SpanState& state, std::string_view key,
                                                     const Value& value) noexcept {
   const std::size_t count = state.attribute_count;
-  Attributes& attributes = state.data.attributes;
+  Attributes& attributes = state.attributes;
   if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
   const unsigned cls = key_class(key);
   if (filter_has(state.key_filter, cls)) return false;
@@ -481,7 +481,7 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     const SpanLimits& limits = state_->limits;
     // Room for an object's keys at once, and at least double: typed spans take several structured
     // values, and every regrowth moves each attribute already there.
-    auto& attributes = state_->data.attributes;
+    auto& attributes = state_->attributes;
     const std::size_t leaves = value.is_object() ? value.size() : 1;
     if (attributes.size() + leaves > attributes.capacity()) {
       std::size_t wanted = attributes.size() + leaves;
@@ -520,14 +520,14 @@ UnixNanos event_time(const detail::SpanState& state, UnixNanos time_unix_nanos) 
   // On the span's own timeline (its wall start + monotonic time since), so a wall-clock step cannot
   // put an event before its span's start.
   const std::uint64_t now = now_steady_nanos();
-  return state.data.start_unix_nanos + (now > state.start_steady_nanos ? now - state.start_steady_nanos : 0);
+  return state.start_unix_nanos + (now > state.start_steady_nanos ? now - state.start_steady_nanos : 0);
 }
 
 // The steady state of a recycled record, in few registers: an event without attributes over the
 // next event slot, which holds this name already. False, having changed nothing, for anything else
 // (add_event_to then does the rest). Span mutex held, span not ended.
 bool add_event_in_next_slot(detail::SpanState& state, std::string_view name, UnixNanos time) noexcept {
-  auto& events = state.data.events;
+  auto& events = state.events;
   const std::size_t count = state.event_count;
   if (count >= state.limits.event_count || count >= events.size()) return false;
   SpanEvent& slot = events[count];
@@ -550,10 +550,10 @@ bool add_event_in_next_slot(detail::SpanState& state, std::string_view name, Uni
   }
   std::lock_guard<detail::SpanMutex> lock(state.mutex);
   if (state.ended) return;
-  auto& events = state.data.events;
+  auto& events = state.events;
   std::size_t& count = state.event_count;
   if (count >= limits.event_count) {
-    state.data.dropped_events_count = saturating_increment(state.data.dropped_events_count);
+    state.dropped_events_count = saturating_increment(state.dropped_events_count);
     return;
   }
   if (count < events.size()) {
@@ -607,11 +607,11 @@ void SpanRef::add_link(const SpanContext& context, Attributes attributes) noexce
                               link.dropped_attributes_count);
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
-    if (state_->data.links.size() >= limits.link_count) {
-      state_->data.dropped_links_count = saturating_increment(state_->data.dropped_links_count);
+    if (state_->links.size() >= limits.link_count) {
+      state_->dropped_links_count = saturating_increment(state_->dropped_links_count);
       return;
     }
-    state_->data.links.push_back(std::move(link));
+    state_->links.push_back(std::move(link));
   } catch (...) {
     note_failure("add_link");
   }
@@ -622,9 +622,9 @@ void SpanRef::set_status(StatusCode code, std::string_view description) noexcept
   try {
     std::string text = code == StatusCode::error ? sanitized_key(description) : std::string();
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
-    if (state_->ended || state_->data.status.code == StatusCode::ok) return;
-    state_->data.status.code = code;
-    state_->data.status.description = std::move(text);
+    if (state_->ended || state_->status.code == StatusCode::ok) return;
+    state_->status.code = code;
+    state_->status.description = std::move(text);
   } catch (...) {
     note_failure("set_status");
   }
@@ -636,44 +636,58 @@ void SpanRef::update_name(std::string_view name) noexcept {
     std::string text = sanitized_key(name);
     std::lock_guard<detail::SpanMutex> lock(state_->mutex);
     if (state_->ended) return;
-    state_->data.name = std::move(text);
+    state_->name = std::move(text);
   } catch (...) {
     note_failure("update_name");
   }
 }
 
+namespace {
+
+// Ends `state`'s span (end time 0 = now). Returns the provider whose processors are to receive it;
+// null when the span was ended already or does not record.
+std::shared_ptr<Provider> close_span(detail::SpanState& state, UnixNanos end_unix_nanos) noexcept {
+  std::lock_guard<detail::SpanMutex> lock(state.mutex);
+  if (state.ended) return nullptr;
+  state.ended = true;
+  if (!state.recording) return nullptr;
+  if (end_unix_nanos == 0 && state.start_steady_nanos != 0) {
+    // Duration from the monotonic clock, so a wall-clock step never makes it negative.
+    const std::uint64_t now = now_steady_nanos();
+    const std::uint64_t elapsed = now > state.start_steady_nanos ? now - state.start_steady_nanos : 0;
+    end_unix_nanos = state.start_unix_nanos + elapsed;
+  } else if (end_unix_nanos == 0) {
+    end_unix_nanos = now_unix_nanos();  // the start came from the user: both ends on the wall clock
+  }
+  state.end_unix_nanos = end_unix_nanos < state.start_unix_nanos ? state.start_unix_nanos : end_unix_nanos;
+  // Recycled slots this span did not use are not its attributes or events.
+  // (Compared as positions: a vector's size() divides by the element size.)
+  Attributes& attributes = state.attributes;
+  const auto unused_attributes = attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count);
+  if (unused_attributes != attributes.end()) attributes.erase(unused_attributes, attributes.end());
+  auto& events = state.events;
+  const auto unused_events = events.begin() + static_cast<std::ptrdiff_t>(state.event_count);
+  if (unused_events != events.end()) events.erase(unused_events, events.end());
+  return std::move(state.provider);
+}
+
+// Processors run without the span's lock held; the data is immutable from here on.
+void hand_to_processors(const Provider& provider, const SpanDataPtr& finished) noexcept {
+  for (const auto& processor : provider.processors()) processor->on_end(finished);
+}
+
+}  // namespace
+
 void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
   if (!state_) return;
-  detail::SpanState& state = *state_;
-  std::shared_ptr<Provider> provider;
-  {
-    std::lock_guard<detail::SpanMutex> lock(state.mutex);
-    if (state.ended) return;
-    state.ended = true;
-    if (!state.recording) return;
-    if (end_unix_nanos == 0 && state.start_steady_nanos != 0) {
-      // Duration from the monotonic clock, so a wall-clock step never makes it negative.
-      const std::uint64_t now = now_steady_nanos();
-      const std::uint64_t elapsed = now > state.start_steady_nanos ? now - state.start_steady_nanos : 0;
-      end_unix_nanos = state.data.start_unix_nanos + elapsed;
-    } else if (end_unix_nanos == 0) {
-      end_unix_nanos = now_unix_nanos();  // the start came from the user: both ends on the wall clock
-    }
-    state.data.end_unix_nanos =
-        end_unix_nanos < state.data.start_unix_nanos ? state.data.start_unix_nanos : end_unix_nanos;
-    // Recycled slots this span did not use are not its attributes or events.
-    // (Compared as positions: a vector's size() divides by the element size.)
-    Attributes& attributes = state.data.attributes;
-    const auto unused_attributes = attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count);
-    if (unused_attributes != attributes.end()) attributes.erase(unused_attributes, attributes.end());
-    auto& events = state.data.events;
-    const auto unused_events = events.begin() + static_cast<std::ptrdiff_t>(state.event_count);
-    if (unused_events != events.end()) events.erase(unused_events, events.end());
-    provider = std::move(state.provider);
-  }
-  // Processors run without the span's lock held; the data is immutable from here on.
-  const SpanDataPtr finished(state_, &state.data);
-  for (const auto& processor : provider->processors()) processor->on_end(finished);
+  const std::shared_ptr<Provider> provider = close_span(*state_, end_unix_nanos);
+  if (provider) hand_to_processors(*provider, SpanDataPtr(state_));
+}
+
+void SpanRef::end_releasing() noexcept {
+  if (!state_) return;
+  const std::shared_ptr<Provider> provider = close_span(*state_, 0);
+  if (provider) hand_to_processors(*provider, SpanDataPtr(std::move(state_)));
 }
 
 namespace {
@@ -777,7 +791,7 @@ Scope SpanRef::activate() const noexcept {
   Context context;
   context.baggage_ = detail::current_context_ref().baggage_;
   context.span_ = state_;
-  if (state_) context.span_context_ = state_->data.context;
+  if (state_) context.span_context_ = state_->context;
   return Scope(std::move(context));
 }
 

@@ -137,16 +137,16 @@ void SpanState::recycle() noexcept {
   content.reset();
   // The resource and scope stay (immutable, and referring to no provider or tracer): the next span
   // from this record usually has the same ones, and start_span then copies no shared_ptr.
-  data.context = SpanContext();
-  data.parent_span_id = SpanId();
-  data.parent_is_remote = false;
-  data.kind = SpanKind::internal;
-  data.start_unix_nanos = 0;
-  data.end_unix_nanos = 0;
-  data.dropped_attributes_count = 0;
-  data.dropped_events_count = 0;
-  data.dropped_links_count = 0;
-  data.status.code = StatusCode::unset;
+  context = SpanContext();
+  parent_span_id = SpanId();
+  parent_is_remote = false;
+  kind = SpanKind::internal;
+  start_unix_nanos = 0;
+  end_unix_nanos = 0;
+  dropped_attributes_count = 0;
+  dropped_events_count = 0;
+  dropped_links_count = 0;
+  status.code = StatusCode::unset;
   start_steady_nanos = 0;
   ended = false;
   recording = false;
@@ -154,14 +154,14 @@ void SpanState::recycle() noexcept {
   std::size_t budget = kMaxKeptBytes;
   // The name keeps its text, like a slot's key: the next span from this record often has the same
   // name and need not copy it (start_span compares first).
-  keep_text(data.name, budget);
-  keep_or_free(data.status.description, budget);
+  keep_text(name, budget);
+  keep_or_free(status.description, budget);
   // Events stay as slots too, their names' buffers and text kept within the budget.
-  if (!data.events.empty()) {  // (empty: its capacity is at most kMaxKeptEntries, see end())
-    if (data.events.capacity() > kMaxKeptEntries) {
-      std::vector<SpanEvent>().swap(data.events);
+  if (!events.empty()) {  // (empty: its capacity is at most kMaxKeptEntries, see end())
+    if (events.capacity() > kMaxKeptEntries) {
+      std::vector<SpanEvent>().swap(events);
     } else {
-      for (auto& event : data.events) keep_event_slot(event, budget);
+      for (auto& event : events) keep_event_slot(event, budget);
     }
   }
   event_count = 0;
@@ -169,16 +169,16 @@ void SpanState::recycle() noexcept {
   // are walked against what is left of the budget only when one may have grown since the last walk
   // (slots_grown), or less is left now than then: otherwise they hold what that walk kept, written
   // over in place, and still fit. A typed span's 40 slots then cost nothing here.
-  if (data.attributes.capacity() > kMaxKeptAttributes) {
-    Attributes().swap(data.attributes);
+  if (attributes.capacity() > kMaxKeptAttributes) {
+    Attributes().swap(attributes);
   } else if (slots_grown || budget < slot_budget) {
     slot_budget = budget;
-    for (auto& slot : data.attributes) keep_slot(slot, budget);
+    for (auto& slot : attributes) keep_slot(slot, budget);
   }
   slots_grown = false;
   attribute_count = 0;
   for (auto& word : key_filter) word = 0;
-  clear_keeping(data.links, kMaxKeptEntries);
+  clear_keeping(links, kMaxKeptEntries);
 }
 
 SpanRecord* take_span_record() {

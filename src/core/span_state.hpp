@@ -29,14 +29,14 @@ class SpanMutex {
   std::atomic<bool> locked_{false};
 };
 
-// The shared, mutable state behind Span/SpanRef handles. `data` is guarded by `mutex` until
-// `ended` is set; after that it is immutable and handed to processors as a SpanDataPtr that
-// aliases this object (one allocation per span, no copy at end). States live in recycled span
-// records (core/span_record_pool.hpp): when the last reference goes, recycle() empties the state
-// and the record serves a later span.
-struct SpanState {
+// The shared, mutable state behind Span/SpanRef handles. Its SpanData part is guarded by `mutex`
+// until `ended` is set; after that it is immutable and handed to processors as a SpanDataPtr to
+// that base (one allocation per span, no copy at end; a Span that ends as it is destroyed moves its
+// reference there, with no count traffic). States live in recycled span records
+// (core/span_record_pool.hpp): when the last reference goes, recycle() empties the state and the
+// record serves a later span.
+struct SpanState : SpanData {
   SpanMutex mutex;
-  SpanData data;
   std::uint64_t start_steady_nanos = 0;  // 0 when the user gave the start time
   // Held while the span is open and released when it ends: a finished span (kept by an exporter,
   // a queue or a context) must not keep its provider alive, or provider -> processor -> exporter ->
@@ -46,7 +46,7 @@ struct SpanState {
   std::shared_ptr<const ContentPolicy> content;  // null: record everything as given
   bool ended = false;                            // guarded by mutex
   bool recording = false;                        // fixed at start
-  // Live attributes are data.attributes[0, attribute_count). While the span is open, the elements
+  // Live attributes are attributes[0, attribute_count). While the span is open, the elements
   // after them are slots left by the last span in this record: not attributes, but their key and
   // string value keep buffer and text. The next new attribute is written into the next slot, in
   // place, with no allocation (a span often sets the same keys in the same order as the last one,
@@ -59,7 +59,7 @@ struct SpanState {
   bool slots_grown = false;
   // The budget the slots had at the last walk (see recycle()).
   std::size_t slot_budget = 0;
-  // Likewise for events: data.events[0, event_count) are the span's events, later elements slots
+  // Likewise for events: events[0, event_count) are the span's events, later elements slots
   // that keep their name's buffer and text. Guarded by `mutex`.
   std::size_t event_count = 0;
   // One bit per class (a hash of length, middle and last bytes) of the live attributes' keys: a

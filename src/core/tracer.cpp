@@ -69,38 +69,38 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     const std::uint8_t random_flag =
         has_parent ? (parent_context.flags().value & TraceFlags::kRandom) : TraceFlags::kRandom;
     const auto flags = static_cast<std::uint8_t>((sampled ? TraceFlags::kSampled : 0U) | random_flag);
-    state->data.context = SpanContext(trace_id, span_id, TraceFlags{flags}, false, std::move(trace_state));
+    state->context = SpanContext(trace_id, span_id, TraceFlags{flags}, false, std::move(trace_state));
     if (!recording) return Span(std::move(state));
 
     state->provider = provider_;
     state->limits = provider_->limits();
     state->content = provider_->content_policy();
-    state->data.parent_span_id = has_parent ? parent_context.span_id() : SpanId();
-    state->data.parent_is_remote = has_parent && parent_context.is_remote();
+    state->parent_span_id = has_parent ? parent_context.span_id() : SpanId();
+    state->parent_is_remote = has_parent && parent_context.is_remote();
     // A recycled record still holds its last span's name (valid UTF-8): often the same one.
-    if (!detail::same_bytes(state->data.name, name)) {
+    if (!detail::same_bytes(state->name, name)) {
       // Repaired before it is stored: if memory runs out midway, the record keeps its last (valid)
       // name rather than an unrepaired one a later span with the same name would reuse unchecked.
       if (detail::is_valid_utf8(name)) {
-        if (name.size() <= state->data.name.capacity()) {
-          detail::overwrite_text(state->data.name, name);
+        if (name.size() <= state->name.capacity()) {
+          detail::overwrite_text(state->name, name);
         } else {
-          state->data.name.assign(name.data(), name.size());
+          state->name.assign(name.data(), name.size());
         }
       } else {
-        state->data.name = detail::repair_utf8(name);
+        state->name = detail::repair_utf8(name);
       }
     }
-    state->data.kind = kind;
+    state->kind = kind;
     // A recycled record keeps its last span's resource and scope: usually the same ones.
-    if (state->data.resource != provider_->resource()) state->data.resource = provider_->resource();
-    if (state->data.scope != scope_) state->data.scope = scope_;
+    if (state->resource != provider_->resource()) state->resource = provider_->resource();
+    if (state->scope != scope_) state->scope = scope_;
     if (options != nullptr && options->start_unix_nanos != 0) {
-      state->data.start_unix_nanos = options->start_unix_nanos;
+      state->start_unix_nanos = options->start_unix_nanos;
     } else {
       const detail::SpanStartTime now = detail::span_start_time();
       state->start_steady_nanos = now.steady_nanos;
-      state->data.start_unix_nanos = now.unix_nanos;
+      state->start_unix_nanos = now.unix_nanos;
     }
 
     Span span(std::move(state));

@@ -30,8 +30,8 @@ constexpr std::size_t kWords = sizeof(SpanRecord::control) / sizeof(std::uint64_
 void fill(SpanRecord* record, std::uint64_t stamp) {
   auto* words = reinterpret_cast<std::uint64_t*>(record->control);
   for (std::size_t i = 0; i < kWords; ++i) words[i] = stamp + i;
-  record->state.data.start_unix_nanos = stamp;
-  record->state.data.name = "record " + std::to_string(stamp);
+  record->state.start_unix_nanos = stamp;
+  record->state.name = "record " + std::to_string(stamp);
 }
 
 bool intact(const SpanRecord* record, std::uint64_t stamp) {
@@ -39,7 +39,7 @@ bool intact(const SpanRecord* record, std::uint64_t stamp) {
   for (std::size_t i = 0; i < kWords; ++i) {
     if (words[i] != stamp + i) return false;
   }
-  return record->state.data.start_unix_nanos == stamp && record->state.data.name == "record " + std::to_string(stamp);
+  return record->state.start_unix_nanos == stamp && record->state.name == "record " + std::to_string(stamp);
 }
 
 struct Handoff {

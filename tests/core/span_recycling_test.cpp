@@ -308,9 +308,9 @@ std::size_t heap_bytes(const std::string& text) {
   return text.capacity() > kInline ? text.capacity() : 0;
 }
 std::size_t kept_bytes(const detail::SpanState& state) {
-  std::size_t bytes = heap_bytes(state.data.name) + heap_bytes(state.data.status.description);
-  for (const auto& event : state.data.events) bytes += heap_bytes(event.name);
-  for (const auto& slot : state.data.attributes) {
+  std::size_t bytes = heap_bytes(state.name) + heap_bytes(state.status.description);
+  for (const auto& event : state.events) bytes += heap_bytes(event.name);
+  for (const auto& slot : state.attributes) {
     bytes += heap_bytes(slot.key);
     if (const auto* text = std::get_if<std::string>(&slot.value)) bytes += heap_bytes(*text);
     if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
@@ -327,11 +327,10 @@ std::size_t kept_bytes(const detail::SpanState& state) {
 TEST(SpanRecordBudgetTest, ARecycledRecordKeepsAtMostTheBudgetWhateverGrewSinceTheLastWalk) {
   detail::SpanState state;
   for (int i = 0; i < 20; ++i) {
-    state.data.attributes.push_back(
+    state.attributes.push_back(
         Attribute{"key-" + std::string(100, static_cast<char>('a' + i)), AttributeValue{std::string(200, 'v')}});
   }
-  state.data.attributes.push_back(
-      Attribute{"list", AttributeValue{std::vector<std::string>(3, std::string(300, 'l'))}});
+  state.attributes.push_back(Attribute{"list", AttributeValue{std::vector<std::string>(3, std::string(300, 'l'))}});
   state.slots_grown = true;  // as the writes of those slots would have set it
   state.recycle();
   EXPECT_LE(kept_bytes(state), detail::kMaxKeptBytes);
@@ -339,30 +338,30 @@ TEST(SpanRecordBudgetTest, ARecycledRecordKeepsAtMostTheBudgetWhateverGrewSinceT
 
   // Nothing grew: the slots keep exactly their buffers.
   std::vector<std::size_t> capacities;
-  for (const auto& slot : state.data.attributes) capacities.push_back(slot.key.capacity());
+  for (const auto& slot : state.attributes) capacities.push_back(slot.key.capacity());
   state.recycle();
   std::vector<std::size_t> after;
-  for (const auto& slot : state.data.attributes) after.push_back(slot.key.capacity());
+  for (const auto& slot : state.attributes) after.push_back(slot.key.capacity());
   EXPECT_EQ(after, capacities);
 
   // The name and the status description take more of the budget without any slot growing (the
   // flag stays clear): the slots must still be cut down to what is left.
-  for (auto& slot : state.data.attributes) {
+  for (auto& slot : state.attributes) {
     if (auto* text = std::get_if<std::string>(&slot.value))
       text->assign(std::min<std::size_t>(text->capacity(), 15), 'w');
   }
-  state.data.name.assign(900, 'n');
-  state.data.status.description.assign(900, 'd');
+  state.name.assign(900, 'n');
+  state.status.description.assign(900, 'd');
   ASSERT_FALSE(state.slots_grown);
   state.recycle();
   EXPECT_LE(kept_bytes(state), detail::kMaxKeptBytes);
-  EXPECT_EQ(state.data.name.capacity() >= 900, true);  // the name itself fits and is kept
+  EXPECT_EQ(state.name.capacity() >= 900, true);  // the name itself fits and is kept
 
   // A name past the budget is freed, and the slots get the whole budget again.
-  state.data.name.assign(5000, 'n');
+  state.name.assign(5000, 'n');
   state.recycle();
   EXPECT_LE(kept_bytes(state), detail::kMaxKeptBytes);
-  EXPECT_LT(state.data.name.capacity(), 5000U);
+  EXPECT_LT(state.name.capacity(), 5000U);
 }
 
 }  // namespace

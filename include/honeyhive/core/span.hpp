@@ -134,6 +134,9 @@ class SpanRef {
  protected:
   explicit SpanRef(std::shared_ptr<detail::SpanState> state) noexcept : state_(std::move(state)) {}
   void note_failure(const char* what) const noexcept;
+  // end() for a handle about to go: its reference moves to the processors (this handle is then
+  // empty), rather than being copied for them and released after.
+  void end_releasing() noexcept;
 
   std::shared_ptr<detail::SpanState> state_;
 
@@ -147,7 +150,10 @@ class SpanRef {
 class Span : public SpanRef {
  public:
   Span() noexcept = default;
-  ~Span() { end(); }
+  ~Span() {
+    scope_.detach();
+    end_releasing();
+  }
   Span(Span&& other) noexcept = default;
   Span& operator=(Span&& other) noexcept {
     if (this != &other) {
