@@ -48,7 +48,7 @@ void seed_random_state(RandomState& state) noexcept {
   mix ^= reinterpret_cast<std::uintptr_t>(&state);
   mix ^= static_cast<std::uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id())) << 7U;
   mix ^= static_cast<std::uint64_t>(::getpid()) << 40U;
-  for (auto& word : state.s) word = splitmix64(mix);
+  state.s = splitmix64(mix);
   state.generation = generation;
 }
 
