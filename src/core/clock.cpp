@@ -9,15 +9,17 @@ namespace honeyhive {
 namespace {
 std::atomic<detail::WallClock> g_wall_clock_override{nullptr};
 
-// The wall clock minus the monotonic clock, and the monotonic time it was measured at (0: never).
-// The offset is stored before the time (release) and read after it (acquire), so a reader that
-// sees a time sees an offset at least that recent; one stored later by another thread is as valid.
-std::atomic<std::int64_t> g_wall_minus_steady{0};
-std::atomic<std::uint64_t> g_anchored_at_steady{0};
+// The wall clock minus the monotonic clock (modulo 2^64), and the monotonic time until which it
+// is used (0: not at all, as before the first span or while a test clock is set). The offset is
+// stored before the deadline (release) and read after it (acquire), so a reader that sees a
+// deadline sees an offset at least that recent; one stored later by another thread is as valid.
+std::atomic<std::uint64_t> g_wall_minus_steady{0};
+std::atomic<std::uint64_t> g_offset_valid_until_steady{0};
 }  // namespace
 
 void detail::set_wall_clock_for_testing(WallClock clock) noexcept {
   g_wall_clock_override.store(clock, std::memory_order_release);
+  g_offset_valid_until_steady.store(0, std::memory_order_release);  // span starts read the clock set
 }
 
 UnixNanos now_unix_nanos() noexcept {
@@ -34,17 +36,13 @@ std::uint64_t now_steady_nanos() noexcept {
 
 detail::SpanStartTime detail::span_start_time() noexcept {
   const std::uint64_t steady = now_steady_nanos();
-  const std::uint64_t anchored_at = g_anchored_at_steady.load(std::memory_order_acquire);
-  if (anchored_at != 0 && steady <= anchored_at + kWallAnchorRefreshNanos &&
-      g_wall_clock_override.load(std::memory_order_relaxed) == nullptr) {
-    const std::int64_t unix = static_cast<std::int64_t>(steady) + g_wall_minus_steady.load(std::memory_order_relaxed);
-    return {steady, unix < 0 ? 0 : static_cast<UnixNanos>(unix)};
+  if (steady < g_offset_valid_until_steady.load(std::memory_order_acquire)) {
+    return {steady, steady + g_wall_minus_steady.load(std::memory_order_relaxed)};
   }
   const UnixNanos unix = now_unix_nanos();
-  if (g_wall_clock_override.load(std::memory_order_relaxed) == nullptr) {
-    g_wall_minus_steady.store(static_cast<std::int64_t>(unix) - static_cast<std::int64_t>(steady),
-                              std::memory_order_relaxed);
-    g_anchored_at_steady.store(steady == 0 ? 1 : steady, std::memory_order_release);
+  if (g_wall_clock_override.load(std::memory_order_acquire) == nullptr) {
+    g_wall_minus_steady.store(unix - steady, std::memory_order_relaxed);
+    g_offset_valid_until_steady.store(steady + kWallAnchorRefreshNanos, std::memory_order_release);
   }
   return {steady, unix};
 }
