@@ -199,10 +199,8 @@ void BatchSpanProcessor::State::run() noexcept {
     for (;;) {
       if (!drain_all && queue.size() < options.max_export_batch_size) break;
       SpanDataPtr span;
-      while (batch.size() < options.max_export_batch_size && queue.try_pop(span)) {
-        in_flight.fetch_add(1, std::memory_order_relaxed);
-        batch.push_back(std::move(span));
-      }
+      while (batch.size() < options.max_export_batch_size && queue.try_pop(span)) batch.push_back(std::move(span));
+      in_flight.fetch_add(batch.size(), std::memory_order_relaxed);
       const std::uint64_t position = queue.consumed();
       const bool was_empty = batch.empty();
       export_batch(batch);

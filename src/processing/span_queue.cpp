@@ -40,18 +40,6 @@ bool SpanQueue::try_push(const SpanDataPtr& span) noexcept {
   return true;
 }
 
-bool SpanQueue::try_pop(SpanDataPtr& out) noexcept {
-  const std::uint64_t position = dequeue_position_.load(std::memory_order_relaxed);
-  Cell& cell = cells_[index(position)];
-  const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
-  if (static_cast<std::int64_t>(sequence - (position + 1)) < 0) return false;  // empty, or not yet published
-  out = std::move(cell.span);
-  cell.span.reset();
-  cell.sequence.store(position + capacity_, std::memory_order_release);
-  dequeue_position_.store(position + 1, std::memory_order_release);
-  return true;
-}
-
 std::size_t SpanQueue::size() const noexcept {
   const std::uint64_t tail = consumed();
   const std::uint64_t head = claimed();

@@ -19,8 +19,17 @@ class SpanQueue {
   SpanQueue& operator=(const SpanQueue&) = delete;
 
   bool try_push(const SpanDataPtr& span) noexcept;
-  // Single consumer only.
-  bool try_pop(SpanDataPtr& out) noexcept;
+  // Single consumer only. Moves the oldest span into `out` (which is to be empty).
+  bool try_pop(SpanDataPtr& out) noexcept {
+    const std::uint64_t position = dequeue_position_.load(std::memory_order_relaxed);
+    Cell& cell = cells_[index(position)];
+    const std::uint64_t sequence = cell.sequence.load(std::memory_order_acquire);
+    if (static_cast<std::int64_t>(sequence - (position + 1)) < 0) return false;  // empty, or not yet published
+    out = std::move(cell.span);                                                  // leaves the cell empty
+    cell.sequence.store(position + capacity_, std::memory_order_release);
+    dequeue_position_.store(position + 1, std::memory_order_release);
+    return true;
+  }
 
   // Positions claimed by producers so far (monotonic); a flush waits until the consumer passes it.
   std::uint64_t claimed() const noexcept { return enqueue_position_.load(std::memory_order_acquire); }
