@@ -89,11 +89,14 @@ Context Context::current() noexcept { return detail::current_context_ref(); }
 
 SpanRef Context::span() const noexcept { return SpanRef(span_); }
 
-Context Context::with_span_context(SpanContext span_context) const noexcept {
-  Context copy = *this;
-  copy.span_context_ = std::move(span_context);
-  copy.span_.reset();
-  return copy;
+Context Context::with_span_context(SpanContext span_context) const& noexcept {
+  return Context(*this).with_span_context(std::move(span_context));
+}
+
+Context Context::with_span_context(SpanContext span_context) && noexcept {
+  span_context_ = std::move(span_context);
+  span_.reset();
+  return std::move(*this);
 }
 
 Context Context::with_span(const SpanRef& span) const noexcept {
@@ -156,14 +159,17 @@ Context Context::without_baggage(std::string_view key) const noexcept {
   }
 }
 
-Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const noexcept {
+Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const& noexcept {
+  return Context(*this).with_all_baggage(std::move(entries));
+}
+
+Context Context::with_all_baggage(std::vector<BaggageEntry> entries) && noexcept {
   try {
-    Context copy = *this;
-    copy.baggage_ = std::make_shared<const std::vector<BaggageEntry>>(std::move(entries));
-    return copy;
+    baggage_ = std::make_shared<const std::vector<BaggageEntry>>(std::move(entries));
   } catch (...) {
-    return *this;
+    // Out of memory: the context keeps the baggage it had.
   }
+  return std::move(*this);
 }
 
 Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept {

@@ -59,16 +59,22 @@ void TraceContextPropagator::inject(const Context& context, TextMapCarrier& carr
 }
 
 Context TraceContextPropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
+  Context context = base;
+  extract_into(carrier, context);
+  return context;
+}
+
+void TraceContextPropagator::extract_into(const TextMapCarrier& carrier, Context& context) const noexcept {
   try {
     std::string storage;  // used only by carriers that cannot lend a view of their value
     const auto traceparent = safe_get(carrier, kTraceparent, storage);
-    if (!traceparent) return base;
+    if (!traceparent) return;
     const auto parsed = trace_context::parse_traceparent(*traceparent);
     if (!parsed) {
       // Section 3.2.1 / 3.3.1: an invalid traceparent means no parent; tracestate is discarded too.
       traceparent_rejected_.fetch_add(1, std::memory_order_relaxed);
       report_diagnostic(DiagnosticLevel::debug, "inbound traceparent is invalid; starting a new trace");
-      return base;
+      return;
     }
     std::shared_ptr<const TraceState> state;
     if (const auto tracestate = safe_get(carrier, kTracestate, storage)) {
@@ -78,10 +84,10 @@ Context TraceContextPropagator::extract(const TextMapCarrier& carrier, const Con
         tracestate_rejected_.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    return base.with_span_context(
+    context = std::move(context).with_span_context(
         SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(), /*remote=*/true, std::move(state)));
   } catch (...) {
-    return base;
+    // The context stays as it was.
   }
 }
 
@@ -106,10 +112,16 @@ void BaggagePropagator::inject(const Context& context, TextMapCarrier& carrier) 
 }
 
 Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
+  Context context = base;
+  extract_into(carrier, context);
+  return context;
+}
+
+void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& context) const noexcept {
   try {
     std::string storage;
     const auto header = safe_get(carrier, kBaggage, storage);
-    if (!header) return base;
+    if (!header) return;
     baggage::ParseResult parsed = baggage::parse(*header);
     if (parsed.invalid > 0) invalid_.fetch_add(parsed.invalid, std::memory_order_relaxed);
     if (parsed.dropped > 0) dropped_.fetch_add(parsed.dropped, std::memory_order_relaxed);
@@ -126,14 +138,13 @@ Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context&
                                    return refused;
                                  }),
                   inbound.end());
-    const std::vector<BaggageEntry>& current = base.all_baggage();
-    Context context;
+    const std::vector<BaggageEntry>& current = context.all_baggage();
     if (inbound.empty()) {
-      context = base;
+      // Nothing to add.
     } else if (current.empty()) {
-      context = base.with_all_baggage(std::move(inbound));
+      context = std::move(context).with_all_baggage(std::move(inbound));
     } else {
-      // One merged copy (inbound entries override the base's), attached once.
+      // One merged copy (inbound entries override the context's), attached once.
       std::vector<BaggageEntry> merged;
       merged.reserve(current.size() + inbound.size());
       merged = current;
@@ -146,16 +157,15 @@ Context BaggagePropagator::extract(const TextMapCarrier& carrier, const Context&
           merged.push_back(std::move(entry));
         }
       }
-      context = base.with_all_baggage(std::move(merged));
+      context = std::move(context).with_all_baggage(std::move(merged));
     }
     if (untrusted > 0) {
       untrusted_.fetch_add(untrusted, std::memory_order_relaxed);
       report_diagnostic(DiagnosticLevel::debug, "inbound baggage: " + std::to_string(untrusted) +
                                                     " routing/evaluation entries refused by the inbound policy");
     }
-    return context;
   } catch (...) {
-    return base;
+    // The context stays as it was.
   }
 }
 
@@ -178,10 +188,14 @@ void CompositePropagator::inject(const Context& context, TextMapCarrier& carrier
 
 Context CompositePropagator::extract(const TextMapCarrier& carrier, const Context& base) const noexcept {
   Context context = base;
-  for (const auto& propagator : propagators_) {
-    if (propagator) context = propagator->extract(carrier, context);
-  }
+  extract_into(carrier, context);
   return context;
+}
+
+void CompositePropagator::extract_into(const TextMapCarrier& carrier, Context& context) const noexcept {
+  for (const auto& propagator : propagators_) {
+    if (propagator) propagator->extract_into(carrier, context);
+  }
 }
 
 std::vector<std::string> CompositePropagator::fields() const {

@@ -38,8 +38,6 @@ bool has_class(char c, std::uint8_t classes) noexcept {
   return (kClasses.of[static_cast<unsigned char>(c)] & classes) != 0;
 }
 
-bool is_lower_hex(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
-
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
 std::string_view trim_ows(std::string_view text) noexcept {
@@ -47,8 +45,6 @@ std::string_view trim_ows(std::string_view text) noexcept {
   while (!text.empty() && is_ows(text.back())) text.remove_suffix(1);
   return text;
 }
-
-int hex_digit(char c) noexcept { return c <= '9' ? c - '0' : c - 'a' + 10; }
 
 std::size_t member_length(const TraceState::Member& member) noexcept {
   return member.first.size() + 1 + member.second.size();
@@ -110,7 +106,49 @@ void write_members(const std::vector<TraceState::Member>& members, const Selecti
 
 }  // namespace
 
+namespace {
+
+// Lowercase hex digit values, and kNotHex for every other byte.
+constexpr std::uint8_t kNotHex = 0xFF;
+struct HexValues {
+  std::uint8_t of[256];
+};
+constexpr HexValues make_hex_values() noexcept {
+  HexValues table{};
+  for (int c = 0; c < 256; ++c) {
+    table.of[c] = c >= '0' && c <= '9'   ? static_cast<std::uint8_t>(c - '0')
+                  : c >= 'a' && c <= 'f' ? static_cast<std::uint8_t>(c - 'a' + 10)
+                                         : kNotHex;
+  }
+  return table;
+}
+constexpr HexValues kHexValues = make_hex_values();
+
+// The byte two lowercase hex characters spell, or -1.
+int hex_byte(const char* two) noexcept {
+  const std::uint8_t high = kHexValues.of[static_cast<unsigned char>(two[0])];
+  const std::uint8_t low = kHexValues.of[static_cast<unsigned char>(two[1])];
+  return (high | low) > 0x0F ? -1 : high * 16 + low;
+}
+
+// Everything after the version of a 55-character traceparent: "-<trace id>-<parent id>-<flags>".
+std::optional<SpanContext> parse_traceparent_fields(const char* text) noexcept {
+  if (text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
+  const int flags = hex_byte(text + 53);
+  if (flags < 0) return std::nullopt;
+  const auto trace_id = TraceId::from_hex(std::string_view(text + 3, 2 * TraceId::kSize));
+  const auto span_id = SpanId::from_hex(std::string_view(text + 36, 2 * SpanId::kSize));
+  if (!trace_id || !span_id || !trace_id->is_valid() || !span_id->is_valid()) return std::nullopt;
+  return SpanContext(*trace_id, *span_id, TraceFlags{static_cast<std::uint8_t>(flags)}, /*remote=*/true);
+}
+
+}  // namespace
+
 std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept {
+  // What nearly every request carries: version 00, exactly 55 characters, no surrounding spaces.
+  if (value.size() == kTraceparentLength && value[0] == '0' && value[1] == '0') {
+    return parse_traceparent_fields(value.data());
+  }
   std::size_t begin = 0;
   std::size_t end = value.size();
   while (begin < end && is_ows(value[begin])) ++begin;
@@ -118,20 +156,14 @@ std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept {
   const char* text = value.data() + begin;
   const std::size_t size = end - begin;
   if (size < kTraceparentLength) return std::nullopt;
-  if (!is_lower_hex(text[0]) || !is_lower_hex(text[1])) return std::nullopt;
-  const int version = hex_digit(text[0]) * 16 + hex_digit(text[1]);
+  const int version = hex_byte(text);
+  if (version < 0) return std::nullopt;
   if (version == 0xff) return std::nullopt;
   if (version == 0 && size != kTraceparentLength) return std::nullopt;
   // Section 4.3 (versioning): a parser for version 00 reading a higher version takes the first
   // 55 characters, provided the value continues with '-' after them.
   if (size > kTraceparentLength && text[kTraceparentLength] != '-') return std::nullopt;
-  if (text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
-  if (!is_lower_hex(text[53]) || !is_lower_hex(text[54])) return std::nullopt;
-  const auto trace_id = TraceId::from_hex(std::string_view(text + 3, 2 * TraceId::kSize));
-  const auto span_id = SpanId::from_hex(std::string_view(text + 36, 2 * SpanId::kSize));
-  if (!trace_id || !span_id || !trace_id->is_valid() || !span_id->is_valid()) return std::nullopt;
-  const auto flags = static_cast<std::uint8_t>(hex_digit(text[53]) * 16 + hex_digit(text[54]));
-  return SpanContext(*trace_id, *span_id, TraceFlags{flags}, /*remote=*/true);
+  return parse_traceparent_fields(text);
 }
 
 bool is_valid_key(std::string_view key) noexcept {

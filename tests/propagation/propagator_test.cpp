@@ -633,6 +633,44 @@ TEST(CompositePropagatorTest, SkipsNullPropagators) {
   EXPECT_EQ(propagator.extract(make_map_carrier(headers), Context()).baggage("k"), "v");
 }
 
+// A propagator written before extract_into existed: it overrides extract() only.
+class TenantPropagator final : public TextMapPropagator {
+ public:
+  void inject(const Context&, TextMapCarrier& carrier) const noexcept override { carrier.set("x-tenant", "t1"); }
+  Context extract(const TextMapCarrier& carrier, const Context& base) const noexcept override {
+    const auto tenant = carrier.get("x-tenant");
+    return tenant ? base.with_baggage("tenant", *tenant) : base;
+  }
+  std::vector<std::string> fields() const override { return {"x-tenant"}; }
+};
+
+TEST(CompositePropagatorTest, APropagatorThatOverridesOnlyExtractBuildsOnWhatTheOthersExtracted) {
+  const CompositePropagator propagator({std::make_shared<TraceContextPropagator>(),
+                                        std::make_shared<BaggagePropagator>(), std::make_shared<TenantPropagator>()});
+  Headers headers{{"traceparent", kTraceparent}, {"baggage", "k=v"}, {"x-tenant", "t1"}};
+  const Context received = propagator.extract(make_map_carrier(headers), Context());
+  EXPECT_EQ(received.span_context().trace_id().to_hex(), kTraceId);
+  EXPECT_TRUE(received.span_context().is_remote());
+  EXPECT_EQ(received.baggage("k"), "v");
+  EXPECT_EQ(received.baggage("tenant"), "t1");
+}
+
+// Extracting onto a base: the remote parent replaces the base's span, the base's baggage stays
+// (merged with the inbound), and the base itself is unchanged.
+TEST(CompositePropagatorTest, ExtractOntoABaseReplacesItsParentKeepsItsBaggageAndLeavesItUnchanged) {
+  const Context base = Context().with_span_context(local_context()).with_baggage("mine", "1");
+  const std::string base_span_id = base.span_context().span_id().to_hex();
+  Headers headers{{"traceparent", kTraceparent}, {"baggage", "k=v"}};
+  const Context received = make_default_propagator()->extract(make_map_carrier(headers), base);
+  EXPECT_EQ(received.span_context().trace_id().to_hex(), kTraceId);
+  EXPECT_TRUE(received.span_context().is_remote());
+  EXPECT_EQ(received.baggage("mine"), "1");
+  EXPECT_EQ(received.baggage("k"), "v");
+  EXPECT_EQ(base.span_context().span_id().to_hex(), base_span_id);
+  EXPECT_FALSE(base.span_context().is_remote());
+  EXPECT_EQ(base.baggage("k"), std::nullopt);
+}
+
 // --- OTEL_PROPAGATORS ----------------------------------------------------------------------
 
 // Restores OTEL_PROPAGATORS after each test and captures diagnostics.

@@ -19,6 +19,12 @@ class TextMapPropagator {
   virtual ~TextMapPropagator() = default;
   virtual void inject(const Context& context, TextMapCarrier& carrier) const noexcept = 0;
   virtual Context extract(const TextMapCarrier& carrier, const Context& base) const noexcept = 0;
+  // extract() onto `context` in place: what it returns, without a copy of the context where the
+  // propagator can avoid one (CompositePropagator chains its propagators through this). The
+  // default assigns extract(carrier, context).
+  virtual void extract_into(const TextMapCarrier& carrier, Context& context) const noexcept {
+    context = extract(carrier, context);
+  }
   // The header names this propagator reads and writes.
   virtual std::vector<std::string> fields() const = 0;
 };
@@ -54,6 +60,7 @@ class TraceContextPropagator final : public TextMapPropagator {
  public:
   void inject(const Context& context, TextMapCarrier& carrier) const noexcept override;
   Context extract(const TextMapCarrier& carrier, const Context& base) const noexcept override;
+  void extract_into(const TextMapCarrier& carrier, Context& context) const noexcept override;
   std::vector<std::string> fields() const override { return {"traceparent", "tracestate"}; }
   PropagationStats stats() const noexcept;
 
@@ -68,6 +75,7 @@ class BaggagePropagator final : public TextMapPropagator {
   explicit BaggagePropagator(InboundBaggagePolicy policy = {}) noexcept : policy_(policy) {}
   void inject(const Context& context, TextMapCarrier& carrier) const noexcept override;
   Context extract(const TextMapCarrier& carrier, const Context& base) const noexcept override;
+  void extract_into(const TextMapCarrier& carrier, Context& context) const noexcept override;
   std::vector<std::string> fields() const override { return {"baggage"}; }
   PropagationStats stats() const noexcept;
 
@@ -84,6 +92,7 @@ class CompositePropagator final : public TextMapPropagator {
   explicit CompositePropagator(std::vector<std::shared_ptr<TextMapPropagator>> propagators) noexcept;
   void inject(const Context& context, TextMapCarrier& carrier) const noexcept override;
   Context extract(const TextMapCarrier& carrier, const Context& base) const noexcept override;
+  void extract_into(const TextMapCarrier& carrier, Context& context) const noexcept override;
   std::vector<std::string> fields() const override;
   const std::vector<std::shared_ptr<TextMapPropagator>>& propagators() const noexcept { return propagators_; }
 
