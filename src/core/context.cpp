@@ -89,14 +89,11 @@ Context Context::current() noexcept { return detail::current_context_ref(); }
 
 SpanRef Context::span() const noexcept { return SpanRef(span_); }
 
-Context Context::with_span_context(SpanContext span_context) const& noexcept {
-  return Context(*this).with_span_context(std::move(span_context));
-}
-
-Context Context::with_span_context(SpanContext span_context) && noexcept {
-  span_context_ = std::move(span_context);
-  span_.reset();
-  return std::move(*this);
+Context Context::with_span_context(SpanContext span_context) const noexcept {
+  Context copy = *this;
+  copy.span_context_ = std::move(span_context);
+  copy.span_.reset();
+  return copy;
 }
 
 Context Context::with_span(const SpanRef& span) const noexcept {
@@ -159,17 +156,14 @@ Context Context::without_baggage(std::string_view key) const noexcept {
   }
 }
 
-Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const& noexcept {
-  return Context(*this).with_all_baggage(std::move(entries));
-}
-
-Context Context::with_all_baggage(std::vector<BaggageEntry> entries) && noexcept {
+Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const noexcept {
   try {
-    baggage_ = std::make_shared<const std::vector<BaggageEntry>>(std::move(entries));
+    Context copy = *this;
+    copy.baggage_ = std::make_shared<const std::vector<BaggageEntry>>(std::move(entries));
+    return copy;
   } catch (...) {
-    // Out of memory: the context keeps the baggage it had.
+    return *this;
   }
-  return std::move(*this);
 }
 
 Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept {

@@ -47,10 +47,9 @@ void TraceContextPropagator::inject(const Context& context, TextMapCarrier& carr
     char traceparent[trace_context::kTraceparentLength];
     trace_context::format_traceparent(span_context, traceparent);
     carrier.set(kTraceparent, std::string_view(traceparent, sizeof traceparent));
-    if (!span_context.trace_state().empty()) {
+    if (const auto& trace_state = span_context.trace_state_ptr(); trace_state != nullptr && !trace_state->empty()) {
       char state[trace_context::kMaxTraceStateLength];
-      const std::size_t length =
-          trace_context::detail::write_tracestate(span_context.trace_state(), sizeof state, state);
+      const std::size_t length = trace_context::detail::write_tracestate(*trace_state, sizeof state, state);
       if (length > 0) carrier.set(kTracestate, std::string_view(state, length));
     }
   } catch (...) {
@@ -84,8 +83,8 @@ void TraceContextPropagator::extract_into(const TextMapCarrier& carrier, Context
         tracestate_rejected_.fetch_add(1, std::memory_order_relaxed);
       }
     }
-    context = std::move(context).with_span_context(
-        SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(), /*remote=*/true, std::move(state)));
+    set_parent(context,
+               SpanContext(parsed->trace_id(), parsed->span_id(), parsed->flags(), /*remote=*/true, std::move(state)));
   } catch (...) {
     // The context stays as it was.
   }
@@ -142,7 +141,7 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
     if (inbound.empty()) {
       // Nothing to add.
     } else if (current.empty()) {
-      context = std::move(context).with_all_baggage(std::move(inbound));
+      set_all_baggage(context, std::move(inbound));
     } else {
       // One merged copy (inbound entries override the context's), attached once.
       std::vector<BaggageEntry> merged;
@@ -157,7 +156,7 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
           merged.push_back(std::move(entry));
         }
       }
-      context = std::move(context).with_all_baggage(std::move(merged));
+      set_all_baggage(context, std::move(merged));
     }
     if (untrusted > 0) {
       untrusted_.fetch_add(untrusted, std::memory_order_relaxed);

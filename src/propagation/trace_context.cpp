@@ -230,8 +230,9 @@ bool format_traceparent(const SpanContext& context, char* out) noexcept {
   out[52] = '-';
   // Only the flags this version defines (sampled 0x01, random 0x02) are propagated; unknown bits
   // are zeroed (Level 2, section 3.2.2.5).
-  const std::uint8_t flags = context.flags().value & 0x03U;
-  hex_encode(&flags, 1, out + 53);
+  const unsigned flags = context.flags().value & 0x03U;
+  out[53] = '0';
+  out[54] = static_cast<char>('0' + flags);
   return true;
 }
 

@@ -18,6 +18,7 @@ struct ContextStack;
 }  // namespace detail
 
 class SpanRef;
+class TextMapPropagator;
 
 // One W3C baggage list-member: key, (decoded) value and its raw properties ("k=v;flag").
 struct BaggageEntry {
@@ -45,9 +46,7 @@ class Context {
   SpanRef span() const noexcept;
 
   // A copy whose parent is `span_context` (typically extracted from inbound headers; no local span).
-  Context with_span_context(SpanContext span_context) const& noexcept;
-  // The same, made from this context itself (moved from): no copy, for building a context in steps.
-  Context with_span_context(SpanContext span_context) && noexcept;
+  Context with_span_context(SpanContext span_context) const noexcept;
   // A copy whose active span is `span`.
   Context with_span(const SpanRef& span) const noexcept;
 
@@ -56,14 +55,14 @@ class Context {
   const std::vector<BaggageEntry>& all_baggage() const noexcept;
   Context with_baggage(std::string key, std::string value, std::string properties = {}) const noexcept;
   Context without_baggage(std::string_view key) const noexcept;
-  Context with_all_baggage(std::vector<BaggageEntry> entries) const& noexcept;
-  Context with_all_baggage(std::vector<BaggageEntry> entries) && noexcept;
+  Context with_all_baggage(std::vector<BaggageEntry> entries) const noexcept;
   // A copy whose baggage is `entries`, shared as it is (no copy; null means none). For a list put on
   // many contexts, such as the one a tracer adds to every root span.
   Context with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept;
 
  private:
   friend class SpanRef;
+  friend class TextMapPropagator;  // extracts onto a context in place
   SpanContext span_context_;
   std::shared_ptr<detail::SpanState> span_;
   std::shared_ptr<const std::vector<BaggageEntry>> baggage_;

@@ -27,6 +27,21 @@ class TextMapPropagator {
   }
   // The header names this propagator reads and writes.
   virtual std::vector<std::string> fields() const = 0;
+
+ protected:
+  // For extract_into, in place: what context.with_span_context(parent) returns (the parent, no
+  // local span), and what context.with_all_baggage(entries) returns.
+  static void set_parent(Context& context, SpanContext parent) noexcept {
+    context.span_context_ = std::move(parent);
+    context.span_.reset();
+  }
+  static void set_all_baggage(Context& context, std::vector<BaggageEntry> entries) noexcept {
+    try {
+      context.baggage_ = std::make_shared<const std::vector<BaggageEntry>>(std::move(entries));
+    } catch (...) {
+      // Out of memory: the context keeps the baggage it had.
+    }
+  }
 };
 
 // What inbound (remote) baggage may do. The keys the HoneyHive SDKs give meaning to fall into
