@@ -19,8 +19,9 @@ constexpr std::string_view kBaggage = "baggage";
 
 // Carrier reads may call user callbacks or allocate; a failure counts as "header absent".
 // The view is valid until the carrier or `storage` changes.
-std::optional<std::string_view> safe_get(const TextMapCarrier& carrier, std::string_view key,
-                                         std::string& storage) noexcept {
+[[gnu::always_inline]] inline std::optional<std::string_view> safe_get(const TextMapCarrier& carrier,
+                                                                       std::string_view key,
+                                                                       std::string& storage) noexcept {
   try {
     return carrier.get_view(key, storage);
   } catch (...) {

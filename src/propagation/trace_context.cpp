@@ -1,8 +1,10 @@
 #include "honeyhive/propagation/trace_context.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
+#include "core/hex.hpp"
 #include "propagation/trace_context_internal.hpp"
 
 namespace honeyhive::trace_context {
@@ -136,10 +138,18 @@ std::optional<SpanContext> parse_traceparent_fields(const char* text) noexcept {
   if (text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
   const int flags = hex_byte(text + 53);
   if (flags < 0) return std::nullopt;
-  const auto trace_id = TraceId::from_hex(std::string_view(text + 3, 2 * TraceId::kSize));
-  const auto span_id = SpanId::from_hex(std::string_view(text + 36, 2 * SpanId::kSize));
-  if (!trace_id || !span_id || !trace_id->is_valid() || !span_id->is_valid()) return std::nullopt;
-  return SpanContext(*trace_id, *span_id, TraceFlags{static_cast<std::uint8_t>(flags)}, /*remote=*/true);
+  // The ids' 48 hex characters, 16 at a time, straight into their bytes.
+  std::array<std::uint8_t, TraceId::kSize> trace_bytes;
+  std::array<std::uint8_t, SpanId::kSize> span_bytes;
+  if (!honeyhive::detail::decode_lower_hex_16(text + 3, trace_bytes.data()) ||
+      !honeyhive::detail::decode_lower_hex_16(text + 19, trace_bytes.data() + 8) ||
+      !honeyhive::detail::decode_lower_hex_16(text + 36, span_bytes.data())) {
+    return std::nullopt;
+  }
+  const TraceId trace_id(trace_bytes);
+  const SpanId span_id(span_bytes);
+  if (!trace_id.is_valid() || !span_id.is_valid()) return std::nullopt;
+  return SpanContext(trace_id, span_id, TraceFlags{static_cast<std::uint8_t>(flags)}, /*remote=*/true);
 }
 
 }  // namespace
@@ -224,9 +234,11 @@ bool format_traceparent(const SpanContext& context, char* out) noexcept {
   out[0] = '0';
   out[1] = '0';
   out[2] = '-';
-  context.trace_id().to_hex(out + 3);
+  // The ids' bytes straight into 48 hex characters, 8 bytes at a time.
+  honeyhive::detail::encode_lower_hex_8(context.trace_id().bytes().data(), out + 3);
+  honeyhive::detail::encode_lower_hex_8(context.trace_id().bytes().data() + 8, out + 19);
   out[35] = '-';
-  context.span_id().to_hex(out + 36);
+  honeyhive::detail::encode_lower_hex_8(context.span_id().bytes().data(), out + 36);
   out[52] = '-';
   // Only the flags this version defines (sampled 0x01, random 0x02) are propagated; unknown bits
   // are zeroed (Level 2, section 3.2.2.5).
