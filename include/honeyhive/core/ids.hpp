@@ -8,6 +8,20 @@
 #include <string_view>
 
 namespace honeyhive {
+namespace detail {
+
+// Whether any of `bytes` (whole 64-bit words) is non-zero, a word at a time.
+template <std::size_t N>
+bool any_nonzero(const std::array<std::uint8_t, N>& bytes) noexcept {
+  static_assert(N % 8 == 0, "ids are whole 64-bit words");
+  std::uint64_t words[N / 8];
+  std::memcpy(words, bytes.data(), N);
+  std::uint64_t any = 0;
+  for (const std::uint64_t word : words) any |= word;
+  return any != 0;
+}
+
+}  // namespace detail
 
 // A 16-byte W3C trace id. All-zero is the invalid id.
 class TraceId {
@@ -23,13 +37,7 @@ class TraceId {
   // The all-zero id parses (it is well-formed) but is not valid().
   static std::optional<TraceId> from_hex(std::string_view hex) noexcept;
 
-  bool is_valid() const noexcept {
-    std::uint64_t words[kSize / 8];
-    std::memcpy(words, bytes_.data(), kSize);
-    std::uint64_t any = 0;
-    for (const std::uint64_t word : words) any |= word;
-    return any != 0;
-  }
+  bool is_valid() const noexcept { return detail::any_nonzero(bytes_); }
   const std::array<std::uint8_t, kSize>& bytes() const noexcept { return bytes_; }
   std::string to_hex() const;
   // Writes 32 lowercase hex characters to out (no terminator).
@@ -54,13 +62,7 @@ class SpanId {
   // Parses exactly 16 lowercase hex characters.
   static std::optional<SpanId> from_hex(std::string_view hex) noexcept;
 
-  bool is_valid() const noexcept {
-    std::uint64_t words[kSize / 8];
-    std::memcpy(words, bytes_.data(), kSize);
-    std::uint64_t any = 0;
-    for (const std::uint64_t word : words) any |= word;
-    return any != 0;
-  }
+  bool is_valid() const noexcept { return detail::any_nonzero(bytes_); }
   const std::array<std::uint8_t, kSize>& bytes() const noexcept { return bytes_; }
   std::string to_hex() const;
   void to_hex(char* out) const noexcept;
