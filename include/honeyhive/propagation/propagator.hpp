@@ -21,7 +21,8 @@ class TextMapPropagator {
   virtual Context extract(const TextMapCarrier& carrier, const Context& base) const noexcept = 0;
   // extract() onto `context` in place: what it returns, without a copy of the context where the
   // propagator can avoid one (CompositePropagator chains its propagators through this). The
-  // default assigns extract(carrier, context).
+  // default assigns extract(carrier, context). A class that overrides both keeps them in step; a
+  // subclass of it that overrides extract() must override extract_into() too.
   virtual void extract_into(const TextMapCarrier& carrier, Context& context) const noexcept {
     context = extract(carrier, context);
   }
