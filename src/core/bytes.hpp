@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.hpp"
+
 namespace honeyhive::detail {
 
 // Copies n bytes between buffers that do not overlap. Never reads or writes outside [in, in + n)
@@ -69,6 +71,21 @@ namespace honeyhive::detail {
   } else {
     out.clear();
     out.append(text.data(), text.size());
+  }
+}
+
+// Sets `stored` (a recycled record's name or event name, always valid UTF-8) to `text`, repaired
+// to valid UTF-8 before it is stored: if memory runs out midway, `stored` keeps its last valid
+// text rather than an unrepaired one a later span would reuse unchecked. When `stored` holds this
+// text already, nothing is written; when its capacity holds it, nothing is allocated.
+[[gnu::always_inline]] inline void store_repaired_text(std::string& stored, std::string_view text) {
+  if (same_bytes(stored, text)) return;
+  if (!is_valid_utf8(text)) {
+    stored = repair_utf8(text);
+  } else if (text.size() <= stored.capacity()) {
+    overwrite_text(stored, text);
+  } else {
+    stored.assign(text.data(), text.size());
   }
 }
 

@@ -500,19 +500,6 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
 
 namespace {
 
-// Sets an event slot's name to `name`, repaired like a key; a recycled slot that holds this name
-// already (valid, since stored repaired) is left as it is.
-void assign_event_name(std::string& slot, std::string_view name) {
-  if (detail::same_bytes(slot, name)) return;
-  if (!detail::is_valid_utf8(name)) {
-    slot = detail::repair_utf8(name);
-  } else if (name.size() <= slot.capacity()) {
-    detail::overwrite_text(slot, name);
-  } else {
-    slot.assign(name.data(), name.size());
-  }
-}
-
 // The time of an event given at `time_unix_nanos` (0: now) on `state`'s span.
 UnixNanos event_time(const detail::SpanState& state, UnixNanos time_unix_nanos) noexcept {
   if (time_unix_nanos != 0) return time_unix_nanos;
@@ -560,7 +547,7 @@ bool add_event_in_next_slot(detail::SpanState& state, std::string_view name, Uni
     // A recycled slot (like an attribute slot): its name's buffer and text are reused. It is not an
     // event until the count covers it, so a failure part way leaves nothing behind.
     SpanEvent& slot = events[count];
-    assign_event_name(slot.name, name);
+    detail::store_repaired_text(slot.name, name);
     if (attributes.empty()) {
       slot.attributes.clear();
     } else {

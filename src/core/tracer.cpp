@@ -77,20 +77,8 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
     state->content = provider_->content_policy();
     state->parent_span_id = has_parent ? parent_context.span_id() : SpanId();
     state->parent_is_remote = has_parent && parent_context.is_remote();
-    // A recycled record still holds its last span's name (valid UTF-8): often the same one.
-    if (!detail::same_bytes(state->name, name)) {
-      // Repaired before it is stored: if memory runs out midway, the record keeps its last (valid)
-      // name rather than an unrepaired one a later span with the same name would reuse unchecked.
-      if (detail::is_valid_utf8(name)) {
-        if (name.size() <= state->name.capacity()) {
-          detail::overwrite_text(state->name, name);
-        } else {
-          state->name.assign(name.data(), name.size());
-        }
-      } else {
-        state->name = detail::repair_utf8(name);
-      }
-    }
+    // A recycled record still holds its last span's name: often the same one.
+    detail::store_repaired_text(state->name, name);
     state->kind = kind;
     // A recycled record keeps its last span's resource and scope: usually the same ones.
     if (state->resource != provider_->resource()) state->resource = provider_->resource();
