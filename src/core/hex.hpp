@@ -22,6 +22,18 @@ inline constexpr bool kBigEndian =
     false;
 #endif
 
+// 2 characters into the byte they spell, or -1.
+inline int decode_lower_hex_2(const char* hex) noexcept {
+  const auto value = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  const int high = value(hex[0]);
+  const int low = value(hex[1]);
+  return high < 0 || low < 0 ? -1 : (high << 4) | low;
+}
+
 // 8 characters into 4 bytes in 64-bit arithmetic (SWAR): portable.
 inline bool decode_lower_hex_8_swar(const char* hex, std::uint8_t* out) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;

@@ -24,12 +24,6 @@ constexpr HexPairs make_hex_pairs() noexcept {
 }
 constexpr HexPairs kHexPairs = make_hex_pairs();
 
-int lower_hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
 }  // namespace
 
 void hex_encode(const std::uint8_t* bytes, std::size_t size, char* out) noexcept {
@@ -48,10 +42,9 @@ bool hex_decode_lower(std::string_view hex, std::uint8_t* out, std::size_t size)
     if (!detail::decode_lower_hex_8_swar(hex.data() + 2 * i, out + i)) return false;
   }
   for (; i < size; ++i) {
-    const int hi = lower_hex_value(hex[2 * i]);
-    const int lo = lower_hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
+    const int byte = detail::decode_lower_hex_2(hex.data() + 2 * i);
+    if (byte < 0) return false;
+    out[i] = static_cast<std::uint8_t>(byte);
   }
   return true;
 }

@@ -106,37 +106,10 @@ void write_members(const std::vector<TraceState::Member>& members, const Selecti
   }
 }
 
-}  // namespace
-
-namespace {
-
-// Lowercase hex digit values, and kNotHex for every other byte.
-constexpr std::uint8_t kNotHex = 0xFF;
-struct HexValues {
-  std::uint8_t of[256];
-};
-constexpr HexValues make_hex_values() noexcept {
-  HexValues table{};
-  for (int c = 0; c < 256; ++c) {
-    table.of[c] = c >= '0' && c <= '9'   ? static_cast<std::uint8_t>(c - '0')
-                  : c >= 'a' && c <= 'f' ? static_cast<std::uint8_t>(c - 'a' + 10)
-                                         : kNotHex;
-  }
-  return table;
-}
-constexpr HexValues kHexValues = make_hex_values();
-
-// The byte two lowercase hex characters spell, or -1.
-int hex_byte(const char* two) noexcept {
-  const std::uint8_t high = kHexValues.of[static_cast<unsigned char>(two[0])];
-  const std::uint8_t low = kHexValues.of[static_cast<unsigned char>(two[1])];
-  return (high | low) > 0x0F ? -1 : high * 16 + low;
-}
-
 // Everything after the version of a 55-character traceparent: "-<trace id>-<parent id>-<flags>".
 std::optional<SpanContext> parse_traceparent_fields(const char* text) noexcept {
   if (text[2] != '-' || text[35] != '-' || text[52] != '-') return std::nullopt;
-  const int flags = hex_byte(text + 53);
+  const int flags = honeyhive::detail::decode_lower_hex_2(text + 53);
   if (flags < 0) return std::nullopt;
   // The ids' 48 hex characters, 16 at a time, straight into their bytes.
   std::array<std::uint8_t, TraceId::kSize> trace_bytes;
@@ -166,7 +139,7 @@ std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept {
   const char* text = value.data() + begin;
   const std::size_t size = end - begin;
   if (size < kTraceparentLength) return std::nullopt;
-  const int version = hex_byte(text);
+  const int version = honeyhive::detail::decode_lower_hex_2(text);
   if (version < 0) return std::nullopt;
   if (version == 0xff) return std::nullopt;
   if (version == 0 && size != kTraceparentLength) return std::nullopt;
