@@ -12,6 +12,7 @@
 #include <typeinfo>
 
 #include "core/bytes.hpp"
+#include "core/span_record_pool.hpp"
 #include "core/span_state.hpp"
 #include "core/structured_sink.hpp"
 #include "core/utf8.hpp"
@@ -278,12 +279,9 @@ template <class Key, class Value>
   }
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
-  Attribute fresh;
-  if constexpr (kOwnedKey) {
-    fresh.key = std::forward<Key>(key);
-  } else {
-    fresh.key.assign(view.data(), view.size());
-  }
+  // The key is built at its size (an assign onto the empty key would go through the library's
+  // general replace and regrow paths first).
+  Attribute fresh{std::string(std::forward<Key>(key)), AttributeValue()};
   assign_value(fresh.value, std::forward<Value>(value), max_chars);
   attributes.push_back(std::move(fresh));
   live.grown = true;  // a new slot: its buffers are all new
@@ -480,12 +478,16 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     if (state_->ended) return;
     const SpanLimits& limits = state_->limits;
     // Room for an object's keys at once, and at least double: typed spans take several structured
-    // values, and every regrowth moves each attribute already there.
+    // values, and every regrowth moves each attribute already there. (Counted from the live
+    // attributes: recycled slots past them are written over, not added. Doubling stops at what a
+    // recycled record keeps, so a typed span's vector is not freed at its end for being too large.)
     auto& attributes = state_->attributes;
     const std::size_t leaves = value.is_object() ? value.size() : 1;
-    if (attributes.size() + leaves > attributes.capacity()) {
-      std::size_t wanted = attributes.size() + leaves;
-      if (wanted < 2 * attributes.capacity()) wanted = 2 * attributes.capacity();
+    const std::size_t needed = state_->attribute_count + leaves;
+    if (needed > attributes.capacity()) {
+      std::size_t doubled = 2 * attributes.capacity();
+      if (doubled > detail::kMaxKeptAttributes) doubled = detail::kMaxKeptAttributes;
+      const std::size_t wanted = needed > doubled ? needed : doubled;
       attributes.reserve(wanted < limits.attribute_count ? wanted : limits.attribute_count);
     }
     // Flattened straight into the span: each key is built in one reused buffer and copied once,
@@ -650,6 +652,7 @@ std::shared_ptr<Provider> close_span(detail::SpanState& state, UnixNanos end_uni
   // Recycled slots this span did not use are not its attributes or events.
   // (Compared as positions: a vector's size() divides by the element size.)
   Attributes& attributes = state.attributes;
+  detail::note_attribute_count(state.attribute_count);
   const auto unused_attributes = attributes.begin() + static_cast<std::ptrdiff_t>(state.attribute_count);
   if (unused_attributes != attributes.end()) attributes.erase(unused_attributes, attributes.end());
   auto& events = state.events;

@@ -1,6 +1,8 @@
 #include "core/span_record_pool.hpp"
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -198,7 +200,11 @@ SpanRecord* take_span_record() {
       if (list->count > 0) return list->records[--list->count];
     }
   }
-  return new SpanRecord();
+  auto record = std::make_unique<SpanRecord>();
+  if (const std::uint32_t slots = g_attribute_count_hint.load(std::memory_order_relaxed); slots > 0) {
+    record->state.attributes.reserve(slots);
+  }
+  return record.release();
 }
 
 void give_span_record(SpanRecord* record) noexcept {

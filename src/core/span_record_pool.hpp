@@ -26,7 +26,9 @@
 // most the lists of threads it did not inherit; a lock held at the fork only turns the shared
 // array off in the child). Under AddressSanitizer the pool is off, so use-after-free on span
 // records stays detectable.
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <new>
 
@@ -65,6 +67,18 @@ struct SpanRecord {
   // The span's shared_ptr control block lives here (see make_span_state).
   alignas(std::max_align_t) unsigned char control[64];
 };
+
+// How many attributes the span ended last had (at most kMaxKeptAttributes). A record made new
+// reserves that many slots: while the pool fills up (a burst, a batch not yet exported), a typed
+// span does not regrow its attribute vector three times, moving every attribute each time.
+inline std::atomic<std::uint32_t> g_attribute_count_hint{0};
+
+inline void note_attribute_count(std::size_t count) noexcept {
+  const auto hint = static_cast<std::uint32_t>(count < kMaxKeptAttributes ? count : kMaxKeptAttributes);
+  if (g_attribute_count_hint.load(std::memory_order_relaxed) != hint) {
+    g_attribute_count_hint.store(hint, std::memory_order_relaxed);
+  }
+}
 
 // A record whose state is empty (fresh or recycled). Throws std::bad_alloc like operator new.
 SpanRecord* take_span_record();

@@ -321,6 +321,47 @@ std::size_t kept_bytes(const detail::SpanState& state) {
   return bytes;
 }
 
+// A typed span (inputs, outputs and metadata of ten keys each, 42 attributes in all) stays within
+// what a record keeps, on a record made new as on one recycled after such spans: were its
+// attribute vector to outgrow kMaxKeptAttributes, every record would be emptied at its span's end
+// and every typed span would allocate all its keys again.
+TEST_F(SpanRecyclingTest, TypedSpansStayWithinWhatARecordKeeps) {
+  const nlohmann::json object = {{"prompt", "What is the capital of France?"},
+                                 {"system", "You are a helpful assistant."},
+                                 {"model", "sim-gpt-small"},
+                                 {"temperature", 0.2},
+                                 {"top_k", 3},
+                                 {"stream", false},
+                                 {"tags", {"geo", "faq"}},
+                                 {"user", {{"id", 123}, {"tier", "pro"}}},
+                                 {"locale", "en-GB"},
+                                 {"retries", 2}};
+  const auto typed = [&](Span& span) {
+    span.set_attribute("honeyhive_event_type", "model");
+    for (int i = 0; i < 8; ++i) span.set_attribute("enrichment." + std::to_string(i), i);
+    span.set_inputs(object);
+    span.set_outputs(object);
+    span.set_metadata(object);
+  };
+  // Each round runs one span more at once than the last: its last span's record is made new (at
+  // the size the spans before it had), and the next round writes over that record's slots.
+  std::size_t exported = 0;
+  for (std::size_t round = 1; round <= 6; ++round) {
+    std::vector<Span> spans;
+    for (std::size_t i = 0; i < round; ++i) spans.push_back(traced_.tracer->start_span("typed"));
+    for (auto& span : spans) typed(span);
+    for (auto& span : spans) span.end();
+    spans.clear();
+    for (const auto& span : traced_.exporter->spans()) {
+      ASSERT_EQ(span->attributes.size(), 9U + 3 * 11);  // 11 leaves each: "tags" is one array
+      EXPECT_LE(span->attributes.capacity(), detail::kMaxKeptAttributes) << "round " << round;
+      ++exported;
+    }
+    traced_.exporter->clear();
+  }
+  EXPECT_EQ(exported, 21U);
+}
+
 // recycle() walks the slots only after a write that may have grown one, or when less of the budget
 // is left for them than at the last walk; whichever way the record got there, it keeps at most the
 // budget, and a record where nothing grew keeps its buffers.
