@@ -376,6 +376,12 @@ template <class Value>
   if (!detail::same_bytes(slot.key, key)) return false;
   if constexpr (std::is_same_v<Value, TextValue>) {
     if (!overwrote_same_length_ascii(slot.value, value, state.limits.attribute_value_length)) return false;
+  } else if constexpr (std::is_same_v<Value, JsonArray>) {
+    // A list of as many strings, each fitting its buffer (the same list as the last span's, often).
+    auto* strings = std::get_if<std::vector<std::string>>(&slot.value);
+    if (strings == nullptr || !overwrite_strings(*strings, value.array, state.limits.attribute_value_length)) {
+      return false;
+    }
   } else if constexpr (std::is_same_v<Value, bool> || std::is_same_v<Value, std::int64_t> ||
                        std::is_same_v<Value, double>) {
     auto* current = std::get_if<Value>(&slot.value);
@@ -453,7 +459,8 @@ class SpanAttributeSink {
  public:
   explicit SpanAttributeSink(detail::SpanState& state) : state_(state) {}
   void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
-    set_one_slow(state_, key, JsonArray{array, depth_left});
+    const JsonArray value{array, depth_left};
+    if (!set_in_next_slot(state_, key, value)) set_one_slow(state_, key, value);
   }
   void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
   void bool_leaf(std::string_view key, bool value) { put(key, value); }

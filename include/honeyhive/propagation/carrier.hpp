@@ -84,12 +84,17 @@ class MapCarrier final : public TextMapCarrier {
       const auto exact = map.find(typename Map::key_type(key));
       if (exact != map.end()) return exact;
     }
+    // Counted rather than compared with end(): the last entry is not stepped past (a tree map's
+    // step is a library call, as dear as the comparison itself).
     bool same_length_seen = false;
-    for (auto it = map.begin(); it != map.end(); ++it) {
+    std::size_t left = map.size();
+    for (auto it = map.begin(); left > 0; ++it) {
       const std::string_view name(it->first);
-      if (name.size() != key.size()) continue;
-      if (name == key) return it;
-      same_length_seen = true;
+      if (name.size() == key.size()) {
+        if (name == key) return it;
+        same_length_seen = true;
+      }
+      if (--left == 0) break;
     }
     return same_length_seen ? find_ignoring_case(key) : map.end();
   }
