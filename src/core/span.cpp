@@ -279,11 +279,16 @@ template <class Key, class Value>
   }
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
-  // The key is built at its size (an assign onto the empty key would go through the library's
-  // general replace and regrow paths first).
-  Attribute fresh{std::string(std::forward<Key>(key)), AttributeValue()};
-  assign_value(fresh.value, std::forward<Value>(value), max_chars);
-  attributes.push_back(std::move(fresh));
+  // Built in place; the key at its size (an assign onto the empty key would go through the
+  // library's general replace and regrow paths first). Taken out again if either part throws.
+  Attribute& fresh = attributes.emplace_back();
+  try {
+    fresh.key = std::string(std::forward<Key>(key));
+    assign_value(fresh.value, std::forward<Value>(value), max_chars);
+  } catch (...) {
+    attributes.pop_back();
+    throw;
+  }
   live.grown = true;  // a new slot: its buffers are all new
   filter_add(live.key_filter, cls);
   ++count;
