@@ -8,7 +8,7 @@ n=${2:-20000}
 count() {
   local out
   out=$(mktemp)
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$binary" "$1" "$2" >/dev/null 2>&1
+  HONEYHIVE_SPAN_CLOCK=monotonic valgrind --tool=callgrind --callgrind-out-file="$out" "$binary" "$1" "$2" >/dev/null 2>&1
   awk '/^summary:/ {print $2}' "$out"
   rm -f "$out"
 }

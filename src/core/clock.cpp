@@ -4,6 +4,7 @@
 
 #include "core/clock_testing.hpp"
 #include "core/span_clock.hpp"
+#include "core/tsc_clock.hpp"
 
 namespace honeyhive {
 namespace {
@@ -48,6 +49,7 @@ UnixNanos system_wall_nanos() noexcept {
     std::uint64_t expected = seen_deadline;
     g_offset_valid_until_steady.compare_exchange_strong(expected, at + detail::kWallAnchorRefreshNanos,
                                                         std::memory_order_release, std::memory_order_relaxed);
+    detail::refresh_tsc_mapping();  // once a second too: the span clock's calibration point
     return {steady, steady + offset};
   }
   return {steady, system_wall_nanos()};  // no steady reading this time: this span alone reads the wall
@@ -73,7 +75,7 @@ std::uint64_t now_steady_nanos() noexcept {
 }
 
 detail::SpanStartTime detail::span_start_time() noexcept {
-  const std::uint64_t steady = now_steady_nanos();
+  const std::uint64_t steady = detail::span_steady_nanos();
   const std::uint64_t valid_until = g_offset_valid_until_steady.load(std::memory_order_acquire);
   if (steady < valid_until) return {steady, steady + g_wall_minus_steady.load(std::memory_order_relaxed)};
   return anchor_and_start(steady, valid_until);

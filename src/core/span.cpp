@@ -15,6 +15,7 @@
 #include "core/span_record_pool.hpp"
 #include "core/span_state.hpp"
 #include "core/structured_sink.hpp"
+#include "core/tsc_clock.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/structured.hpp"
@@ -520,7 +521,7 @@ UnixNanos event_time(const detail::SpanState& state, UnixNanos time_unix_nanos) 
   if (state.start_steady_nanos == 0) return now_unix_nanos();
   // On the span's own timeline (its wall start + monotonic time since), so a wall-clock step cannot
   // put an event before its span's start.
-  const std::uint64_t now = now_steady_nanos();
+  const std::uint64_t now = detail::span_steady_nanos();
   return state.start_unix_nanos + (now > state.start_steady_nanos ? now - state.start_steady_nanos : 0);
 }
 
@@ -654,7 +655,7 @@ std::shared_ptr<Provider> close_span(detail::SpanState& state, UnixNanos end_uni
   if (!state.recording) return nullptr;
   if (end_unix_nanos == 0 && state.start_steady_nanos != 0) {
     // Duration from the monotonic clock, so a wall-clock step never makes it negative.
-    const std::uint64_t now = now_steady_nanos();
+    const std::uint64_t now = detail::span_steady_nanos();
     const std::uint64_t elapsed = now > state.start_steady_nanos ? now - state.start_steady_nanos : 0;
     end_unix_nanos = state.start_unix_nanos + elapsed;
   } else if (end_unix_nanos == 0) {

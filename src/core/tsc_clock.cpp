@@ -1,0 +1,233 @@
+#include "core/tsc_clock.hpp"
+
+#include <atomic>
+#include <fstream>
+#include <string>
+
+#include "core/env.hpp"
+#include "honeyhive/core/clock.hpp"
+#include "honeyhive/core/diagnostics.hpp"
+
+#if defined(__x86_64__) && defined(__SIZEOF_INT128__)
+#include <cpuid.h>
+#include <x86intrin.h>
+#define HONEYHIVE_TSC_CLOCK 1
+#else
+#define HONEYHIVE_TSC_CLOCK 0
+#endif
+
+namespace honeyhive::detail {
+namespace {
+
+#if defined(__SIZEOF_INT128__)
+__extension__ using Wide = unsigned __int128;
+#endif
+
+// The published mapping, read with a sequence counter (odd while a refresh writes it). A scale of
+// 0 means none is published.
+std::atomic<std::uint32_t> g_sequence{0};
+std::atomic<std::uint64_t> g_base_ticks{0};
+std::atomic<std::uint64_t> g_base_nanos{0};
+std::atomic<std::uint64_t> g_scale{0};
+std::atomic<std::uint64_t> g_max_ticks{0};
+
+// The refresh's own state, touched only by the caller holding g_refreshing.
+std::atomic<bool> g_refreshing{false};
+TscPoint g_last_point{0, 0};
+bool g_have_point = false;
+int g_disagreements = 0;
+
+// The counter's reading between two monotonic readings at most this far apart (more: the thread
+// was interrupted between them, and the point would be off by as much).
+constexpr std::uint64_t kMaxPointReadNanos = 1'000;
+constexpr int kPointAttempts = 5;
+
+void publish(const TscMapping& mapping) noexcept {
+  const std::uint32_t sequence = g_sequence.load(std::memory_order_relaxed);
+  g_sequence.store(sequence + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  g_base_ticks.store(mapping.base_ticks, std::memory_order_relaxed);
+  g_base_nanos.store(mapping.base_nanos, std::memory_order_relaxed);
+  g_max_ticks.store(mapping.max_ticks, std::memory_order_relaxed);
+  g_scale.store(mapping.scale, std::memory_order_relaxed);
+  g_sequence.store(sequence + 2, std::memory_order_release);
+}
+
+void unpublish() noexcept { publish(TscMapping{0, 0, 0, 0}); }
+
+std::optional<TscMapping> published() noexcept {
+  const TscMapping mapping{g_base_ticks.load(std::memory_order_relaxed), g_base_nanos.load(std::memory_order_relaxed),
+                           g_scale.load(std::memory_order_relaxed), g_max_ticks.load(std::memory_order_relaxed)};
+  if (mapping.scale == 0) return std::nullopt;
+  return mapping;
+}
+
+#if HONEYHIVE_TSC_CLOCK
+bool cpu_says_invariant() noexcept {
+  unsigned eax = 0;
+  unsigned ebx = 0;
+  unsigned ecx = 0;
+  unsigned edx = 0;
+  if (__get_cpuid(0x80000000U, &eax, &ebx, &ecx, &edx) == 0 || eax < 0x80000007U) return false;
+  if (__get_cpuid(0x80000007U, &eax, &ebx, &ecx, &edx) == 0) return false;
+  return (edx & (1U << 8U)) != 0;  // "invariant TSC": same rate in every power state
+}
+
+bool kernel_keeps_time_with_it() {
+  std::ifstream file("/sys/devices/system/clocksource/clocksource0/current_clocksource");
+  std::string name;
+  if (!std::getline(file, name)) return false;
+  return trim(name) == "tsc";
+}
+
+bool decide_allowed() noexcept {
+  try {
+    if (const auto mode = get_env("HONEYHIVE_SPAN_CLOCK")) {
+      if (*mode == "monotonic") return false;
+      if (*mode != "auto") {
+        report_diagnostic(DiagnosticLevel::warning, "HONEYHIVE_SPAN_CLOCK must be 'auto' or 'monotonic'; using 'auto'");
+      }
+    }
+    return cpu_says_invariant() && kernel_keeps_time_with_it();
+  } catch (...) {
+    return false;
+  }
+}
+#endif
+
+// Whether the counter may be used here: decided once (-1 until then; 0 no, 1 yes).
+std::atomic<int> g_allowed{-1};
+
+bool tsc_allowed() noexcept {
+#if HONEYHIVE_TSC_CLOCK
+  int allowed = g_allowed.load(std::memory_order_acquire);
+  if (allowed < 0) {
+    allowed = decide_allowed() ? 1 : 0;  // racing deciders reach the same answer
+    g_allowed.store(allowed, std::memory_order_release);
+  }
+  return allowed == 1;
+#else
+  return false;
+#endif
+}
+
+#if HONEYHIVE_TSC_CLOCK
+std::optional<TscPoint> read_point() noexcept {
+  for (int attempt = 0; attempt < kPointAttempts; ++attempt) {
+    const std::uint64_t before = now_steady_nanos();
+    const std::uint64_t ticks = __rdtsc();
+    const std::uint64_t after = now_steady_nanos();
+    if (after - before <= kMaxPointReadNanos) return TscPoint{ticks, before + (after - before) / 2};
+  }
+  return std::nullopt;
+}
+
+// The refresh proper (g_refreshing held).
+void refresh_held() noexcept {
+  if (g_disagreements >= kTscMaxDisagreements) return;
+  const auto point = read_point();
+  if (!point) return;
+  if (const auto current = published()) {
+    const bool in_life = point->ticks - current->base_ticks < current->max_ticks;
+    if (in_life && !tsc_mapping_agrees(*current, *point)) {
+      unpublish();
+      g_last_point = *point;  // measured again from here
+      g_have_point = true;
+      if (++g_disagreements == kTscMaxDisagreements) {
+        report_diagnostic(DiagnosticLevel::warning,
+                          "the CPU time-stamp counter disagreed with CLOCK_MONOTONIC; span times use CLOCK_MONOTONIC "
+                          "from now on");
+      }
+      return;
+    }
+  }
+  if (g_have_point) {
+    if (point->nanos - g_last_point.nanos < kTscMinCalibrationNanos) return;  // keep the older point
+    if (const auto mapping = tsc_mapping_between(g_last_point, *point)) {
+      publish(*mapping);
+    } else {
+      unpublish();
+    }
+  }
+  g_last_point = *point;
+  g_have_point = true;
+}
+#endif
+
+}  // namespace
+
+std::optional<TscMapping> tsc_mapping_between(TscPoint earlier, TscPoint later) noexcept {
+#if defined(__SIZEOF_INT128__)
+  if (later.nanos <= earlier.nanos || later.ticks <= earlier.ticks) return std::nullopt;
+  const std::uint64_t nanos = later.nanos - earlier.nanos;
+  const std::uint64_t ticks = later.ticks - earlier.ticks;
+  if (nanos < kTscMinCalibrationNanos) return std::nullopt;
+  const auto scale = static_cast<std::uint64_t>((static_cast<Wide>(nanos) << 32U) / ticks);
+  // A counter between 50 MHz and 20 GHz; anything else is not a time-stamp counter worth trusting.
+  constexpr std::uint64_t kOne = std::uint64_t{1} << 32U;
+  if (scale < kOne / 20 || scale > 20 * kOne) return std::nullopt;
+  const auto max_ticks = static_cast<std::uint64_t>((static_cast<Wide>(kTscMappingLifeNanos) << 32U) / scale);
+  return TscMapping{later.ticks, later.nanos, scale, max_ticks};
+#else
+  (void)earlier;
+  (void)later;
+  return std::nullopt;
+#endif
+}
+
+std::optional<std::uint64_t> tsc_nanos(const TscMapping& mapping, std::uint64_t ticks) noexcept {
+#if defined(__SIZEOF_INT128__)
+  const std::uint64_t since_base = ticks - mapping.base_ticks;  // huge (wrapped) before the base
+  if (mapping.scale == 0 || since_base >= mapping.max_ticks) return std::nullopt;
+  return mapping.base_nanos + static_cast<std::uint64_t>((static_cast<Wide>(since_base) * mapping.scale) >> 32U);
+#else
+  (void)mapping;
+  (void)ticks;
+  return std::nullopt;
+#endif
+}
+
+bool tsc_mapping_agrees(const TscMapping& mapping, TscPoint point) noexcept {
+  const auto predicted = tsc_nanos(mapping, point.ticks);
+  if (!predicted) return false;
+  const std::uint64_t off = *predicted > point.nanos ? *predicted - point.nanos : point.nanos - *predicted;
+  return off <= kTscMaxDisagreementNanos;
+}
+
+std::uint64_t span_steady_nanos() noexcept {
+#if HONEYHIVE_TSC_CLOCK
+  if (g_scale.load(std::memory_order_relaxed) != 0) {
+    const std::uint32_t sequence = g_sequence.load(std::memory_order_acquire);
+    const std::uint64_t base_ticks = g_base_ticks.load(std::memory_order_relaxed);
+    const std::uint64_t base_nanos = g_base_nanos.load(std::memory_order_relaxed);
+    const std::uint64_t scale = g_scale.load(std::memory_order_relaxed);
+    const std::uint64_t max_ticks = g_max_ticks.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if ((sequence & 1U) == 0 && scale != 0 && g_sequence.load(std::memory_order_relaxed) == sequence) {
+      const std::uint64_t since_base = __rdtsc() - base_ticks;
+      if (since_base < max_ticks) return base_nanos + static_cast<std::uint64_t>((Wide{since_base} * scale) >> 32U);
+    }
+  }
+#endif
+  return now_steady_nanos();
+}
+
+void refresh_tsc_mapping() noexcept {
+#if HONEYHIVE_TSC_CLOCK
+  if (!tsc_allowed()) return;
+  if (g_refreshing.load(std::memory_order_relaxed) || g_refreshing.exchange(true, std::memory_order_acquire)) return;
+  refresh_held();
+  g_refreshing.store(false, std::memory_order_release);
+#endif
+}
+
+bool tsc_mapping_published() noexcept { return published().has_value(); }
+
+void reset_tsc_clock_for_testing() noexcept {
+  unpublish();
+  g_allowed.store(-1, std::memory_order_release);
+  g_have_point = false;
+  g_disagreements = 0;
+}
+
+}  // namespace honeyhive::detail
