@@ -4,6 +4,7 @@
 
 #include "export/otlp_decode_common.hpp"
 #include "export/otlp_fields.hpp"
+#include "export/proto_writer.hpp"
 #include "honeyhive/export/otlp_decode.hpp"
 
 namespace honeyhive {
@@ -15,7 +16,12 @@ using json = nlohmann::json;
 
 namespace field = detail::otlp_field;
 
-enum WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2, kFixed32 = 5 };
+// The wire types, as the encoder names them.
+using detail::kFixed32;
+using detail::kFixed64;
+using detail::kLengthDelimited;
+using detail::kVarint;
+using detail::WireType;
 
 const char* wire_type_name(std::uint32_t type) {
   switch (type) {

@@ -340,9 +340,9 @@ class OtlpProtoEncoder {
 };
 
 // Minimal protobuf reader for the response (bounded: it never reads past `bytes`).
-class Reader {
+class ResponseReader {
  public:
-  explicit Reader(std::string_view bytes) : data_(bytes) {}
+  explicit ResponseReader(std::string_view bytes) : data_(bytes) {}
   bool done() const { return position_ >= data_.size(); }
   bool varint(std::uint64_t& value) {
     value = 0;
@@ -413,7 +413,7 @@ bool encode_otlp_proto_reusing(const std::vector<SpanDataPtr>& spans, std::strin
 
 std::optional<OtlpPartialSuccess> decode_otlp_proto_response(std::string_view bytes) {
   OtlpPartialSuccess result;
-  Reader response(bytes);
+  ResponseReader response(bytes);
   while (!response.done()) {
     std::uint64_t key = 0;
     if (!response.varint(key)) return std::nullopt;
@@ -425,7 +425,7 @@ std::optional<OtlpPartialSuccess> decode_otlp_proto_response(std::string_view by
     }
     std::string_view partial_bytes;
     if (!response.length_delimited(partial_bytes)) return std::nullopt;
-    Reader partial(partial_bytes);
+    ResponseReader partial(partial_bytes);
     while (!partial.done()) {
       std::uint64_t inner_key = 0;
       if (!partial.varint(inner_key)) return std::nullopt;
