@@ -49,8 +49,11 @@ UnixNanos system_wall_nanos() noexcept {
     std::uint64_t expected = seen_deadline;
     g_offset_valid_until_steady.compare_exchange_strong(expected, at + detail::kWallAnchorRefreshNanos,
                                                         std::memory_order_release, std::memory_order_relaxed);
-    detail::refresh_tsc_mapping();  // once a second too: the span clock's calibration point
-    return {steady, steady + offset};
+    // Once a second too: the span clock's calibration point. The refresh may have found the
+    // counter off (after a resume from suspend, say), so this span reads the span clock again.
+    detail::refresh_tsc_mapping();
+    const std::uint64_t start = detail::span_steady_nanos();
+    return {start, start + offset};
   }
   return {steady, system_wall_nanos()};  // no steady reading this time: this span alone reads the wall
 }

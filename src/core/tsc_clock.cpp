@@ -35,7 +35,8 @@ std::atomic<std::uint64_t> g_max_ticks{0};
 std::atomic<bool> g_refreshing{false};
 TscPoint g_last_point{0, 0};
 bool g_have_point = false;
-int g_disagreements = 0;
+std::uint64_t g_last_scale = 0;  // the rate of the last interval; 0: none yet
+int g_disagreements = 0;         // in a row
 
 // The counter's reading between two monotonic readings at most this far apart (more: the thread
 // was interrupted between them, and the point would be off by as much).
@@ -54,13 +55,6 @@ void publish(const TscMapping& mapping) noexcept {
 }
 
 void unpublish() noexcept { publish(TscMapping{0, 0, 0, 0}); }
-
-std::optional<TscMapping> published() noexcept {
-  const TscMapping mapping{g_base_ticks.load(std::memory_order_relaxed), g_base_nanos.load(std::memory_order_relaxed),
-                           g_scale.load(std::memory_order_relaxed), g_max_ticks.load(std::memory_order_relaxed)};
-  if (mapping.scale == 0) return std::nullopt;
-  return mapping;
-}
 
 #if HONEYHIVE_TSC_CLOCK
 bool cpu_says_invariant() noexcept {
@@ -122,37 +116,72 @@ std::optional<TscPoint> read_point() noexcept {
   return std::nullopt;
 }
 
-// The refresh proper (g_refreshing held).
-void refresh_held() noexcept {
-  if (g_disagreements >= kTscMaxDisagreements) return;
-  const auto point = read_point();
-  if (!point) return;
-  if (const auto current = published()) {
-    const bool in_life = point->ticks - current->base_ticks < current->max_ticks;
-    if (in_life && !tsc_mapping_agrees(*current, *point)) {
-      unpublish();
-      g_last_point = *point;  // measured again from here
-      g_have_point = true;
-      if (++g_disagreements == kTscMaxDisagreements) {
-        report_diagnostic(DiagnosticLevel::warning,
-                          "the CPU time-stamp counter disagreed with CLOCK_MONOTONIC; span times use CLOCK_MONOTONIC "
-                          "from now on");
-      }
-      return;
-    }
-  }
-  if (g_have_point) {
-    if (point->nanos - g_last_point.nanos < kTscMinCalibrationNanos) return;  // keep the older point
-    if (const auto mapping = tsc_mapping_between(g_last_point, *point)) {
-      publish(*mapping);
-    } else {
-      unpublish();
-    }
-  }
-  g_last_point = *point;
-  g_have_point = true;
-}
 #endif
+
+// Two rates within kTscMaxRateChange (parts per million) of each other.
+bool rates_agree(std::uint64_t earlier_scale, std::uint64_t later_scale) noexcept {
+  const std::uint64_t change = earlier_scale > later_scale ? earlier_scale - later_scale : later_scale - earlier_scale;
+  return change * 1'000'000 <= earlier_scale * kTscMaxRateChangePpm;
+}
+
+// Calibration starts again from `point`: no mapping until two intervals from here agree.
+void restart_from(TscPoint point) noexcept {
+  g_last_point = point;
+  g_have_point = true;
+  g_last_scale = 0;
+}
+
+// The refresh proper, at `point` (g_refreshing held). `check_kernel`: after a disagreement, ask the
+// kernel whether it still keeps time with the counter (off when tests feed points).
+void refresh_held(TscPoint point, bool check_kernel) noexcept {
+  if (g_disagreements >= kTscMaxDisagreements) return;
+  if (const auto current = published_tsc_mapping()) {
+    if (point.ticks - current->base_ticks < current->max_ticks) {  // in its life: it must agree
+      if (!tsc_mapping_agrees(*current, point)) {
+        unpublish();
+        restart_from(point);
+        bool give_up = ++g_disagreements >= kTscMaxDisagreements;
+#if HONEYHIVE_TSC_CLOCK
+        if (check_kernel && !give_up && !kernel_keeps_time_with_it()) {
+          g_disagreements = kTscMaxDisagreements;  // the kernel stopped trusting it: so do spans
+          give_up = true;
+        }
+#else
+        (void)check_kernel;
+#endif
+        if (give_up) {
+          report_diagnostic(DiagnosticLevel::warning,
+                            "the CPU time-stamp counter disagreed with CLOCK_MONOTONIC; span times use "
+                            "CLOCK_MONOTONIC from now on");
+        }
+        return;
+      }
+      g_disagreements = 0;  // three in a row give up, not three in a lifetime
+    }
+  }
+  if (!g_have_point || point.nanos < g_last_point.nanos) {
+    restart_from(point);
+    return;
+  }
+  const std::uint64_t interval = point.nanos - g_last_point.nanos;
+  if (interval < kTscMinCalibrationNanos) return;  // keep the older point
+  const auto mapping = tsc_mapping_between(g_last_point, point);
+  if (interval > kTscMaxCalibrationNanos || !mapping) {
+    // An idle gap (the counter may have run through a suspend the monotonic clock did not see).
+    unpublish();
+    restart_from(point);
+    return;
+  }
+  // Published only when this interval's rate agrees with the last one's: one interval through a
+  // suspend, or a large slew of the monotonic clock, never makes a mapping.
+  if (g_last_scale != 0 && rates_agree(g_last_scale, mapping->scale)) {
+    publish(*mapping);
+  } else {
+    unpublish();
+  }
+  g_last_scale = mapping->scale;
+  g_last_point = point;
+}
 
 }  // namespace
 
@@ -212,22 +241,45 @@ std::uint64_t span_steady_nanos() noexcept {
   return now_steady_nanos();
 }
 
+std::optional<TscMapping> published_tsc_mapping() noexcept {
+  for (;;) {
+    const std::uint32_t sequence = g_sequence.load(std::memory_order_acquire);
+    const TscMapping mapping{g_base_ticks.load(std::memory_order_relaxed), g_base_nanos.load(std::memory_order_relaxed),
+                             g_scale.load(std::memory_order_relaxed), g_max_ticks.load(std::memory_order_relaxed)};
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if ((sequence & 1U) != 0 || g_sequence.load(std::memory_order_relaxed) != sequence) continue;
+    if (mapping.scale == 0) return std::nullopt;
+    return mapping;
+  }
+}
+
 void refresh_tsc_mapping() noexcept {
 #if HONEYHIVE_TSC_CLOCK
   if (!tsc_allowed()) return;
   if (g_refreshing.load(std::memory_order_relaxed) || g_refreshing.exchange(true, std::memory_order_acquire)) return;
-  refresh_held();
+  if (const auto point = read_point()) refresh_held(*point, /*check_kernel=*/true);
   g_refreshing.store(false, std::memory_order_release);
 #endif
 }
 
-bool tsc_mapping_published() noexcept { return published().has_value(); }
+void refresh_tsc_mapping_at_for_testing(TscPoint point) noexcept {
+  while (g_refreshing.exchange(true, std::memory_order_acquire)) {
+  }
+  refresh_held(point, /*check_kernel=*/false);
+  g_refreshing.store(false, std::memory_order_release);
+}
+
+void publish_tsc_mapping_for_testing(const TscMapping& mapping) noexcept { publish(mapping); }
 
 void reset_tsc_clock_for_testing() noexcept {
+  while (g_refreshing.exchange(true, std::memory_order_acquire)) {
+  }
   unpublish();
   g_allowed.store(-1, std::memory_order_release);
   g_have_point = false;
+  g_last_scale = 0;
   g_disagreements = 0;
+  g_refreshing.store(false, std::memory_order_release);
 }
 
 }  // namespace honeyhive::detail

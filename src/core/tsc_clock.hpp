@@ -12,12 +12,16 @@
 // Ticks become nanoseconds through a mapping measured against CLOCK_MONOTONIC: its rate over the
 // last interval between two calibration points (about a second apart, taken while spans start,
 // each from a counter read between two monotonic reads under a microsecond apart), based at the
-// latest point. So the span clock follows CLOCK_MONOTONIC, NTP's slewing included, to within about
-// a part per million. A mapping is used for at most kTscMappingLifeNanos past its base; after that,
-// or before the second point, spans read CLOCK_MONOTONIC. At every point the mapping in use is
+// latest point. A mapping is published only when its interval's rate agrees with the interval's
+// before it (within kTscMaxRateChangePpm): an interval through a suspend (the counter runs, the
+// monotonic clock does not) or a large slew gives none, nor does an interval longer than
+// kTscMaxCalibrationNanos (calibration starts again after such an idle gap). So the span clock follows CLOCK_MONOTONIC,
+// NTP's slewing included, to within about a part per million. A mapping is used for at most kTscMappingLifeNanos past
+// its base; after that, or before the second point, spans read CLOCK_MONOTONIC. At every point the mapping in use is
 // checked against CLOCK_MONOTONIC: off by more than kTscMaxDisagreementNanos (a migrated virtual
-// machine, a counter that stopped agreeing), it is dropped and measured again, and after
-// kTscMaxDisagreements such checks the counter is not used again in this process. (A fork child
+// machine, a resume from suspend, a counter that stopped agreeing), it is dropped and measured
+// again; after kTscMaxDisagreements such checks in a row, or when the kernel no longer keeps time
+// with the counter, it is not used again in this process. (A fork child
 // whose parent was refreshing at the fork never refreshes: its spans go back to CLOCK_MONOTONIC
 // when the inherited mapping's life ends.)
 #include <cstdint>
@@ -40,6 +44,8 @@ struct TscMapping {
 };
 
 constexpr std::uint64_t kTscMinCalibrationNanos = 500'000'000;
+constexpr std::uint64_t kTscMaxCalibrationNanos = 2'500'000'000;
+constexpr std::uint64_t kTscMaxRateChangePpm = 500;
 constexpr std::uint64_t kTscMappingLifeNanos = 3'000'000'000;
 constexpr std::uint64_t kTscMaxDisagreementNanos = 20'000;
 constexpr int kTscMaxDisagreements = 3;
@@ -63,10 +69,15 @@ std::uint64_t span_steady_nanos() noexcept;
 // caller at the same time returns at once).
 void refresh_tsc_mapping() noexcept;
 
-// For tests: whether the counter is in use in this process (allowed here and a mapping published).
-bool tsc_mapping_published() noexcept;
+// The mapping spans read now, if any (whole: never parts of two).
+std::optional<TscMapping> published_tsc_mapping() noexcept;
+
+// For tests: a refresh at a given point (whether or not the counter is allowed here), and a mapping
+// published as a refresh would.
+void refresh_tsc_mapping_at_for_testing(TscPoint point) noexcept;
+void publish_tsc_mapping_for_testing(const TscMapping& mapping) noexcept;
 // For tests: forgets the mapping, the calibration and the decision whether the counter may be used
-// (HONEYHIVE_SPAN_CLOCK is read again). Not thread-safe against span starts or refreshes.
+// (HONEYHIVE_SPAN_CLOCK is read again). Not to be called while spans start.
 void reset_tsc_clock_for_testing() noexcept;
 
 }  // namespace honeyhive::detail
