@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 
+#include <cassert>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -179,12 +180,14 @@ struct KeyFilter {
 struct LiveAttributes {
   Attributes& attributes;
   std::size_t& count;
-  std::uint64_t* key_filter;  // SpanState::kKeyFilterWords words
-  bool& grown;                // set when a write may have grown a buffer (SpanState::slots_grown)
+  std::uint64_t* key_filter;    // SpanState::kKeyFilterWords words
+  bool& grown;                  // set when a write may have grown a buffer (SpanState::slots_grown)
+  std::uint16_t* slot_classes;  // SpanState::slot_classes; null for an event's or link's list
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
-  return LiveAttributes{state.attributes, state.attribute_count, state.key_filter, state.slots_grown};
+  return LiveAttributes{state.attributes, state.attribute_count, state.key_filter, state.slots_grown,
+                        state.slot_classes};
 }
 
 // The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
@@ -224,6 +227,14 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
     if (detail::same_bytes(attribute.key, key)) return &attribute;
   }
   return nullptr;
+}
+
+// Records `cls` as the class of the key now in slot `index` of a span's attributes.
+[[gnu::always_inline]] inline void note_slot_class(const LiveAttributes& live, std::size_t index,
+                                                   unsigned cls) noexcept {
+  if (live.slot_classes != nullptr && index < detail::SpanState::kClassedSlots) {
+    live.slot_classes[index] = static_cast<std::uint16_t>(cls);
+  }
 }
 
 template <class Value>
@@ -274,6 +285,7 @@ template <class Key, class Value>
       }
     }
     if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
+    note_slot_class(live, count, cls);
     filter_add(live.key_filter, cls);
     ++count;
     return;
@@ -291,6 +303,7 @@ template <class Key, class Value>
     throw;
   }
   live.grown = true;  // a new slot: its buffers are all new
+  note_slot_class(live, count, cls);
   filter_add(live.key_filter, cls);
   ++count;
 }
@@ -311,7 +324,7 @@ Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_ch
   std::size_t count = 0;  // == out.size(): no recycled slots here
   KeyFilter key_filter;
   bool grown = false;  // a new list: nothing recycled to account for
-  const LiveAttributes live{out, count, key_filter.words, grown};
+  const LiveAttributes live{out, count, key_filter.words, grown, nullptr};
   for (auto& attribute : input) {
     upsert(live, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
   }
@@ -376,10 +389,17 @@ template <class Value>
   const std::size_t count = state.attribute_count;
   Attributes& attributes = state.attributes;
   if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
-  const unsigned cls = key_class(key);
-  if (filter_has(state.key_filter, cls)) return false;
   Attribute& slot = attributes[count];
   if (!detail::same_bytes(slot.key, key)) return false;
+  // The slot holds this key: its class is known, unless the slot's key was freed.
+  const bool classed = count < detail::SpanState::kClassedSlots;
+  unsigned cls = classed ? state.slot_classes[count] : detail::SpanState::kUnknownClass;
+  if (cls == detail::SpanState::kUnknownClass) {
+    cls = key_class(key);
+    if (classed) state.slot_classes[count] = static_cast<std::uint16_t>(cls);
+  }
+  assert(cls == key_class(key));
+  if (filter_has(state.key_filter, cls)) return false;
   if constexpr (std::is_same_v<Value, TextValue>) {
     if (!overwrote_same_length_ascii(slot.value, value, state.limits.attribute_value_length)) return false;
   } else if constexpr (std::is_same_v<Value, JsonArray>) {

@@ -44,7 +44,8 @@ namespace {
 // The text stays because the next span often writes the same key into the same slot, and then need
 // not copy it, and a value of the same length is overwritten in place. A slot is not an attribute
 // until a span writes it.
-[[gnu::always_inline]] inline void keep_slot(Attribute& slot, std::size_t& budget) noexcept {
+[[gnu::always_inline]] inline void keep_slot(Attribute& slot, std::uint16_t& key_class, std::size_t& budget) noexcept {
+  if (slot.key.capacity() > budget) key_class = SpanState::kUnknownClass;  // the key is freed: now ""
   keep_text(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_text(*text, budget);
@@ -175,7 +176,7 @@ void SpanState::recycle() noexcept {
     Attributes().swap(attributes);
   } else if (slots_grown || budget < slot_budget) {
     slot_budget = budget;
-    for (auto& slot : attributes) keep_slot(slot, budget);
+    for (std::size_t i = 0; i < attributes.size(); ++i) keep_slot(attributes[i], slot_classes[i], budget);
   }
   slots_grown = false;
   attribute_count = 0;

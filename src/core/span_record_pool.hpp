@@ -59,6 +59,8 @@ inline constexpr std::size_t kMaxKeptAttributes = 64;
 inline constexpr std::size_t kMaxKeptEntries = 4;
 inline constexpr std::size_t kMaxKeptListItems = 8;
 
+static_assert(SpanState::kClassedSlots >= kMaxKeptAttributes, "every kept slot's key class is kept with it");
+
 inline constexpr std::size_t kSharedRecords = 1024;
 inline constexpr std::size_t kLocalRecords = 8;
 

@@ -66,6 +66,13 @@ struct SpanState : SpanData {
   // lookup of a key whose bit is clear scans nothing. Guarded by `mutex`.
   static constexpr std::size_t kKeyFilterWords = 8;  // 512 bits
   std::uint64_t key_filter[kKeyFilterWords] = {};
+  // The class of each of the first kClassedSlots slots' keys (kUnknownClass: not known, as after
+  // recycle() freed the key's buffer), so a span writing the key its next slot holds need not hash
+  // it. Kept for attributes[0, min(size, kClassedSlots)) wherever a slot's key is written. Guarded
+  // by `mutex`.
+  static constexpr std::size_t kClassedSlots = 64;
+  static constexpr std::uint16_t kUnknownClass = 0xFFFF;
+  std::uint16_t slot_classes[kClassedSlots] = {};
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.

@@ -161,6 +161,37 @@ TEST_F(SpanRecyclingTest, RecycledSlotsCountAgainstNeitherTheLimitNorTheDroppedC
   expect_records_passed_between_kinds(few_on_full_record);
 }
 
+// A recycled slot remembers its key's class (the key filter's bit), so a span writing the key the
+// slot holds does not hash it again. When recycling frees a key too large for the record's budget,
+// the slot's key is then "" and its remembered class is no longer that key's: a later span that
+// writes the empty key into that slot, and then writes it again, must still find it live and
+// overwrite it rather than add it twice.
+TEST_F(SpanRecyclingTest, AKeyFreedByRecyclingIsNotTakenForItsOldClass) {
+  std::set<const SpanData*> long_key_records;
+  bool empty_key_on_long_key_record = false;
+  const std::string long_key(3 * 2048, 'k');  // past the whole budget: freed at recycle
+  for (int round = 0; round < 40; ++round) {
+    if (round % 2 == 0) {
+      auto first = traced_.tracer->start_span("long-key");
+      first.set_attribute(long_key, 1);
+      first.set_attribute("after", 2);
+      const SpanData data = finish(std::move(first), long_key_records);
+      ASSERT_EQ(data.attributes.size(), 2U);
+      continue;
+    }
+    auto second = traced_.tracer->start_span("empty-key");
+    second.set_attribute("", 1);
+    second.set_attribute("", 2);
+    second.set_attribute("after", 3);
+    const SpanData data = finish_second_kind(std::move(second), long_key_records, empty_key_on_long_key_record);
+    ASSERT_EQ(data.attributes.size(), 2U) << "round " << round;
+    EXPECT_EQ(data.attributes[0].key, "");
+    EXPECT_EQ(data.attributes[0].value, AttributeValue{std::int64_t{2}});
+    EXPECT_EQ(data.attributes[1].key, "after");
+  }
+  expect_records_passed_between_kinds(empty_key_on_long_key_record);
+}
+
 // Values written into recycled slots are repaired and truncated exactly as new ones.
 TEST_F(SpanRecyclingTest, RecycledSlotsApplyUtf8RepairAndTheValueLengthLimit) {
   SpanLimits limits;
