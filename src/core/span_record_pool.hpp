@@ -18,7 +18,7 @@
 // new or destroyed with delete, so no thread ever waits for another.
 // What the pool holds is bounded. A record keeps at most 64 attribute slots, 4 events and links,
 // and 2 KiB of string buffers (recycle() frees the rest, so one huge span pins nothing): about
-// 0.5 KiB empty, 1-2 KiB after spans of a handful of attributes, 8 KiB at worst. The pool holds at
+// 0.7 KiB empty, 1-2 KiB after spans of a handful of attributes, 8 KiB at worst. The pool holds at
 // most kSharedRecords records plus kLocalRecords per thread that started spans (until it exits):
 // a few MiB for typical spans, 8 MiB + 64 KiB per thread at worst.
 // Safe at thread exit and in static destruction (a thread's list is handed to the shared array
