@@ -56,6 +56,36 @@ void publish(const TscMapping& mapping) noexcept {
 
 void unpublish() noexcept { publish(TscMapping{0, 0, 0, 0}); }
 
+// The published fields into `out`, all from one publish; false (and `out` unusable) while a refresh
+// writes them.
+[[gnu::always_inline]] inline bool read_published(TscMapping& out) noexcept {
+  const std::uint32_t sequence = g_sequence.load(std::memory_order_acquire);
+  out = TscMapping{g_base_ticks.load(std::memory_order_relaxed), g_base_nanos.load(std::memory_order_relaxed),
+                   g_scale.load(std::memory_order_relaxed), g_max_ticks.load(std::memory_order_relaxed)};
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return (sequence & 1U) == 0 && g_sequence.load(std::memory_order_relaxed) == sequence;
+}
+
+// tsc_nanos, inline (the span clock's hot path).
+[[gnu::always_inline]] inline std::optional<std::uint64_t> nanos_through(const TscMapping& mapping,
+                                                                         std::uint64_t ticks) noexcept {
+#if defined(__SIZEOF_INT128__)
+  const std::uint64_t since_base = ticks - mapping.base_ticks;  // huge (wrapped) before the base
+  if (mapping.scale == 0 || since_base >= mapping.max_ticks) return std::nullopt;
+  return mapping.base_nanos + static_cast<std::uint64_t>((static_cast<Wide>(since_base) * mapping.scale) >> 32U);
+#else
+  (void)mapping;
+  (void)ticks;
+  return std::nullopt;
+#endif
+}
+
+// Takes the refresh's state, waiting for a refresh under way (tests only: refreshes never wait).
+void hold_refresh_waiting() noexcept {
+  while (g_refreshing.exchange(true, std::memory_order_acquire)) {
+  }
+}
+
 #if HONEYHIVE_TSC_CLOCK
 bool cpu_says_invariant() noexcept {
   unsigned eax = 0;
@@ -118,7 +148,7 @@ std::optional<TscPoint> read_point() noexcept {
 
 #endif
 
-// Two rates within kTscMaxRateChange (parts per million) of each other.
+// Two rates within kTscMaxRateChangePpm parts per million of each other.
 bool rates_agree(std::uint64_t earlier_scale, std::uint64_t later_scale) noexcept {
   const std::uint64_t change = earlier_scale > later_scale ? earlier_scale - later_scale : later_scale - earlier_scale;
   return change * 1'000'000 <= earlier_scale * kTscMaxRateChangePpm;
@@ -205,15 +235,7 @@ std::optional<TscMapping> tsc_mapping_between(TscPoint earlier, TscPoint later) 
 }
 
 std::optional<std::uint64_t> tsc_nanos(const TscMapping& mapping, std::uint64_t ticks) noexcept {
-#if defined(__SIZEOF_INT128__)
-  const std::uint64_t since_base = ticks - mapping.base_ticks;  // huge (wrapped) before the base
-  if (mapping.scale == 0 || since_base >= mapping.max_ticks) return std::nullopt;
-  return mapping.base_nanos + static_cast<std::uint64_t>((static_cast<Wide>(since_base) * mapping.scale) >> 32U);
-#else
-  (void)mapping;
-  (void)ticks;
-  return std::nullopt;
-#endif
+  return nanos_through(mapping, ticks);
 }
 
 bool tsc_mapping_agrees(const TscMapping& mapping, TscPoint point) noexcept {
@@ -225,32 +247,20 @@ bool tsc_mapping_agrees(const TscMapping& mapping, TscPoint point) noexcept {
 
 std::uint64_t span_steady_nanos() noexcept {
 #if HONEYHIVE_TSC_CLOCK
-  if (g_scale.load(std::memory_order_relaxed) != 0) {
-    const std::uint32_t sequence = g_sequence.load(std::memory_order_acquire);
-    const std::uint64_t base_ticks = g_base_ticks.load(std::memory_order_relaxed);
-    const std::uint64_t base_nanos = g_base_nanos.load(std::memory_order_relaxed);
-    const std::uint64_t scale = g_scale.load(std::memory_order_relaxed);
-    const std::uint64_t max_ticks = g_max_ticks.load(std::memory_order_relaxed);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if ((sequence & 1U) == 0 && scale != 0 && g_sequence.load(std::memory_order_relaxed) == sequence) {
-      const std::uint64_t since_base = __rdtsc() - base_ticks;
-      if (since_base < max_ticks) return base_nanos + static_cast<std::uint64_t>((Wide{since_base} * scale) >> 32U);
-    }
+  TscMapping mapping;
+  if (g_scale.load(std::memory_order_relaxed) != 0 && read_published(mapping)) {
+    if (const auto nanos = nanos_through(mapping, __rdtsc())) return *nanos;
   }
 #endif
   return now_steady_nanos();
 }
 
 std::optional<TscMapping> published_tsc_mapping() noexcept {
-  for (;;) {
-    const std::uint32_t sequence = g_sequence.load(std::memory_order_acquire);
-    const TscMapping mapping{g_base_ticks.load(std::memory_order_relaxed), g_base_nanos.load(std::memory_order_relaxed),
-                             g_scale.load(std::memory_order_relaxed), g_max_ticks.load(std::memory_order_relaxed)};
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if ((sequence & 1U) != 0 || g_sequence.load(std::memory_order_relaxed) != sequence) continue;
-    if (mapping.scale == 0) return std::nullopt;
-    return mapping;
+  TscMapping mapping;
+  while (!read_published(mapping)) {
   }
+  if (mapping.scale == 0) return std::nullopt;
+  return mapping;
 }
 
 void refresh_tsc_mapping() noexcept {
@@ -263,8 +273,7 @@ void refresh_tsc_mapping() noexcept {
 }
 
 void refresh_tsc_mapping_at_for_testing(TscPoint point) noexcept {
-  while (g_refreshing.exchange(true, std::memory_order_acquire)) {
-  }
+  hold_refresh_waiting();
   refresh_held(point, /*check_kernel=*/false);
   g_refreshing.store(false, std::memory_order_release);
 }
@@ -272,8 +281,7 @@ void refresh_tsc_mapping_at_for_testing(TscPoint point) noexcept {
 void publish_tsc_mapping_for_testing(const TscMapping& mapping) noexcept { publish(mapping); }
 
 void reset_tsc_clock_for_testing() noexcept {
-  while (g_refreshing.exchange(true, std::memory_order_acquire)) {
-  }
+  hold_refresh_waiting();
   unpublish();
   g_allowed.store(-1, std::memory_order_release);
   g_have_point = false;

@@ -12,18 +12,18 @@
 // Ticks become nanoseconds through a mapping measured against CLOCK_MONOTONIC: its rate over the
 // last interval between two calibration points (about a second apart, taken while spans start,
 // each from a counter read between two monotonic reads under a microsecond apart), based at the
-// latest point. A mapping is published only when its interval's rate agrees with the interval's
-// before it (within kTscMaxRateChangePpm): an interval through a suspend (the counter runs, the
-// monotonic clock does not) or a large slew gives none, nor does an interval longer than
-// kTscMaxCalibrationNanos (calibration starts again after such an idle gap). So the span clock follows CLOCK_MONOTONIC,
-// NTP's slewing included, to within about a part per million. A mapping is used for at most kTscMappingLifeNanos past
-// its base; after that, or before the second point, spans read CLOCK_MONOTONIC. At every point the mapping in use is
-// checked against CLOCK_MONOTONIC: off by more than kTscMaxDisagreementNanos (a migrated virtual
-// machine, a resume from suspend, a counter that stopped agreeing), it is dropped and measured
-// again; after kTscMaxDisagreements such checks in a row, or when the kernel no longer keeps time
-// with the counter, it is not used again in this process. (A fork child
-// whose parent was refreshing at the fork never refreshes: its spans go back to CLOCK_MONOTONIC
-// when the inherited mapping's life ends.)
+// latest point. So the span clock follows CLOCK_MONOTONIC, NTP's slewing included, to within about
+// a part per million. A mapping is published only when its interval's rate agrees with the
+// interval's before it (within kTscMaxRateChangePpm): an interval through a suspend (the counter
+// runs, the monotonic clock does not) or a large slew gives none, nor does an interval longer than
+// kTscMaxCalibrationNanos (calibration starts again after such an idle gap). A mapping is used for
+// at most kTscMappingLifeNanos past its base; after that, or before it is published, spans read
+// CLOCK_MONOTONIC. At every point the mapping in use is checked against CLOCK_MONOTONIC: off by
+// more than kTscMaxDisagreementNanos (a migrated virtual machine, a resume from suspend, a counter
+// that stopped agreeing), it is dropped and measured again; after kTscMaxDisagreements such checks
+// in a row, or when the kernel no longer keeps time with the counter, it is not used again in this
+// process. (A fork child whose parent was refreshing at the fork never refreshes: its spans go back
+// to CLOCK_MONOTONIC when the inherited mapping's life ends.)
 #include <cstdint>
 #include <optional>
 
