@@ -190,26 +190,6 @@ LiveAttributes live_attributes(detail::SpanState& state) noexcept {
                         state.slot_classes};
 }
 
-// The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
-// multiplicative hash of the last 8 bytes, 8 bytes from the middle and the length: flattened keys
-// share long prefixes ("honeyhive_inputs.", "honeyhive_outputs.") and often their last bytes too
-// ("inputs.user.id", "outputs.user.id"), so one byte of each would collide.
-[[gnu::always_inline]] inline unsigned key_class(std::string_view key) noexcept {
-  const std::size_t n = key.size();
-  const char* p = key.data();
-  std::uint64_t last = 0;
-  std::uint64_t middle = 0;
-  if (n >= 8) {
-    std::memcpy(&last, p + n - 8, 8);
-    std::memcpy(&middle, p + (n - 8) / 2, 8);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) last = last << 8U | static_cast<unsigned char>(p[i]);
-  }
-  const std::uint64_t h =
-      last * 0x9E3779B97F4A7C15ULL ^ middle * 0xC2B2AE3D27D4EB4FULL ^ (n + 1) * 0x165667B19E3779F9ULL;
-  return static_cast<unsigned>(h >> 55U);
-}
-
 bool filter_has(const std::uint64_t* filter, unsigned key_class_value) noexcept {
   return (filter[key_class_value >> 6U] >> (key_class_value & 63U) & 1U) != 0;
 }
@@ -218,7 +198,7 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
   filter[key_class_value >> 6U] |= std::uint64_t{1} << (key_class_value & 63U);
 }
 
-// The live attribute whose key is `key`, or null. `cls` is key_class(key).
+// The live attribute whose key is `key`, or null. `cls` is detail::key_class(key).
 [[gnu::always_inline]] inline Attribute* find_live(const LiveAttributes& live, std::string_view key,
                                                    unsigned cls) noexcept {
   if (!filter_has(live.key_filter, cls)) return nullptr;
@@ -255,7 +235,7 @@ template <class Key, class Value>
   const std::string_view view = key;
   // Stored keys are valid UTF-8, so a key equal to one is too: UTF-8 is checked only for a key that
   // is neither live nor the one the next recycled slot holds.
-  const unsigned cls = key_class(view);
+  const unsigned cls = detail::key_class(view);
   Attribute* existing = find_live(live, view, cls);
   const bool in_next_slot =
       existing == nullptr && count < attributes.size() && detail::same_bytes(attributes[count].key, view);
@@ -391,14 +371,9 @@ template <class Value>
   if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
   Attribute& slot = attributes[count];
   if (!detail::same_bytes(slot.key, key)) return false;
-  // The slot holds this key: its class is known, unless the slot's key was freed.
-  const bool classed = count < detail::SpanState::kClassedSlots;
-  unsigned cls = classed ? state.slot_classes[count] : detail::SpanState::kUnknownClass;
-  if (cls == detail::SpanState::kUnknownClass) {
-    cls = key_class(key);
-    if (classed) state.slot_classes[count] = static_cast<std::uint16_t>(cls);
-  }
-  assert(cls == key_class(key));
+  // The slot holds this key, whose class the slot keeps.
+  const unsigned cls = count < detail::SpanState::kClassedSlots ? state.slot_classes[count] : detail::key_class(key);
+  assert(cls == detail::key_class(key));
   if (filter_has(state.key_filter, cls)) return false;
   if constexpr (std::is_same_v<Value, TextValue>) {
     if (!overwrote_same_length_ascii(slot.value, value, state.limits.attribute_value_length)) return false;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -44,8 +45,9 @@ namespace {
 // The text stays because the next span often writes the same key into the same slot, and then need
 // not copy it, and a value of the same length is overwritten in place. A slot is not an attribute
 // until a span writes it.
-[[gnu::always_inline]] inline void keep_slot(Attribute& slot, std::uint16_t& key_class, std::size_t& budget) noexcept {
-  if (slot.key.capacity() > budget) key_class = SpanState::kUnknownClass;  // the key is freed: now ""
+[[gnu::always_inline]] inline void keep_slot(Attribute& slot, std::uint16_t& slot_class, std::size_t& budget) noexcept {
+  // A freed key is "": the slot keeps that key's class.
+  if (slot.key.capacity() > budget) slot_class = static_cast<std::uint16_t>(key_class(std::string_view()));
   keep_text(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_text(*text, budget);

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <memory>
+#include <string_view>
 
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span_data.hpp"
@@ -28,6 +31,26 @@ class SpanMutex {
   void lock_contended() noexcept;
   std::atomic<bool> locked_{false};
 };
+
+// The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
+// multiplicative hash of the last 8 bytes, 8 bytes from the middle and the length: flattened keys
+// share long prefixes ("honeyhive_inputs.", "honeyhive_outputs.") and often their last bytes too
+// ("inputs.user.id", "outputs.user.id"), so one byte of each would collide.
+[[gnu::always_inline]] inline unsigned key_class(std::string_view key) noexcept {
+  const std::size_t n = key.size();
+  const char* p = key.data();
+  std::uint64_t last = 0;
+  std::uint64_t middle = 0;
+  if (n >= 8) {
+    std::memcpy(&last, p + n - 8, 8);
+    std::memcpy(&middle, p + (n - 8) / 2, 8);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) last = last << 8U | static_cast<unsigned char>(p[i]);
+  }
+  const std::uint64_t h =
+      last * 0x9E3779B97F4A7C15ULL ^ middle * 0xC2B2AE3D27D4EB4FULL ^ (n + 1) * 0x165667B19E3779F9ULL;
+  return static_cast<unsigned>(h >> 55U);
+}
 
 // The shared, mutable state behind Span/SpanRef handles. Its SpanData part is guarded by `mutex`
 // until `ended` is set; after that it is immutable and handed to processors as a SpanDataPtr to
@@ -66,12 +89,11 @@ struct SpanState : SpanData {
   // lookup of a key whose bit is clear scans nothing. Guarded by `mutex`.
   static constexpr std::size_t kKeyFilterWords = 8;  // 512 bits
   std::uint64_t key_filter[kKeyFilterWords] = {};
-  // The class of each of the first kClassedSlots slots' keys (kUnknownClass: not known, as after
-  // recycle() freed the key's buffer), so a span writing the key its next slot holds need not hash
-  // it. Kept for attributes[0, min(size, kClassedSlots)) wherever a slot's key is written. Guarded
-  // by `mutex`.
+  // key_class() of each of the first kClassedSlots slots' keys, so a span writing the key its next
+  // slot holds need not hash it: slot_classes[i] is key_class(attributes[i].key) for every
+  // i < min(attributes.size(), kClassedSlots), set wherever a slot's key is written (and by
+  // recycle() when it frees a key). Guarded by `mutex`.
   static constexpr std::size_t kClassedSlots = 64;
-  static constexpr std::uint16_t kUnknownClass = 0xFFFF;
   std::uint16_t slot_classes[kClassedSlots] = {};
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
