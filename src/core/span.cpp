@@ -183,11 +183,12 @@ struct LiveAttributes {
   std::uint64_t* key_filter;    // SpanState::kKeyFilterWords words
   bool& grown;                  // set when a write may have grown a buffer (SpanState::slots_grown)
   std::uint16_t* slot_classes;  // SpanState::slot_classes; null for an event's or link's list
+  std::size_t* distinct_slots;  // SpanState::distinct_slots; null for an event's or link's list
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
-  return LiveAttributes{state.attributes, state.attribute_count, state.key_filter, state.slots_grown,
-                        state.slot_classes};
+  return LiveAttributes{state.attributes,  state.attribute_count, state.key_filter,
+                        state.slots_grown, state.slot_classes,    &state.distinct_slots};
 }
 
 bool filter_has(const std::uint64_t* filter, unsigned key_class_value) noexcept {
@@ -256,6 +257,9 @@ template <class Key, class Value>
     // A recycled slot, not live until both parts are set.
     Attribute& slot = attributes[count];
     if (!in_next_slot) {
+      // A different key in this slot: it may equal a later slot's, so the span's writes are no
+      // longer in sequence (SpanState::distinct_slots).
+      if (live.distinct_slots != nullptr && *live.distinct_slots > count) *live.distinct_slots = count;
       if constexpr (kOwnedKey) {
         slot.key = std::forward<Key>(key);
         live.grown = true;
@@ -304,7 +308,7 @@ Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_ch
   std::size_t count = 0;  // == out.size(): no recycled slots here
   KeyFilter key_filter;
   bool grown = false;  // a new list: nothing recycled to account for
-  const LiveAttributes live{out, count, key_filter.words, grown, nullptr};
+  const LiveAttributes live{out, count, key_filter.words, grown, nullptr, nullptr};
   for (auto& attribute : input) {
     upsert(live, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
   }
@@ -339,11 +343,22 @@ namespace {
 
 // Sets one attribute on a recording span: the setters' common body (may throw bad_alloc). `value`
 // is an AttributeValue, a TextValue or a scalar.
+// Brings `state`'s key filter up to its live attributes (writes in sequence leave it behind).
+[[gnu::always_inline]] inline void catch_up_key_filter(detail::SpanState& state) noexcept {
+  for (std::size_t i = state.filtered; i < state.attribute_count; ++i) {
+    filter_add(state.key_filter, i < detail::SpanState::kClassedSlots ? state.slot_classes[i]
+                                                                      : detail::key_class(state.attributes[i].key));
+  }
+  state.filtered = state.attribute_count;
+}
+
 template <class Value>
 [[gnu::noinline]] void set_one_slow(detail::SpanState& state, std::string_view key, Value&& value) {
   const SpanLimits& limits = state.limits;
+  catch_up_key_filter(state);
   upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count, limits.attribute_value_length,
          state.dropped_attributes_count);
+  state.filtered = state.attribute_count;  // upsert adds each new key's class
 }
 
 // A text of the same length as `target`'s string, all ASCII and within the length limit, copied
@@ -371,10 +386,16 @@ template <class Value>
   if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
   Attribute& slot = attributes[count];
   if (!detail::same_bytes(slot.key, key)) return false;
-  // The slot holds this key, whose class the slot keeps.
-  const unsigned cls = count < detail::SpanState::kClassedSlots ? state.slot_classes[count] : detail::key_class(key);
-  assert(cls == detail::key_class(key));
-  if (filter_has(state.key_filter, cls)) return false;
+  // In sequence, the key is not live (SpanState::distinct_slots); else its filter bit says whether
+  // it may be. The slot holds this key, whose class the slot keeps.
+  const bool in_sequence = count < state.distinct_slots;
+  unsigned cls = 0;
+  if (!in_sequence) {
+    catch_up_key_filter(state);
+    cls = count < detail::SpanState::kClassedSlots ? state.slot_classes[count] : detail::key_class(key);
+    assert(cls == detail::key_class(key));
+    if (filter_has(state.key_filter, cls)) return false;
+  }
   if constexpr (std::is_same_v<Value, TextValue>) {
     if (!overwrote_same_length_ascii(slot.value, value, state.limits.attribute_value_length)) return false;
   } else if constexpr (std::is_same_v<Value, JsonArray>) {
@@ -391,7 +412,10 @@ template <class Value>
   } else {
     return false;
   }
-  filter_add(state.key_filter, cls);
+  if (!in_sequence) {
+    filter_add(state.key_filter, cls);
+    state.filtered = count + 1;
+  }
   state.attribute_count = count + 1;
   return true;
 }

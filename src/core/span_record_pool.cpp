@@ -45,9 +45,11 @@ namespace {
 // The text stays because the next span often writes the same key into the same slot, and then need
 // not copy it, and a value of the same length is overwritten in place. A slot is not an attribute
 // until a span writes it.
-[[gnu::always_inline]] inline void keep_slot(Attribute& slot, std::uint16_t& slot_class, std::size_t& budget) noexcept {
+// Returns false when it freed the key.
+[[gnu::always_inline]] inline bool keep_slot(Attribute& slot, std::uint16_t& slot_class, std::size_t& budget) noexcept {
+  const bool key_kept = slot.key.capacity() <= budget;
   // A freed key is "": the slot keeps that key's class.
-  if (slot.key.capacity() > budget) slot_class = static_cast<std::uint16_t>(key_class(std::string_view()));
+  if (!key_kept) slot_class = static_cast<std::uint16_t>(key_class(std::string_view()));
   keep_text(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_text(*text, budget);
@@ -58,6 +60,7 @@ namespace {
   } else if (slot.value.index() > 3) {
     slot.value.emplace<bool>(false);  // any other array: its elements are not reused
   }
+  return key_kept;
 }
 
 // Keeps an event's name, buffer and text, within `budget`; its attributes are released.
@@ -174,15 +177,25 @@ void SpanState::recycle() noexcept {
   // are walked against what is left of the budget only when one may have grown since the last walk
   // (slots_grown), or less is left now than then: otherwise they hold what that walk kept, written
   // over in place, and still fit. A typed span's 40 slots then cost nothing here.
+  // The slots' keys are this span's live keys, pairwise distinct, unless a key is freed here (two
+  // freed keys are both ""): the next span writes in sequence up to there (see distinct_slots).
+  distinct_slots = attribute_count;
   if (attributes.capacity() > kMaxKeptAttributes) {
     Attributes().swap(attributes);
+    distinct_slots = 0;
   } else if (slots_grown || budget < slot_budget) {
     slot_budget = budget;
-    for (std::size_t i = 0; i < attributes.size(); ++i) keep_slot(attributes[i], slot_classes[i], budget);
+    for (std::size_t i = 0; i < attributes.size(); ++i) {
+      if (!keep_slot(attributes[i], slot_classes[i], budget) && i < distinct_slots) distinct_slots = i;
+    }
   }
+  if (distinct_slots > attributes.size()) distinct_slots = attributes.size();
   slots_grown = false;
   attribute_count = 0;
-  for (auto& word : key_filter) word = 0;
+  if (filtered != 0) {
+    for (auto& word : key_filter) word = 0;
+    filtered = 0;
+  }
   clear_keeping(links, kMaxKeptEntries);
 }
 

@@ -85,10 +85,20 @@ struct SpanState : SpanData {
   // Likewise for events: events[0, event_count) are the span's events, later elements slots
   // that keep their name's buffer and text. Guarded by `mutex`.
   std::size_t event_count = 0;
-  // One bit per class (a hash of length, middle and last bytes) of the live attributes' keys: a
-  // lookup of a key whose bit is clear scans nothing. Guarded by `mutex`.
+  // One bit per class (a hash of length, middle and last bytes) of the keys of the live attributes
+  // [0, filtered): a lookup of a key whose bit is clear scans nothing. The filter is brought up to
+  // attribute_count before any lookup (writes in sequence, below, leave it behind). Guarded by
+  // `mutex`.
   static constexpr std::size_t kKeyFilterWords = 8;  // 512 bits
   std::uint64_t key_filter[kKeyFilterWords] = {};
+  std::size_t filtered = 0;
+  // The slots [0, distinct_slots) hold keys that are pairwise distinct (the last span's live keys),
+  // and no slot key below it has changed during this span. So while attribute_count is below it, a
+  // key equal to the next slot's key is not live: the span is writing its keys "in sequence", the
+  // same keys in the same order as the last span in this record, and needs no lookup at all. A
+  // write that puts a different key into a slot ends the sequence for the rest of the span.
+  // Guarded by `mutex`.
+  std::size_t distinct_slots = 0;
   // key_class() of each of the first kClassedSlots slots' keys, so a span writing the key its next
   // slot holds need not hash it: slot_classes[i] is key_class(attributes[i].key) for every
   // i < min(attributes.size(), kClassedSlots), set wherever a slot's key is written (and by

@@ -163,20 +163,25 @@ TEST_F(SpanRecyclingTest, RecycledSlotsCountAgainstNeitherTheLimitNorTheDroppedC
 
 // A recycled slot remembers its key's class (the key filter's bit), so a span writing the key the
 // slot holds does not hash it again. When recycling frees a key too large for the record's budget,
-// the slot's key is then "" and its remembered class is no longer that key's: a later span that
-// writes the empty key into that slot, and then writes it again, must still find it live and
-// overwrite it rather than add it twice.
+// the slot's key is then "" and its remembered class is no longer that key's; and two freed keys
+// are both "", so the slots' keys are no longer distinct. A later span that writes the empty key,
+// and then writes it again where a freed slot holds "", must still find it live and overwrite it
+// rather than add it twice (also when its first write was in the last span's order).
 TEST_F(SpanRecyclingTest, AKeyFreedByRecyclingIsNotTakenForItsOldClass) {
   std::set<const SpanData*> long_key_records;
   bool empty_key_on_long_key_record = false;
-  const std::string long_key(3 * 2048, 'k');  // past the whole budget: freed at recycle
+  // Two keys past the whole budget: both freed at recycle, so two slots then hold "".
+  const std::string long_key(3 * 2048, 'k');
+  const std::string other_long_key(3 * 2048, 'o');
   for (int round = 0; round < 40; ++round) {
     if (round % 2 == 0) {
       auto first = traced_.tracer->start_span("long-key");
+      first.set_attribute("", 0);  // kept: the next span writes it in sequence, then meets a freed ""
       first.set_attribute(long_key, 1);
+      first.set_attribute(other_long_key, 1);
       first.set_attribute("after", 2);
       const SpanData data = finish(std::move(first), long_key_records);
-      ASSERT_EQ(data.attributes.size(), 2U);
+      ASSERT_EQ(data.attributes.size(), 4U);
       continue;
     }
     auto second = traced_.tracer->start_span("empty-key");
@@ -190,6 +195,40 @@ TEST_F(SpanRecyclingTest, AKeyFreedByRecyclingIsNotTakenForItsOldClass) {
     EXPECT_EQ(data.attributes[1].key, "after");
   }
   expect_records_passed_between_kinds(empty_key_on_long_key_record);
+}
+
+// A span that writes the last span's keys in the same order needs no lookup (they were distinct),
+// but once it puts another key into a slot, that key may be one a later slot still holds: writing it
+// again must overwrite it, not add it a second time from that later slot.
+TEST_F(SpanRecyclingTest, AKeyWrittenOutOfTheLastSpansOrderIsNeverHeldTwice) {
+  std::set<const SpanData*> ordered_records;
+  bool reordered_on_ordered_record = false;
+  for (int round = 0; round < 40; ++round) {
+    if (round % 2 == 0) {
+      auto ordered = traced_.tracer->start_span("ordered");
+      for (int i = 0; i < 4; ++i) ordered.set_attribute("key." + std::to_string(i), i);
+      const SpanData data = finish(std::move(ordered), ordered_records);
+      ASSERT_EQ(data.attributes.size(), 4U);
+      continue;
+    }
+    // key.0 in its slot, key.2 into key.1's slot, then key.2 again where the last span had it, then
+    // key.1 (now in no slot) and key.3 (in its old slot, but no longer in sequence).
+    auto reordered = traced_.tracer->start_span("reordered");
+    reordered.set_attribute("key.0", 10);
+    reordered.set_attribute("key.2", 12);
+    reordered.set_attribute("key.2", 22);
+    reordered.set_attribute("key.1", 11);
+    reordered.set_attribute("key.3", 13);
+    reordered.set_attribute("key.1", 21);
+    const SpanData data = finish_second_kind(std::move(reordered), ordered_records, reordered_on_ordered_record);
+    SCOPED_TRACE("round " + std::to_string(round));
+    const Attributes expected{{"key.0", AttributeValue{std::int64_t{10}}},
+                              {"key.2", AttributeValue{std::int64_t{22}}},
+                              {"key.1", AttributeValue{std::int64_t{21}}},
+                              {"key.3", AttributeValue{std::int64_t{13}}}};
+    EXPECT_EQ(data.attributes, expected);
+  }
+  expect_records_passed_between_kinds(reordered_on_ordered_record);
 }
 
 // Values written into recycled slots are repaired and truncated exactly as new ones.
