@@ -374,48 +374,63 @@ template <class Value>
   return true;
 }
 
-// The steady state of a recycled record, in few registers: the key is not live (its filter bit is
-// clear), the next slot holds this key, and the value goes over the slot's value in place (a scalar
-// of the same type, or a same-length ASCII text within the limit). False, having changed nothing,
-// for anything else.
+// Writes `value` over a recycled slot's value in place when it can: a scalar of the same type, a
+// same-length ASCII text within the limit, a list of as many strings that fit their buffers. False,
+// having changed nothing, otherwise.
 template <class Value>
-[[gnu::always_inline]] inline bool set_in_next_slot(detail::SpanState& state, std::string_view key,
-                                                    const Value& value) noexcept {
-  const std::size_t count = state.attribute_count;
-  Attributes& attributes = state.attributes;
-  if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
-  Attribute& slot = attributes[count];
-  if (!detail::same_bytes(slot.key, key)) return false;
-  // In sequence, the key is not live (SpanState::distinct_slots); else its filter bit says whether
-  // it may be. The slot holds this key, whose class the slot keeps.
-  const bool in_sequence = count < state.distinct_slots;
-  unsigned cls = 0;
-  if (!in_sequence) {
-    catch_up_key_filter(state);
-    cls = count < detail::SpanState::kClassedSlots ? state.slot_classes[count] : detail::key_class(key);
-    assert(cls == detail::key_class(key));
-    if (filter_has(state.key_filter, cls)) return false;
-  }
+[[gnu::always_inline]] inline bool overwrote_slot_value(Attribute& slot, const Value& value,
+                                                        std::size_t max_chars) noexcept {
   if constexpr (std::is_same_v<Value, TextValue>) {
-    if (!overwrote_same_length_ascii(slot.value, value, state.limits.attribute_value_length)) return false;
+    return overwrote_same_length_ascii(slot.value, value, max_chars);
   } else if constexpr (std::is_same_v<Value, JsonArray>) {
     // A list of as many strings, each fitting its buffer (the same list as the last span's, often).
     auto* strings = std::get_if<std::vector<std::string>>(&slot.value);
-    if (strings == nullptr || !overwrite_strings(*strings, value.array, state.limits.attribute_value_length)) {
-      return false;
-    }
+    return strings != nullptr && overwrite_strings(*strings, value.array, max_chars);
   } else if constexpr (std::is_same_v<Value, bool> || std::is_same_v<Value, std::int64_t> ||
                        std::is_same_v<Value, double>) {
     auto* current = std::get_if<Value>(&slot.value);
     if (current == nullptr) return false;
     *current = value;
+    return true;
   } else {
     return false;
   }
-  if (!in_sequence) {
-    filter_add(state.key_filter, cls);
-    state.filtered = count + 1;
-  }
+}
+
+// set_in_next_slot() for a span no longer writing in sequence: the key filter says whether the key
+// may be live. The slot holds this key, whose class the slot keeps.
+template <class Value>
+[[gnu::noinline]] bool set_in_next_slot_filtered(detail::SpanState& state, std::string_view key,
+                                                 const Value& value) noexcept {
+  const std::size_t count = state.attribute_count;
+  Attributes& attributes = state.attributes;
+  if (count >= attributes.size() || count >= state.limits.attribute_count) return false;
+  Attribute& slot = attributes[count];
+  if (!detail::same_bytes(slot.key, key)) return false;
+  catch_up_key_filter(state);
+  const unsigned cls = count < detail::SpanState::kClassedSlots ? state.slot_classes[count] : detail::key_class(key);
+  assert(cls == detail::key_class(key));
+  if (filter_has(state.key_filter, cls)) return false;
+  if (!overwrote_slot_value(slot, value, state.limits.attribute_value_length)) return false;
+  filter_add(state.key_filter, cls);
+  state.filtered = count + 1;
+  state.attribute_count = count + 1;
+  return true;
+}
+
+// The steady state of a recycled record, in few registers: the span writes in sequence (the key
+// is not live, see SpanState::distinct_slots), the next slot holds this key, and the value goes over
+// the slot's value in place. False, having changed nothing, for anything else. (In sequence, the
+// next slot exists and is within the attribute limit: start_span caps distinct_slots at the limit.)
+template <class Value>
+[[gnu::always_inline]] inline bool set_in_next_slot(detail::SpanState& state, std::string_view key,
+                                                    const Value& value) noexcept {
+  const std::size_t count = state.attribute_count;
+  if (count >= state.distinct_slots) return set_in_next_slot_filtered(state, key, value);
+  assert(count < state.attributes.size() && count < state.limits.attribute_count);
+  Attribute& slot = state.attributes[count];
+  if (!detail::same_bytes(slot.key, key)) return false;
+  if (!overwrote_slot_value(slot, value, state.limits.attribute_value_length)) return false;
   state.attribute_count = count + 1;
   return true;
 }

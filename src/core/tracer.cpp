@@ -74,6 +74,9 @@ Span Tracer::start(std::string_view name, const StartSpanOptions* options) noexc
 
     state->provider = provider_;
     state->limits = provider_->limits();
+    // Writes in sequence stay within this provider's limit (the record's last span may have had
+    // another's).
+    if (state->distinct_slots > state->limits.attribute_count) state->distinct_slots = state->limits.attribute_count;
     state->content = provider_->content_policy();
     state->parent_span_id = has_parent ? parent_context.span_id() : SpanId();
     state->parent_is_remote = has_parent && parent_context.is_remote();

@@ -333,6 +333,39 @@ TEST_F(SpanRecyclingTest, ASlotWrittenUnderAnotherProvidersLimitsGetsThisProvide
   expect_records_passed_between_kinds(narrow_on_wide_record);
 }
 
+// The attribute count limit, likewise: a span writing the keys a record's last span (of a provider
+// without that limit) wrote, in the same order, still keeps only as many as its own limit allows.
+TEST_F(SpanRecyclingTest, ARecordFromAProviderWithoutTheCountLimitStillKeepsOnlyTheLimit) {
+  test::InMemoryProvider wide = test::make_in_memory_provider(ProviderOptions{}, "wide");
+  SpanLimits three;
+  three.attribute_count = 3;
+  start(three);
+  std::set<const SpanData*> wide_records;
+  bool narrow_on_wide_record = false;
+  for (int round = 0; round < 200; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    if (round % 40 < 30) {
+      auto span = wide.tracer->start_span("s");
+      for (int i = 0; i < 6; ++i) span.set_attribute("k" + std::to_string(i), i);
+      span.end();
+      span = Span();
+      const SpanDataPtr exported = wide.last_span();
+      ASSERT_NE(exported, nullptr);
+      wide_records.insert(exported.get());
+      ASSERT_EQ(exported->attributes.size(), 6U);
+      wide.exporter->clear();
+      continue;
+    }
+    auto span = traced_.tracer->start_span("s");
+    for (int i = 0; i < 6; ++i) span.set_attribute("k" + std::to_string(i), i);
+    const SpanData data = finish_second_kind(std::move(span), wide_records, narrow_on_wide_record);
+    ASSERT_EQ(data.attributes.size(), 3U);
+    EXPECT_EQ(data.attributes[2].key, "k2");
+    EXPECT_EQ(data.dropped_attributes_count, 3U);
+  }
+  expect_records_passed_between_kinds(narrow_on_wide_record);
+}
+
 // A list of strings from a structured value is written into the list already in its slot (a
 // recycled slot's, or the attribute's it overwrites) when it can be; whatever the last list there
 // was (longer, shorter, other lengths of text), the span carries exactly the new list, repaired and
