@@ -374,18 +374,39 @@ template <class Value>
   return true;
 }
 
+// Writes an array of strings over a list of as many strings of the same lengths, all ASCII and
+// within the length limit, in one pass. For a slot that is not an attribute yet: on false, some of
+// its strings may have been written over (the general path then replaces the whole list).
+inline bool overwrote_same_length_strings(std::vector<std::string>& out, const nlohmann::json& array,
+                                          std::size_t max_chars) noexcept {
+  const auto& items = *array.get_ptr<const nlohmann::json::array_t*>();
+  const std::size_t n = items.size();
+  if (out.size() != n) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto* text = items[i].get_ptr<const nlohmann::json::string_t*>();
+    std::string& target = out[i];
+    if (text == nullptr || text->size() != target.size() || text->size() > max_chars || !detail::all_ascii(*text)) {
+      return false;
+    }
+    detail::copy_bytes(target.data(), text->data(), text->size());
+  }
+  return true;
+}
+
 // Writes `value` over a recycled slot's value in place when it can: a scalar of the same type, a
-// same-length ASCII text within the limit, a list of as many strings that fit their buffers. False,
-// having changed nothing, otherwise.
+// same-length ASCII text within the limit, a list of as many strings of the same lengths. False
+// otherwise (a list may then be written in part: the slot is not an attribute until this or the
+// general path succeeds, and the general path writes the whole list).
 template <class Value>
 [[gnu::always_inline]] inline bool overwrote_slot_value(Attribute& slot, const Value& value,
                                                         std::size_t max_chars) noexcept {
   if constexpr (std::is_same_v<Value, TextValue>) {
     return overwrote_same_length_ascii(slot.value, value, max_chars);
   } else if constexpr (std::is_same_v<Value, JsonArray>) {
-    // A list of as many strings, each fitting its buffer (the same list as the last span's, often).
+    // A list of as many strings, each of the same length as the one in its place (the same list as
+    // the last span's, often).
     auto* strings = std::get_if<std::vector<std::string>>(&slot.value);
-    return strings != nullptr && overwrite_strings(*strings, value.array, max_chars);
+    return strings != nullptr && overwrote_same_length_strings(*strings, value.array, max_chars);
   } else if constexpr (std::is_same_v<Value, bool> || std::is_same_v<Value, std::int64_t> ||
                        std::is_same_v<Value, double>) {
     auto* current = std::get_if<Value>(&slot.value);
@@ -420,7 +441,7 @@ template <class Value>
 
 // The steady state of a recycled record, in few registers: the span writes in sequence (the key
 // is not live, see SpanState::distinct_slots), the next slot holds this key, and the value goes over
-// the slot's value in place. False, having changed nothing, for anything else. (In sequence, the
+// the slot's value in place. False, having added no attribute, for anything else. (In sequence, the
 // next slot exists and is within the attribute limit: start_span caps distinct_slots at the limit.)
 template <class Value>
 [[gnu::always_inline]] inline bool set_in_next_slot(detail::SpanState& state, std::string_view key,
