@@ -519,14 +519,14 @@ namespace {
 class SpanAttributeSink {
  public:
   explicit SpanAttributeSink(detail::SpanState& state) : state_(state) {}
-  void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
+  [[gnu::always_inline]] void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
     const JsonArray value{array, depth_left};
     if (!set_in_next_slot(state_, key, value)) set_one_slow(state_, key, value);
   }
-  void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
-  void bool_leaf(std::string_view key, bool value) { put(key, value); }
-  void int_leaf(std::string_view key, std::int64_t value) { put(key, value); }
-  void double_leaf(std::string_view key, double value) { put(key, value); }
+  [[gnu::always_inline]] void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
+  [[gnu::always_inline]] void bool_leaf(std::string_view key, bool value) { put(key, value); }
+  [[gnu::always_inline]] void int_leaf(std::string_view key, std::int64_t value) { put(key, value); }
+  [[gnu::always_inline]] void double_leaf(std::string_view key, double value) { put(key, value); }
 
  private:
   template <class Value>

@@ -44,6 +44,13 @@ class KeyBuffer {
     copy_bytes(data_ + size_, text, n);
     size_ += n;
   }
+  // append('.') then append(text, n), with one check for room.
+  void append_dotted(const char* text, std::size_t n) {
+    if (n >= capacity_ - size_) grow(n + 1);
+    data_[size_] = '.';
+    copy_bytes(data_ + size_ + 1, text, n);
+    size_ += n + 1;
+  }
 
  private:
   static constexpr std::size_t kInline = 192;
@@ -130,8 +137,11 @@ template <class Sink>
 void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
   const std::size_t base = key.size();
   for (const auto& member : members) {
-    if (base > 0) key.append('.');
-    key.append(member.first.data(), member.first.size());
+    if (base > 0) {
+      key.append_dotted(member.first.data(), member.first.size());
+    } else {
+      key.append(member.first.data(), member.first.size());
+    }
     if (!put_leaf(key.view(), member.second, depth_left - 1, sink)) {
       flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
     }

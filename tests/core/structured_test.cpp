@@ -338,6 +338,26 @@ TEST_F(SetStructuredTest, LongKeysAndEveryLeafKindReachTheSpan) {
   EXPECT_EQ(at("tags"), (AttributeValue{std::vector<std::string>{"a", "b"}}));
 }
 
+// Flattened keys are built in a buffer of 192 bytes that moves to the heap when a key outgrows it:
+// keys of every length around that size arrive whole, also one level down.
+TEST_F(SetStructuredTest, KeysAroundTheKeyBuffersInlineSizeArriveWhole) {
+  start(SpanLimits{});
+  for (std::size_t length = 185; length <= 195; ++length) {
+    const std::string name(length, static_cast<char>('a' + length % 26));
+    json value;
+    value[name] = 1;
+    value["n"][name] = 2;
+    auto span = traced_.tracer->start_span("s");
+    span.set_structured("p", value);
+    const SpanDataPtr data = finish(span);
+    ASSERT_NE(data, nullptr);
+    SCOPED_TRACE("length " + std::to_string(length));
+    ASSERT_EQ(data->attributes.size(), 2U);
+    EXPECT_NE(data->find_attribute("p." + name), nullptr);
+    EXPECT_NE(data->find_attribute("p.n." + name), nullptr);
+  }
+}
+
 TEST_F(SetStructuredTest, DefaultDepthLimitFlattensSixteenLevels) {
   start(SpanLimits{});
   auto span = traced_.tracer->start_span("s");
