@@ -26,7 +26,7 @@ namespace detail {
 
 const Context& current_context_ref() noexcept;
 
-void SpanMutex::lock_contended() noexcept {
+void SpinMutex::lock_contended() noexcept {
   for (unsigned attempt = 0;; ++attempt) {
     if (try_lock()) return;
     if (attempt < 64) {

@@ -9,28 +9,12 @@
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span_data.hpp"
 #include "honeyhive/core/span_limits.hpp"
+#include "honeyhive/core/spin_mutex.hpp"
 
 namespace honeyhive::detail {
 
-// A span's lock. In nearly every program one thread at a time takes it, for well under a
-// microsecond (a setter), where std::mutex's lock + unlock pair costs about 60 instructions and this
-// one about 10. When it is held, the waiter spins briefly, then yields, then sleeps, so a holder
-// that was preempted (even by a higher-priority waiter) still gets to run and release it.
-class SpanMutex {
- public:
-  void lock() noexcept {
-    if (!locked_.exchange(true, std::memory_order_acquire)) return;
-    lock_contended();
-  }
-  bool try_lock() noexcept {
-    return !locked_.load(std::memory_order_relaxed) && !locked_.exchange(true, std::memory_order_acquire);
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
- private:
-  void lock_contended() noexcept;
-  std::atomic<bool> locked_{false};
-};
+// A span's lock: one thread at a time takes it, for well under a microsecond (a setter).
+using SpanMutex = SpinMutex;
 
 // The filter bit of `key` (0-511): its word in the high 3 bits, its bit in the low 6. A
 // multiplicative hash of the last 8 bytes, 8 bytes from the middle and the length: flattened keys

@@ -1,5 +1,6 @@
 #include "honeyhive/processing/enrichment_processor.hpp"
 
+#include <mutex>
 #include <string_view>
 #include <utility>
 
@@ -36,14 +37,14 @@ EnrichmentProcessor::EnrichmentProcessor(EnrichmentDefaults defaults)
     : defaults_(std::make_shared<const EnrichmentDefaults>(std::move(defaults))) {}
 
 void EnrichmentProcessor::set_session_id(std::string session_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<detail::SpinMutex> lock(mutex_);
   auto next = std::make_shared<EnrichmentDefaults>(*defaults_);
   next->session_id = std::move(session_id);
   defaults_ = std::move(next);
 }
 
 EnrichmentDefaults EnrichmentProcessor::defaults() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<detail::SpinMutex> lock(mutex_);
   return *defaults_;
 }
 
@@ -51,7 +52,7 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
   try {
     std::shared_ptr<const EnrichmentDefaults> defaults;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<detail::SpinMutex> lock(mutex_);
       defaults = defaults_;
     }
     const auto& baggage = parent.all_baggage();

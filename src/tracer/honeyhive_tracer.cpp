@@ -414,7 +414,7 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
     std::string id;
     std::string name;
     {
-      std::lock_guard<std::mutex> lock(session_mutex_);
+      std::lock_guard<detail::SpinMutex> lock(session_mutex_);
       const bool first = session_id_.empty();
       id = !resolved.session.id.empty() && session.session_id.has_value() ? resolved.session.id
            : first && !config_.session.id.empty()                         ? config_.session.id
@@ -437,7 +437,7 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
     if (!user_properties.is_null()) span.set_user_properties(user_properties);
     span.set_attribute("honeyhive.session_name", name);
     {
-      std::lock_guard<std::mutex> lock(session_mutex_);
+      std::lock_guard<detail::SpinMutex> lock(session_mutex_);
       session_span_ = span.context();
     }
     remember_session_span(span.context());
@@ -450,7 +450,7 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
 void HoneyHiveTracer::remember_session_span(const SpanContext& span) noexcept {
   if (!span.is_valid()) return;
   try {
-    std::lock_guard<std::mutex> lock(session_mutex_);
+    std::lock_guard<detail::SpinMutex> lock(session_mutex_);
     if (session_spans_.size() >= kRecentSessionSpans) session_spans_.pop_front();
     session_spans_.push_back(span);
   } catch (...) {
@@ -483,7 +483,7 @@ bool HoneyHiveTracer::is_session_span_locked(const SpanContext& span) const noex
 
 std::string HoneyHiveTracer::session_id() const noexcept {
   try {
-    std::lock_guard<std::mutex> lock(session_mutex_);
+    std::lock_guard<detail::SpinMutex> lock(session_mutex_);
     return session_id_;
   } catch (...) {
     return std::string();
@@ -508,7 +508,7 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
       bool parent_is_session = false;
       std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
       if (parent_span.is_valid() || parent_baggage.empty()) {
-        std::lock_guard<std::mutex> lock(session_mutex_);
+        std::lock_guard<detail::SpinMutex> lock(session_mutex_);
         parent_is_session = is_session_span_locked(parent_span);
         if (parent_baggage.empty()) {
           if (!own_baggage_) {
@@ -668,7 +668,7 @@ void HoneyHiveTracer::enrich_session(const Enrichment& enrichment) noexcept {
     SpanContext session_span;
     std::string own_session;
     {
-      std::lock_guard<std::mutex> lock(session_mutex_);
+      std::lock_guard<detail::SpinMutex> lock(session_mutex_);
       session_span = session_span_;
       own_session = session_id_;
     }

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 
+#include "honeyhive/core/spin_mutex.hpp"
 #include "honeyhive/processing/span_processor.hpp"
 
 namespace honeyhive {
@@ -45,7 +46,9 @@ class EnrichmentProcessor final : public SpanProcessor {
   void unlock_after_fork() noexcept { mutex_.unlock(); }
 
  private:
-  mutable std::mutex mutex_;  // guards defaults_ (replaced whole, read as a shared snapshot)
+  // Guards defaults_ (replaced whole, read as a shared snapshot at every span start: a spin lock,
+  // as a std::mutex's lock and unlock would cost more than the copy they guard).
+  mutable detail::SpinMutex mutex_;
   std::shared_ptr<const EnrichmentDefaults> defaults_;
 };
 

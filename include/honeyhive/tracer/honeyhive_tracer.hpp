@@ -17,6 +17,7 @@
 #include "honeyhive/config/tracer_config.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/spin_mutex.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "honeyhive/export/span_exporter.hpp"
 #include "honeyhive/tracer/event_type.hpp"
@@ -139,7 +140,9 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   std::shared_ptr<Tracer> tracer_;
   EnrichmentProcessor* enrichment_ = nullptr;  // owned by provider_
   std::string exporter_description_;
-  mutable std::mutex session_mutex_;  // guards session_id_, session_span_ and session_spans_
+  // Guards session_id_, session_span_ and session_spans_; taken at every span start for a few loads,
+  // so a spin lock (std::mutex's lock and unlock cost more than that work).
+  mutable detail::SpinMutex session_mutex_;
   std::string session_id_;
   SpanContext session_span_;
   // The latest session spans this tracer started (start_session, start_session_span), oldest first:

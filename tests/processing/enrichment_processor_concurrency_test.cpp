@@ -1,0 +1,74 @@
+// The enrichment processor's defaults are read at every span start and replaced whole by a new
+// session (set_session_id) on another thread: every span carries one whole session id, the same in
+// both of its session attributes, never a mix of two.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "honeyhive/core/span_data.hpp"
+#include "honeyhive/processing/enrichment_processor.hpp"
+#include "support/in_memory_provider.hpp"
+
+namespace honeyhive {
+namespace {
+
+std::string session_name(int k) { return "session-" + std::to_string(k) + std::string(static_cast<std::size_t>(k % 40), 'x'); }
+
+const std::string* text_attribute(const SpanData& span, const std::string& key) {
+  const AttributeValue* value = span.find_attribute(key);
+  return value != nullptr ? std::get_if<std::string>(value) : nullptr;
+}
+
+TEST(EnrichmentProcessorConcurrencyTest, SpansStartedDuringNewSessionsCarryOneWholeSessionId) {
+  EnrichmentDefaults defaults;
+  defaults.tracer_id = "tracer-1";
+  defaults.session_id = session_name(0);
+  defaults.project = "project";
+  auto enrichment = std::make_unique<EnrichmentProcessor>(defaults);
+  EnrichmentProcessor* processor = enrichment.get();
+  ProviderOptions options;
+  options.processors.push_back(std::move(enrichment));
+  test::InMemoryProvider traced = test::make_in_memory_provider(std::move(options));
+
+  constexpr int kSessions = 300;
+  constexpr int kSpansPerThread = 1500;
+  std::atomic<bool> started{false};
+  std::thread sessions([&] {
+    while (!started.load()) std::this_thread::yield();
+    for (int k = 1; k <= kSessions; ++k) processor->set_session_id(session_name(k));
+  });
+  std::vector<std::thread> producers;
+  for (int t = 0; t < 2; ++t) {
+    producers.emplace_back([&] {
+      started.store(true);
+      for (int i = 0; i < kSpansPerThread; ++i) traced.tracer->start_span("s").end();
+    });
+  }
+  for (auto& producer : producers) producer.join();
+  sessions.join();
+
+  std::set<std::string> valid;
+  for (int k = 0; k <= kSessions; ++k) valid.insert(session_name(k));
+  const auto spans = traced.exporter->spans();
+  ASSERT_EQ(spans.size(), 2U * kSpansPerThread);
+  for (const auto& span : spans) {
+    const std::string* own = text_attribute(*span, "honeyhive.session_id");
+    const std::string* traceloop = text_attribute(*span, "traceloop.association.properties.session_id");
+    ASSERT_NE(own, nullptr);
+    ASSERT_NE(traceloop, nullptr);
+    EXPECT_EQ(*own, *traceloop);
+    EXPECT_EQ(valid.count(*own), 1U) << *own;
+  }
+  EXPECT_EQ(processor->defaults().session_id, session_name(kSessions));
+}
+
+}  // namespace
+}  // namespace honeyhive
