@@ -47,9 +47,12 @@ class KeyBuffer {
   // append('.') then append(text, n), with one check for room.
   void append_dotted(const char* text, std::size_t n) {
     if (n >= capacity_ - size_) grow(n + 1);
-    data_[size_] = '.';
-    copy_bytes(data_ + size_ + 1, text, n);
-    size_ += n + 1;
+    // Through locals: the bytes written could alias the members, which would be read again.
+    char* const end = data_ + size_;
+    const std::size_t size = size_ + n + 1;
+    end[0] = '.';
+    copy_bytes(end + 1, text, n);
+    size_ = size;
   }
 
  private:
