@@ -37,6 +37,43 @@ namespace honeyhive::detail {
   }
 }
 
+// copy_bytes(out, in, n), returning whether every byte is ASCII: one pass where a check and then a
+// copy would be two. (The bytes are copied either way.)
+[[gnu::always_inline]] inline bool copied_ascii_bytes(char* out, const char* in, std::size_t n) noexcept {
+  if (n >= 8 && n <= 64) {
+    std::uint64_t any = 0;
+    std::uint64_t word;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&word, in + i, 8);
+      std::memcpy(out + i, &word, 8);
+      any |= word;
+    }
+    std::memcpy(&word, in + n - 8, 8);
+    std::memcpy(out + n - 8, &word, 8);
+    any |= word;
+    return (any & 0x8080808080808080ULL) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    std::uint32_t head;
+    std::uint32_t tail;
+    std::memcpy(&head, in, 4);
+    std::memcpy(&tail, in + n - 4, 4);
+    std::memcpy(out, &head, 4);
+    std::memcpy(out + n - 4, &tail, 4);
+    return ((head | tail) & 0x80808080U) == 0;
+  }
+  if (n < 4) {
+    unsigned any = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i] = in[i];
+      any |= static_cast<unsigned char>(in[i]);
+    }
+    return (any & 0x80U) == 0;
+  }
+  std::memcpy(out, in, n);
+  return all_ascii(std::string_view(out, n));
+}
+
 // a == b, compared by whole words.
 [[gnu::always_inline]] inline bool same_bytes(std::string_view a, std::string_view b) noexcept {
   const std::size_t n = a.size();

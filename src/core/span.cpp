@@ -362,16 +362,15 @@ template <class Value>
 }
 
 // A text of the same length as `target`'s string, all ASCII and within the length limit, copied
-// over it inline (no repair or truncation can apply). False, having changed nothing, otherwise.
+// over it inline (no repair or truncation can apply). False otherwise, having written over the
+// string when the text is of its length but not all ASCII: for a slot that is not an attribute yet,
+// whose value the general path then sets whole.
 [[gnu::always_inline]] inline bool overwrote_same_length_ascii(AttributeValue& target, TextValue value,
                                                                std::size_t max_chars) noexcept {
   auto* current = std::get_if<std::string>(&target);
   const std::string_view text = value.text;
-  if (current == nullptr || current->size() != text.size() || text.size() > max_chars || !detail::all_ascii(text)) {
-    return false;
-  }
-  detail::copy_bytes(current->data(), text.data(), text.size());
-  return true;
+  if (current == nullptr || current->size() != text.size() || text.size() > max_chars) return false;
+  return detail::copied_ascii_bytes(current->data(), text.data(), text.size());
 }
 
 // Writes an array of strings over a list of as many strings of the same lengths, all ASCII and
@@ -385,10 +384,8 @@ inline bool overwrote_same_length_strings(std::vector<std::string>& out, const n
   for (std::size_t i = 0; i < n; ++i) {
     const auto* text = items[i].get_ptr<const nlohmann::json::string_t*>();
     std::string& target = out[i];
-    if (text == nullptr || text->size() != target.size() || text->size() > max_chars || !detail::all_ascii(*text)) {
-      return false;
-    }
-    detail::copy_bytes(target.data(), text->data(), text->size());
+    if (text == nullptr || text->size() != target.size() || text->size() > max_chars) return false;
+    if (!detail::copied_ascii_bytes(target.data(), text->data(), text->size())) return false;
   }
   return true;
 }

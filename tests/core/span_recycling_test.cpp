@@ -252,6 +252,54 @@ TEST_F(SpanRecyclingTest, RecycledSlotsApplyUtf8RepairAndTheValueLengthLimit) {
   }
 }
 
+// A text written over a recycled slot's text of the same length is stored as a new one would be:
+// when it is not all ASCII, repaired if it is not valid UTF-8 and kept whole if it is (through a
+// setter, a structured value's text and a structured list).
+TEST_F(SpanRecyclingTest, NonAsciiTextOfTheSlotsLengthIsRepairedOrKeptAsANewOneWouldBe) {
+  SpanLimits limits;
+  limits.attribute_value_length = 7;
+  start(limits);
+  std::set<const SpanData*> ascii_records;
+  bool other_on_ascii_record = false;
+  for (int round = 0; round < 80; ++round) {
+    const bool ascii = round % 2 == 0;
+    // Each text 7 bytes long in both kinds of round (2 and 4 in the list).
+    const std::string text = ascii ? "abcdefg"
+                                   : (round % 4 == 1 ? "abc\xFF"
+                                                       "efg"
+                                                     : "ab\xC3\xA9"
+                                                       "efg");
+    const std::string leaf = ascii ? "hijklmn" : (round % 4 == 1 ? "\xFFijklmn" : "hijkl\xC3\xA9");
+    const std::vector<std::string> list = ascii ? std::vector<std::string>{"abcd", "ef"}
+                                                : (round % 4 == 1 ? std::vector<std::string>{"ab\xFF"
+                                                                                             "d",
+                                                                                             "ef"}
+                                                                  : std::vector<std::string>{"abcd", "\xC3\xA9"});
+    auto span = traced_.tracer->start_span("s");
+    span.set_attribute("text", text);
+    span.set_structured("p", nlohmann::json{{"leaf", leaf}, {"list", list}});
+    if (ascii) {
+      const SpanData data = finish(std::move(span), ascii_records);
+      ASSERT_EQ(data.attributes.size(), 3U);
+      continue;
+    }
+    const SpanData data = finish_second_kind(std::move(span), ascii_records, other_on_ascii_record);
+    SCOPED_TRACE("round " + std::to_string(round));
+    const bool invalid = round % 4 == 1;
+    const Attributes expected{{"text", AttributeValue{std::string(invalid ? "abc\xEF\xBF\xBD"
+                                                                            "efg"
+                                                                          : "ab\xC3\xA9"
+                                                                            "efg")}},
+                              {"p.leaf", AttributeValue{std::string(invalid ? "\xEF\xBF\xBDijklmn" : "hijkl\xC3\xA9")}},
+                              {"p.list", AttributeValue{invalid ? std::vector<std::string>{"ab\xEF\xBF\xBD"
+                                                                                           "d",
+                                                                                           "ef"}
+                                                                : std::vector<std::string>{"abcd", "\xC3\xA9"}}}};
+    EXPECT_EQ(data.attributes, expected);
+  }
+  expect_records_passed_between_kinds(other_on_ascii_record);
+}
+
 // Events are recycled like attributes: an event written over a slot has exactly its own name, time,
 // attributes and dropped count, and slots the span did not use are not its events.
 TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents) {
