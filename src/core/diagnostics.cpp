@@ -189,6 +189,8 @@ void report_diagnostic(DiagnosticLevel level, std::string_view message) noexcept
   current_diagnostic_sink().report(level, message);
 }
 
+bool diagnostic_accepted(DiagnosticLevel level) noexcept { return current_diagnostic_sink().accepts(level); }
+
 void report_diagnostic(DiagnosticLevel level, std::initializer_list<std::string_view> parts) noexcept {
   try {
     std::string message;

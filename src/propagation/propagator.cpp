@@ -161,8 +161,11 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
     }
     if (untrusted > 0) {
       untrusted_.fetch_add(untrusted, std::memory_order_relaxed);
-      report_diagnostic(DiagnosticLevel::debug, "inbound baggage: " + std::to_string(untrusted) +
-                                                    " routing/evaluation entries refused by the inbound policy");
+      // Per request: the message is built only for a sink that takes debug lines.
+      if (diagnostic_accepted(DiagnosticLevel::debug)) {
+        report_diagnostic(DiagnosticLevel::debug, "inbound baggage: " + std::to_string(untrusted) +
+                                                      " routing/evaluation entries refused by the inbound policy");
+      }
     }
   } catch (...) {
     // The context stays as it was.

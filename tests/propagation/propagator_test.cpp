@@ -561,6 +561,25 @@ TEST_F(InboundPolicyTest, CountsRefusedKeys) {
   EXPECT_EQ(propagator.stats().baggage_invalid_members, 0U);
 }
 
+// The refusals are counted always, and said in a debug line only where debug lines are taken (the
+// line is built per request, so not at all otherwise).
+TEST_F(InboundPolicyTest, SaysHowManyKeysItRefusedOnlyAtDebugLevel) {
+  {
+    test::DiagnosticsCapture warnings(DiagnosticLevel::warning);
+    EXPECT_FALSE(diagnostic_accepted(DiagnosticLevel::debug));
+    BaggagePropagator propagator;
+    (void)extract(propagator);
+    EXPECT_EQ(propagator.stats().baggage_untrusted_members, 5U);
+    EXPECT_TRUE(warnings.lines().empty());
+  }
+  test::DiagnosticsCapture debug(DiagnosticLevel::debug);
+  EXPECT_TRUE(diagnostic_accepted(DiagnosticLevel::debug));
+  (void)extract(BaggagePropagator());
+  const auto lines = debug.lines();
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("inbound baggage: 5 routing/evaluation entries refused"), std::string::npos) << lines[0];
+}
+
 TEST_F(InboundPolicyTest, AcceptsRoutingKeysWhenTrusted) {
   InboundBaggagePolicy policy;
   policy.trust_inbound_routing = true;

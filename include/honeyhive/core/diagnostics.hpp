@@ -36,6 +36,10 @@ class DiagnosticSink : public std::enable_shared_from_this<DiagnosticSink> {
   static const std::shared_ptr<DiagnosticSink>& process() noexcept;
 
   void report(DiagnosticLevel level, std::string_view message) noexcept;
+  // Whether report() would take a line at `level` (its level filter; the rate limit aside).
+  bool accepts(DiagnosticLevel level) const noexcept {
+    return static_cast<int>(level) >= minimum_level_.load(std::memory_order_relaxed);
+  }
   void set_level(DiagnosticLevel minimum) noexcept;
   void set_handler(DiagnosticHandler handler) noexcept;  // empty handler: silence
   std::uint64_t reported() const noexcept { return reported_.load(std::memory_order_relaxed); }
@@ -88,6 +92,9 @@ void set_diagnostic_level(DiagnosticLevel minimum) noexcept;
 
 // Emits one diagnostic through this thread's current sink, subject to its level and rate limit.
 void report_diagnostic(DiagnosticLevel level, std::string_view message) noexcept;
+// Whether this thread's current sink takes lines at `level`: a message that costs something to
+// build (per request, say) is built only then.
+bool diagnostic_accepted(DiagnosticLevel level) noexcept;
 // The same for a message in parts, joined without allocating outside the no-throw boundary: when
 // memory is short, the first part alone is reported.
 void report_diagnostic(DiagnosticLevel level, std::initializer_list<std::string_view> parts) noexcept;
