@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "core/env.hpp"
@@ -49,31 +50,79 @@ std::string_view trim_ows(std::string_view text) noexcept {
   return text;
 }
 
+// Where a header or its properties are written: a std::string, or a fixed buffer.
+class StringWriter {
+ public:
+  explicit StringWriter(std::string& out) noexcept : out_(out) {}
+  void append(std::string_view text) { out_.append(text.data(), text.size()); }
+  void push(char c) { out_.push_back(c); }
+
+ private:
+  std::string& out_;
+};
+
+// A header written into a buffer of kMaxBytes (on the caller's stack): no allocation and no
+// library call per piece. What would not fit is not written, and overflowed() says so; the member
+// being written is then too large for the header anyway and is taken back with truncate().
+class BoundedWriter {
+ public:
+  explicit BoundedWriter(char* data) noexcept : data_(data) {}
+  void append(std::string_view text) noexcept {
+    if (text.size() > kMaxBytes - size_) {
+      overflowed_ = true;
+      return;
+    }
+    std::memcpy(data_ + size_, text.data(), text.size());
+    size_ += text.size();
+  }
+  void push(char c) noexcept {
+    if (size_ == kMaxBytes) {
+      overflowed_ = true;
+      return;
+    }
+    data_[size_++] = c;
+  }
+  std::size_t size() const noexcept { return size_; }
+  bool overflowed() const noexcept { return overflowed_; }
+  void truncate(std::size_t size) noexcept {
+    size_ = size;
+    overflowed_ = false;
+  }
+  std::string_view view() const noexcept { return {data_, size_}; }
+
+ private:
+  char* data_;
+  std::size_t size_ = 0;
+  bool overflowed_ = false;
+};
+
 // property = key OWS "=" OWS value / key OWS; appends the normalised text ("k=v" or "k").
-bool append_property(std::string_view text, std::string& out) {
+template <class Writer>
+bool append_property(std::string_view text, Writer& out) {
   text = trim_ows(text);
   const std::size_t equals = text.find('=');
   const std::string_view key = trim_ows(text.substr(0, equals));
   if (!is_valid_key(key)) return false;
   if (equals == std::string_view::npos) {
-    out += key;
+    out.append(key);
     return true;
   }
   const std::string_view value = trim_ows(text.substr(equals + 1));
   if (!all_of_class(value, kBaggageOctet)) return false;
-  out += key;
-  out += '=';
-  out += value;
+  out.append(key);
+  out.push('=');
+  out.append(value);
   return true;
 }
 
 // ";"-separated properties, appended normalised to `out`. False when any is malformed (`out` may
 // then hold part of them).
-bool append_properties(std::string_view text, std::string& out) {
+template <class Writer>
+bool append_properties(std::string_view text, Writer& out) {
   bool first = true;
   while (true) {
     const std::size_t next = text.find(';');
-    if (!first) out += ';';
+    if (!first) out.push(';');
     first = false;
     if (!append_property(text.substr(0, next), out)) return false;
     if (next == std::string_view::npos) return true;
@@ -96,22 +145,53 @@ bool parse_member(std::string_view text, BaggageEntry& entry) {
   entry.key.assign(key);
   entry.properties.clear();
   if (semicolon == std::string_view::npos) return true;
-  return append_properties(text.substr(semicolon + 1), entry.properties);
+  StringWriter properties(entry.properties);
+  return append_properties(text.substr(semicolon + 1), properties);
 }
 
 // Appends `value` percent-encoded (every byte outside baggage-octet, and '%').
-void append_percent_encoded(std::string_view value, std::string& out) {
+template <class Writer>
+void append_percent_encoded(std::string_view value, Writer& out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::size_t verbatim_from = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const auto byte = static_cast<unsigned char>(value[i]);
     if ((kClasses.of[byte] & kVerbatim) != 0) continue;
-    out.append(value.data() + verbatim_from, i - verbatim_from);
+    out.append(value.substr(verbatim_from, i - verbatim_from));
     const char escape[3] = {'%', kHex[byte >> 4U], kHex[byte & 0x0FU]};
-    out.append(escape, 3);
+    out.append(std::string_view(escape, 3));
     verbatim_from = i + 1;
   }
-  out.append(value.data() + verbatim_from, value.size() - verbatim_from);
+  out.append(value.substr(verbatim_from));
+}
+
+// The members of `entries` that are valid and fit, as a header, into `out`; the others counted in
+// `left_out`.
+void write_members(const std::vector<BaggageEntry>& entries, BoundedWriter& out, std::size_t& left_out) {
+  std::size_t members = 0;
+  for (const auto& entry : entries) {
+    if (!is_valid_key(entry.key)) {
+      ++left_out;
+      continue;
+    }
+    // Written in place, then taken back when the properties are malformed or it does not fit.
+    const std::size_t mark = out.size();
+    if (members > 0) out.push(',');
+    out.append(entry.key);
+    out.push('=');
+    append_percent_encoded(entry.value, out);
+    bool valid = true;
+    if (!entry.properties.empty()) {
+      out.push(';');
+      valid = append_properties(entry.properties, out);
+    }
+    if (!valid || members >= kMaxMembers || out.overflowed()) {
+      out.truncate(mark);
+      ++left_out;
+      continue;
+    }
+    ++members;
+  }
 }
 
 // At most `limit` list-members (the commas plus one); used to size allocations up front.
@@ -131,7 +211,8 @@ bool is_valid_key(std::string_view key) noexcept { return !key.empty() && all_of
 std::string percent_encode(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  append_percent_encoded(value, out);
+  StringWriter writer(out);
+  append_percent_encoded(value, writer);
   return out;
 }
 
@@ -191,37 +272,17 @@ ParseResult parse(std::string_view header) {
 }
 
 std::string format(const std::vector<BaggageEntry>& entries, std::size_t* dropped) {
-  std::string out;
-  std::size_t estimate = 0;  // without escapes; one allocation in the common case
-  for (const auto& entry : entries) estimate += entry.key.size() + entry.value.size() + entry.properties.size() + 2;
-  out.reserve(std::min(estimate, kMaxBytes));
-  std::size_t members = 0;
+  char buffer[kMaxBytes];
+  return std::string(format_into(entries, buffer, dropped));
+}
+
+std::string_view format_into(const std::vector<BaggageEntry>& entries, char (&buffer)[kMaxBytes],
+                             std::size_t* dropped) noexcept {
+  BoundedWriter out(buffer);
   std::size_t left_out = 0;
-  for (const auto& entry : entries) {
-    if (!is_valid_key(entry.key)) {
-      ++left_out;
-      continue;
-    }
-    // Appended in place, then taken back when the properties are malformed or it does not fit.
-    const std::size_t mark = out.size();
-    if (members > 0) out += ',';
-    out += entry.key;
-    out += '=';
-    append_percent_encoded(entry.value, out);
-    bool valid = true;
-    if (!entry.properties.empty()) {
-      out += ';';
-      valid = append_properties(entry.properties, out);
-    }
-    if (!valid || members >= kMaxMembers || out.size() > kMaxBytes) {
-      out.resize(mark);
-      ++left_out;
-      continue;
-    }
-    ++members;
-  }
+  write_members(entries, out, left_out);
   if (dropped != nullptr) *dropped += left_out;
-  return out;
+  return out.view();
 }
 
 }  // namespace honeyhive::baggage

@@ -103,7 +103,8 @@ void BaggagePropagator::inject(const Context& context, TextMapCarrier& carrier) 
     const auto& entries = context.all_baggage();
     if (entries.empty()) return;
     std::size_t dropped = 0;
-    const std::string header = baggage::format(entries, &dropped);
+    char buffer[baggage::kMaxBytes];  // the carrier makes the only copy
+    const std::string_view header = baggage::format_into(entries, buffer, &dropped);
     if (dropped > 0) dropped_.fetch_add(dropped, std::memory_order_relaxed);
     if (!header.empty()) carrier.set(kBaggage, header);
   } catch (...) {

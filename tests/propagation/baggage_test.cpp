@@ -255,6 +255,23 @@ TEST(BaggageFormatTest, WritesWholeEntriesOnlyWithin8192Bytes) {
   for (const auto& member : members) EXPECT_EQ(member.substr(member.find('=') + 1), value);
 }
 
+TEST(BaggageFormatTest, AHeaderOfExactly8192BytesIsWrittenAndOneByteMoreIsNot) {
+  std::size_t dropped = 0;
+  EXPECT_EQ(format(Entries{entry("k", std::string(kMaxBytes - 2, 'x'))}, &dropped).size(), kMaxBytes);
+  EXPECT_EQ(dropped, 0U);
+  // One byte past: left out whole, and a small member after it still goes.
+  const std::string header =
+      format(Entries{entry("k", std::string(kMaxBytes - 1, 'x')), entry("after", "1", "p=q")}, &dropped);
+  EXPECT_EQ(header, "after=1;p=q");
+  EXPECT_EQ(dropped, 1U);
+  // The same through format_into, whose buffer holds exactly the limit: "a=" + 8186 + ",b=1" is
+  // 8192 bytes, with ",b=12" one too many.
+  char buffer[kMaxBytes];
+  const std::string value(kMaxBytes - 6, 'y');
+  EXPECT_EQ(format_into(Entries{entry("a", value), entry("b", "12")}, buffer), "a=" + value);
+  EXPECT_EQ(format_into(Entries{entry("a", value), entry("b", "1")}, buffer), "a=" + value + ",b=1");
+}
+
 TEST(BaggageFormatTest, EncodedSizeCountsTowardsTheByteLimit) {
   // 3000 spaces encode to 9000 bytes: past the limit although the raw value is not.
   std::size_t dropped = 0;

@@ -30,6 +30,9 @@ ParseResult parse(std::string_view header);
 // Formats entries as a header value: values percent-encoded, properties re-emitted. Entries with
 // an invalid key, and entries past the limits, are left out and added to `*dropped` when given.
 std::string format(const std::vector<BaggageEntry>& entries, std::size_t* dropped = nullptr);
+// format() into `buffer` (a header is at most kMaxBytes): the header, a view into `buffer`.
+std::string_view format_into(const std::vector<BaggageEntry>& entries, char (&buffer)[kMaxBytes],
+                             std::size_t* dropped = nullptr) noexcept;
 
 bool is_valid_key(std::string_view key) noexcept;
 std::string percent_encode(std::string_view value);
