@@ -130,23 +130,45 @@ bool append_properties(std::string_view text, Writer& out) {
   }
 }
 
-// One list-member; false when malformed.
+// One list-member, trimmed of surrounding OWS; false when malformed. One pass over key and value
+// with the class table (key = token, OWS "=" OWS, value = *baggage-octet, OWS, then ";" properties
+// or the end) instead of a search for each separator and a scan for each class.
 bool parse_member(std::string_view text, BaggageEntry& entry) {
-  const std::size_t semicolon = text.find(';');
-  const std::string_view key_value = text.substr(0, semicolon);
-  const std::size_t equals = key_value.find('=');
-  if (equals == std::string_view::npos) return false;
-  const std::string_view key = trim_ows(key_value.substr(0, equals));
-  const std::string_view value = trim_ows(key_value.substr(equals + 1));
-  if (!is_valid_key(key)) return false;
-  if (!all_of_class(value, kBaggageOctet)) return false;
-  if (!percent_decode(value, entry.value)) return false;
-  detail::make_valid_utf8(entry.value);  // section 3.2.1.1: invalid UTF-8 becomes U+FFFD
-  entry.key.assign(key);
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin;
+  const auto is = [](char c, std::uint8_t classes) {
+    return (kClasses.of[static_cast<unsigned char>(c)] & classes) != 0;
+  };
+  const auto skip_ows = [&] {
+    while (p != end && (*p == ' ' || *p == '\t')) ++p;
+  };
+  while (p != end && is(*p, kTokenChar)) ++p;
+  const std::string_view key(begin, static_cast<std::size_t>(p - begin));
+  skip_ows();
+  if (key.empty() || p == end || *p != '=') return false;
+  ++p;
+  skip_ows();
+  const char* const value_begin = p;
+  bool escaped = false;
+  while (p != end && is(*p, kBaggageOctet)) {
+    escaped = escaped || *p == '%';
+    ++p;
+  }
+  const std::string_view value(value_begin, static_cast<std::size_t>(p - value_begin));
+  skip_ows();
+  if (p != end && *p != ';') return false;
+  if (escaped) {
+    if (!detail::percent_decode(value, entry.value)) return false;
+    detail::make_valid_utf8(entry.value);  // section 3.2.1.1: invalid UTF-8 becomes U+FFFD
+  } else {
+    entry.value.assign(value.data(), value.size());  // baggage-octets only: ASCII
+  }
+  entry.key.assign(key.data(), key.size());
   entry.properties.clear();
-  if (semicolon == std::string_view::npos) return true;
+  if (p == end) return true;
   StringWriter properties(entry.properties);
-  return append_properties(text.substr(semicolon + 1), properties);
+  return append_properties(std::string_view(p + 1, static_cast<std::size_t>(end - p - 1)), properties);
 }
 
 // Appends `value` percent-encoded (every byte outside baggage-octet, and '%').
