@@ -12,45 +12,22 @@
 
 namespace honeyhive::detail {
 
-// Copies n bytes between buffers that do not overlap. Never reads or writes outside [in, in + n)
-// and [out, out + n): the last word overlaps the one before instead.
-[[gnu::always_inline]] inline void copy_bytes(char* out, const char* in, std::size_t n) noexcept {
-  if (n >= 8 && n <= 64) {
-    std::uint64_t word;
-    for (std::size_t i = 0; i + 8 <= n; i += 8) {
-      std::memcpy(&word, in + i, 8);
-      std::memcpy(out + i, &word, 8);
-    }
-    std::memcpy(&word, in + n - 8, 8);
-    std::memcpy(out + n - 8, &word, 8);
-  } else if (n >= 4 && n < 8) {
-    std::uint32_t head;
-    std::uint32_t tail;
-    std::memcpy(&head, in, 4);
-    std::memcpy(&tail, in + n - 4, 4);
-    std::memcpy(out, &head, 4);
-    std::memcpy(out + n - 4, &tail, 4);
-  } else if (n < 4) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = in[i];
-  } else {
-    std::memcpy(out, in, n);
-  }
-}
-
-// copy_bytes(out, in, n), returning whether every byte is ASCII: one pass where a check and then a
-// copy would be two. (The bytes are copied either way.)
-[[gnu::always_inline]] inline bool copied_ascii_bytes(char* out, const char* in, std::size_t n) noexcept {
+// Copies n bytes between buffers that do not overlap, and with kCheckAscii returns whether every
+// byte is ASCII (one pass where a check and then a copy would be two; without it, true). Never
+// reads or writes outside [in, in + n) and [out, out + n): the last word overlaps the one before.
+template <bool kCheckAscii>
+[[gnu::always_inline]] inline bool copy_words(char* out, const char* in, std::size_t n) noexcept {
   if (n >= 8 && n <= 64) {
     std::uint64_t any = 0;
     std::uint64_t word;
     for (std::size_t i = 0; i + 8 <= n; i += 8) {
       std::memcpy(&word, in + i, 8);
       std::memcpy(out + i, &word, 8);
-      any |= word;
+      if constexpr (kCheckAscii) any |= word;
     }
     std::memcpy(&word, in + n - 8, 8);
     std::memcpy(out + n - 8, &word, 8);
-    any |= word;
+    if constexpr (kCheckAscii) any |= word;
     return (any & 0x8080808080808080ULL) == 0;
   }
   if (n >= 4 && n < 8) {
@@ -60,18 +37,29 @@ namespace honeyhive::detail {
     std::memcpy(&tail, in + n - 4, 4);
     std::memcpy(out, &head, 4);
     std::memcpy(out + n - 4, &tail, 4);
-    return ((head | tail) & 0x80808080U) == 0;
+    return !kCheckAscii || ((head | tail) & 0x80808080U) == 0;
   }
   if (n < 4) {
     unsigned any = 0;
     for (std::size_t i = 0; i < n; ++i) {
       out[i] = in[i];
-      any |= static_cast<unsigned char>(in[i]);
+      if constexpr (kCheckAscii) any |= static_cast<unsigned char>(in[i]);
     }
     return (any & 0x80U) == 0;
   }
   std::memcpy(out, in, n);
-  return all_ascii(std::string_view(out, n));
+  if constexpr (kCheckAscii) return all_ascii(std::string_view(out, n));
+  return true;
+}
+
+// Copies n bytes between buffers that do not overlap.
+[[gnu::always_inline]] inline void copy_bytes(char* out, const char* in, std::size_t n) noexcept {
+  copy_words<false>(out, in, n);
+}
+
+// copy_bytes(out, in, n), returning whether every byte is ASCII. (The bytes are copied either way.)
+[[gnu::always_inline]] inline bool copied_ascii_bytes(char* out, const char* in, std::size_t n) noexcept {
+  return copy_words<true>(out, in, n);
 }
 
 // a == b, compared by whole words.
