@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -68,6 +69,36 @@ class SpanRecyclingTest : public ::testing::Test {
     if (kRecordsAreRecycled) {
       EXPECT_TRUE(landed);
     }
+  }
+
+  // Records are shared by every provider in the process: spans of a provider without limits
+  // ("wide") alternate with spans of this test's provider, all given `write`, so that spans of this
+  // provider land on records a wide span used; each kind's exported data goes to its check.
+  void alternate_with_unlimited_provider(const std::function<void(Span&)>& write,
+                                         const std::function<void(const SpanData&)>& check_wide,
+                                         const std::function<void(const SpanData&)>& check_limited) {
+    test::InMemoryProvider wide = test::make_in_memory_provider(ProviderOptions{}, "wide");
+    std::set<const SpanData*> wide_records;
+    bool limited_on_wide_record = false;
+    for (int round = 0; round < 200; ++round) {
+      SCOPED_TRACE("round " + std::to_string(round));
+      if (round % 40 < 30) {
+        auto span = wide.tracer->start_span("s");
+        write(span);
+        span.end();
+        span = Span();
+        const SpanDataPtr exported = wide.last_span();
+        ASSERT_NE(exported, nullptr);
+        wide_records.insert(exported.get());
+        check_wide(*exported);
+        wide.exporter->clear();
+        continue;
+      }
+      auto span = traced_.tracer->start_span("s");
+      write(span);
+      check_limited(finish_second_kind(std::move(span), wide_records, limited_on_wide_record));
+    }
+    expect_records_passed_between_kinds(limited_on_wide_record);
   }
 
   test::InMemoryProvider traced_;
@@ -351,67 +382,36 @@ TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents)
 // value written over a slot that holds the same text, from a provider without a length limit, is
 // still cut to this provider's limit.
 TEST_F(SpanRecyclingTest, ASlotWrittenUnderAnotherProvidersLimitsGetsThisProvidersLimit) {
-  test::InMemoryProvider wide = test::make_in_memory_provider(ProviderOptions{}, "wide");
   SpanLimits five;
   five.attribute_value_length = 5;
   start(five);
-  std::set<const SpanData*> wide_records;
-  bool narrow_on_wide_record = false;
-  for (int round = 0; round < 200; ++round) {
-    SCOPED_TRACE("round " + std::to_string(round));
-    if (round % 40 < 30) {
-      auto span = wide.tracer->start_span("s");
-      span.set_attribute("k", "hello world");
-      span.end();
-      span = Span();
-      const SpanDataPtr exported = wide.last_span();
-      ASSERT_NE(exported, nullptr);
-      wide_records.insert(exported.get());
-      ASSERT_NE(exported->find_attribute("k"), nullptr);
-      EXPECT_EQ(*exported->find_attribute("k"), AttributeValue{std::string("hello world")});
-      wide.exporter->clear();
-      continue;
-    }
-    auto span = traced_.tracer->start_span("s");
-    span.set_attribute("k", "hello world");
-    const SpanData data = finish_second_kind(std::move(span), wide_records, narrow_on_wide_record);
-    ASSERT_EQ(data.attributes.size(), 1U);
-    EXPECT_EQ(data.attributes[0].value, AttributeValue{std::string("hello")});
-  }
-  expect_records_passed_between_kinds(narrow_on_wide_record);
+  alternate_with_unlimited_provider([](Span& span) { span.set_attribute("k", "hello world"); },
+                                    [](const SpanData& wide) {
+                                      ASSERT_NE(wide.find_attribute("k"), nullptr);
+                                      EXPECT_EQ(*wide.find_attribute("k"), AttributeValue{std::string("hello world")});
+                                    },
+                                    [](const SpanData& narrow) {
+                                      ASSERT_EQ(narrow.attributes.size(), 1U);
+                                      EXPECT_EQ(narrow.attributes[0].value, AttributeValue{std::string("hello")});
+                                    });
 }
 
 // The attribute count limit, likewise: a span writing the keys a record's last span (of a provider
 // without that limit) wrote, in the same order, still keeps only as many as its own limit allows.
 TEST_F(SpanRecyclingTest, ARecordFromAProviderWithoutTheCountLimitStillKeepsOnlyTheLimit) {
-  test::InMemoryProvider wide = test::make_in_memory_provider(ProviderOptions{}, "wide");
   SpanLimits three;
   three.attribute_count = 3;
   start(three);
-  std::set<const SpanData*> wide_records;
-  bool narrow_on_wide_record = false;
-  for (int round = 0; round < 200; ++round) {
-    SCOPED_TRACE("round " + std::to_string(round));
-    if (round % 40 < 30) {
-      auto span = wide.tracer->start_span("s");
-      for (int i = 0; i < 6; ++i) span.set_attribute("k" + std::to_string(i), i);
-      span.end();
-      span = Span();
-      const SpanDataPtr exported = wide.last_span();
-      ASSERT_NE(exported, nullptr);
-      wide_records.insert(exported.get());
-      ASSERT_EQ(exported->attributes.size(), 6U);
-      wide.exporter->clear();
-      continue;
-    }
-    auto span = traced_.tracer->start_span("s");
-    for (int i = 0; i < 6; ++i) span.set_attribute("k" + std::to_string(i), i);
-    const SpanData data = finish_second_kind(std::move(span), wide_records, narrow_on_wide_record);
-    ASSERT_EQ(data.attributes.size(), 3U);
-    EXPECT_EQ(data.attributes[2].key, "k2");
-    EXPECT_EQ(data.dropped_attributes_count, 3U);
-  }
-  expect_records_passed_between_kinds(narrow_on_wide_record);
+  alternate_with_unlimited_provider(
+      [](Span& span) {
+        for (int i = 0; i < 6; ++i) span.set_attribute("k" + std::to_string(i), i);
+      },
+      [](const SpanData& wide) { ASSERT_EQ(wide.attributes.size(), 6U); },
+      [](const SpanData& narrow) {
+        ASSERT_EQ(narrow.attributes.size(), 3U);
+        EXPECT_EQ(narrow.attributes[2].key, "k2");
+        EXPECT_EQ(narrow.dropped_attributes_count, 3U);
+      });
 }
 
 // A list of strings from a structured value is written into the list already in its slot (a
