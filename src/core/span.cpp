@@ -267,9 +267,11 @@ template <class Key, class Value>
         if (view.size() > slot.key.capacity()) live.grown = true;
         slot.key.assign(view.data(), view.size());
       }
+      // The slot's class goes with its key at once: if the value's write below throws, the slot
+      // keeps this key, and a later write of it must find its class right.
+      note_slot_class(live, count, cls);
     }
     if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
-    note_slot_class(live, count, cls);
     filter_add(live.key_filter, cls);
     ++count;
     return;

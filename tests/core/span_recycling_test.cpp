@@ -331,6 +331,33 @@ TEST_F(SpanRecyclingTest, NonAsciiTextOfTheSlotsLengthIsRepairedOrKeptAsANewOneW
   expect_records_passed_between_kinds(other_on_ascii_record);
 }
 
+// The same for texts of every word-copy path (8 to 64 bytes by words, the last word overlapping;
+// longer ones whole): a byte outside ASCII anywhere, the last byte included, is caught and repaired.
+TEST_F(SpanRecyclingTest, AnInvalidByteAnywhereInALongTextOfTheSlotsLengthIsRepaired) {
+  std::set<const SpanData*> ascii_records;
+  bool invalid_on_ascii_record = false;
+  for (const std::size_t length : {8U, 9U, 15U, 16U, 20U, 63U, 64U, 65U, 70U}) {
+    for (const std::size_t position : {std::size_t{0}, length / 2, length - 1}) {
+      SCOPED_TRACE("length " + std::to_string(length) + ", position " + std::to_string(position));
+      auto ascii = traced_.tracer->start_span("s");
+      ascii.set_attribute("text", std::string(length, 'a'));
+      const SpanData first = finish(std::move(ascii), ascii_records);
+      ASSERT_EQ(first.attributes.size(), 1U);
+      EXPECT_EQ(first.attributes[0].value, AttributeValue{std::string(length, 'a')});
+      std::string text(length, 'b');
+      text[position] = '\xFF';
+      auto invalid = traced_.tracer->start_span("s");
+      invalid.set_attribute("text", text);
+      const SpanData second = finish_second_kind(std::move(invalid), ascii_records, invalid_on_ascii_record);
+      std::string repaired = text;
+      repaired.replace(position, 1, "\xEF\xBF\xBD");
+      ASSERT_EQ(second.attributes.size(), 1U);
+      EXPECT_EQ(second.attributes[0].value, AttributeValue{repaired});
+    }
+  }
+  expect_records_passed_between_kinds(invalid_on_ascii_record);
+}
+
 // Events are recycled like attributes: an event written over a slot has exactly its own name, time,
 // attributes and dropped count, and slots the span did not use are not its events.
 TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents) {

@@ -159,6 +159,42 @@ TEST(FaultInjectionTest, ANameRepairThatRunsOutOfMemoryLeavesNoInvalidNameBehind
   for (const auto& span : spans) EXPECT_EQ(span->name, repaired);
 }
 
+// A key written into a recycled slot whose value then runs out of memory stays in the slot (not an
+// attribute): writing that key again, and again, must still give the span one attribute of that
+// key, on this span and on the next one from the same record writing in the same order.
+TEST(FaultInjectionTest, AKeyWhoseValueRanOutOfMemoryIsNeverHeldTwice) {
+  auto traced = test::make_in_memory_provider();
+  const std::string big(100, 'v');  // past the slot's buffer: its write allocates
+  int duplicated = 0;
+  for (int round = 0; round < 40; ++round) {
+    {
+      auto first = traced.tracer->start_span("first");
+      first.set_attribute("A", 1);
+      first.set_attribute("B", 2);
+    }
+    traced.exporter->clear();
+    for (int span_of_round = 0; span_of_round < 2; ++span_of_round) {
+      {
+        auto second = traced.tracer->start_span("second");
+        {
+          FailingAllocations failing(0);
+          second.set_attribute("X", std::string_view(big));
+        }
+        second.set_attribute("X", 1);
+        second.set_attribute("X", 2);
+      }
+      const auto spans = traced.exporter->spans();
+      ASSERT_EQ(spans.size(), 1U);
+      std::size_t xs = 0;
+      for (const auto& attribute : spans[0]->attributes) xs += attribute.key == "X" ? 1U : 0U;
+      if (xs != 1) ++duplicated;
+      EXPECT_EQ(*spans[0]->find_attribute("X"), AttributeValue{std::int64_t{2}});
+      traced.exporter->clear();
+    }
+  }
+  EXPECT_EQ(duplicated, 0);
+}
+
 TEST(FaultInjectionTest, InitUnderAllocationFailureGivesANoOpTracerOrNullNeverAThrow) {
   for (long allowed = 0; allowed < 300; allowed += 7) {
     std::shared_ptr<HoneyHiveTracer> tracer;
