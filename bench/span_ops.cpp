@@ -40,13 +40,19 @@ int run_span_workload(void (*workload)(Tracer&), long n, bool batch, long spans_
   return 0;
 }
 
-int run_typed(long n) {
+// Typed spans; `varied`: every other span's texts have other lengths (prompts and answers differ
+// from call to call), so a recycled slot's text is seldom of the new text's length.
+int run_typed(long n, bool varied) {
   auto tracer = bench::make_discarding_honeyhive_tracer();
   if (!tracer) return 1;
   const nlohmann::json value = bench::make_json_10_keys();
+  nlohmann::json other = value;
+  other["prompt"] = "And what is the capital of Spain, please?";
+  other["system"] = "Be brief.";
+  other["locale"] = "fr";
   bench::typed_model_span(*tracer, value);
   for (long i = 0; i < n; ++i) {
-    bench::typed_model_span(*tracer, value);
+    bench::typed_model_span(*tracer, varied && i % 2 == 1 ? other : value);
     if ((i + 1) % kFlushEverySpans == 0) tracer->flush(std::chrono::seconds(10));
   }
   tracer->shutdown();
@@ -118,7 +124,7 @@ int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(
         stderr,
-        "usage: span_ops start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|"
+        "usage: span_ops start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_varied|"
         "encode_proto_512|encode_proto_512_append|encode_json_512|"
         "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
     return 2;
@@ -131,7 +137,8 @@ int main(int argc, char** argv) {
   if (workload == "bsp_start_end") return run_span_workload(bench::start_end, n, true, 1);
   if (workload == "bsp_attrs8_event") return run_span_workload(bench::start_end_8_attributes_1_event, n, true, 1);
   if (workload == "bsp_nested3") return run_span_workload(bench::nested_3, n, true, 3);
-  if (workload == "typed_json10") return run_typed(n);
+  if (workload == "typed_json10") return run_typed(n, false);
+  if (workload == "typed_json10_varied") return run_typed(n, true);
   if (workload == "encode_proto_512") return run_encode(n, Encoding::proto_reusing);
   if (workload == "encode_proto_512_append") return run_encode(n, Encoding::proto_append);
   if (workload == "encode_json_512") return run_encode(n, Encoding::json);

@@ -363,16 +363,25 @@ template <class Value>
   state.filtered = state.attribute_count;  // upsert adds each new key's class
 }
 
-// A text of the same length as `target`'s string, all ASCII and within the length limit, copied
-// over it inline (no repair or truncation can apply). False otherwise, having written over the
-// string when the text is of its length but not all ASCII: for a slot that is not an attribute yet,
-// whose value the general path then sets whole.
-[[gnu::always_inline]] inline bool overwrote_same_length_ascii(AttributeValue& target, TextValue value,
-                                                               std::size_t max_chars) noexcept {
+// An ASCII text within the length limit that `target`'s string holds without growing, written over
+// it inline (no repair or truncation can apply; a longer text than the one there goes through the
+// string class, which does not allocate within its capacity). False otherwise, having written over
+// the string when the text is no longer than it but not all ASCII: for a slot that is not an
+// attribute yet, whose value the general path then sets whole.
+[[gnu::always_inline]] inline bool overwrote_ascii_text(AttributeValue& target, TextValue value,
+                                                        std::size_t max_chars) noexcept {
   auto* current = std::get_if<std::string>(&target);
   const std::string_view text = value.text;
-  if (current == nullptr || current->size() != text.size() || text.size() > max_chars) return false;
-  return detail::copied_ascii_bytes(current->data(), text.data(), text.size());
+  if (current == nullptr || text.size() > max_chars) return false;
+  if (text.size() == current->size()) return detail::copied_ascii_bytes(current->data(), text.data(), text.size());
+  if (text.size() < current->size()) {
+    if (!detail::copied_ascii_bytes(current->data(), text.data(), text.size())) return false;
+    current->erase(text.size());  // shrinking: sets the length, inline
+    return true;
+  }
+  if (text.size() > current->capacity() || !detail::all_ascii(text)) return false;
+  current->assign(text.data(), text.size());  // within its capacity: no allocation, cannot throw
+  return true;
 }
 
 // Writes an array of strings over a list of as many strings of the same lengths, all ASCII and
@@ -392,15 +401,16 @@ inline bool overwrote_same_length_strings(std::vector<std::string>& out, const n
   return true;
 }
 
-// Writes `value` over a recycled slot's value in place when it can: a scalar of the same type, a
-// same-length ASCII text within the limit, a list of as many strings of the same lengths. False
+// Writes `value` over a recycled slot's value in place when it can: a scalar of the same type, an
+// ASCII text within the limit that fits the slot's string, a list of as many strings of the same
+// lengths. False
 // otherwise (a list may then be written in part: the slot is not an attribute until this or the
 // general path succeeds, and the general path writes the whole list).
 template <class Value>
 [[gnu::always_inline]] inline bool overwrote_slot_value(Attribute& slot, const Value& value,
                                                         std::size_t max_chars) noexcept {
   if constexpr (std::is_same_v<Value, TextValue>) {
-    return overwrote_same_length_ascii(slot.value, value, max_chars);
+    return overwrote_ascii_text(slot.value, value, max_chars);
   } else if constexpr (std::is_same_v<Value, JsonArray>) {
     // A list of as many strings, each of the same length as the one in its place (the same list as
     // the last span's, often).

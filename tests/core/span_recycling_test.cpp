@@ -358,6 +358,44 @@ TEST_F(SpanRecyclingTest, AnInvalidByteAnywhereInALongTextOfTheSlotsLengthIsRepa
   expect_records_passed_between_kinds(invalid_on_ascii_record);
 }
 
+// Texts of other lengths than the one a recycled slot holds (prompts and answers differ from call
+// to call) are written over it whole: shorter, longer within its buffer, longer than its buffer,
+// empty, and not ASCII (repaired) among them.
+TEST_F(SpanRecyclingTest, TextsShorterOrLongerThanTheSlotsAreWrittenWhole) {
+  const std::vector<std::string> texts = {std::string(30, 'a'),
+                                          "short",
+                                          "abcdefgh\xFF",
+                                          std::string(30, 'b'),
+                                          std::string(20, 'c'),
+                                          std::string(29, 'd'),
+                                          "",
+                                          std::string(31, 'e'),
+                                          std::string(80, 'f'),
+                                          "\xC3\xA9t\xC3\xA9",
+                                          std::string(10, 'g'),
+                                          "ab\xFF",
+                                          "x"};
+  for (int round = 0; round < 130; ++round) {  // 10 x 13 texts
+    const std::string& text = texts[static_cast<std::size_t>(round) % texts.size()];
+    auto span = traced_.tracer->start_span("s");
+    span.set_attribute("before", 1);
+    span.set_attribute("text", text);
+    span.set_structured("p", nlohmann::json{{"text", text}});
+    const SpanData data = finish(std::move(span));
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string expected = text == "ab\xFF"         ? "ab\xEF\xBF\xBD"
+                                 : text == "abcdefgh\xFF" ? "abcdefgh\xEF\xBF\xBD"
+                                                          : text;
+    const Attributes want{{"before", AttributeValue{std::int64_t{1}}},
+                          {"text", AttributeValue{expected}},
+                          {"p.text", AttributeValue{expected}}};
+    EXPECT_EQ(data.attributes, want);
+  }
+  if (kRecordsAreRecycled) {
+    EXPECT_LT(addresses_.size(), 130U);
+  }
+}
+
 // Events are recycled like attributes: an event written over a slot has exactly its own name, time,
 // attributes and dropped count, and slots the span did not use are not its events.
 TEST_F(SpanRecyclingTest, EventsOnRecycledSlotsCarryNothingOfTheLastSpansEvents) {
