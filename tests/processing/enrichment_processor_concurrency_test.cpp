@@ -17,17 +17,13 @@
 #include "honeyhive/core/span_data.hpp"
 #include "honeyhive/processing/enrichment_processor.hpp"
 #include "support/in_memory_provider.hpp"
+#include "support/recording_tracer.hpp"
 
 namespace honeyhive {
 namespace {
 
 std::string session_name(int k) {
   return "session-" + std::to_string(k) + std::string(static_cast<std::size_t>(k % 40), 'x');
-}
-
-const std::string* text_attribute(const SpanData& span, const std::string& key) {
-  const AttributeValue* value = span.find_attribute(key);
-  return value != nullptr ? std::get_if<std::string>(value) : nullptr;
 }
 
 TEST(EnrichmentProcessorConcurrencyTest, SpansStartedDuringNewSessionsCarryOneWholeSessionId) {
@@ -67,8 +63,8 @@ TEST(EnrichmentProcessorConcurrencyTest, SpansStartedDuringNewSessionsCarryOneWh
   const auto spans = traced.exporter->spans();
   ASSERT_EQ(spans.size(), 2U * kSpansPerThread);
   for (const auto& span : spans) {
-    const std::string* own = text_attribute(*span, "honeyhive.session_id");
-    const std::string* traceloop = text_attribute(*span, "traceloop.association.properties.session_id");
+    const std::string* own = test::find_string_attribute(*span, "honeyhive.session_id");
+    const std::string* traceloop = test::find_string_attribute(*span, "traceloop.association.properties.session_id");
     ASSERT_NE(own, nullptr);
     ASSERT_NE(traceloop, nullptr);
     EXPECT_EQ(*own, *traceloop);

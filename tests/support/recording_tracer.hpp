@@ -13,10 +13,15 @@
 
 namespace honeyhive::test {
 
+// The text value of `span`'s attribute `key`, or null when it has none or another kind of value.
+inline const std::string* find_string_attribute(const SpanData& span, std::string_view key) {
+  const AttributeValue* value = span.find_attribute(key);
+  return value ? std::get_if<std::string>(value) : nullptr;
+}
+
 // The string attribute `key` of `span`, or "<absent>" (which no expected value equals).
 inline std::string string_attribute(const SpanData& span, std::string_view key) {
-  const AttributeValue* value = span.find_attribute(key);
-  const std::string* text = value ? std::get_if<std::string>(value) : nullptr;
+  const std::string* text = find_string_attribute(span, key);
   return text ? *text : "<absent>";
 }
 
@@ -40,7 +45,8 @@ struct RecordingTracer {
 
 // A tracer that exports each span to memory as it ends and never to the network, whatever the
 // environment says (`config.api_key` is kept when set: it turns on the HoneyHive REST calls).
-inline RecordingTracer make_recording_tracer(TracerConfig config = {}) {
+// `options` may carry anything but the exporter (diagnostics, say).
+inline RecordingTracer make_recording_tracer(TracerConfig config = {}, TracerOptions options = {}) {
   if (config.project.is_unset()) config.project = "tests";
   if (config.api_key.is_unset()) config.api_key = null;
   config.otlp_endpoint = null;
@@ -48,7 +54,6 @@ inline RecordingTracer make_recording_tracer(TracerConfig config = {}) {
   auto exporter = std::make_unique<InMemoryExporter>();
   RecordingTracer result;
   result.memory = exporter.get();
-  TracerOptions options;
   options.exporter = std::move(exporter);
   result.tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
   return result;

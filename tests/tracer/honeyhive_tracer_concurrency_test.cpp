@@ -13,28 +13,17 @@
 #include <variant>
 #include <vector>
 
-#include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
+#include "support/recording_tracer.hpp"
 
 namespace honeyhive {
 namespace {
 
-const std::string* text_attribute(const SpanData& span, const std::string& key) {
-  const AttributeValue* value = span.find_attribute(key);
-  return value != nullptr ? std::get_if<std::string>(value) : nullptr;
-}
-
 TEST(HoneyHiveTracerConcurrencyTest, SpansStartedDuringNewSessionsCarryASessionOfTheTracer) {
   TracerConfig config;
   config.project = "concurrency";
-  config.api_key = null;  // never the network, whatever the environment says
-  config.otlp_endpoint = null;
-  config.disable_batch = true;
-  auto exporter = std::make_unique<InMemoryExporter>();
-  InMemoryExporter* memory = exporter.get();
-  TracerOptions options;
-  options.exporter = std::move(exporter);
-  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  const test::RecordingTracer traced = test::make_recording_tracer(config);
+  const std::shared_ptr<HoneyHiveTracer>& tracer = traced.tracer;
   ASSERT_NE(tracer, nullptr);
 
   std::set<std::string> started{tracer->session_id()};
@@ -53,8 +42,8 @@ TEST(HoneyHiveTracerConcurrencyTest, SpansStartedDuringNewSessionsCarryASessionO
   sessions.join();
 
   std::size_t work_spans = 0;
-  for (const auto& span : memory->spans()) {
-    const std::string* session = text_attribute(*span, "honeyhive.session_id");
+  for (const auto& span : traced.spans()) {
+    const std::string* session = test::find_string_attribute(*span, "honeyhive.session_id");
     ASSERT_NE(session, nullptr) << span->name;
     EXPECT_EQ(started.count(*session), 1U) << *session;
     work_spans += span->name == "work" ? 1U : 0U;

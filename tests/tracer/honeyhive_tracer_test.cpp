@@ -11,43 +11,18 @@
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/tracer/model_call.hpp"
 #include "support/diagnostics_capture.hpp"
+#include "support/recording_tracer.hpp"
 
 namespace honeyhive {
 namespace {
 
-const std::string* find_string_attribute(const SpanData& span, std::string_view key) {
-  const AttributeValue* value = span.find_attribute(key);
-  return value ? std::get_if<std::string>(value) : nullptr;
-}
-
-struct TestTracer {
-  std::shared_ptr<HoneyHiveTracer> tracer;
-  InMemoryExporter* memory = nullptr;
-
-  std::vector<SpanDataPtr> spans() const {
-    tracer->flush();
-    return memory->spans();
-  }
-  SpanDataPtr named(const std::string& name) const {
-    for (const auto& span : spans()) {
-      if (span->name == name) return span;
-    }
-    return nullptr;
-  }
-};
+using test::find_string_attribute;
+using TestTracer = test::RecordingTracer;
 
 TestTracer make_tracer(const std::string& project, TracerOptions options = {}) {
   TracerConfig config;
   config.project = project;
-  config.api_key = null;  // never the network, whatever the environment says
-  config.otlp_endpoint = null;
-  config.disable_batch = true;
-  auto exporter = std::make_unique<InMemoryExporter>();
-  TestTracer result;
-  result.memory = exporter.get();
-  options.exporter = std::move(exporter);
-  result.tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
-  return result;
+  return test::make_recording_tracer(config, std::move(options));
 }
 
 TEST(HoneyHiveTracerTest, InitStartsASessionWithAUuidAndEmitsASessionEvent) {
