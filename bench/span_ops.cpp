@@ -124,7 +124,8 @@ int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(
         stderr,
-        "usage: span_ops start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_varied|"
+        "usage: span_ops "
+        "start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_varied|"
         "encode_proto_512|encode_proto_512_append|encode_json_512|"
         "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
     return 2;
