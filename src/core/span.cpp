@@ -343,8 +343,6 @@ void SpanRef::note_failure(const char* what) const noexcept {
 
 namespace {
 
-// Sets one attribute on a recording span: the setters' common body (may throw bad_alloc). `value`
-// is an AttributeValue, a TextValue or a scalar.
 // Brings `state`'s key filter up to its live attributes (writes in sequence leave it behind).
 [[gnu::always_inline]] inline void catch_up_key_filter(detail::SpanState& state) noexcept {
   for (std::size_t i = state.filtered; i < state.attribute_count; ++i) {
@@ -354,6 +352,8 @@ namespace {
   state.filtered = state.attribute_count;
 }
 
+// Sets one attribute on a recording span: the setters' common body (may throw bad_alloc). `value`
+// is an AttributeValue, a TextValue or a scalar.
 template <class Value>
 [[gnu::noinline]] void set_one_slow(detail::SpanState& state, std::string_view key, Value&& value) {
   const SpanLimits& limits = state.limits;
@@ -373,6 +373,8 @@ template <class Value>
   auto* current = std::get_if<std::string>(&target);
   const std::string_view text = value.text;
   if (current == nullptr || text.size() > max_chars) return false;
+  // The same length, the common case, needs no new length (erase() checks and stores: +135 per
+  // typed span when it served both cases).
   if (text.size() == current->size()) return detail::copied_ascii_bytes(current->data(), text.data(), text.size());
   if (text.size() < current->size()) {
     if (!detail::copied_ascii_bytes(current->data(), text.data(), text.size())) return false;
@@ -403,9 +405,8 @@ inline bool overwrote_same_length_strings(std::vector<std::string>& out, const n
 
 // Writes `value` over a recycled slot's value in place when it can: a scalar of the same type, an
 // ASCII text within the limit that fits the slot's string, a list of as many strings of the same
-// lengths. False
-// otherwise (a list may then be written in part: the slot is not an attribute until this or the
-// general path succeeds, and the general path writes the whole list).
+// lengths. False otherwise (a text or list may then be written in part: the slot is not an
+// attribute until this or the general path succeeds, and the general path writes the whole value).
 template <class Value>
 [[gnu::always_inline]] inline bool overwrote_slot_value(Attribute& slot, const Value& value,
                                                         std::size_t max_chars) noexcept {

@@ -1,6 +1,7 @@
 #include "core/span_record_pool.hpp"
 
 #include <atomic>
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -189,7 +190,7 @@ void SpanState::recycle() noexcept {
       if (!keep_slot(attributes[i], slot_classes[i], budget) && i < distinct_slots) distinct_slots = i;
     }
   }
-  if (distinct_slots > attributes.size()) distinct_slots = attributes.size();
+  assert(distinct_slots <= attributes.size());  // the live attributes are among the slots
   slots_grown = false;
   attribute_count = 0;
   if (filtered != 0) {

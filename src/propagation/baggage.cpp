@@ -187,35 +187,6 @@ void append_percent_encoded(std::string_view value, Writer& out) {
   out.append(value.substr(verbatim_from));
 }
 
-// The members of `entries` that are valid and fit, as a header, into `out`; the others counted in
-// `left_out`.
-void write_members(const std::vector<BaggageEntry>& entries, BoundedWriter& out, std::size_t& left_out) {
-  std::size_t members = 0;
-  for (const auto& entry : entries) {
-    if (!is_valid_key(entry.key)) {
-      ++left_out;
-      continue;
-    }
-    // Written in place, then taken back when the properties are malformed or it does not fit.
-    const std::size_t mark = out.size();
-    if (members > 0) out.push(',');
-    out.append(entry.key);
-    out.push('=');
-    append_percent_encoded(entry.value, out);
-    bool valid = true;
-    if (!entry.properties.empty()) {
-      out.push(';');
-      valid = append_properties(entry.properties, out);
-    }
-    if (!valid || members >= kMaxMembers || out.overflowed()) {
-      out.truncate(mark);
-      ++left_out;
-      continue;
-    }
-    ++members;
-  }
-}
-
 // At most `limit` list-members (the commas plus one); used to size allocations up front.
 std::size_t count_members(std::string_view header, std::size_t limit) noexcept {
   std::size_t members = 1;
@@ -302,7 +273,30 @@ std::string_view format_into(const std::vector<BaggageEntry>& entries, char (&bu
                              std::size_t* dropped) noexcept {
   BoundedWriter out(buffer);
   std::size_t left_out = 0;
-  write_members(entries, out, left_out);
+  std::size_t members = 0;
+  for (const auto& entry : entries) {
+    if (!is_valid_key(entry.key)) {
+      ++left_out;
+      continue;
+    }
+    // Written in place, then taken back when the properties are malformed or it does not fit.
+    const std::size_t mark = out.size();
+    if (members > 0) out.push(',');
+    out.append(entry.key);
+    out.push('=');
+    append_percent_encoded(entry.value, out);
+    bool valid = true;
+    if (!entry.properties.empty()) {
+      out.push(';');
+      valid = append_properties(entry.properties, out);
+    }
+    if (!valid || members >= kMaxMembers || out.overflowed()) {
+      out.truncate(mark);
+      ++left_out;
+      continue;
+    }
+    ++members;
+  }
   if (dropped != nullptr) *dropped += left_out;
   return out.view();
 }
