@@ -1,9 +1,13 @@
 #include "honeyhive/core/context.hpp"
 
 #include <atomic>
+#include <memory>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "core/baggage_find.hpp"
+#include "core/current_context.hpp"
 #include "core/span_state.hpp"
 #include "core/thread_count.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -27,15 +31,17 @@ thread_local ContextStack* t_stack = nullptr;
 
 // This thread's stack of attached contexts; the top is current. Entries carry the token of the
 // Scope that attached them, so an out-of-order detach removes exactly its own entry.
+//
+// The entries never move while they are attached: they live in blocks that are added as the stack
+// grows and kept when it shrinks (until the thread exits). So a reference to an attached context
+// stays valid while more are attached and detached above it: Tracer::start hands the current
+// context by reference to every processor's on_start, and a processor may attach scopes of its own.
 struct ContextStack {
   struct Entry {
     Entry(std::uint64_t token_value, Context&& attached) noexcept : token(token_value), context(std::move(attached)) {}
     std::uint64_t token;
     Context context;
   };
-  std::vector<Entry> entries;
-  std::uint64_t next_token = 1;
-  const Context empty;  // current when nothing is attached
 
   ContextStack() noexcept {
     g_threads_with_context.fetch_add(1, std::memory_order_relaxed);
@@ -48,6 +54,63 @@ struct ContextStack {
   }
   ContextStack(const ContextStack&) = delete;
   ContextStack& operator=(const ContextStack&) = delete;
+
+  // The current context: the innermost attached one, or the empty context.
+  const Context& current() const noexcept { return top_ != nullptr ? (*top_)->context : empty; }
+
+  std::size_t size() const noexcept { return size_; }
+  Entry& at(std::size_t index) noexcept { return *blocks_[index / kBlock]->slots[index % kBlock]; }
+  Entry* top() noexcept { return top_ != nullptr ? &**top_ : nullptr; }
+
+  // May throw std::bad_alloc (a new block), having attached nothing.
+  void push(std::uint64_t token, Context&& context) {
+    Slot* slot;
+    if (size_ % kBlock != 0) {
+      slot = top_ + 1;  // within the top's block
+    } else {
+      // The first slot of the next block (kept from an earlier push, or new).
+      const std::size_t block = size_ / kBlock;
+      if (block == blocks_.size()) {
+        blocks_.reserve(block + 1);  // the push_back below cannot throw then
+        blocks_.push_back(std::make_unique<Block>());
+      }
+      slot = &blocks_[block]->slots[0];
+    }
+    slot->emplace(token, std::move(context));
+    top_ = slot;
+    ++size_;
+  }
+
+  void pop_back() noexcept {
+    top_->reset();
+    --size_;
+    if (size_ == 0) {
+      top_ = nullptr;
+    } else if (size_ % kBlock == 0) {
+      top_ = &blocks_[size_ / kBlock - 1]->slots[kBlock - 1];  // the top of the block below
+    } else {
+      --top_;
+    }
+  }
+
+  // Removes the entry at `index`; the ones above it move down one place (an out-of-order detach).
+  void erase(std::size_t index) noexcept {
+    for (std::size_t i = index; i + 1 < size_; ++i) at(i) = std::move(at(i + 1));
+    pop_back();
+  }
+
+  std::uint64_t next_token = 1;
+  const Context empty;  // current when nothing is attached
+
+ private:
+  static constexpr std::size_t kBlock = 8;
+  using Slot = std::optional<Entry>;
+  struct Block {
+    Slot slots[kBlock];
+  };
+  std::vector<std::unique_ptr<Block>> blocks_;
+  std::size_t size_ = 0;
+  Slot* top_ = nullptr;  // the innermost entry's slot; null when none is attached
 };
 
 std::size_t live_context_threads() noexcept { return g_threads_with_context.load(std::memory_order_relaxed); }
@@ -80,7 +143,7 @@ const Context& current_context_ref() noexcept {
     if (t_stack_destroyed) return empty_context();
     stack = &create_this_thread_stack();
   }
-  return stack->entries.empty() ? stack->empty : stack->entries.back().context;
+  return stack->current();
 }
 
 }  // namespace detail
@@ -180,7 +243,7 @@ Scope::Scope(Context&& context) noexcept {
   try {
     detail::ContextStack& stack = current != nullptr ? *current : detail::create_this_thread_stack();
     const std::uint64_t token = stack.next_token++;
-    stack.entries.emplace_back(token, std::move(context));  // moved once, into the stack
+    stack.push(token, std::move(context));  // moved once, into the stack
     stack_ = &stack;
     token_ = token;
   } catch (...) {
@@ -210,14 +273,14 @@ void Scope::detach_attached() noexcept {
                       "a context scope was ended on a thread other than the one that attached it; ignored");
     return;
   }
-  auto& entries = stack->entries;
-  if (!entries.empty() && entries.back().token == token_) {
-    entries.pop_back();
+  const detail::ContextStack::Entry* top = stack->top();
+  if (top != nullptr && top->token == token_) {
+    stack->pop_back();
     return;
   }
-  for (auto it = entries.begin(); it != entries.end(); ++it) {
-    if (it->token == token_) {
-      entries.erase(it);
+  for (std::size_t i = 0; i < stack->size(); ++i) {
+    if (stack->at(i).token == token_) {
+      stack->erase(i);
       report_diagnostic(
           DiagnosticLevel::warning,
           "context scopes ended out of order; the out-of-order scope was removed, the current context is unchanged");

@@ -13,6 +13,7 @@
 #include <typeinfo>
 
 #include "core/bytes.hpp"
+#include "core/current_context.hpp"
 #include "core/span_record_pool.hpp"
 #include "core/span_state.hpp"
 #include "core/structured_sink.hpp"
@@ -23,8 +24,6 @@
 
 namespace honeyhive {
 namespace detail {
-
-const Context& current_context_ref() noexcept;
 
 void SpinMutex::lock_contended() noexcept {
   for (unsigned attempt = 0;; ++attempt) {

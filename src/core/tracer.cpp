@@ -3,6 +3,7 @@
 #include <new>
 
 #include "core/bytes.hpp"
+#include "core/current_context.hpp"
 #include "core/random.hpp"
 #include "core/span_clock.hpp"
 #include "core/span_record_pool.hpp"
@@ -10,10 +11,6 @@
 #include "honeyhive/core/diagnostics.hpp"
 
 namespace honeyhive {
-
-namespace detail {
-const Context& current_context_ref() noexcept;
-}  // namespace detail
 
 Tracer::Tracer(std::shared_ptr<Provider> provider, std::shared_ptr<const InstrumentationScope> scope) noexcept
     : provider_(std::move(provider)), scope_(std::move(scope)) {}

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/baggage_find.hpp"
+#include "core/current_context.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -493,8 +494,9 @@ std::string HoneyHiveTracer::session_id() const noexcept {
 Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept {
   try {
     if (config_.disabled || lifecycle_state_.load(std::memory_order_acquire) == kShutDown) return Span();
-    if (!options.parent) options.parent = Context::current();
-    const Context& parent = *options.parent;  // the same parent for the span and its context
+    // The same parent for the span and its context: the one given, or this thread's current one
+    // (not copied; it stays where it is while the span starts, see current_context_ref()).
+    const Context& parent = options.parent ? *options.parent : detail::current_context_ref();
     Span span = tracer_->start_span(name, options);
     if (!span) return span;
     span.set_attribute("honeyhive_event_type", to_string(type));

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/current_context.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span.hpp"
@@ -81,6 +82,60 @@ TEST_F(ContextTest, OutOfOrderDetachRestoresTheOriginalOnceTheLaterScopeEnds) {
   EXPECT_EQ(current_marker(), "base");
   base.detach();
   EXPECT_EQ(current_marker(), std::nullopt);
+}
+
+// Deeper than any one block of the thread's stack, down and up twice: each level's context is
+// current while it is attached, and the one below it again once it ends.
+TEST_F(ContextTest, DeeplyNestedScopesUnwindInReverseOrderAtEveryDepth) {
+  constexpr int kDepth = 37;
+  for (int round = 0; round < 2; ++round) {
+    std::vector<Scope> scopes;
+    for (int i = 0; i < kDepth; ++i) {
+      scopes.emplace_back(marked(std::to_string(i).c_str()));
+      ASSERT_EQ(current_marker(), std::to_string(i)) << "round " << round;
+    }
+    for (int i = kDepth - 1; i >= 0; --i) {
+      EXPECT_EQ(current_marker(), std::to_string(i)) << "round " << round;
+      scopes.pop_back();
+    }
+    EXPECT_EQ(current_marker(), std::nullopt);
+  }
+  EXPECT_EQ(diagnostics_.count(), 0U);
+}
+
+// A reference to the current context stays that context while more are attached and ended above it
+// (what a span start hands its processors, which may attach scopes of their own). On a new thread,
+// so that the thread's stack starts empty and grows here.
+TEST_F(ContextTest, TheCurrentContextByReferenceOutlastsScopesAttachedAboveIt) {
+  std::thread([] {
+    Scope base(marked("base"));
+    const Context& held = detail::current_context_ref();
+    {
+      std::vector<Scope> above;
+      for (int i = 0; i < 40; ++i) above.emplace_back(marked("above"));
+      EXPECT_EQ(held.baggage("marker"), "base");
+      while (!above.empty()) above.pop_back();
+    }
+    EXPECT_EQ(held.baggage("marker"), "base");
+    EXPECT_EQ(&held, &detail::current_context_ref());
+  }).join();
+}
+
+// Out-of-order ends across the stack's blocks: the scope ended goes, the others keep their order.
+TEST_F(ContextTest, OutOfOrderDetachesAcrossManyLevelsKeepTheOthersInOrder) {
+  std::vector<Scope> scopes;
+  for (int i = 0; i < 20; ++i) scopes.emplace_back(marked(std::to_string(i).c_str()));
+  scopes[3].detach();   // in the first block
+  scopes[12].detach();  // in another
+  EXPECT_EQ(current_marker(), "19");
+  EXPECT_EQ(diagnostics_.count(), 2U);
+  for (int i = 19; i >= 0; --i) {
+    if (i == 3 || i == 12) continue;
+    EXPECT_EQ(current_marker(), std::to_string(i));
+    scopes[static_cast<std::size_t>(i)].detach();
+  }
+  EXPECT_EQ(current_marker(), std::nullopt);
+  EXPECT_EQ(diagnostics_.count(), 2U);
 }
 
 TEST_F(ContextTest, MoveConstructedScopeKeepsTheContextAttached) {

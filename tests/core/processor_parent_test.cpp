@@ -1,0 +1,110 @@
+// The parent a span processor is handed in on_start, when the span starts as a child of this
+// thread's current context: processors may attach contexts of their own while they run (a scope
+// for the work they do), and the parent must stay the span's parent all the same, for them and for
+// the processors after them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "honeyhive/core/context.hpp"
+#include "honeyhive/core/provider.hpp"
+#include "honeyhive/core/sampler.hpp"
+#include "honeyhive/core/span.hpp"
+#include "honeyhive/core/tracer.hpp"
+#include "honeyhive/processing/span_processor.hpp"
+
+namespace honeyhive {
+namespace {
+
+// What a processor saw of the parent.
+struct SeenParent {
+  std::string span_id;
+  std::optional<std::string> tenant;
+};
+
+SeenParent seen(const Context& parent) {
+  return SeenParent{parent.span_context().span_id().to_hex(), parent.baggage("tenant")};
+}
+
+// In on_start, attaches `depth` contexts one inside the other (enough for this thread's stack of
+// contexts to grow), reads the parent while they are attached, and ends them in order.
+class AttachingProcessor final : public SpanProcessor {
+ public:
+  explicit AttachingProcessor(int depth) : depth_(depth) {}
+  void on_start(SpanRef&, const Context& parent) noexcept override {
+    std::vector<Scope> scopes;
+    scopes.reserve(static_cast<std::size_t>(depth_));
+    for (int i = 0; i < depth_; ++i) {
+      scopes.emplace_back(Context::current().with_baggage("processor.depth", std::to_string(i)));
+    }
+    while_attached.push_back(seen(parent));
+    while (!scopes.empty()) scopes.pop_back();  // innermost first
+  }
+  void on_end(const SpanDataPtr&) noexcept override {}
+  bool force_flush(std::chrono::milliseconds) noexcept override { return true; }
+  bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+
+  std::vector<SeenParent> while_attached;
+
+ private:
+  int depth_;
+};
+
+// Records the parent it is handed.
+class ParentRecorder final : public SpanProcessor {
+ public:
+  void on_start(SpanRef&, const Context& parent) noexcept override { parents.push_back(seen(parent)); }
+  void on_end(const SpanDataPtr&) noexcept override {}
+  bool force_flush(std::chrono::milliseconds) noexcept override { return true; }
+  bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+
+  std::vector<SeenParent> parents;
+};
+
+// On a new thread, so that the thread's stack of contexts starts empty and grows during the test.
+void start_children_under_an_attaching_processor() {
+  auto attaching = std::make_unique<AttachingProcessor>(64);
+  auto recorder = std::make_unique<ParentRecorder>();
+  AttachingProcessor* attaching_view = attaching.get();
+  ParentRecorder* recorder_view = recorder.get();
+  ProviderOptions options;
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(std::move(attaching));
+  options.processors.push_back(std::move(recorder));
+  auto provider = Provider::create(std::move(options));
+  auto tracer = provider->get_tracer("processor-parent");
+
+  auto outer = tracer->start_span("outer");
+  const std::string outer_id = outer.context().span_id().to_hex();
+  Scope outer_scope(Context::current().with_span(outer).with_baggage("tenant", "acme"));
+  // Several children, so the stack of contexts grows at different sizes.
+  for (int i = 0; i < 3; ++i) {
+    auto child = tracer->start_span("child");
+    EXPECT_EQ(child.context().trace_id(), outer.context().trace_id());
+  }
+
+  ASSERT_EQ(attaching_view->while_attached.size(), 4U);  // outer too, with no parent
+  ASSERT_EQ(recorder_view->parents.size(), 4U);
+  for (std::size_t i = 1; i < 4; ++i) {
+    EXPECT_EQ(attaching_view->while_attached[i].span_id, outer_id) << "child " << i;
+    EXPECT_EQ(attaching_view->while_attached[i].tenant, std::optional<std::string>("acme")) << "child " << i;
+    EXPECT_EQ(recorder_view->parents[i].span_id, outer_id) << "child " << i;
+    EXPECT_EQ(recorder_view->parents[i].tenant, std::optional<std::string>("acme")) << "child " << i;
+  }
+  // The processor's contexts are gone again: the current one is the outer span's.
+  EXPECT_EQ(Context::current().span_context().span_id().to_hex(), outer_id);
+  provider->shutdown();
+}
+
+TEST(ProcessorParentTest, AParentStaysTheSpansParentWhileAProcessorAttachesContextsOfItsOwn) {
+  std::thread(start_children_under_an_attaching_processor).join();
+}
+
+}  // namespace
+}  // namespace honeyhive
