@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,10 +42,14 @@ int run_span_workload(void (*workload)(Tracer&), long n, bool batch, long spans_
 }
 
 // Typed spans; `varied`: every other span's texts have other lengths (prompts and answers differ
-// from call to call), so a recycled slot's text is seldom of the new text's length.
-int run_typed(long n, bool varied) {
+// from call to call), so a recycled slot's text is seldom of the new text's length. `in_chain`:
+// each a child of one chain span, so its parent context carries the tracer's baggage (as a
+// model call within a session or a chain does).
+int run_typed(long n, bool varied, bool in_chain = false) {
   auto tracer = bench::make_discarding_honeyhive_tracer();
   if (!tracer) return 1;
+  std::optional<Span> chain;
+  if (in_chain) chain.emplace(tracer->start_span("answer_question", EventType::chain));
   const nlohmann::json value = bench::make_json_10_keys();
   nlohmann::json other = value;
   other["prompt"] = "And what is the capital of Spain, please?";
@@ -55,6 +60,7 @@ int run_typed(long n, bool varied) {
     bench::typed_model_span(*tracer, varied && i % 2 == 1 ? other : value);
     if ((i + 1) % kFlushEverySpans == 0) tracer->flush(std::chrono::seconds(10));
   }
+  chain.reset();
   tracer->shutdown();
   return 0;
 }
@@ -122,12 +128,12 @@ int run_map_carrier_floor(long n) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(
-        stderr,
-        "usage: span_ops "
-        "start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_varied|"
-        "encode_proto_512|encode_proto_512_append|encode_json_512|"
-        "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
+    std::fprintf(stderr,
+                 "usage: span_ops "
+                 "start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_"
+                 "varied|typed_json10_in_chain|"
+                 "encode_proto_512|encode_proto_512_append|encode_json_512|"
+                 "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
     return 2;
   }
   const std::string workload = argv[1];
@@ -140,6 +146,7 @@ int main(int argc, char** argv) {
   if (workload == "bsp_nested3") return run_span_workload(bench::nested_3, n, true, 3);
   if (workload == "typed_json10") return run_typed(n, false);
   if (workload == "typed_json10_varied") return run_typed(n, true);
+  if (workload == "typed_json10_in_chain") return run_typed(n, false, true);
   if (workload == "encode_proto_512") return run_encode(n, Encoding::proto_reusing);
   if (workload == "encode_proto_512_append") return run_encode(n, Encoding::proto_append);
   if (workload == "encode_json_512") return run_encode(n, Encoding::json);

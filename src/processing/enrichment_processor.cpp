@@ -4,14 +4,52 @@
 #include <string_view>
 #include <utility>
 
-#include "core/baggage_find.hpp"
-
 namespace honeyhive {
 namespace {
 
-bool is_reserved_key(const std::string& key) {
-  return key == "session_id" || key == "project" || key == "source" || key == "parent_id" || key == "run_id" ||
-         key == "dataset_id" || key == "datapoint_id" || key == "honeyhive_tracer_id" || key == "session_name";
+// The baggage keys enrichment reads (each becomes span attributes of its own, or decides whose the
+// baggage is); any other entry is copied to a "baggage.<key>" attribute.
+enum Reserved : unsigned {
+  kSessionId,
+  kProject,
+  kSource,
+  kParentId,
+  kRunId,
+  kDatasetId,
+  kDatapointId,
+  kTracerId,
+  kSessionName,
+  kReservedKeys,
+  kNotReserved = kReservedKeys
+};
+
+// Which reserved key `key` is, by its length first: one comparison at most.
+Reserved classify(std::string_view key) noexcept {
+  switch (key.size()) {
+    case 6:
+      if (key == "source") return kSource;
+      if (key == "run_id") return kRunId;
+      break;
+    case 7:
+      if (key == "project") return kProject;
+      break;
+    case 9:
+      if (key == "parent_id") return kParentId;
+      break;
+    case 10:
+      if (key == "session_id") return kSessionId;
+      if (key == "dataset_id") return kDatasetId;
+      break;
+    case 12:
+      if (key == "datapoint_id") return kDatapointId;
+      if (key == "session_name") return kSessionName;
+      break;
+    case 19:
+      if (key == "honeyhive_tracer_id") return kTracerId;
+      break;
+    default: break;
+  }
+  return kNotReserved;
 }
 
 // The two attribute names HoneyHive reads for one association property (its own and Traceloop's),
@@ -55,34 +93,47 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
       std::lock_guard<detail::SpinMutex> lock(mutex_);
       defaults = defaults_;
     }
+    // One pass over the parent's baggage: the first entry of each reserved key, and whether there
+    // are others (a span under a session or chain has the tracer's entries; a root span none).
     const auto& baggage = parent.all_baggage();
-    const auto find = [&](std::string_view key) { return detail::find_baggage_value(baggage, key); };
-    const std::string* owner = find("honeyhive_tracer_id");
+    const std::string* reserved[kReservedKeys] = {};
+    bool others = false;
+    for (const auto& entry : baggage) {
+      const Reserved which = classify(entry.key);
+      if (which == kNotReserved) {
+        others = true;
+      } else if (reserved[which] == nullptr) {
+        reserved[which] = &entry.value;
+      }
+    }
+    const std::string* owner = reserved[kTracerId];
     const bool baggage_is_ours = owner == nullptr || *owner == defaults->tracer_id;
 
-    const std::string* session = baggage_is_ours ? find("session_id") : nullptr;
+    const std::string* session = baggage_is_ours ? reserved[kSessionId] : nullptr;
     const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
     if (!session_id.empty()) set_pair(span, kSessionIdKeys, session_id);
-    const std::string* project = find("project");
+    const std::string* project = reserved[kProject];
     const std::string& project_name = !defaults->project.empty() ? defaults->project
                                       : project                  ? *project
                                                                  : defaults->project;
     if (!project_name.empty()) set_pair(span, kProjectKeys, project_name);
-    const std::string* source = baggage_is_ours ? find("source") : nullptr;
+    const std::string* source = baggage_is_ours ? reserved[kSource] : nullptr;
     const std::string& source_name = source != nullptr && !source->empty() ? *source : defaults->source;
     if (!source_name.empty()) set_pair(span, kSourceKeys, source_name);
-    if (const std::string* parent_id = find("parent_id"); parent_id != nullptr && baggage_is_ours) {
+    if (const std::string* parent_id = reserved[kParentId]; parent_id != nullptr && baggage_is_ours) {
       set_pair(span, kParentIdKeys, *parent_id);
     }
-    static constexpr std::pair<std::string_view, std::string_view> kEvaluationKeys[] = {
-        {"run_id", "honeyhive_metadata.run_id"},
-        {"dataset_id", "honeyhive_metadata.dataset_id"},
-        {"datapoint_id", "honeyhive_metadata.datapoint_id"}};
-    for (const auto& [key, attribute] : kEvaluationKeys) {
-      if (const std::string* value = find(key)) span.set_attribute_text(attribute, *value);
+    if (reserved[kRunId] != nullptr) span.set_attribute_text("honeyhive_metadata.run_id", *reserved[kRunId]);
+    if (reserved[kDatasetId] != nullptr) {
+      span.set_attribute_text("honeyhive_metadata.dataset_id", *reserved[kDatasetId]);
     }
-    for (const auto& entry : baggage) {
-      if (!is_reserved_key(entry.key)) span.set_attribute_text("baggage." + entry.key, entry.value);
+    if (reserved[kDatapointId] != nullptr) {
+      span.set_attribute_text("honeyhive_metadata.datapoint_id", *reserved[kDatapointId]);
+    }
+    if (others) {
+      for (const auto& entry : baggage) {
+        if (classify(entry.key) == kNotReserved) span.set_attribute_text("baggage." + entry.key, entry.value);
+      }
     }
   } catch (...) {
     // Enrichment is best effort: the span still records what the user sets.
