@@ -11,6 +11,8 @@
 # environment: SPAN_OPS=<path to span_ops>  use this binary instead of building one
 #              BUILD_DIR=<dir>              where to build it (default build/instructions)
 #              CASES="a b ..."              only these cases (default: all)
+#              FAIR_SCHED=yes               valgrind --fair-sched=yes (threads take turns more evenly;
+#                                           the batch cases' counts then move less from run to run)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-20000}"
@@ -33,7 +35,8 @@ fi
 count() {
   local out
   out="$(mktemp)"
-  if ! HONEYHIVE_SPAN_CLOCK=monotonic valgrind --tool=callgrind --callgrind-out-file="${out}" "${binary}" "$1" "$2" >/dev/null 2>&1; then
+  if ! HONEYHIVE_SPAN_CLOCK=monotonic valgrind --tool=callgrind --fair-sched="${FAIR_SCHED:-no}" --callgrind-out-file="${out}" \
+    "${binary}" "$1" "$2" >/dev/null 2>&1; then
     rm -f "${out}"
     echo "span_ops $1 $2 failed under valgrind" >&2
     return 1
