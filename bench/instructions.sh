@@ -55,6 +55,7 @@ cases=(
   "t    typed_json10      ${n}              1     6000  typed model span, inputs/outputs/metadata of 10 keys each"
   "-    typed_json10_varied ${n}            1     0     typed, every other span's texts of other lengths, for reference"
   "-    typed_json10_in_chain ${n}          1     0     typed, each a child of one chain span (parent baggage: the tracer's)"
+  "-    typed_json10_simple ${n}            1     0     typed through the simple processor: one record, the same count every run"
   "-    start_end         ${n}              1     0     (a) through the simple processor, for reference"
   "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
   "-    inject_extract_baggage ${n}         1     0     (d) with a 3-member tracestate and 5 baggage entries"

@@ -114,10 +114,13 @@ inline nlohmann::json make_json_10_keys() {
 
 // A HoneyHive tracer (its default pipeline: enrichment + batch processor) exporting into a
 // discarding exporter, no session span, diagnostics off.
-inline std::shared_ptr<HoneyHiveTracer> make_discarding_honeyhive_tracer() {
+// With `batch` false, the simple processor: each span is exported (discarded) and its record
+// recycled as it ends, so every span after the first runs on the same record.
+inline std::shared_ptr<HoneyHiveTracer> make_discarding_honeyhive_tracer(bool batch = true) {
   TracerConfig config;
   config.project = std::string("bench");
   config.start_session = false;
+  config.disable_batch = !batch;
   TracerOptions options;
   options.exporter = std::make_unique<DiscardExporter>();
   options.diagnostics = DiagnosticSink::off();
