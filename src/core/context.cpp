@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -30,16 +29,19 @@ struct ContextStack;
 thread_local ContextStack* t_stack = nullptr;
 
 // This thread's stack of attached contexts; the top is current. Entries carry the token of the
-// Scope that attached them, so an out-of-order detach removes exactly its own entry.
+// Scope that attached them, so an out-of-order detach ends exactly its own entry.
 //
-// The entries never move while they are attached: they live in blocks that are added as the stack
-// grows and kept when it shrinks (until the thread exits). So a reference to an attached context
-// stays valid while more are attached and detached above it: Tracer::start hands the current
-// context by reference to every processor's on_start, and a processor may attach scopes of its own.
+// Entries never move and are never destroyed while the thread runs: they live in blocks that are
+// added as the stack grows and kept when it shrinks. A scope that ends leaves its entry empty (its
+// context released, token 0); one that ends out of order leaves it so in place, below the top, and
+// the stack shrinks past it once the entries above it end. So a reference to an attached context
+// stays that context until its own scope ends, whatever is attached or ended above or below it
+// meanwhile (Tracer::start hands the current context by reference to every processor's on_start,
+// and a processor may attach and end scopes of its own); after that it shows an empty context or
+// one attached later in its place, never a destroyed one.
 struct ContextStack {
   struct Entry {
-    Entry(std::uint64_t token_value, Context&& attached) noexcept : token(token_value), context(std::move(attached)) {}
-    std::uint64_t token;
+    std::uint64_t token = 0;  // 0: not attached (never used, or its scope has ended)
     Context context;
   };
 
@@ -56,17 +58,18 @@ struct ContextStack {
   ContextStack& operator=(const ContextStack&) = delete;
 
   // The current context: the innermost attached one, or the empty context.
-  const Context& current() const noexcept { return top_ != nullptr ? (*top_)->context : empty; }
+  const Context& current() const noexcept { return top_ != nullptr ? top_->context : empty; }
 
+  // The innermost attached entry (null when none is): always one whose scope has not ended.
+  Entry* top() noexcept { return top_; }
   std::size_t size() const noexcept { return size_; }
-  Entry& at(std::size_t index) noexcept { return *blocks_[index / kBlock]->slots[index % kBlock]; }
-  Entry* top() noexcept { return top_ != nullptr ? &**top_ : nullptr; }
+  Entry& at(std::size_t index) noexcept { return blocks_[index / kBlock]->slots[index % kBlock]; }
 
   // May throw std::bad_alloc (a new block), having attached nothing.
   void push(std::uint64_t token, Context&& context) {
-    Slot* slot;
+    Entry* slot;
     if (size_ % kBlock != 0) {
-      slot = top_ + 1;  // within the top's block
+      slot = top_ + 1;  // within the top's block (the top is the entry at size_ - 1)
     } else {
       // The first slot of the next block (kept from an earlier push, or new).
       const std::size_t block = size_ / kBlock;
@@ -76,27 +79,37 @@ struct ContextStack {
       }
       slot = &blocks_[block]->slots[0];
     }
-    slot->emplace(token, std::move(context));
+    slot->context = std::move(context);
+    slot->token = token;
     top_ = slot;
     ++size_;
   }
 
-  void pop_back() noexcept {
-    top_->reset();
-    --size_;
-    if (size_ == 0) {
-      top_ = nullptr;
-    } else if (size_ % kBlock == 0) {
-      top_ = &blocks_[size_ / kBlock - 1]->slots[kBlock - 1];  // the top of the block below
-    } else {
-      --top_;
+  // Ends the top entry, and the entries below it that ended out of order.
+  void pop() noexcept {
+    Entry* entry = top_;
+    // Released once the stack is consistent again: releasing a span may run code that attaches.
+    const Context released = std::move(entry->context);
+    entry->context = Context();
+    entry->token = 0;
+    for (;;) {
+      if (--size_ == 0) {
+        top_ = nullptr;
+        return;
+      }
+      // The entry at size_ - 1: the one before in this block, or the last of the block before.
+      entry = size_ % kBlock != 0 ? entry - 1 : &blocks_[size_ / kBlock - 1]->slots[kBlock - 1];
+      if (entry->token != 0) break;
     }
+    top_ = entry;
   }
 
-  // Removes the entry at `index`; the ones above it move down one place (an out-of-order detach).
-  void erase(std::size_t index) noexcept {
-    for (std::size_t i = index; i + 1 < size_; ++i) at(i) = std::move(at(i + 1));
-    pop_back();
+  // Ends the entry at `index`, below the top, in place (an out-of-order detach).
+  void end_below_top(std::size_t index) noexcept {
+    Entry& entry = at(index);
+    const Context released = std::move(entry.context);
+    entry.context = Context();
+    entry.token = 0;
   }
 
   std::uint64_t next_token = 1;
@@ -104,13 +117,12 @@ struct ContextStack {
 
  private:
   static constexpr std::size_t kBlock = 8;
-  using Slot = std::optional<Entry>;
   struct Block {
-    Slot slots[kBlock];
+    Entry slots[kBlock];
   };
   std::vector<std::unique_ptr<Block>> blocks_;
-  std::size_t size_ = 0;
-  Slot* top_ = nullptr;  // the innermost entry's slot; null when none is attached
+  std::size_t size_ = 0;  // entries [0, size_) are in use; the one at size_ - 1 is attached
+  Entry* top_ = nullptr;  // &at(size_ - 1), or null when size_ is 0
 };
 
 std::size_t live_context_threads() noexcept { return g_threads_with_context.load(std::memory_order_relaxed); }
@@ -275,12 +287,12 @@ void Scope::detach_attached() noexcept {
   }
   const detail::ContextStack::Entry* top = stack->top();
   if (top != nullptr && top->token == token_) {
-    stack->pop_back();
+    stack->pop();
     return;
   }
   for (std::size_t i = 0; i < stack->size(); ++i) {
     if (stack->at(i).token == token_) {
-      stack->erase(i);
+      stack->end_below_top(i);
       report_diagnostic(
           DiagnosticLevel::warning,
           "context scopes ended out of order; the out-of-order scope was removed, the current context is unchanged");

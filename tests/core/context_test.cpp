@@ -121,6 +121,42 @@ TEST_F(ContextTest, TheCurrentContextByReferenceOutlastsScopesAttachedAboveIt) {
   }).join();
 }
 
+// A scope below the current one ending out of order leaves the current context where it is: a
+// reference to it is still that context, at the same place.
+TEST_F(ContextTest, TheCurrentContextByReferenceOutlastsAnOutOfOrderEndBelowIt) {
+  std::thread([] {
+    std::vector<Scope> below;
+    for (int i = 0; i < 12; ++i) below.emplace_back(marked("below"));  // across a block boundary
+    Scope top(marked("top"));
+    const Context& held = detail::current_context_ref();
+    below[3].detach();   // out of order
+    below[10].detach();  // out of order, in the top's block
+    EXPECT_EQ(held.baggage("marker"), "top");
+    EXPECT_EQ(&held, &detail::current_context_ref());
+    top.detach();
+    EXPECT_EQ(current_marker(), "below");
+    while (!below.empty()) below.pop_back();
+    EXPECT_EQ(current_marker(), std::nullopt);
+  }).join();
+}
+
+// A thread that exits with scopes still attached (held by a thread_local made before its stack
+// of contexts), in several of the stack's blocks: their contexts are released with the stack and
+// the scopes' ends, later, touch nothing.
+TEST_F(ContextTest, AThreadExitsWithScopesStillAttachedInSeveralBlocks) {
+  auto baggage = std::make_shared<const std::vector<BaggageEntry>>(std::vector<BaggageEntry>{{"marker", "kept", ""}});
+  const std::weak_ptr<const std::vector<BaggageEntry>> watched = baggage;
+  std::thread([shared = std::move(baggage)]() mutable {
+    thread_local std::vector<Scope> kept;  // destroyed after the stack: made before it
+    kept.reserve(20);
+    for (int i = 0; i < 20; ++i) kept.emplace_back(Context().with_shared_baggage(shared));
+    shared.reset();
+    EXPECT_EQ(current_marker(), "kept");
+  }).join();
+  EXPECT_TRUE(watched.expired());  // released with the thread's stack
+  EXPECT_EQ(current_marker(), std::nullopt);
+}
+
 // Out-of-order ends across the stack's blocks: the scope ended goes, the others keep their order.
 TEST_F(ContextTest, OutOfOrderDetachesAcrossManyLevelsKeepTheOthersInOrder) {
   std::vector<Scope> scopes;

@@ -26,10 +26,12 @@ namespace {
 struct SeenParent {
   std::string span_id;
   std::optional<std::string> tenant;
+  std::optional<std::string> work;  // ScopeReplacingProcessor's baggage
 };
 
 SeenParent seen(const Context& parent) {
-  return SeenParent{parent.span_context().span_id().to_hex(), parent.baggage("tenant")};
+  return SeenParent{parent.span_context().span_id().to_hex(), parent.baggage("tenant"),
+                    parent.baggage("processor.work")};
 }
 
 // In on_start, attaches `depth` contexts one inside the other (enough for this thread's stack of
@@ -54,6 +56,23 @@ class AttachingProcessor final : public SpanProcessor {
 
  private:
   int depth_;
+};
+
+// Keeps a scope of its own attached between spans and replaces it at each span start: ending the
+// earlier one, by then below the caller's scope, out of order, then attaching another on top.
+class ScopeReplacingProcessor final : public SpanProcessor {
+ public:
+  void on_start(SpanRef&, const Context&) noexcept override {
+    work_ = Scope(Context().with_baggage("processor.work", std::to_string(++starts_)));
+  }
+  void on_end(const SpanDataPtr&) noexcept override {}
+  bool force_flush(std::chrono::milliseconds) noexcept override { return true; }
+  bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+  void end_work() { work_.detach(); }
+
+ private:
+  Scope work_;
+  int starts_ = 0;
 };
 
 // Records the parent it is handed.
@@ -83,7 +102,7 @@ void start_children_under_an_attaching_processor() {
   auto outer = tracer->start_span("outer");
   const std::string outer_id = outer.context().span_id().to_hex();
   Scope outer_scope(Context::current().with_span(outer).with_baggage("tenant", "acme"));
-  // Several children, so the stack of contexts grows at different sizes.
+  // Several children: the first grows the thread's stack of contexts, the others reuse its room.
   for (int i = 0; i < 3; ++i) {
     auto child = tracer->start_span("child");
     EXPECT_EQ(child.context().trace_id(), outer.context().trace_id());
@@ -91,6 +110,8 @@ void start_children_under_an_attaching_processor() {
 
   ASSERT_EQ(attaching_view->while_attached.size(), 4U);  // outer too, with no parent
   ASSERT_EQ(recorder_view->parents.size(), 4U);
+  EXPECT_FALSE(recorder_view->parents[0].tenant.has_value());  // the outer span: no parent
+  EXPECT_EQ(recorder_view->parents[0].span_id, "0000000000000000");
   for (std::size_t i = 1; i < 4; ++i) {
     EXPECT_EQ(attaching_view->while_attached[i].span_id, outer_id) << "child " << i;
     EXPECT_EQ(attaching_view->while_attached[i].tenant, std::optional<std::string>("acme")) << "child " << i;
@@ -104,6 +125,67 @@ void start_children_under_an_attaching_processor() {
 
 TEST(ProcessorParentTest, AParentStaysTheSpansParentWhileAProcessorAttachesContextsOfItsOwn) {
   std::thread(start_children_under_an_attaching_processor).join();
+}
+
+// A processor ending a scope below the caller's (out of order) and attaching another while a span
+// starts: the processors after it are still handed the caller's context.
+void start_a_child_under_a_scope_replacing_processor() {
+  auto replacing = std::make_unique<ScopeReplacingProcessor>();
+  auto recorder = std::make_unique<ParentRecorder>();
+  ScopeReplacingProcessor* replacing_view = replacing.get();
+  ParentRecorder* recorder_view = recorder.get();
+  ProviderOptions options;
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(std::move(replacing));
+  options.processors.push_back(std::move(recorder));
+  auto provider = Provider::create(std::move(options));
+  auto tracer = provider->get_tracer("processor-parent");
+
+  auto outer = tracer->start_span("outer");  // the processor's first scope, left attached
+  Scope outer_scope(Context().with_span(outer).with_baggage("tenant", "acme"));  // above it
+  // The processor attaches its second scope, then ends the first, below outer_scope: out of order.
+  { auto child = tracer->start_span("child"); }
+  ASSERT_EQ(recorder_view->parents.size(), 2U);
+  EXPECT_EQ(recorder_view->parents[1].span_id, outer.context().span_id().to_hex());
+  EXPECT_EQ(recorder_view->parents[1].tenant, std::optional<std::string>("acme"));
+  replacing_view->end_work();
+  EXPECT_EQ(Context::current().baggage("tenant"), std::optional<std::string>("acme"));
+  provider->shutdown();
+}
+
+TEST(ProcessorParentTest, AParentStaysTheSpansParentWhenAProcessorEndsAScopeBelowItOutOfOrder) {
+  std::thread(start_a_child_under_a_scope_replacing_processor).join();
+}
+
+// The processor's own scope is the current context when a span starts, and it ends that scope (the
+// span's parent's) while the span starts: the processors after it are handed an empty context, not
+// one that was destroyed.
+void start_a_span_whose_parent_a_processor_ends() {
+  auto replacing = std::make_unique<ScopeReplacingProcessor>();
+  auto recorder = std::make_unique<ParentRecorder>();
+  ScopeReplacingProcessor* replacing_view = replacing.get();
+  ParentRecorder* recorder_view = recorder.get();
+  ProviderOptions options;
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(std::move(replacing));
+  options.processors.push_back(std::move(recorder));
+  auto provider = Provider::create(std::move(options));
+  auto tracer = provider->get_tracer("processor-parent");
+
+  { auto first = tracer->start_span("first"); }    // leaves the processor's scope current
+  { auto second = tracer->start_span("second"); }  // its parent: that scope, which the processor ends
+  ASSERT_EQ(recorder_view->parents.size(), 2U);
+  EXPECT_EQ(recorder_view->parents[0].work, std::nullopt);  // "first" had no parent
+  EXPECT_EQ(recorder_view->parents[1].span_id, "0000000000000000");
+  EXPECT_EQ(recorder_view->parents[1].work, std::nullopt);  // ended: an empty context now
+  EXPECT_EQ(Context::current().baggage("processor.work"), std::optional<std::string>("2"));
+  replacing_view->end_work();
+  EXPECT_EQ(Context::current().baggage("processor.work"), std::nullopt);
+  provider->shutdown();
+}
+
+TEST(ProcessorParentTest, AProcessorEndingTheParentsOwnScopeLeavesTheNextProcessorsAnEmptyParent) {
+  std::thread(start_a_span_whose_parent_a_processor_ends).join();
 }
 
 }  // namespace
