@@ -70,6 +70,28 @@ TEST(HoneyHiveTracerTest, StartSpanActivatesTheSpanForChildrenAndEnrichSpan) {
   EXPECT_FALSE(Context::current().span_context().is_valid());  // both scopes ended with their spans
 }
 
+// Without an explicit parent, a span's parent is the context attached at the call (here a remote
+// parent with baggage), and the context it activates keeps that baggage and adds the tracer's.
+TEST(HoneyHiveTracerTest, ASpanWithoutAParentContinuesTheAttachedContext) {
+  auto t = make_tracer("p");
+  const SpanContext remote(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                           *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{1}, true);
+  {
+    Scope inbound(Context().with_span_context(remote).with_baggage("tenant", "acme"));
+    Span span = t.tracer->start_span("handle", EventType::chain);
+    const Context active = Context::current();
+    EXPECT_EQ(active.span_context().span_id(), span.context().span_id());
+    EXPECT_EQ(active.baggage("tenant"), std::optional<std::string>("acme"));
+    EXPECT_TRUE(active.baggage("honeyhive_tracer_id").has_value());
+  }
+  const auto span = t.named("handle");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(span->context.trace_id(), remote.trace_id());
+  EXPECT_EQ(span->parent_span_id, remote.span_id());
+  EXPECT_EQ(*find_string_attribute(*span, "baggage.tenant"), "acme");
+  EXPECT_FALSE(Context::current().span_context().is_valid());
+}
+
 TEST(HoneyHiveTracerTest, TraceRecordsTheResultAsOutputs) {
   auto t = make_tracer("p");
   const int value = t.tracer->trace("compute", EventType::tool, [] { return 42; });
