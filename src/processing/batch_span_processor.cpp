@@ -357,7 +357,19 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   State& state = *state_;
   // Spans still queued need a thread to drain them (a fork child, or no thread started yet).
   if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
-  if (state.shut_down.exchange(true, std::memory_order_seq_cst)) return true;
+  if (state.shut_down.exchange(true, std::memory_order_seq_cst)) {
+    // Shut down already, or being shut down. A shutdown begun on the export thread (from an
+    // exporter callback) could not wait for the thread, which drains, shuts the exporter down and
+    // exits after it: a later call from another thread waits for that (within `timeout`), so that
+    // when it returns true the queued spans are exported and the exporter is shut down.
+    if (t_export_state == &state) return true;
+    try {
+      std::unique_lock<std::mutex> lock(state.mutex);
+      return state.progress.wait_until(lock, Clock::now() + timeout, [&] { return state.thread_exited; });
+    } catch (...) {
+      return false;
+    }
+  }
   if (t_export_state == &state) {
     // Called by the exporter on the export thread: it cannot wait for itself. The thread drains
     // what is queued, shuts the exporter down and exits after the current batch.

@@ -245,6 +245,7 @@ struct HoneyHiveTracer::Private {
   std::shared_ptr<DiagnosticSink> diagnostics;
   std::shared_ptr<Provider> provider;
   EnrichmentProcessor* enrichment = nullptr;
+  BatchSpanProcessor* batch = nullptr;
   std::string exporter_description;
 };
 
@@ -255,6 +256,7 @@ HoneyHiveTracer::HoneyHiveTracer(Private&& parts)
       provider_(std::move(parts.provider)),
       tracer_(provider_->get_tracer("honeyhive-cpp", kVersion)),
       enrichment_(parts.enrichment),
+      batch_(parts.batch),
       exporter_description_(std::move(parts.exporter_description)) {}
 
 HoneyHiveTracer::~HoneyHiveTracer() {
@@ -375,7 +377,9 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       } else {
         BatchSpanProcessorOptions batch = BatchSpanProcessorOptions::from_env();
         batch.shutdown_export_timeout = resolved.lifecycle.operation_timeout;
-        provider_options.processors.push_back(std::make_unique<BatchSpanProcessor>(std::move(exporter), batch));
+        auto processor = std::make_unique<BatchSpanProcessor>(std::move(exporter), batch);
+        parts.batch = processor.get();
+        provider_options.processors.push_back(std::move(processor));
       }
     }
     parts.provider = Provider::create(std::move(provider_options));
@@ -584,9 +588,22 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
     // waiting for (an exporter callback): then return at once.
     if (in_exporter) return expected == kShutDown;
     try {
-      std::unique_lock<std::mutex> lock(shutdown_mutex_);
-      shutdown_done_.wait_until(lock, deadline, [&] { return lifecycle_state_.load() == kShutDown; });
-      return lifecycle_state_.load() == kShutDown && shutdown_result_;
+      bool result = false;
+      {
+        std::unique_lock<std::mutex> lock(shutdown_mutex_);
+        shutdown_done_.wait_until(lock, deadline, [&] { return lifecycle_state_.load() == kShutDown; });
+        if (lifecycle_state_.load() != kShutDown) return false;
+        result = shutdown_result_;
+      }
+      // A first call from an exporter callback could not wait for the export thread, which drains
+      // and shuts the exporter down after it: wait for that too (a batch processor's second
+      // shutdown does; at once when the thread is gone). Not after a first call that gave up.
+      if (batch_ != nullptr && result) {
+        const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                                   std::chrono::milliseconds(0));
+        result = batch_->shutdown(left) && result;
+      }
+      return result;
     } catch (...) {
       return false;
     }

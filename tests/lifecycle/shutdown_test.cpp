@@ -99,6 +99,34 @@ TEST(ShutdownTest, ShutdownFromInsideABatchExporterCallbackDoesNotDeadlock) {
   EXPECT_EQ(recorder->shutdowns(), 1);
 }
 
+// A shutdown begun in an exporter callback cannot wait for the export thread, which then drains,
+// shuts the exporter down and exits. A later shutdown from another thread waits for all that: when
+// it returns, every span is exported and the exporter is shut down. (The callback stays in its
+// export a while after it calls shutdown, so the later call comes first.)
+TEST(ShutdownTest, AShutdownAfterOneBegunInAnExporterCallbackWaitsForTheExportThread) {
+  std::weak_ptr<HoneyHiveTracer> weak;
+  std::atomic<bool> called{false};
+  auto exporter = std::make_unique<test::CallbackExporter>([&] {
+    if (auto tracer = weak.lock()) {
+      tracer->shutdown();
+      called = true;
+      std::this_thread::sleep_for(milliseconds(200));  // still in the export
+    }
+  });
+  test::CallbackExporter* recorder = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/true);
+  weak = tracer;
+  test::with_watchdog("a shutdown after one begun in an exporter callback", seconds(60), [&] {
+    for (int i = 0; i < 10; ++i) Span span = tracer->start_span("s", EventType::tool);
+    std::thread flusher([&] { tracer->flush(milliseconds(5000)); });
+    while (!called.load()) std::this_thread::sleep_for(milliseconds(1));
+    EXPECT_TRUE(tracer->shutdown(seconds(10)));
+    EXPECT_EQ(recorder->shutdowns(), 1);  // by the export thread, before shutdown returned
+    EXPECT_EQ(recorder->exported(), 10U);
+    flusher.join();
+  });
+}
+
 TEST(ShutdownTest, ShutdownFromInsideASimpleExporterCallbackDoesNotDeadlock) {
   std::weak_ptr<HoneyHiveTracer> weak;
   auto exporter = std::make_unique<test::CallbackExporter>([&] {
