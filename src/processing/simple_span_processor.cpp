@@ -115,6 +115,7 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
       exporter_->shutdown(std::chrono::milliseconds(1000));
     } catch (...) {
     }
+    finish_deferred_shutdown();
   }
 }
 
@@ -127,11 +128,34 @@ bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcep
   }
 }
 
+void SimpleSpanProcessor::finish_deferred_shutdown() noexcept {
+  {
+    std::lock_guard<std::mutex> lock(deferred_mutex_);
+    deferred_pending_ = false;
+  }
+  deferred_done_.notify_all();
+}
+
 bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
-  if (shut_down_.exchange(true, std::memory_order_acq_rel)) return true;
+  if (shut_down_.exchange(true, std::memory_order_acq_rel)) {
+    // Shut down already, or being shut down. A shutdown deferred to the end of an export (from an
+    // exporter callback) is waited for, within `timeout`, unless this thread is inside that export.
+    if (exporting(this)) return true;
+    try {
+      std::unique_lock<std::mutex> lock(deferred_mutex_);
+      return deferred_done_.wait_for(lock, timeout, [&] { return !deferred_pending_; });
+    } catch (...) {
+      return false;
+    }
+  }
   if (!exporter_) return true;
   if (exporting(this)) {
     // Inside this processor's export on this thread: the exporter is shut down when that export returns.
+    try {
+      std::lock_guard<std::mutex> lock(deferred_mutex_);
+      deferred_pending_ = true;
+    } catch (...) {
+    }
     deferred_shutdown_.store(true, std::memory_order_release);
     return true;
   }

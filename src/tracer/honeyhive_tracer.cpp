@@ -245,7 +245,7 @@ struct HoneyHiveTracer::Private {
   std::shared_ptr<DiagnosticSink> diagnostics;
   std::shared_ptr<Provider> provider;
   EnrichmentProcessor* enrichment = nullptr;
-  BatchSpanProcessor* batch = nullptr;
+  SpanProcessor* exporting = nullptr;
   std::string exporter_description;
 };
 
@@ -256,7 +256,7 @@ HoneyHiveTracer::HoneyHiveTracer(Private&& parts)
       provider_(std::move(parts.provider)),
       tracer_(provider_->get_tracer("honeyhive-cpp", kVersion)),
       enrichment_(parts.enrichment),
-      batch_(parts.batch),
+      exporting_(parts.exporting),
       exporter_description_(std::move(parts.exporter_description)) {}
 
 HoneyHiveTracer::~HoneyHiveTracer() {
@@ -372,15 +372,16 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
     parts.enrichment = enrichment.get();
     provider_options.processors.push_back(std::move(enrichment));
     if (exporter) {
+      std::unique_ptr<SpanProcessor> processor;
       if (resolved.disable_batch) {
-        provider_options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+        processor = std::make_unique<SimpleSpanProcessor>(std::move(exporter));
       } else {
         BatchSpanProcessorOptions batch = BatchSpanProcessorOptions::from_env();
         batch.shutdown_export_timeout = resolved.lifecycle.operation_timeout;
-        auto processor = std::make_unique<BatchSpanProcessor>(std::move(exporter), batch);
-        parts.batch = processor.get();
-        provider_options.processors.push_back(std::move(processor));
+        processor = std::make_unique<BatchSpanProcessor>(std::move(exporter), batch);
       }
+      parts.exporting = processor.get();
+      provider_options.processors.push_back(std::move(processor));
     }
     parts.provider = Provider::create(std::move(provider_options));
     if (!parts.provider) return nullptr;
@@ -595,13 +596,14 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
         if (lifecycle_state_.load() != kShutDown) return false;
         result = shutdown_result_;
       }
-      // A first call from an exporter callback could not wait for the export thread, which drains
-      // and shuts the exporter down after it: wait for that too (a batch processor's second
-      // shutdown does; at once when the thread is gone). Not after a first call that gave up.
-      if (batch_ != nullptr && result) {
+      // A first call from an exporter callback could not wait for what it started: the export
+      // thread's drain and the exporter's shutdown (batch processor), or the exporter's shutdown at
+      // the end of that export (simple processor). Wait for it too: the processor's second shutdown
+      // does, and returns at once when nothing is left. Not after a first call that gave up.
+      if (exporting_ != nullptr && result) {
         const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                                    std::chrono::milliseconds(0));
-        result = batch_->shutdown(left) && result;
+        result = exporting_->shutdown(left);
       }
       return result;
     } catch (...) {

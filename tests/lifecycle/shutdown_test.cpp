@@ -127,6 +127,31 @@ TEST(ShutdownTest, AShutdownAfterOneBegunInAnExporterCallbackWaitsForTheExportTh
   });
 }
 
+// The same with the simple processor: the exporter is shut down when the export that called
+// shutdown returns, on the thread that ended the span; a later shutdown from another thread waits.
+TEST(ShutdownTest, AShutdownAfterOneBegunInASimpleExporterCallbackWaitsForThatExport) {
+  std::weak_ptr<HoneyHiveTracer> weak;
+  std::atomic<bool> called{false};
+  auto exporter = std::make_unique<test::CallbackExporter>([&] {
+    if (auto tracer = weak.lock()) {
+      tracer->shutdown();
+      called = true;
+      std::this_thread::sleep_for(milliseconds(200));  // still in the export
+    }
+  });
+  test::CallbackExporter* recorder = exporter.get();
+  auto tracer = make_tracer(std::move(exporter), /*batch=*/false);
+  weak = tracer;
+  test::with_watchdog("a shutdown after one begun in a simple exporter callback", seconds(60), [&] {
+    std::thread ender([&] { Span span = tracer->start_span("s", EventType::tool); });
+    while (!called.load()) std::this_thread::sleep_for(milliseconds(1));
+    EXPECT_TRUE(tracer->shutdown(seconds(10)));
+    EXPECT_EQ(recorder->shutdowns(), 1);  // when that export returned, before shutdown returned
+    EXPECT_EQ(recorder->exported(), 1U);
+    ender.join();
+  });
+}
+
 TEST(ShutdownTest, ShutdownFromInsideASimpleExporterCallbackDoesNotDeadlock) {
   std::weak_ptr<HoneyHiveTracer> weak;
   auto exporter = std::make_unique<test::CallbackExporter>([&] {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/span_exporter.hpp"
@@ -13,7 +15,8 @@ namespace honeyhive {
 // Exports each sampled span synchronously, on the thread that ends it. For tests, debugging and
 // short-lived programs; use the batch processor in services. Thread-safe (the exporter must be).
 // An exporter that throws fails its span (counted). shutdown() called from inside an export on
-// the same thread (an exporter callback) shuts the exporter down once that export returns.
+// the same thread (an exporter callback) shuts the exporter down once that export returns; a later
+// shutdown() from another thread waits for that (within its timeout).
 class SimpleSpanProcessor final : public SpanProcessor {
  public:
   explicit SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept;
@@ -38,9 +41,15 @@ class SimpleSpanProcessor final : public SpanProcessor {
   void reset_exporter_in_fork_child() noexcept;
 
  private:
+  void finish_deferred_shutdown() noexcept;
+
   std::unique_ptr<SpanExporter> exporter_;
   std::atomic<bool> shut_down_{false};
   std::atomic<bool> deferred_shutdown_{false};
+  // A shutdown deferred to the end of an export: later shutdown calls wait for it here.
+  std::mutex deferred_mutex_;
+  std::condition_variable deferred_done_;
+  bool deferred_pending_ = false;  // guarded by deferred_mutex_: deferred and not finished yet
   std::shared_ptr<DiagnosticSink> diagnostics_;
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> failed_{0};

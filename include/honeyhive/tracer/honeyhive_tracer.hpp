@@ -24,8 +24,8 @@
 
 namespace honeyhive {
 
-class BatchSpanProcessor;
 class EnrichmentProcessor;
+class SpanProcessor;
 namespace detail {
 struct TracerForkHandlers;
 }
@@ -140,7 +140,8 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   std::shared_ptr<Provider> provider_;
   std::shared_ptr<Tracer> tracer_;
   EnrichmentProcessor* enrichment_ = nullptr;  // owned by provider_
-  BatchSpanProcessor* batch_ = nullptr;        // owned by provider_; null with the simple processor
+  // The processor that exports (batch or simple; owned by provider_); null with no exporter.
+  SpanProcessor* exporting_ = nullptr;
   std::string exporter_description_;
   // Guards session_id_, session_span_ and session_spans_; taken at every span start for a few loads,
   // so a spin lock (std::mutex's lock and unlock cost more than that work).
