@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/baggage_find.hpp"
@@ -88,10 +89,7 @@ struct ContextStack {
   // Ends the top entry, and the entries below it that ended out of order.
   void pop() noexcept {
     Entry* entry = top_;
-    // Released once the stack is consistent again: releasing a span may run code that attaches.
-    const Context released = std::move(entry->context);
-    entry->context = Context();
-    entry->token = 0;
+    const Context released = take(*entry);
     for (;;) {
       if (--size_ == 0) {
         top_ = nullptr;
@@ -105,17 +103,19 @@ struct ContextStack {
   }
 
   // Ends the entry at `index`, below the top, in place (an out-of-order detach).
-  void end_below_top(std::size_t index) noexcept {
-    Entry& entry = at(index);
-    const Context released = std::move(entry.context);
-    entry.context = Context();
-    entry.token = 0;
-  }
+  void end_below_top(std::size_t index) noexcept { const Context released = take(at(index)); }
 
   std::uint64_t next_token = 1;
   const Context empty;  // current when nothing is attached
 
  private:
+  // Empties `entry` and returns its context, for the caller to release once the stack is
+  // consistent again (releasing a span may run code that attaches).
+  static Context take(Entry& entry) noexcept {
+    entry.token = 0;
+    return std::exchange(entry.context, Context());
+  }
+
   static constexpr std::size_t kBlock = 8;
   struct Block {
     Entry slots[kBlock];

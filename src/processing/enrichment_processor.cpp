@@ -123,12 +123,12 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     if (const std::string* parent_id = reserved[kParentId]; parent_id != nullptr && baggage_is_ours) {
       set_pair(span, kParentIdKeys, *parent_id);
     }
-    if (reserved[kRunId] != nullptr) span.set_attribute_text("honeyhive_metadata.run_id", *reserved[kRunId]);
-    if (reserved[kDatasetId] != nullptr) {
-      span.set_attribute_text("honeyhive_metadata.dataset_id", *reserved[kDatasetId]);
-    }
-    if (reserved[kDatapointId] != nullptr) {
-      span.set_attribute_text("honeyhive_metadata.datapoint_id", *reserved[kDatapointId]);
+    static constexpr std::pair<Reserved, std::string_view> kEvaluationKeys[] = {
+        {kRunId, "honeyhive_metadata.run_id"},
+        {kDatasetId, "honeyhive_metadata.dataset_id"},
+        {kDatapointId, "honeyhive_metadata.datapoint_id"}};
+    for (const auto& [key, attribute] : kEvaluationKeys) {
+      if (const std::string* value = reserved[key]) span.set_attribute_text(attribute, *value);
     }
     if (others) {
       for (const auto& entry : baggage) {

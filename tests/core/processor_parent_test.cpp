@@ -86,18 +86,33 @@ class ParentRecorder final : public SpanProcessor {
   std::vector<SeenParent> parents;
 };
 
+// A provider with `first` and then a ParentRecorder as its processors, and a tracer of it; the
+// processors stay reachable through `first_view` and `recorder`.
+template <class First>
+struct Pipeline {
+  explicit Pipeline(std::unique_ptr<First> first) : first_view(first.get()) {
+    auto recorded = std::make_unique<ParentRecorder>();
+    recorder = recorded.get();
+    ProviderOptions options;
+    options.sampler = make_always_on_sampler();
+    options.processors.push_back(std::move(first));
+    options.processors.push_back(std::move(recorded));
+    provider = Provider::create(std::move(options));
+    tracer = provider->get_tracer("processor-parent");
+  }
+
+  First* first_view;
+  ParentRecorder* recorder = nullptr;
+  std::shared_ptr<Provider> provider;
+  std::shared_ptr<Tracer> tracer;
+};
+
 // On a new thread, so that the thread's stack of contexts starts empty and grows during the test.
 void start_children_under_an_attaching_processor() {
-  auto attaching = std::make_unique<AttachingProcessor>(64);
-  auto recorder = std::make_unique<ParentRecorder>();
-  AttachingProcessor* attaching_view = attaching.get();
-  ParentRecorder* recorder_view = recorder.get();
-  ProviderOptions options;
-  options.sampler = make_always_on_sampler();
-  options.processors.push_back(std::move(attaching));
-  options.processors.push_back(std::move(recorder));
-  auto provider = Provider::create(std::move(options));
-  auto tracer = provider->get_tracer("processor-parent");
+  Pipeline<AttachingProcessor> pipeline(std::make_unique<AttachingProcessor>(64));
+  AttachingProcessor* attaching_view = pipeline.first_view;
+  ParentRecorder* recorder_view = pipeline.recorder;
+  Tracer* tracer = pipeline.tracer.get();
 
   auto outer = tracer->start_span("outer");
   const std::string outer_id = outer.context().span_id().to_hex();
@@ -120,7 +135,7 @@ void start_children_under_an_attaching_processor() {
   }
   // The processor's contexts are gone again: the current one is the outer span's.
   EXPECT_EQ(Context::current().span_context().span_id().to_hex(), outer_id);
-  provider->shutdown();
+  pipeline.provider->shutdown();
 }
 
 TEST(ProcessorParentTest, AParentStaysTheSpansParentWhileAProcessorAttachesContextsOfItsOwn) {
@@ -130,16 +145,10 @@ TEST(ProcessorParentTest, AParentStaysTheSpansParentWhileAProcessorAttachesConte
 // A processor ending a scope below the caller's (out of order) and attaching another while a span
 // starts: the processors after it are still handed the caller's context.
 void start_a_child_under_a_scope_replacing_processor() {
-  auto replacing = std::make_unique<ScopeReplacingProcessor>();
-  auto recorder = std::make_unique<ParentRecorder>();
-  ScopeReplacingProcessor* replacing_view = replacing.get();
-  ParentRecorder* recorder_view = recorder.get();
-  ProviderOptions options;
-  options.sampler = make_always_on_sampler();
-  options.processors.push_back(std::move(replacing));
-  options.processors.push_back(std::move(recorder));
-  auto provider = Provider::create(std::move(options));
-  auto tracer = provider->get_tracer("processor-parent");
+  Pipeline<ScopeReplacingProcessor> pipeline(std::make_unique<ScopeReplacingProcessor>());
+  ScopeReplacingProcessor* replacing_view = pipeline.first_view;
+  ParentRecorder* recorder_view = pipeline.recorder;
+  Tracer* tracer = pipeline.tracer.get();
 
   auto outer = tracer->start_span("outer");  // the processor's first scope, left attached
   Scope outer_scope(Context().with_span(outer).with_baggage("tenant", "acme"));  // above it
@@ -150,7 +159,7 @@ void start_a_child_under_a_scope_replacing_processor() {
   EXPECT_EQ(recorder_view->parents[1].tenant, std::optional<std::string>("acme"));
   replacing_view->end_work();
   EXPECT_EQ(Context::current().baggage("tenant"), std::optional<std::string>("acme"));
-  provider->shutdown();
+  pipeline.provider->shutdown();
 }
 
 TEST(ProcessorParentTest, AParentStaysTheSpansParentWhenAProcessorEndsAScopeBelowItOutOfOrder) {
@@ -161,16 +170,10 @@ TEST(ProcessorParentTest, AParentStaysTheSpansParentWhenAProcessorEndsAScopeBelo
 // span's parent's) while the span starts: the processors after it are handed an empty context, not
 // one that was destroyed.
 void start_a_span_whose_parent_a_processor_ends() {
-  auto replacing = std::make_unique<ScopeReplacingProcessor>();
-  auto recorder = std::make_unique<ParentRecorder>();
-  ScopeReplacingProcessor* replacing_view = replacing.get();
-  ParentRecorder* recorder_view = recorder.get();
-  ProviderOptions options;
-  options.sampler = make_always_on_sampler();
-  options.processors.push_back(std::move(replacing));
-  options.processors.push_back(std::move(recorder));
-  auto provider = Provider::create(std::move(options));
-  auto tracer = provider->get_tracer("processor-parent");
+  Pipeline<ScopeReplacingProcessor> pipeline(std::make_unique<ScopeReplacingProcessor>());
+  ScopeReplacingProcessor* replacing_view = pipeline.first_view;
+  ParentRecorder* recorder_view = pipeline.recorder;
+  Tracer* tracer = pipeline.tracer.get();
 
   { auto first = tracer->start_span("first"); }    // leaves the processor's scope current
   { auto second = tracer->start_span("second"); }  // its parent: that scope, which the processor ends
@@ -181,7 +184,7 @@ void start_a_span_whose_parent_a_processor_ends() {
   EXPECT_EQ(Context::current().baggage("processor.work"), std::optional<std::string>("2"));
   replacing_view->end_work();
   EXPECT_EQ(Context::current().baggage("processor.work"), std::nullopt);
-  provider->shutdown();
+  pipeline.provider->shutdown();
 }
 
 TEST(ProcessorParentTest, AProcessorEndingTheParentsOwnScopeLeavesTheNextProcessorsAnEmptyParent) {

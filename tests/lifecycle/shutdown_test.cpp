@@ -99,11 +99,13 @@ TEST(ShutdownTest, ShutdownFromInsideABatchExporterCallbackDoesNotDeadlock) {
   EXPECT_EQ(recorder->shutdowns(), 1);
 }
 
-// A shutdown begun in an exporter callback cannot wait for the export thread, which then drains,
-// shuts the exporter down and exits. A later shutdown from another thread waits for all that: when
-// it returns, every span is exported and the exporter is shut down. (The callback stays in its
-// export a while after it calls shutdown, so the later call comes first.)
-TEST(ShutdownTest, AShutdownAfterOneBegunInAnExporterCallbackWaitsForTheExportThread) {
+// A shutdown begun in an exporter callback cannot wait for what it starts: with the batch
+// processor, the export thread's drain and the exporter's shutdown; with the simple processor, the
+// exporter's shutdown when that export returns, on the thread that ended the span. A later shutdown
+// from another thread waits for it: when it returns, every span is exported and the exporter is shut
+// down. Another thread ends `spans` spans and flushes; the callback stays in its export a while after
+// it calls shutdown, so the later call comes first.
+void expect_a_later_shutdown_to_wait_for_one_begun_in_an_export(bool batch, std::size_t spans) {
   std::weak_ptr<HoneyHiveTracer> weak;
   std::atomic<bool> called{false};
   auto exporter = std::make_unique<test::CallbackExporter>([&] {
@@ -114,42 +116,27 @@ TEST(ShutdownTest, AShutdownAfterOneBegunInAnExporterCallbackWaitsForTheExportTh
     }
   });
   test::CallbackExporter* recorder = exporter.get();
-  auto tracer = make_tracer(std::move(exporter), /*batch=*/true);
+  auto tracer = make_tracer(std::move(exporter), batch);
   weak = tracer;
   test::with_watchdog("a shutdown after one begun in an exporter callback", seconds(60), [&] {
-    for (int i = 0; i < 10; ++i) Span span = tracer->start_span("s", EventType::tool);
-    std::thread flusher([&] { tracer->flush(milliseconds(5000)); });
+    std::thread worker([&] {
+      for (std::size_t i = 0; i < spans; ++i) Span span = tracer->start_span("s", EventType::tool);
+      tracer->flush(milliseconds(5000));
+    });
     while (!called.load()) std::this_thread::sleep_for(milliseconds(1));
     EXPECT_TRUE(tracer->shutdown(seconds(10)));
-    EXPECT_EQ(recorder->shutdowns(), 1);  // by the export thread, before shutdown returned
-    EXPECT_EQ(recorder->exported(), 10U);
-    flusher.join();
+    EXPECT_EQ(recorder->shutdowns(), 1);  // before shutdown returned
+    EXPECT_EQ(recorder->exported(), spans);
+    worker.join();
   });
 }
 
-// The same with the simple processor: the exporter is shut down when the export that called
-// shutdown returns, on the thread that ended the span; a later shutdown from another thread waits.
+TEST(ShutdownTest, AShutdownAfterOneBegunInAnExporterCallbackWaitsForTheExportThread) {
+  expect_a_later_shutdown_to_wait_for_one_begun_in_an_export(/*batch=*/true, 10);
+}
+
 TEST(ShutdownTest, AShutdownAfterOneBegunInASimpleExporterCallbackWaitsForThatExport) {
-  std::weak_ptr<HoneyHiveTracer> weak;
-  std::atomic<bool> called{false};
-  auto exporter = std::make_unique<test::CallbackExporter>([&] {
-    if (auto tracer = weak.lock()) {
-      tracer->shutdown();
-      called = true;
-      std::this_thread::sleep_for(milliseconds(200));  // still in the export
-    }
-  });
-  test::CallbackExporter* recorder = exporter.get();
-  auto tracer = make_tracer(std::move(exporter), /*batch=*/false);
-  weak = tracer;
-  test::with_watchdog("a shutdown after one begun in a simple exporter callback", seconds(60), [&] {
-    std::thread ender([&] { Span span = tracer->start_span("s", EventType::tool); });
-    while (!called.load()) std::this_thread::sleep_for(milliseconds(1));
-    EXPECT_TRUE(tracer->shutdown(seconds(10)));
-    EXPECT_EQ(recorder->shutdowns(), 1);  // when that export returned, before shutdown returned
-    EXPECT_EQ(recorder->exported(), 1U);
-    ender.join();
-  });
+  expect_a_later_shutdown_to_wait_for_one_begun_in_an_export(/*batch=*/false, 1);
 }
 
 TEST(ShutdownTest, ShutdownFromInsideASimpleExporterCallbackDoesNotDeadlock) {
