@@ -40,12 +40,15 @@ template <bool kCheckAscii>
     return !kCheckAscii || ((head | tail) & 0x80808080U) == 0;
   }
   if (n < 4) {
-    unsigned any = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      out[i] = in[i];
-      if constexpr (kCheckAscii) any |= static_cast<unsigned char>(in[i]);
-    }
-    return (any & 0x80U) == 0;
+    if (n == 0) return true;
+    // The first, middle and last bytes: each of 1, 2 and 3 bytes, without a loop.
+    const unsigned char first = static_cast<unsigned char>(in[0]);
+    const unsigned char middle = static_cast<unsigned char>(in[n >> 1U]);
+    const unsigned char last = static_cast<unsigned char>(in[n - 1]);
+    out[0] = static_cast<char>(first);
+    out[n >> 1U] = static_cast<char>(middle);
+    out[n - 1] = static_cast<char>(last);
+    return !kCheckAscii || ((first | middle | last) & 0x80U) == 0;
   }
   std::memcpy(out, in, n);
   if constexpr (kCheckAscii) return all_ascii(std::string_view(out, n));
