@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -182,12 +183,13 @@ struct LiveAttributes {
   std::uint64_t* key_filter;    // SpanState::kKeyFilterWords words
   bool& grown;                  // set when a write may have grown a buffer (SpanState::slots_grown)
   std::uint16_t* slot_classes;  // SpanState::slot_classes; null for an event's or link's list
+  std::uint16_t* slot_shared;   // SpanState::slot_shared; null for an event's or link's list
   std::size_t* distinct_slots;  // SpanState::distinct_slots; null for an event's or link's list
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
-  return LiveAttributes{state.attributes,  state.attribute_count, state.key_filter,
-                        state.slots_grown, state.slot_classes,    &state.distinct_slots};
+  return LiveAttributes{state.attributes,   state.attribute_count, state.key_filter,     state.slots_grown,
+                        state.slot_classes, state.slot_shared,     &state.distinct_slots};
 }
 
 bool filter_has(const std::uint64_t* filter, unsigned key_class_value) noexcept {
@@ -209,11 +211,15 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
   return nullptr;
 }
 
-// Records `cls` as the class of the key now in slot `index` of a span's attributes.
-[[gnu::always_inline]] inline void note_slot_class(const LiveAttributes& live, std::size_t index,
-                                                   unsigned cls) noexcept {
-  if (live.slot_classes != nullptr && index < detail::SpanState::kClassedSlots) {
-    live.slot_classes[index] = static_cast<std::uint16_t>(cls);
+// Records what is kept about the key now in slot `index` of a span's attributes: `cls`, its class,
+// and the prefix it shares with the keys of the slots before and after it (SpanState::slot_shared).
+[[gnu::always_inline]] inline void note_slot_key(const LiveAttributes& live, std::size_t index, unsigned cls) noexcept {
+  if (live.slot_classes == nullptr || index >= detail::SpanState::kClassedSlots) return;
+  live.slot_classes[index] = static_cast<std::uint16_t>(cls);
+  const Attributes& attributes = live.attributes;
+  live.slot_shared[index] = index == 0 ? 0 : detail::shared_prefix(attributes[index - 1].key, attributes[index].key);
+  if (index + 1 < attributes.size() && index + 1 < detail::SpanState::kClassedSlots) {
+    live.slot_shared[index + 1] = detail::shared_prefix(attributes[index].key, attributes[index + 1].key);
   }
 }
 
@@ -268,7 +274,7 @@ template <class Key, class Value>
       }
       // The slot's class goes with its key at once: if the value's write below throws, the slot
       // keeps this key, and a later write of it must find its class right.
-      note_slot_class(live, count, cls);
+      note_slot_key(live, count, cls);
     }
     if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
     filter_add(live.key_filter, cls);
@@ -288,7 +294,7 @@ template <class Key, class Value>
     throw;
   }
   live.grown = true;  // a new slot: its buffers are all new
-  note_slot_class(live, count, cls);
+  note_slot_key(live, count, cls);
   filter_add(live.key_filter, cls);
   ++count;
 }
@@ -309,7 +315,7 @@ Attributes limited(Attributes&& input, std::size_t max_count, std::size_t max_ch
   std::size_t count = 0;  // == out.size(): no recycled slots here
   KeyFilter key_filter;
   bool grown = false;  // a new list: nothing recycled to account for
-  const LiveAttributes live{out, count, key_filter.words, grown, nullptr, nullptr};
+  const LiveAttributes live{out, count, key_filter.words, grown, nullptr, nullptr, nullptr};
   for (auto& attribute : input) {
     upsert(live, std::move(attribute.key), std::move(attribute.value), max_count, max_chars, dropped);
   }
@@ -528,9 +534,72 @@ namespace {
 class SpanAttributeSink {
  public:
   explicit SpanAttributeSink(detail::SpanState& state) : state_(state) {}
+
+  // The member `name` = `value` of the object whose key is the first `base` bytes of the last live
+  // attribute's key, followed by "." (the caller knows it is): written over the next slot's value
+  // in place when the span writes in sequence there, that slot holds the member's key and the value
+  // is a leaf that fits it (see overwrote_slot_value). Then no key is built or looked up: the slot
+  // shares more than `base` bytes with the one before it (SpanState::slot_shared) and ends in
+  // "." + name. False, having added no attribute, for anything else.
+  [[gnu::always_inline]] bool put_member_in_next_slot(std::size_t base, std::string_view name,
+                                                      const nlohmann::json& value, std::size_t depth_left) {
+    using json = nlohmann::json;
+    detail::SpanState& state = state_;
+    const std::size_t count = state.attribute_count;
+    if (count >= state.distinct_slots || count >= detail::SpanState::kClassedSlots) return false;
+    if (state.slot_shared[count] <= base) return false;
+    Attribute& slot = state.attributes[count];
+    const std::string& key = slot.key;
+    if (key.size() != base + 1 + name.size() || !detail::same_short_bytes({key.data() + base + 1, name.size()}, name)) {
+      return false;
+    }
+    bool written = false;
+    switch (value.type()) {
+      case json::value_t::string:
+        written = overwrote_ascii_text(slot.value, TextValue{*value.get_ptr<const json::string_t*>()},
+                                       state.limits.attribute_value_length);
+        break;
+      case json::value_t::boolean:
+        written = overwrote_slot_value(slot, *value.get_ptr<const json::boolean_t*>(), 0);
+        break;
+      case json::value_t::number_integer:
+        written = overwrote_slot_value(slot, std::int64_t{*value.get_ptr<const json::number_integer_t*>()}, 0);
+        break;
+      case json::value_t::number_float: {
+        const double d = *value.get_ptr<const json::number_float_t*>();
+        written = std::isfinite(d) && overwrote_slot_value(slot, d, 0);
+        break;
+      }
+      case json::value_t::array:
+        written = depth_left > 0 &&
+                  overwrote_slot_value(slot, JsonArray{value, depth_left}, state.limits.attribute_value_length);
+        break;
+      default: break;  // objects, nulls and the rare leaves: the general path
+    }
+    if (!written) return false;
+    state.attribute_count = count + 1;
+    return true;
+  }
+
+  // A member about to be put under its whole key (see last_is_under).
+  [[gnu::always_inline]] void begin_member() noexcept { in_sequence_ = false; }
+
+  // Whether the last live attribute's key is `prefix` + "." + something, every leaf since
+  // begin_member() having gone under `prefix` + "." (the member's key, built). Known without a
+  // compare when the last leaf put under its key went into the next slot, which held that key.
+  [[gnu::always_inline]] bool last_is_under(std::string_view prefix) const noexcept {
+    if (in_sequence_) return true;
+    const std::size_t count = state_.attribute_count;
+    if (count == 0) return false;
+    const std::string& key = state_.attributes[count - 1].key;
+    return key.size() > prefix.size() && key[prefix.size()] == '.' &&
+           detail::same_bytes({key.data(), prefix.size()}, prefix);
+  }
+
   [[gnu::always_inline]] void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
     const JsonArray value{array, depth_left};
-    if (!set_in_next_slot(state_, key, value)) set_one_slow(state_, key, value);
+    in_sequence_ = set_in_next_slot(state_, key, value);
+    if (!in_sequence_) set_one_slow(state_, key, value);
   }
   [[gnu::always_inline]] void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
   [[gnu::always_inline]] void bool_leaf(std::string_view key, bool value) { put(key, value); }
@@ -540,10 +609,12 @@ class SpanAttributeSink {
  private:
   template <class Value>
   [[gnu::always_inline]] void put(std::string_view key, Value value) {
-    if (!set_in_next_slot(state_, key, value)) set_one_slow(state_, key, value);
+    in_sequence_ = set_in_next_slot(state_, key, value);
+    if (!in_sequence_) set_one_slow(state_, key, value);
   }
 
   detail::SpanState& state_;
+  bool in_sequence_ = false;  // the last leaf put under its key went into the next slot
 };
 
 }  // namespace

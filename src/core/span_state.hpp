@@ -36,6 +36,15 @@ using SpanMutex = SpinMutex;
   return static_cast<unsigned>(h >> 55U);
 }
 
+// How many leading bytes `a` and `b` have in common, capped at UINT16_MAX (see slot_shared).
+inline std::uint16_t shared_prefix(std::string_view a, std::string_view b) noexcept {
+  std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  if (n > UINT16_MAX) n = UINT16_MAX;
+  std::size_t i = 0;
+  while (i < n && a[i] == b[i]) ++i;
+  return static_cast<std::uint16_t>(i);
+}
+
 // The shared, mutable state behind Span/SpanRef handles. Its SpanData part is guarded by `mutex`
 // until `ended` is set; after that it is immutable and handed to processors as a SpanDataPtr to
 // that base (one allocation per span, no copy at end; a Span that ends as it is destroyed moves its
@@ -89,6 +98,15 @@ struct SpanState : SpanData {
   // recycle() when it frees a key). Guarded by `mutex`.
   static constexpr std::size_t kClassedSlots = 64;
   std::uint16_t slot_classes[kClassedSlots] = {};
+  // How many leading bytes each of the first kClassedSlots slots' keys shares with the key of the
+  // slot before it (0 for slot 0), capped at UINT16_MAX: slot_shared[i] is
+  // shared_prefix(attributes[i - 1].key, attributes[i].key) for every
+  // 0 < i < min(attributes.size(), kClassedSlots), kept wherever a slot's key is written, like
+  // slot_classes. A structured value's members go to consecutive slots whose keys share the
+  // value's prefix ("honeyhive_inputs."), so a slot after one that holds "<prefix>.<member>" holds
+  // "<prefix>.<next member>" when it shares more than the prefix with it and ends in the next
+  // member's name: only the name is compared. Guarded by `mutex`.
+  std::uint16_t slot_shared[kClassedSlots] = {};
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.

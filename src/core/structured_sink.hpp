@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -45,7 +46,7 @@ class KeyBuffer {
     size_ += n;
   }
   // append('.') then append(text, n), with one check for room.
-  void append_dotted(const char* text, std::size_t n) {
+  [[gnu::always_inline]] void append_dotted(const char* text, std::size_t n) {
     if (n >= capacity_ - size_) grow(n + 1);
     // Through locals: the bytes written could alias the members, which would be read again.
     char* const end = data_ + size_;
@@ -135,11 +136,32 @@ template <class Sink>
   return false;
 }
 
+// A sink that writes leaves in place (the span's) may also have
+//   bool put_member_in_next_slot(std::size_t base, std::string_view name, const json& value,
+//                                std::size_t depth_left): the member `name` = `value` of the object
+//     at key.view() (base bytes), the last leaf having gone under that key + ".", written into the
+//     place the sink has for it, without its key; false when it was not;
+//   void begin_member() before a member put under its whole key, and
+//   bool last_is_under(std::string_view prefix) after it: whether the last leaf went under
+//     prefix + ".".
+// Its members' keys are then built only for the leaves that do not go into their place.
+template <class Sink, class = void>
+struct writes_in_place : std::false_type {};
+template <class Sink>
+struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot)>> : std::true_type {};
+
 // The members of a non-empty object, each under key + "." + its name (no dot after an empty key).
 template <class Sink>
 void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
   const std::size_t base = key.size();
+  // (writes_in_place) The last leaf went under key + ".": the next member may go to its place by
+  // its name alone.
+  bool under_key = false;
   for (const auto& member : members) {
+    if constexpr (writes_in_place<Sink>::value) {
+      if (under_key && sink.put_member_in_next_slot(base, member.first, member.second, depth_left - 1)) continue;
+      sink.begin_member();
+    }
     if (base > 0) {
       key.append_dotted(member.first.data(), member.first.size());
     } else {
@@ -149,6 +171,7 @@ void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, st
       flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
     }
     key.truncate(base);
+    if constexpr (writes_in_place<Sink>::value) under_key = base > 0 && sink.last_is_under(key.view());
   }
 }
 

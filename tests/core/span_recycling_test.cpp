@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,7 @@
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/span_data.hpp"
 #include "honeyhive/core/span_limits.hpp"
+#include "honeyhive/core/structured.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "support/in_memory_provider.hpp"
 
@@ -513,6 +515,162 @@ TEST_F(SpanRecyclingTest, StructuredStringListsOnRecycledSlotsAreExactlyTheNewLi
   }
   if (kRecordsAreRecycled) {
     EXPECT_LT(addresses_.size(), 160U);
+  }
+}
+
+// A member of a structured value goes into the next recycled slot by its name alone when the slot
+// before it holds a key under the same prefix and the two slots' keys share more than that prefix
+// (SpanState::slot_shared). A slot whose key ends in the member's name under another prefix of the
+// same length must not be taken for it: here the last span's "rite.b" follows its "left.a".
+TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderTheLastSpansKeyOfTheSameNameAndLength) {
+  std::set<const SpanData*> two_prefix_records;
+  bool one_prefix_on_two_prefix_record = false;
+  for (int round = 0; round < 40; ++round) {
+    if (round % 2 == 0) {
+      auto first = traced_.tracer->start_span("two-prefixes");
+      first.set_structured("left", nlohmann::json{{"a", 1}});
+      first.set_structured("rite", nlohmann::json{{"b", 2}});
+      const SpanData data = finish(std::move(first), two_prefix_records);
+      ASSERT_EQ(data.attributes.size(), 2U);
+      continue;
+    }
+    auto second = traced_.tracer->start_span("one-prefix");
+    second.set_structured("left", nlohmann::json{{"a", 3}, {"b", 4}});
+    const SpanData data = finish_second_kind(std::move(second), two_prefix_records, one_prefix_on_two_prefix_record);
+    SCOPED_TRACE("round " + std::to_string(round));
+    const Attributes expected{{"left.a", AttributeValue{std::int64_t{3}}}, {"left.b", AttributeValue{std::int64_t{4}}}};
+    EXPECT_EQ(data.attributes, expected);
+  }
+  expect_records_passed_between_kinds(one_prefix_on_two_prefix_record);
+}
+
+// The member's name is compared with the end of the next slot's key, not only its length: "zz"
+// does not go into the last span's "p.id".
+TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderAnotherNameOfTheSameLength) {
+  std::set<const SpanData*> first_kind;
+  bool second_on_first_kind = false;
+  for (int round = 0; round < 40; ++round) {
+    if (round % 2 == 0) {
+      auto first = traced_.tracer->start_span("first");
+      first.set_structured("p", nlohmann::json{{"a", 1}, {"id", 2}});
+      const SpanData data = finish(std::move(first), first_kind);
+      ASSERT_EQ(data.attributes.size(), 2U);
+      continue;
+    }
+    auto second = traced_.tracer->start_span("second");
+    second.set_structured("p", nlohmann::json{{"a", 3}, {"zz", 4}});
+    const SpanData data = finish_second_kind(std::move(second), first_kind, second_on_first_kind);
+    SCOPED_TRACE("round " + std::to_string(round));
+    const Attributes expected{{"p.a", AttributeValue{std::int64_t{3}}}, {"p.zz", AttributeValue{std::int64_t{4}}}};
+    EXPECT_EQ(data.attributes, expected);
+  }
+  expect_records_passed_between_kinds(second_on_first_kind);
+}
+
+// Whether the last attribute is under an object's key is found again for each member put under its
+// whole key. Here the nested object "x" begins with a member that puts nothing (null), so the last
+// attribute is still the one under "w" ("p.w.c"); the next member ("b") must not then go by its
+// name into the last span's "p.w.b", which follows "p.w.c" and has the member's name and the
+// length of "p.x.b".
+TEST_F(SpanRecyclingTest, AMemberAfterANullIsNotWrittenUnderTheLastObjectsKey) {
+  std::set<const SpanData*> first_kind;
+  bool second_on_first_kind = false;
+  for (int round = 0; round < 40; ++round) {
+    if (round % 2 == 0) {
+      auto first = traced_.tracer->start_span("first");
+      first.set_structured("p", nlohmann::json{{"w", {{"c", 1}}}});
+      first.set_structured("p", nlohmann::json{{"w", {{"b", 2}}}});
+      const SpanData data = finish(std::move(first), first_kind);
+      ASSERT_EQ(data.attributes.size(), 2U);
+      ASSERT_EQ(data.attributes[1].key, "p.w.b");
+      continue;
+    }
+    auto second = traced_.tracer->start_span("second");
+    second.set_structured("p", nlohmann::json{{"w", {{"c", 3}}}, {"x", {{"0", nullptr}, {"b", 4}}}});
+    const SpanData data = finish_second_kind(std::move(second), first_kind, second_on_first_kind);
+    SCOPED_TRACE("round " + std::to_string(round));
+    const Attributes expected{{"p.w.c", AttributeValue{std::int64_t{3}}}, {"p.x.b", AttributeValue{std::int64_t{4}}}};
+    EXPECT_EQ(data.attributes, expected);
+  }
+  expect_records_passed_between_kinds(second_on_first_kind);
+}
+
+// Structured values of a few recurring shapes (so most spans run on a record whose last span wrote
+// the same or nearly the same keys) under prefixes of one length, with values of every leaf kind:
+// each span's attributes are exactly what flatten_structured gives for its values, the later of two
+// equal keys overwriting the earlier in place.
+TEST_F(SpanRecyclingTest, StructuredValuesOnRecycledRecordsAreExactlyTheirFlattenedLeaves) {
+  std::uint64_t seed = 0x9E3779B97F4A7C15ULL;
+  auto next = [&seed](std::uint64_t bound) {
+    seed ^= seed << 13U;
+    seed ^= seed >> 7U;
+    seed ^= seed << 17U;
+    return seed % bound;
+  };
+  const std::vector<std::string> names = {"a", "id", "tier", "model", "prompt", "b", "zz"};
+  const std::vector<std::string> prefixes = {"left", "rite", "down"};
+  std::function<nlohmann::json(int)> leaf_or_object = [&](int depth) -> nlohmann::json {
+    switch (next(depth > 0 ? 12 : 11)) {
+      case 0: return "pro";
+      case 1: return "What is the capital of France?";
+      case 2: return "caf\xC3\xA9";  // non-ASCII, valid
+      case 3: return static_cast<std::int64_t>(next(1000));
+      case 4: return next(2) == 0;
+      case 5: return 0.25 * static_cast<double>(next(8));
+      case 6: return std::nan("");
+      case 7: return nlohmann::json{"geo", "faq"};
+      case 8: return nlohmann::json{"geography", "f"};
+      case 9: return nullptr;
+      case 10: return std::uint64_t{18446744073709551615ULL};
+      default: {
+        nlohmann::json object = nlohmann::json::object();
+        const std::uint64_t members = 1 + next(3);
+        for (std::uint64_t i = 0; i < members; ++i) object[names[next(names.size())]] = leaf_or_object(depth - 1);
+        return object;
+      }
+    }
+  };
+  // Eight shapes, each a list of (prefix, value); a span takes one, so shapes recur.
+  std::vector<std::vector<std::pair<std::string, nlohmann::json>>> shapes;
+  for (int i = 0; i < 8; ++i) {
+    std::vector<std::pair<std::string, nlohmann::json>> shape;
+    const std::uint64_t values = 1 + next(3);
+    for (std::uint64_t v = 0; v < values; ++v) {
+      nlohmann::json object = nlohmann::json::object();
+      const std::uint64_t members = 1 + next(names.size());
+      for (std::uint64_t m = 0; m < members; ++m) object[names[next(names.size())]] = leaf_or_object(1);
+      shape.emplace_back(prefixes[next(prefixes.size())], std::move(object));
+    }
+    shapes.push_back(std::move(shape));
+  }
+  const std::size_t max_depth = SpanLimits{}.structured_max_depth;
+  std::size_t attributes_checked = 0;
+  for (int round = 0; round < 600; ++round) {
+    // Mostly the shape of the last span or the one before, sometimes another.
+    const auto& shape = shapes[next(4) == 0 ? next(shapes.size()) : static_cast<std::size_t>(round / 3) % 2];
+    auto span = traced_.tracer->start_span("s");
+    Attributes expected;
+    for (const auto& [prefix, value] : shape) {
+      span.set_structured(prefix, value);
+      Attributes flat;
+      flatten_structured(prefix, value, max_depth, flat);
+      for (auto& attribute : flat) {
+        auto same = std::find_if(expected.begin(), expected.end(),
+                                 [&](const Attribute& had) { return had.key == attribute.key; });
+        if (same != expected.end()) {
+          same->value = std::move(attribute.value);
+        } else {
+          expected.push_back(std::move(attribute));
+        }
+      }
+    }
+    const SpanData data = finish(std::move(span));
+    ASSERT_EQ(data.attributes, expected) << "round " << round;
+    attributes_checked += expected.size();
+  }
+  EXPECT_GT(attributes_checked, 600U);
+  if (kRecordsAreRecycled) {
+    EXPECT_LT(addresses_.size(), 600U);
   }
 }
 
