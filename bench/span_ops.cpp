@@ -47,8 +47,9 @@ int run_span_workload(void (*workload)(Tracer&), long n, bool batch, long spans_
 // model call within a session or a chain does).
 // `batch` false: the simple processor (a steady state from the second span on, the same in every
 // run: for comparing builds; the batch processor's counts move with valgrind's thread switches).
-int run_typed(long n, bool varied, bool in_chain = false, bool batch = true) {
-  auto tracer = bench::make_discarding_honeyhive_tracer(batch);
+int run_typed(long n, bool varied, bool in_chain = false, bool batch = true, bool keep = false) {
+  auto tracer =
+      bench::make_discarding_honeyhive_tracer(batch, keep ? std::make_unique<bench::KeepingExporter>() : nullptr);
   if (!tracer) return 1;
   std::optional<Span> chain;
   if (in_chain) chain.emplace(tracer->start_span("answer_question", EventType::chain));
@@ -133,7 +134,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: span_ops "
                  "start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_"
-                 "varied|typed_json10_in_chain|typed_json10_simple|"
+                 "varied|typed_json10_in_chain|typed_json10_simple|typed_json10_new|"
                  "encode_proto_512|encode_proto_512_append|encode_json_512|"
                  "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
     return 2;
@@ -150,6 +151,7 @@ int main(int argc, char** argv) {
   if (workload == "typed_json10_varied") return run_typed(n, true);
   if (workload == "typed_json10_in_chain") return run_typed(n, false, true);
   if (workload == "typed_json10_simple") return run_typed(n, false, false, false);
+  if (workload == "typed_json10_new") return run_typed(n, false, false, false, true);
   if (workload == "encode_proto_512") return run_encode(n, Encoding::proto_reusing);
   if (workload == "encode_proto_512_append") return run_encode(n, Encoding::proto_append);
   if (workload == "encode_json_512") return run_encode(n, Encoding::json);

@@ -19,6 +19,24 @@ class DiscardExporter final : public SpanExporter {
   bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
 };
 
+// Keeps every span it is given, so that no span record is recycled while it lives: each span then
+// runs on a record made new (the cost a burst of spans pays before records come back).
+class KeepingExporter final : public SpanExporter {
+ public:
+  ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override {
+    try {
+      kept_.insert(kept_.end(), spans.begin(), spans.end());
+      return ExportResult::success;
+    } catch (...) {
+      return ExportResult::failure;
+    }
+  }
+  bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+
+ private:
+  std::vector<SpanDataPtr> kept_;
+};
+
 inline std::shared_ptr<Provider> make_discarding_provider() {
   ProviderOptions options;
   options.resource = Resource::create({{"service.name", std::string("bench")}});
@@ -116,13 +134,15 @@ inline nlohmann::json make_json_10_keys() {
 // discarding exporter, no session span, diagnostics off.
 // With `batch` false, the simple processor: each span is exported (discarded) and its record
 // recycled as it ends, so every span after the first runs on the same record.
-inline std::shared_ptr<HoneyHiveTracer> make_discarding_honeyhive_tracer(bool batch = true) {
+// `exporter`, when given, is used instead of the discarding one.
+inline std::shared_ptr<HoneyHiveTracer> make_discarding_honeyhive_tracer(
+    bool batch = true, std::unique_ptr<SpanExporter> exporter = nullptr) {
   TracerConfig config;
   config.project = std::string("bench");
   config.start_session = false;
   config.disable_batch = !batch;
   TracerOptions options;
-  options.exporter = std::make_unique<DiscardExporter>();
+  options.exporter = exporter ? std::move(exporter) : std::make_unique<DiscardExporter>();
   options.diagnostics = DiagnosticSink::off();
   return HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
 }

@@ -183,13 +183,13 @@ struct LiveAttributes {
   std::uint64_t* key_filter;    // SpanState::kKeyFilterWords words
   bool& grown;                  // set when a write may have grown a buffer (SpanState::slots_grown)
   std::uint16_t* slot_classes;  // SpanState::slot_classes; null for an event's or link's list
-  std::uint16_t* slot_shared;   // SpanState::slot_shared; null for an event's or link's list
+  bool* slot_keys_written;      // SpanState::slot_keys_written; null for an event's or link's list
   std::size_t* distinct_slots;  // SpanState::distinct_slots; null for an event's or link's list
 };
 
 LiveAttributes live_attributes(detail::SpanState& state) noexcept {
-  return LiveAttributes{state.attributes,   state.attribute_count, state.key_filter,     state.slots_grown,
-                        state.slot_classes, state.slot_shared,     &state.distinct_slots};
+  return LiveAttributes{state.attributes,   state.attribute_count,    state.key_filter,     state.slots_grown,
+                        state.slot_classes, &state.slot_keys_written, &state.distinct_slots};
 }
 
 bool filter_has(const std::uint64_t* filter, unsigned key_class_value) noexcept {
@@ -212,15 +212,11 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
 }
 
 // Records what is kept about the key now in slot `index` of a span's attributes: `cls`, its class,
-// and the prefix it shares with the keys of the slots before and after it (SpanState::slot_shared).
+// and that a slot key was written (SpanState::slot_keys_written).
 [[gnu::always_inline]] inline void note_slot_key(const LiveAttributes& live, std::size_t index, unsigned cls) noexcept {
-  if (live.slot_classes == nullptr || index >= detail::SpanState::kClassedSlots) return;
-  live.slot_classes[index] = static_cast<std::uint16_t>(cls);
-  const Attributes& attributes = live.attributes;
-  live.slot_shared[index] = index == 0 ? 0 : detail::shared_prefix(attributes[index - 1].key, attributes[index].key);
-  if (index + 1 < attributes.size() && index + 1 < detail::SpanState::kClassedSlots) {
-    live.slot_shared[index + 1] = detail::shared_prefix(attributes[index].key, attributes[index + 1].key);
-  }
+  if (live.slot_classes == nullptr) return;
+  *live.slot_keys_written = true;
+  if (index < detail::SpanState::kClassedSlots) live.slot_classes[index] = static_cast<std::uint16_t>(cls);
 }
 
 template <class Value>
@@ -587,10 +583,12 @@ class SpanAttributeSink {
   // Whether the last live attribute's key is `prefix` + "." + something, every leaf since
   // begin_member() having gone under `prefix` + "." (the member's key, built). Known without a
   // compare when the last leaf put under its key went into the next slot, which held that key.
+  // (False, too, when the span no longer writes in sequence: then no member goes in place, and a
+  // record made new or written out of order need not compare.)
   [[gnu::always_inline]] bool last_is_under(std::string_view prefix) const noexcept {
     if (in_sequence_) return true;
     const std::size_t count = state_.attribute_count;
-    if (count == 0) return false;
+    if (count == 0 || count >= state_.distinct_slots) return false;
     const std::string& key = state_.attributes[count - 1].key;
     return key.size() > prefix.size() && key[prefix.size()] == '.' &&
            detail::same_bytes({key.data(), prefix.size()}, prefix);

@@ -186,16 +186,17 @@ void SpanState::recycle() noexcept {
     distinct_slots = 0;
   } else if (slots_grown || budget < slot_budget) {
     slot_budget = budget;
-    std::size_t first_freed = attributes.size();
     for (std::size_t i = 0; i < attributes.size(); ++i) {
       if (keep_slot(attributes[i], slot_classes[i], budget)) continue;
       if (i < distinct_slots) distinct_slots = i;
-      if (i < first_freed) first_freed = i;
+      slot_keys_written = true;  // freed: its key is "" now
     }
-    // A freed key ("") shares nothing with its neighbours any more.
-    for (std::size_t i = first_freed; i < attributes.size() && i < kClassedSlots; ++i) {
-      slot_shared[i] = i == 0 ? 0 : shared_prefix(attributes[i - 1].key, attributes[i].key);
+  }
+  if (slot_keys_written) {
+    for (std::size_t i = 1; i < attributes.size() && i < kClassedSlots; ++i) {
+      slot_shared[i] = shared_prefix(attributes[i - 1].key, attributes[i].key);
     }
+    slot_keys_written = false;
   }
   assert(distinct_slots <= attributes.size());  // the live attributes are among the slots
   slots_grown = false;

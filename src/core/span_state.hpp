@@ -37,10 +37,25 @@ using SpanMutex = SpinMutex;
 }
 
 // How many leading bytes `a` and `b` have in common, capped at UINT16_MAX (see slot_shared).
+// Compared a word at a time: keys under one prefix share 10-30 bytes.
 inline std::uint16_t shared_prefix(std::string_view a, std::string_view b) noexcept {
   std::size_t n = a.size() < b.size() ? a.size() : b.size();
   if (n > UINT16_MAX) n = UINT16_MAX;
   std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::uint64_t y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+      // The first differing byte: the lowest of x ^ y in memory order.
+#if defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+      return static_cast<std::uint16_t>(i + static_cast<std::size_t>(__builtin_clzll(x ^ y)) / 8);
+#else
+      return static_cast<std::uint16_t>(i + static_cast<std::size_t>(__builtin_ctzll(x ^ y)) / 8);
+#endif
+    }
+  }
   while (i < n && a[i] == b[i]) ++i;
   return static_cast<std::uint16_t>(i);
 }
@@ -99,14 +114,16 @@ struct SpanState : SpanData {
   static constexpr std::size_t kClassedSlots = 64;
   std::uint16_t slot_classes[kClassedSlots] = {};
   // How many leading bytes each of the first kClassedSlots slots' keys shares with the key of the
-  // slot before it (0 for slot 0), capped at UINT16_MAX: slot_shared[i] is
-  // shared_prefix(attributes[i - 1].key, attributes[i].key) for every
-  // 0 < i < min(attributes.size(), kClassedSlots), kept wherever a slot's key is written, like
-  // slot_classes. A structured value's members go to consecutive slots whose keys share the
+  // slot before it, capped at UINT16_MAX: slot_shared[i] is shared_prefix(attributes[i - 1].key,
+  // attributes[i].key) for every 0 < i < min(attributes.size(), kClassedSlots) when a span starts
+  // (recycle() sets it again after a slot's key was written or freed: slot_keys_written), and for
+  // the slots below distinct_slots while the span writes (their keys do not change, see
+  // distinct_slots). A structured value's members go to consecutive slots whose keys share the
   // value's prefix ("honeyhive_inputs."), so a slot after one that holds "<prefix>.<member>" holds
   // "<prefix>.<next member>" when it shares more than the prefix with it and ends in the next
   // member's name: only the name is compared. Guarded by `mutex`.
   std::uint16_t slot_shared[kClassedSlots] = {};
+  bool slot_keys_written = false;  // a slot's key was written since recycle() last set slot_shared
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.

@@ -596,7 +596,8 @@ TEST_F(SpanRecyclingTest, AMemberAfterANullIsNotWrittenUnderTheLastObjectsKey) {
 }
 
 // Structured values of a few recurring shapes (so most spans run on a record whose last span wrote
-// the same or nearly the same keys) under prefixes of one length, with values of every leaf kind:
+// the same or nearly the same keys) under prefixes of one length, with values of every leaf kind
+// and a member name too long for a record to keep:
 // each span's attributes are exactly what flatten_structured gives for its values, the later of two
 // equal keys overwriting the earlier in place.
 TEST_F(SpanRecyclingTest, StructuredValuesOnRecycledRecordsAreExactlyTheirFlattenedLeaves) {
@@ -607,7 +608,8 @@ TEST_F(SpanRecyclingTest, StructuredValuesOnRecycledRecordsAreExactlyTheirFlatte
     seed ^= seed << 17U;
     return seed % bound;
   };
-  const std::vector<std::string> names = {"a", "id", "tier", "model", "prompt", "b", "zz"};
+  // One name past what a record keeps: recycling frees its key, between keys it keeps.
+  const std::vector<std::string> names = {"a", "id", "tier", "model", "prompt", "b", "zz", std::string(3 * 2048, 'n')};
   const std::vector<std::string> prefixes = {"left", "rite", "down"};
   std::function<nlohmann::json(int)> leaf_or_object = [&](int depth) -> nlohmann::json {
     switch (next(depth > 0 ? 12 : 11)) {
