@@ -612,7 +612,9 @@ class SpanAttributeSink {
   }
 
   detail::SpanState& state_;
-  bool in_sequence_ = false;  // the last leaf put under its key went into the next slot
+  // The last leaf this sink put under its whole key (array_leaf, put; not put_member_in_next_slot)
+  // went into the next slot, which held that key.
+  bool in_sequence_ = false;
 };
 
 }  // namespace

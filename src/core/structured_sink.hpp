@@ -139,11 +139,11 @@ template <class Sink>
 // A sink that writes leaves in place (the span's) may also have
 //   bool put_member_in_next_slot(std::size_t base, std::string_view name, const json& value,
 //                                std::size_t depth_left): the member `name` = `value` of the object
-//     at key.view() (base bytes), the last leaf having gone under that key + ".", written into the
+//     at key.view() (base bytes), the last live attribute's key being under that key + ".", written into the
 //     place the sink has for it, without its key; false when it was not;
 //   void begin_member() before a member put under its whole key, and
-//   bool last_is_under(std::string_view prefix) after it: whether the last leaf went under
-//     prefix + ".".
+//   bool last_is_under(std::string_view prefix) after it: whether the last live attribute's key is
+//     under prefix + "." (false is always safe: the next member then takes the general path).
 // Its members' keys are then built only for the leaves that do not go into their place.
 template <class Sink, class = void>
 struct writes_in_place : std::false_type {};
@@ -154,7 +154,7 @@ struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot
 template <class Sink>
 void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
   const std::size_t base = key.size();
-  // (writes_in_place) The last leaf went under key + ".": the next member may go to its place by
+  // (writes_in_place) The last live attribute's key is under key + ".": the next member may go to its place by
   // its name alone.
   bool under_key = false;
   for (const auto& member : members) {
