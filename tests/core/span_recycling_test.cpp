@@ -103,6 +103,30 @@ class SpanRecyclingTest : public ::testing::Test {
     expect_records_passed_between_kinds(limited_on_wide_record);
   }
 
+  // Spans written by `first` alternate with spans written by `second`, so that the second kind runs
+  // on records the first kind used: the first kind's attributes have `first_keys` (the set-up each
+  // test describes), the second kind's are `expected`.
+  void alternate_structured_kinds(const std::function<void(Span&)>& first, const std::vector<std::string>& first_keys,
+                                  const std::function<void(Span&)>& second, const Attributes& expected) {
+    std::set<const SpanData*> first_kind;
+    bool second_on_first_kind = false;
+    for (int round = 0; round < 40; ++round) {
+      SCOPED_TRACE("round " + std::to_string(round));
+      auto span = traced_.tracer->start_span(round % 2 == 0 ? "first" : "second");
+      if (round % 2 == 0) {
+        first(span);
+        const SpanData data = finish(std::move(span), first_kind);
+        std::vector<std::string> keys;
+        for (const auto& attribute : data.attributes) keys.push_back(attribute.key);
+        ASSERT_EQ(keys, first_keys);
+        continue;
+      }
+      second(span);
+      EXPECT_EQ(finish_second_kind(std::move(span), first_kind, second_on_first_kind).attributes, expected);
+    }
+    expect_records_passed_between_kinds(second_on_first_kind);
+  }
+
   test::InMemoryProvider traced_;
   std::set<const SpanData*> addresses_;
 };
@@ -523,48 +547,30 @@ TEST_F(SpanRecyclingTest, StructuredStringListsOnRecycledSlotsAreExactlyTheNewLi
 // (SpanState::slot_shared). A slot whose key ends in the member's name under another prefix of the
 // same length must not be taken for it: here the last span's "rite.b" follows its "left.a".
 TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderTheLastSpansKeyOfTheSameNameAndLength) {
-  std::set<const SpanData*> two_prefix_records;
-  bool one_prefix_on_two_prefix_record = false;
-  for (int round = 0; round < 40; ++round) {
-    if (round % 2 == 0) {
-      auto first = traced_.tracer->start_span("two-prefixes");
-      first.set_structured("left", nlohmann::json{{"a", 1}});
-      first.set_structured("rite", nlohmann::json{{"b", 2}});
-      const SpanData data = finish(std::move(first), two_prefix_records);
-      ASSERT_EQ(data.attributes.size(), 2U);
-      continue;
-    }
-    auto second = traced_.tracer->start_span("one-prefix");
-    second.set_structured("left", nlohmann::json{{"a", 3}, {"b", 4}});
-    const SpanData data = finish_second_kind(std::move(second), two_prefix_records, one_prefix_on_two_prefix_record);
-    SCOPED_TRACE("round " + std::to_string(round));
-    const Attributes expected{{"left.a", AttributeValue{std::int64_t{3}}}, {"left.b", AttributeValue{std::int64_t{4}}}};
-    EXPECT_EQ(data.attributes, expected);
-  }
-  expect_records_passed_between_kinds(one_prefix_on_two_prefix_record);
+  alternate_structured_kinds(
+      [](Span& span) {
+        span.set_structured("left", nlohmann::json{{"a", 1}});
+        span.set_structured("rite", nlohmann::json{{"b", 2}});
+      },
+      {"left.a", "rite.b"},
+      [](Span& span) {
+        span.set_structured("left", nlohmann::json{{"a", 3}, {"b", 4}});
+      },
+      {{"left.a", AttributeValue{std::int64_t{3}}}, {"left.b", AttributeValue{std::int64_t{4}}}});
 }
 
 // The member's name is compared with the end of the next slot's key, not only its length: "zz"
 // does not go into the last span's "p.id".
 TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderAnotherNameOfTheSameLength) {
-  std::set<const SpanData*> first_kind;
-  bool second_on_first_kind = false;
-  for (int round = 0; round < 40; ++round) {
-    if (round % 2 == 0) {
-      auto first = traced_.tracer->start_span("first");
-      first.set_structured("p", nlohmann::json{{"a", 1}, {"id", 2}});
-      const SpanData data = finish(std::move(first), first_kind);
-      ASSERT_EQ(data.attributes.size(), 2U);
-      continue;
-    }
-    auto second = traced_.tracer->start_span("second");
-    second.set_structured("p", nlohmann::json{{"a", 3}, {"zz", 4}});
-    const SpanData data = finish_second_kind(std::move(second), first_kind, second_on_first_kind);
-    SCOPED_TRACE("round " + std::to_string(round));
-    const Attributes expected{{"p.a", AttributeValue{std::int64_t{3}}}, {"p.zz", AttributeValue{std::int64_t{4}}}};
-    EXPECT_EQ(data.attributes, expected);
-  }
-  expect_records_passed_between_kinds(second_on_first_kind);
+  alternate_structured_kinds(
+      [](Span& span) {
+        span.set_structured("p", nlohmann::json{{"a", 1}, {"id", 2}});
+      },
+      {"p.a", "p.id"},
+      [](Span& span) {
+        span.set_structured("p", nlohmann::json{{"a", 3}, {"zz", 4}});
+      },
+      {{"p.a", AttributeValue{std::int64_t{3}}}, {"p.zz", AttributeValue{std::int64_t{4}}}});
 }
 
 // Whether the last attribute is under an object's key is found again for each member put under its
@@ -573,26 +579,16 @@ TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderAnotherNameOfTheSameLength) {
 // name into the last span's "p.w.b", which follows "p.w.c" and has the member's name and the
 // length of "p.x.b".
 TEST_F(SpanRecyclingTest, AMemberAfterANullIsNotWrittenUnderTheLastObjectsKey) {
-  std::set<const SpanData*> first_kind;
-  bool second_on_first_kind = false;
-  for (int round = 0; round < 40; ++round) {
-    if (round % 2 == 0) {
-      auto first = traced_.tracer->start_span("first");
-      first.set_structured("p", nlohmann::json{{"w", {{"c", 1}}}});
-      first.set_structured("p", nlohmann::json{{"w", {{"b", 2}}}});
-      const SpanData data = finish(std::move(first), first_kind);
-      ASSERT_EQ(data.attributes.size(), 2U);
-      ASSERT_EQ(data.attributes[1].key, "p.w.b");
-      continue;
-    }
-    auto second = traced_.tracer->start_span("second");
-    second.set_structured("p", nlohmann::json{{"w", {{"c", 3}}}, {"x", {{"0", nullptr}, {"b", 4}}}});
-    const SpanData data = finish_second_kind(std::move(second), first_kind, second_on_first_kind);
-    SCOPED_TRACE("round " + std::to_string(round));
-    const Attributes expected{{"p.w.c", AttributeValue{std::int64_t{3}}}, {"p.x.b", AttributeValue{std::int64_t{4}}}};
-    EXPECT_EQ(data.attributes, expected);
-  }
-  expect_records_passed_between_kinds(second_on_first_kind);
+  alternate_structured_kinds(
+      [](Span& span) {
+        span.set_structured("p", nlohmann::json{{"w", {{"c", 1}}}});
+        span.set_structured("p", nlohmann::json{{"w", {{"b", 2}}}});
+      },
+      {"p.w.c", "p.w.b"},
+      [](Span& span) {
+        span.set_structured("p", nlohmann::json{{"w", {{"c", 3}}}, {"x", {{"0", nullptr}, {"b", 4}}}});
+      },
+      {{"p.w.c", AttributeValue{std::int64_t{3}}}, {"p.x.b", AttributeValue{std::int64_t{4}}}});
 }
 
 // Structured values of a few recurring shapes (so most spans run on a record whose last span wrote
