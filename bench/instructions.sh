@@ -56,6 +56,7 @@ cases=(
   "-    typed_json10_varied ${n}            1     0     typed, every other span's texts of other lengths, for reference"
   "-    typed_json10_in_chain ${n}          1     0     typed, each a child of one chain span (parent baggage: the tracer's)"
   "-    typed_json10_simple ${n}            1     0     typed through the simple processor: one record, the same count every run"
+  "-    typed_json10_new  $((n / 10 + 1))   1     0     typed, every span on a record made new (an exporter keeps them all)"
   "-    start_end         ${n}              1     0     (a) through the simple processor, for reference"
   "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
   "-    inject_extract_baggage ${n}         1     0     (d) with a 3-member tracestate and 5 baggage entries"
