@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# The README's test command. Installs missing build dependencies, then runs four stages:
+# The README's test command. Installs missing build dependencies, then runs five stages:
 #   test  the whole ctest suite in a normal build (build/test; benchmarks and examples are built
 #         so they keep compiling, but not run, except the quickstart in the browser test, whose
 #         DOM dumps and screenshots stay in build/test/tests/artifacts/browser);
 #   asan  the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan);
+#   ubsan the core and processing tests under UndefinedBehaviorSanitizer alone (build/ubsan): span
+#         records are recycled there, which the asan stage turns off so ASan sees every freed record;
 #   tsan  the tests labelled "concurrency" under ThreadSanitizer (build/tsan);
 #   fuzz  the libFuzzer targets for the traceparent, tracestate and baggage parsers (build/fuzz).
 # Every stage runs even when an earlier one failed; a summary line per stage is printed at the
 # end and the exit status is non-zero if any stage failed. Re-running reuses the build trees.
 #
-# Usage: scripts/test.sh [test] [asan] [tsan] [fuzz]   (no argument: all four, in that order)
+# Usage: scripts/test.sh [test] [asan] [ubsan] [tsan] [fuzz]   (no argument: all five, in that order)
 # Environment: HONEYHIVE_BUILD_ROOT (default <repo>/build), HONEYHIVE_TEST_JOBS (ctest -j, default 2),
 #              HONEYHIVE_BUILD_JOBS (build parallelism, default: Ninja's).
 set -euo pipefail
@@ -161,6 +163,21 @@ stage_asan() {
     -- -E '^install[.]public_headers$'
 }
 
+# Span records are recycled only without ASan (core/span_record_pool.hpp), so the recycled-slot paths
+# (slots written in place, members by name, the budget walk) meet UBSan only here: the library and
+# the tests that recycle records most (core: span recycling, structured values; processing: the
+# batch and simple processors), each executable one ctest test.
+stage_ubsan() {
+  probe_sanitizer ubsan "-fsanitize=undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" || return 1
+  only_targets_matching='core_tests\|processing_tests'
+  build_and_test "${build_root}/ubsan" "${sanitizer_cmake_args[@]}" -DHONEYHIVE_SANITIZE=undefined \
+    -DBUILD_SHARED_LIBS=OFF -DHONEYHIVE_AUX_COMPILE_OPTIONS= -DHONEYHIVE_TEST_GRANULARITY=executable \
+    -- -R '^(core|processing)_tests$'
+  local status=$?
+  only_targets_matching=""
+  return "${status}"
+}
+
 stage_tsan() {
   probe_sanitizer tsan "-fsanitize=thread -fno-omit-frame-pointer" || return 1
   # Only the concurrency test executables (and the library) are built: nothing else runs here.
@@ -178,12 +195,12 @@ stage_fuzz() {
 }
 
 stages=("$@")
-if ((${#stages[@]} == 0)); then stages=(test asan tsan fuzz); fi
+if ((${#stages[@]} == 0)); then stages=(test asan ubsan tsan fuzz); fi
 for stage in "${stages[@]}"; do
   case "${stage}" in
-    test | asan | tsan | fuzz) ;;
+    test | asan | ubsan | tsan | fuzz) ;;
     *)
-      echo "unknown stage '${stage}' (expected test, asan, tsan or fuzz)" >&2
+      echo "unknown stage '${stage}' (expected test, asan, ubsan, tsan or fuzz)" >&2
       exit 2
       ;;
   esac
@@ -207,7 +224,7 @@ for stage in "${stages[@]}"; do
   TIMEFORMAT='%0R %0U %0S'
   if { time "stage_${stage}" 2>&3; } 2>"${times_file}"; then result=PASS; else result=FAIL; failed=1; fi
   read -r wall user system <"${times_file}" || true
-  summary+=("$(printf 'stage %-4s %s in %s (CPU %s) %s' "${stage}" "${result}" "$(minutes "${wall:-0}")" \
+  summary+=("$(printf 'stage %-5s %s in %s (CPU %s) %s' "${stage}" "${result}" "$(minutes "${wall:-0}")" \
     "$(minutes $((${user:-0} + ${system:-0})))" "${build_root}/${stage}")")
 done
 exec 3>&-
