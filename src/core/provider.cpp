@@ -1,19 +1,10 @@
 #include "honeyhive/core/provider.hpp"
 
-#include <algorithm>
-
+#include "core/deadline.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/core/tracer.hpp"
 
 namespace honeyhive {
-namespace {
-
-std::chrono::milliseconds remaining(std::chrono::steady_clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  return std::max(left, std::chrono::milliseconds(0));
-}
-
-}  // namespace
 
 Provider::Provider(ProviderOptions options)
     : resource_(std::make_shared<const Resource>(std::move(options.resource))),
@@ -60,7 +51,7 @@ std::shared_ptr<Tracer> Provider::get_tracer(std::string scope_name, std::string
 bool Provider::force_flush(std::chrono::milliseconds timeout) noexcept {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool all = true;
-  for (const auto& processor : processors_) all = processor->force_flush(remaining(deadline)) && all;
+  for (const auto& processor : processors_) all = processor->force_flush(detail::time_left(deadline)) && all;
   return all;
 }
 
@@ -68,7 +59,7 @@ bool Provider::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (shut_down_.exchange(true, std::memory_order_acq_rel)) return true;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool all = true;
-  for (const auto& processor : processors_) all = processor->shutdown(remaining(deadline)) && all;
+  for (const auto& processor : processors_) all = processor->shutdown(detail::time_left(deadline)) && all;
   return all;
 }
 

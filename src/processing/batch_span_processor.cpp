@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/env.hpp"
 #include "core/random.hpp"
 #include "core/thread_count.hpp"
@@ -344,9 +345,8 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   } catch (...) {
     return false;
   }
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   try {
-    return state.exporter->force_flush(std::max(left, std::chrono::milliseconds(0))) && done;
+    return state.exporter->force_flush(detail::time_left(deadline)) && done;
   } catch (...) {
     return false;
   }
@@ -409,11 +409,9 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     }
   } catch (...) {
   }
-  const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
-                             std::chrono::milliseconds(0));
   bool exporter_clean = false;
   try {
-    exporter_clean = state.exporter->shutdown(left);
+    exporter_clean = state.exporter->shutdown(detail::time_left(deadline));
   } catch (...) {
   }
   if (!clean) {

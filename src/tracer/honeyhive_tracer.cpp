@@ -7,6 +7,7 @@
 
 #include "core/baggage_find.hpp"
 #include "core/current_context.hpp"
+#include "core/deadline.hpp"
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -580,7 +581,6 @@ bool HoneyHiveTracer::shutdown(std::chrono::milliseconds timeout) noexcept {
 }
 
 bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadline) noexcept {
-  using Clock = std::chrono::steady_clock;
   ScopedDiagnosticSink route(diagnostics_);
   const bool in_exporter = BatchSpanProcessor::on_export_thread() || SimpleSpanProcessor::on_export_call();
   int expected = kRunning;
@@ -601,9 +601,7 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
       // the end of that export (simple processor). Wait for it too: the processor's second shutdown
       // does, and returns at once when nothing is left. Not after a first call that gave up.
       if (exporting_ != nullptr && result) {
-        const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
-                                   std::chrono::milliseconds(0));
-        result = exporting_->shutdown(left);
+        result = exporting_->shutdown(detail::time_left(deadline));
       }
       return result;
     } catch (...) {
@@ -612,17 +610,13 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
   }
   bool result = true;
   if (provider_) {
-    const auto left = [&] {
-      return std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
-                      std::chrono::milliseconds(0));
-    };
     // 1. Flush, holding no lock: exporters may call back into the tracer. Half the budget at
     //    most, so stopping always has time. Not from an exporter callback (it would wait for its
     //    own thread).
-    if (!in_exporter) result = provider_->force_flush(left() / 2);
+    if (!in_exporter) result = provider_->force_flush(detail::time_left(deadline) / 2);
     // 2. Stop processors and exporters. Only the caller that moved the state to "shutting down"
     //    gets here, so that state is the lifecycle lock: no second lock is needed.
-    result = provider_->shutdown(left()) && result;
+    result = provider_->shutdown(detail::time_left(deadline)) && result;
   }
   try {
     std::lock_guard<std::mutex> lock(shutdown_mutex_);
