@@ -4,53 +4,10 @@
 #include <string_view>
 #include <utility>
 
+#include "core/reserved_baggage.hpp"
+
 namespace honeyhive {
 namespace {
-
-// The baggage keys enrichment reads (each becomes span attributes of its own, or decides whose the
-// baggage is); any other entry is copied to a "baggage.<key>" attribute.
-enum Reserved : unsigned {
-  kSessionId,
-  kProject,
-  kSource,
-  kParentId,
-  kRunId,
-  kDatasetId,
-  kDatapointId,
-  kTracerId,
-  kSessionName,
-  kReservedKeys,
-  kNotReserved = kReservedKeys
-};
-
-// Which reserved key `key` is, by its length first: one comparison at most.
-Reserved classify(std::string_view key) noexcept {
-  switch (key.size()) {
-    case 6:
-      if (key == "source") return kSource;
-      if (key == "run_id") return kRunId;
-      break;
-    case 7:
-      if (key == "project") return kProject;
-      break;
-    case 9:
-      if (key == "parent_id") return kParentId;
-      break;
-    case 10:
-      if (key == "session_id") return kSessionId;
-      if (key == "dataset_id") return kDatasetId;
-      break;
-    case 12:
-      if (key == "datapoint_id") return kDatapointId;
-      if (key == "session_name") return kSessionName;
-      break;
-    case 19:
-      if (key == "honeyhive_tracer_id") return kTracerId;
-      break;
-    default: break;
-  }
-  return kNotReserved;
-}
 
 // The two attribute names HoneyHive reads for one association property (its own and Traceloop's),
 // spelled out so no span builds them again.
@@ -96,43 +53,45 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     // One pass over the parent's baggage: the first entry of each reserved key, and whether there
     // are others (a span under a session or chain has the tracer's entries; a root span none).
     const auto& baggage = parent.all_baggage();
-    const std::string* reserved[kReservedKeys] = {};
+    const std::string* reserved[detail::kReservedBaggageKeys] = {};
     bool others = false;
     for (const auto& entry : baggage) {
-      const Reserved which = classify(entry.key);
-      if (which == kNotReserved) {
+      const detail::ReservedBaggageKey which = detail::reserved_baggage_key(entry.key);
+      if (which == detail::kNotReservedBaggage) {
         others = true;
       } else if (reserved[which] == nullptr) {
         reserved[which] = &entry.value;
       }
     }
-    const std::string* owner = reserved[kTracerId];
+    const std::string* owner = reserved[detail::kBaggageTracerId];
     const bool baggage_is_ours = owner == nullptr || *owner == defaults->tracer_id;
 
-    const std::string* session = baggage_is_ours ? reserved[kSessionId] : nullptr;
+    const std::string* session = baggage_is_ours ? reserved[detail::kBaggageSessionId] : nullptr;
     const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
     if (!session_id.empty()) set_pair(span, kSessionIdKeys, session_id);
-    const std::string* project = reserved[kProject];
+    const std::string* project = reserved[detail::kBaggageProject];
     const std::string& project_name = !defaults->project.empty() ? defaults->project
                                       : project                  ? *project
                                                                  : defaults->project;
     if (!project_name.empty()) set_pair(span, kProjectKeys, project_name);
-    const std::string* source = baggage_is_ours ? reserved[kSource] : nullptr;
+    const std::string* source = baggage_is_ours ? reserved[detail::kBaggageSource] : nullptr;
     const std::string& source_name = source != nullptr && !source->empty() ? *source : defaults->source;
     if (!source_name.empty()) set_pair(span, kSourceKeys, source_name);
-    if (const std::string* parent_id = reserved[kParentId]; parent_id != nullptr && baggage_is_ours) {
+    if (const std::string* parent_id = reserved[detail::kBaggageParentId]; parent_id != nullptr && baggage_is_ours) {
       set_pair(span, kParentIdKeys, *parent_id);
     }
-    static constexpr std::pair<Reserved, std::string_view> kEvaluationKeys[] = {
-        {kRunId, "honeyhive_metadata.run_id"},
-        {kDatasetId, "honeyhive_metadata.dataset_id"},
-        {kDatapointId, "honeyhive_metadata.datapoint_id"}};
+    static constexpr std::pair<detail::ReservedBaggageKey, std::string_view> kEvaluationKeys[] = {
+        {detail::kBaggageRunId, "honeyhive_metadata.run_id"},
+        {detail::kBaggageDatasetId, "honeyhive_metadata.dataset_id"},
+        {detail::kBaggageDatapointId, "honeyhive_metadata.datapoint_id"}};
     for (const auto& [key, attribute] : kEvaluationKeys) {
       if (const std::string* value = reserved[key]) span.set_attribute_text(attribute, *value);
     }
     if (others) {
       for (const auto& entry : baggage) {
-        if (classify(entry.key) == kNotReserved) span.set_attribute_text("baggage." + entry.key, entry.value);
+        if (detail::reserved_baggage_key(entry.key) == detail::kNotReservedBaggage) {
+          span.set_attribute_text("baggage." + entry.key, entry.value);
+        }
       }
     }
   } catch (...) {

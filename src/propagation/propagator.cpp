@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/env.hpp"
+#include "core/reserved_baggage.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/propagation/baggage.hpp"
 #include "honeyhive/propagation/trace_context.hpp"
@@ -32,11 +33,18 @@ constexpr std::string_view kBaggage = "baggage";
 }  // namespace
 
 BaggageKeyClass classify_baggage_key(std::string_view key) noexcept {
-  if (key == "session_id" || key == "session_name" || key == "source" || key == "parent_id") {
-    return BaggageKeyClass::correlation;
+  switch (detail::reserved_baggage_key(key)) {
+    case detail::kBaggageSessionId:
+    case detail::kBaggageSessionName:
+    case detail::kBaggageSource:
+    case detail::kBaggageParentId: return BaggageKeyClass::correlation;
+    case detail::kBaggageProject:
+    case detail::kBaggageTracerId: return BaggageKeyClass::routing;
+    case detail::kBaggageRunId:
+    case detail::kBaggageDatasetId:
+    case detail::kBaggageDatapointId: return BaggageKeyClass::evaluation;
+    case detail::kNotReservedBaggage: break;
   }
-  if (key == "project" || key == "honeyhive_tracer_id") return BaggageKeyClass::routing;
-  if (key == "run_id" || key == "dataset_id" || key == "datapoint_id") return BaggageKeyClass::evaluation;
   return BaggageKeyClass::application;
 }
 
