@@ -41,18 +41,24 @@ int run_span_workload(void (*workload)(Tracer&), long n, bool batch, long spans_
   return 0;
 }
 
-// Typed spans; `varied`: every other span's texts have other lengths (prompts and answers differ
-// from call to call), so a recycled slot's text is seldom of the new text's length. `in_chain`:
-// each a child of one chain span, so its parent context carries the tracer's baggage (as a
-// model call within a session or a chain does).
-// `batch` false: the simple processor (a steady state from the second span on, the same in every
-// run: for comparing builds; the batch processor's counts move with valgrind's thread switches).
-int run_typed(long n, bool varied, bool in_chain = false, bool batch = true, bool keep = false) {
+// The typed-span workloads: through the batch processor (`batch`); every other span's texts of
+// other lengths (`varied`: prompts and answers differ from call to call, so a recycled slot's text
+// is seldom of the new text's length); each a child of one chain span (`in_chain`: its parent
+// context carries the tracer's baggage, as a model call within a session or a chain does); through
+// the simple processor (`simple`: a steady state from the second span on, the same in every run, for
+// comparing builds; the batch processor's counts move with valgrind's thread switches); every span
+// on a record made new (`on_new_records`: an exporter keeps them all).
+enum class Typed { batch, varied, in_chain, simple, on_new_records };
+
+int run_typed(long n, Typed kind) {
+  const bool batch = kind != Typed::simple && kind != Typed::on_new_records;
+  const bool keep = kind == Typed::on_new_records;
+  const bool varied = kind == Typed::varied;
   auto tracer =
       bench::make_discarding_honeyhive_tracer(batch, keep ? std::make_unique<bench::KeepingExporter>() : nullptr);
   if (!tracer) return 1;
   std::optional<Span> chain;
-  if (in_chain) chain.emplace(tracer->start_span("answer_question", EventType::chain));
+  if (kind == Typed::in_chain) chain.emplace(tracer->start_span("answer_question", EventType::chain));
   const nlohmann::json value = bench::make_json_10_keys();
   nlohmann::json other = value;
   other["prompt"] = "And what is the capital of Spain, please?";
@@ -147,11 +153,11 @@ int main(int argc, char** argv) {
   if (workload == "bsp_start_end") return run_span_workload(bench::start_end, n, true, 1);
   if (workload == "bsp_attrs8_event") return run_span_workload(bench::start_end_8_attributes_1_event, n, true, 1);
   if (workload == "bsp_nested3") return run_span_workload(bench::nested_3, n, true, 3);
-  if (workload == "typed_json10") return run_typed(n, false);
-  if (workload == "typed_json10_varied") return run_typed(n, true);
-  if (workload == "typed_json10_in_chain") return run_typed(n, false, true);
-  if (workload == "typed_json10_simple") return run_typed(n, false, false, false);
-  if (workload == "typed_json10_new") return run_typed(n, false, false, false, true);
+  if (workload == "typed_json10") return run_typed(n, Typed::batch);
+  if (workload == "typed_json10_varied") return run_typed(n, Typed::varied);
+  if (workload == "typed_json10_in_chain") return run_typed(n, Typed::in_chain);
+  if (workload == "typed_json10_simple") return run_typed(n, Typed::simple);
+  if (workload == "typed_json10_new") return run_typed(n, Typed::on_new_records);
   if (workload == "encode_proto_512") return run_encode(n, Encoding::proto_reusing);
   if (workload == "encode_proto_512_append") return run_encode(n, Encoding::proto_append);
   if (workload == "encode_json_512") return run_encode(n, Encoding::json);
