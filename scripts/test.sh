@@ -112,6 +112,17 @@ build_and_test() {
     --no-tests=error "$@" || return 1
 }
 
+# build_and_test with only the targets named like `pattern` (a sed basic regular expression) built,
+# and the library they link: build_and_test_only pattern dir [cmake options] -- [ctest options].
+build_and_test_only() {
+  only_targets_matching="$1"
+  shift
+  build_and_test "$@"
+  local status=$?
+  only_targets_matching=""
+  return "${status}"
+}
+
 # Every stage builds in unity mode: CMake compiles the sources of a target four at a time in one
 # translation unit, so the headers are parsed and the templates they use instantiated once per four
 # files instead of once per file (measured: the tests' build 304 -> 216 CPU-s, the library and
@@ -169,24 +180,17 @@ stage_asan() {
 # batch and simple processors), each executable one ctest test.
 stage_ubsan() {
   probe_sanitizer ubsan "-fsanitize=undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" || return 1
-  only_targets_matching='core_tests\|processing_tests'
-  build_and_test "${build_root}/ubsan" "${sanitizer_cmake_args[@]}" -DHONEYHIVE_SANITIZE=undefined \
-    -DBUILD_SHARED_LIBS=OFF -DHONEYHIVE_AUX_COMPILE_OPTIONS= -DHONEYHIVE_TEST_GRANULARITY=executable \
-    -- -R '^(core|processing)_tests$'
-  local status=$?
-  only_targets_matching=""
-  return "${status}"
+  build_and_test_only 'core_tests\|processing_tests' "${build_root}/ubsan" "${sanitizer_cmake_args[@]}" \
+    -DHONEYHIVE_SANITIZE=undefined -DBUILD_SHARED_LIBS=OFF -DHONEYHIVE_AUX_COMPILE_OPTIONS= \
+    -DHONEYHIVE_TEST_GRANULARITY=executable -- -R '^(core|processing)_tests$'
 }
 
 stage_tsan() {
   probe_sanitizer tsan "-fsanitize=thread -fno-omit-frame-pointer" || return 1
   # Only the concurrency test executables (and the library) are built: nothing else runs here.
-  only_targets_matching='[A-Za-z0-9_]*_concurrency_tests'
-  build_and_test "${build_root}/tsan" "${sanitizer_cmake_args[@]}" -DHONEYHIVE_SANITIZE=thread \
-    -DBUILD_SHARED_LIBS=OFF -DHONEYHIVE_AUX_COMPILE_OPTIONS= -DHONEYHIVE_TEST_GRANULARITY=case -- -L concurrency
-  local status=$?
-  only_targets_matching=""
-  return "${status}"
+  build_and_test_only '[A-Za-z0-9_]*_concurrency_tests' "${build_root}/tsan" "${sanitizer_cmake_args[@]}" \
+    -DHONEYHIVE_SANITIZE=thread -DBUILD_SHARED_LIBS=OFF -DHONEYHIVE_AUX_COMPILE_OPTIONS= \
+    -DHONEYHIVE_TEST_GRANULARITY=case -- -L concurrency
 }
 
 # The header parsers under libFuzzer (clang, ASan+UBSan), FUZZ_SECONDS (default 20) each.
