@@ -822,13 +822,17 @@ void hand_to_processors(const Provider& provider, const SpanDataPtr& finished) n
 void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
   if (!state_) return;
   const std::shared_ptr<Provider> provider = close_span(*state_, end_unix_nanos);
-  if (provider) hand_to_processors(*provider, SpanDataPtr(state_));
+  if (!provider) return;
+  if (detail::t_span_records_dry) detail::prepare_record_like(*state_);
+  hand_to_processors(*provider, SpanDataPtr(state_));
 }
 
 void SpanRef::end_releasing() noexcept {
   if (!state_) return;
   const std::shared_ptr<Provider> provider = close_span(*state_, 0);
-  if (provider) hand_to_processors(*provider, SpanDataPtr(std::move(state_)));
+  if (!provider) return;
+  if (detail::t_span_records_dry) detail::prepare_record_like(*state_);
+  hand_to_processors(*provider, SpanDataPtr(std::move(state_)));
 }
 
 namespace {

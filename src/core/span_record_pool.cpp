@@ -221,8 +221,10 @@ SpanRecord* take_span_record() {
         for (std::size_t i = moved; i > 0; --i) list->records[i - 1] = g_shared.records[--g_shared.count];
         g_shared.mutex.unlock();
         list->count = moved;
+        t_span_records_dry = moved == 0;
       }
       if (list->count > 0) return list->records[--list->count];
+      t_span_records_dry = true;
     }
   }
   auto record = std::make_unique<SpanRecord>();
@@ -231,6 +233,117 @@ SpanRecord* take_span_record() {
   }
   return record.release();
 }
+
+namespace {
+
+std::atomic<std::uint64_t> g_prepared_records{0};
+
+// At least what recycle() counts for a copy of `text` (its capacity): the copy's length, or the
+// string's inline room for a short text. Used to leave out values too large to keep before copying
+// them; what is kept is then counted exactly (kept_slot_bytes).
+inline std::size_t least_copy_capacity(const std::string& text) noexcept {
+  static const std::size_t inline_room = std::string().capacity();
+  return text.size() > inline_room ? text.size() : inline_room;
+}
+
+// What recycle() counts against its budget for `slot` (keep_slot): its key's buffer, and its string
+// value's or short list's buffers.
+inline std::size_t kept_slot_bytes(const Attribute& slot) noexcept {
+  std::size_t bytes = slot.key.capacity();
+  if (const auto* text = std::get_if<std::string>(&slot.value)) return bytes + text->capacity();
+  if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
+    bytes += texts->capacity() * sizeof(std::string);
+    for (const auto& text : *texts) bytes += text.capacity();
+  }
+  return bytes;
+}
+
+// Appends to `slots` the slot a recycled record would keep of `attribute`, when it fits in `budget`
+// (taken from it): its key, and its value as it is (a scalar, a string, a list of up to
+// kMaxKeptListItems strings) or as false (any other array: recycle() does not keep its elements).
+// False, having appended nothing, when it does not fit.
+bool appended_slot(Attributes& slots, const Attribute& attribute, std::size_t& budget) {
+  std::size_t least = least_copy_capacity(attribute.key);
+  bool whole = attribute.value.index() <= 3;  // a scalar or a string
+  if (const auto* text = std::get_if<std::string>(&attribute.value)) {
+    least += least_copy_capacity(*text);
+  } else if (const auto* texts = std::get_if<std::vector<std::string>>(&attribute.value);
+             texts != nullptr && texts->size() <= kMaxKeptListItems) {
+    whole = true;
+    least += texts->size() * sizeof(std::string);
+    for (const auto& item : *texts) least += least_copy_capacity(item);
+  }
+  if (least > budget) return false;  // not even copied
+  if (whole) {
+    slots.push_back(attribute);
+  } else {
+    slots.push_back(Attribute{attribute.key, AttributeValue{false}});
+  }
+  const std::size_t bytes = kept_slot_bytes(slots.back());
+  if (bytes > budget) {
+    slots.pop_back();
+    return false;
+  }
+  budget -= bytes;
+  return true;
+}
+
+}  // namespace
+
+void prepare_record_like(const SpanState& ended) noexcept {
+  if (!kPoolEnabled) return;
+  // A span without attributes leaves nothing worth copying: its next span makes its record itself.
+  if (ended.attributes.empty()) return;
+  LocalList* list = local_list();
+  if (list == nullptr || list->count >= kLocalRecords) return;
+  // Records may have come back since this thread last looked: then it takes those instead. (A busy
+  // lock means records are moving: no copy this time.)
+  if (!g_shared.mutex.try_lock()) return;
+  if (g_shared.count > 0) {
+    const std::size_t room = kLocalRecords - list->count;
+    const std::size_t moved = g_shared.count < room ? g_shared.count : room;
+    for (std::size_t i = moved; i > 0; --i) list->records[list->count + i - 1] = g_shared.records[--g_shared.count];
+    g_shared.mutex.unlock();
+    list->count += moved;
+    t_span_records_dry = false;
+    return;
+  }
+  g_shared.mutex.unlock();
+  try {
+    auto record = std::make_unique<SpanRecord>();
+    SpanState& state = record->state;
+    // What recycle() leaves the slots once it has kept the name (the next span's name, often this
+    // one) and the empty status description: the slots are copied within it, and their record,
+    // like one recycled, needs no walk unless a later write grows a buffer.
+    std::size_t budget = kMaxKeptBytes - state.status.description.capacity();
+    if (least_copy_capacity(ended.name) <= budget) state.name = ended.name;
+    if (state.name.capacity() > budget) std::string().swap(state.name);
+    budget -= state.name.capacity();
+    state.resource = ended.resource;
+    state.scope = ended.scope;
+    Attributes& slots = state.attributes;
+    const std::size_t n = ended.attributes.size() < kMaxKeptAttributes ? ended.attributes.size() : kMaxKeptAttributes;
+    slots.reserve(n);
+    std::size_t left = budget;
+    for (std::size_t i = 0; i < n && appended_slot(slots, ended.attributes[i], left); ++i) {
+    }
+    state.slot_budget = budget;
+    // The live keys of one span are pairwise distinct: the next span writes in sequence over them.
+    // Their classes are the ended span's (see SpanState::slot_classes), their shared prefixes new.
+    const std::size_t kept = slots.size();
+    for (std::size_t i = 0; i < kept; ++i) {
+      state.slot_classes[i] = ended.slot_classes[i];
+      if (i > 0) state.slot_shared[i] = shared_prefix(slots[i - 1].key, slots[i].key);
+    }
+    state.distinct_slots = kept;
+    list->records[list->count++] = record.release();
+    g_prepared_records.fetch_add(1, std::memory_order_relaxed);
+  } catch (...) {
+    // Out of memory: the next span makes its record itself.
+  }
+}
+
+std::uint64_t prepared_span_records() noexcept { return g_prepared_records.load(std::memory_order_relaxed); }
 
 void give_span_record(SpanRecord* record) noexcept {
   if (record == nullptr) return;

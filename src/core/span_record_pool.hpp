@@ -84,6 +84,18 @@ inline void note_attribute_count(std::size_t count) noexcept {
 
 // A record whose state is empty (fresh or recycled). Throws std::bad_alloc like operator new.
 SpanRecord* take_span_record();
+// Whether this thread's last look for records found none (its list was empty and so was the shared
+// array, or its lock was busy): until records come back, spans ending on this thread each prepare
+// the record the thread's next span takes (prepare_record_like).
+inline thread_local bool t_span_records_dry = false;
+
+// Called, while t_span_records_dry, with a span's state as it ends (immutable from then on): when this thread last
+// found no records to take, prepares the record its next span will take, with a copy of this span's slots (its
+// attributes' keys and values, within the bounds a recycled record keeps), so that a span of the same shape writes in
+// place there, in sequence, as on a recycled record.
+void prepare_record_like(const SpanState& ended) noexcept;
+// How many records prepare_record_like() has made in this process (for tests).
+std::uint64_t prepared_span_records() noexcept;
 // Returns a record (its state already recycled) to the pool, or deletes it.
 void give_span_record(SpanRecord* record) noexcept;
 
