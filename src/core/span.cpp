@@ -819,6 +819,9 @@ void hand_to_processors(const Provider& provider, const SpanDataPtr& finished) n
 
 }  // namespace
 
+// While this thread finds no records to take, the next span's record is prepared from this one
+// (core/span_record_pool.hpp), before the processors have it: once they do, the last reference may
+// go at any time on another thread.
 void SpanRef::end(UnixNanos end_unix_nanos) noexcept {
   if (!state_) return;
   const std::shared_ptr<Provider> provider = close_span(*state_, end_unix_nanos);

@@ -16,6 +16,10 @@
 //    lock, and refills the list from the shared array when it is empty.
 // The shared array's lock is only ever try-locked: when it is busy, that one record is made with
 // new or destroyed with delete, so no thread ever waits for another.
+// While a thread finds no records at all (all of them held by spans not yet exported: a burst, the
+// first batch), each span with attributes ending on it prepares the thread's next record with a
+// copy of its slots (prepare_record_like): a typed span on such a record costs about 25,000
+// instructions with the copy, against 34,000 on a record made empty.
 // What the pool holds is bounded. A record keeps at most 64 attribute slots, 4 events and links,
 // and 2 KiB of string buffers (recycle() frees the rest, so one huge span pins nothing): about
 // 0.7 KiB empty, 1-2 KiB after spans of a handful of attributes, 8 KiB at worst. The pool holds at
@@ -89,10 +93,12 @@ SpanRecord* take_span_record();
 // the record the thread's next span takes (prepare_record_like).
 inline thread_local bool t_span_records_dry = false;
 
-// Called, while t_span_records_dry, with a span's state as it ends (immutable from then on): when this thread last
-// found no records to take, prepares the record its next span will take, with a copy of this span's slots (its
-// attributes' keys and values, within the bounds a recycled record keeps), so that a span of the same shape writes in
-// place there, in sequence, as on a recycled record.
+// Called while t_span_records_dry, with a span's state as it ends (immutable from then on, and
+// still referenced by the caller): prepares the record this thread's next span takes, its slots a
+// copy of this span's (keys, and values as recycle() would keep them, within the same budget), so
+// that a span of the same shape writes there in place and in sequence, as on a recycled record,
+// instead of building every attribute anew. When records have come back meanwhile, the thread takes
+// those instead and copies nothing; a span without attributes copies nothing either.
 void prepare_record_like(const SpanState& ended) noexcept;
 // How many records prepare_record_like() has made in this process (for tests).
 std::uint64_t prepared_span_records() noexcept;
