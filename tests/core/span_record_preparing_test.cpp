@@ -59,6 +59,26 @@ std::size_t counted_bytes(const detail::SpanState& state) {
   return bytes;
 }
 
+// The heap bytes of a record's strings (a string's inline room is not on the heap): what recycle()
+// keeps within kMaxKeptBytes. (After recycle() freed a string, the empty string left still reports
+// its inline room as capacity, which counted_bytes would count.)
+std::size_t heap_bytes(const detail::SpanState& state) {
+  const std::size_t inline_room = std::string().capacity();
+  const auto heap = [inline_room](const std::string& text) {
+    return text.capacity() > inline_room ? text.capacity() : 0;
+  };
+  std::size_t bytes = heap(state.name) + heap(state.status.description);
+  for (const auto& slot : state.attributes) {
+    bytes += heap(slot.key);
+    if (const auto* text = std::get_if<std::string>(&slot.value)) bytes += heap(*text);
+    if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
+      bytes += texts->capacity() * sizeof(std::string);
+      for (const auto& item : *texts) bytes += heap(item);
+    }
+  }
+  return bytes;
+}
+
 // An ended span's state as close_span leaves it: live attributes only, their classes noted.
 std::unique_ptr<detail::SpanState> ended_state(std::string name, Attributes attributes) {
   auto made = std::make_unique<detail::SpanState>();
@@ -127,8 +147,8 @@ TEST(SpanRecordPreparingTest, APreparedRecordCopiesNoMoreThanTheBudgetOfARecycle
   if (!detail::kSpanRecordsRecycled) GTEST_SKIP() << "records are not recycled under AddressSanitizer";
   auto dry = std::make_unique<DryPool>();
   ASSERT_TRUE(detail::t_span_records_dry);
-  // A value past the budget ends the copy: the slots after it are not copied either (a recycled
-  // record's budget walk would free them in the same order).
+  // A value past what is left of the budget ends the copy: the slots after it are not copied
+  // (recycle() would keep their keys; a prepared record keeps a leading run of the span's slots).
   const auto ended = ended_state(std::string(3 * detail::kMaxKeptBytes, 'n'),
                                  {{"first", AttributeValue{std::string(600, 'a')}},
                                   {"second", AttributeValue{std::string(1000, 'b')}},
@@ -157,6 +177,29 @@ TEST(SpanRecordPreparingTest, APreparedRecordCopiesNoMoreThanTheBudgetOfARecycle
   detail::give_span_record(record);
 }
 
+// A prepared record's slots were copied within what the budget left after its name; the next span
+// on it may take more of the budget (a longer name) without growing any slot. Its recycle() must
+// then still bring the record within the budget (SpanState::slot_budget).
+TEST(SpanRecordPreparingTest, ARecordPreparedThenGivenALongerNameIsRecycledWithinTheBudget) {
+  if (!detail::kSpanRecordsRecycled) GTEST_SKIP() << "records are not recycled under AddressSanitizer";
+  const DryPool dry;
+  Attributes attributes;
+  for (int i = 0; i < 6; ++i) attributes.push_back({"key" + std::to_string(i), AttributeValue{std::string(300, 'v')}});
+  const auto ended = ended_state("s", std::move(attributes));
+  detail::prepare_record_like(*ended);
+  detail::SpanRecord* record = detail::take_span_record();
+  detail::SpanState& state = record->state;
+  ASSERT_EQ(state.attributes.size(), 6U);
+  // The next span: a name of 1,000 bytes, every slot written in place (nothing grew), then released.
+  state.name.assign(1000, 'n');
+  state.attribute_count = state.attributes.size();
+  ASSERT_FALSE(state.slots_grown);
+  state.recycle();
+  EXPECT_LE(heap_bytes(state), detail::kMaxKeptBytes);
+  EXPECT_GE(state.name.capacity(), 1000U);  // the name fits and is kept; slots make room
+  detail::give_span_record(record);
+}
+
 TEST(SpanRecordPreparingTest, NoRecordIsPreparedWhileRecordsAreThereToTake) {
   if (!detail::kSpanRecordsRecycled) GTEST_SKIP() << "records are not recycled under AddressSanitizer";
   const auto ended = ended_state("s", {{"k", AttributeValue{std::int64_t{1}}}});
@@ -165,9 +208,18 @@ TEST(SpanRecordPreparingTest, NoRecordIsPreparedWhileRecordsAreThereToTake) {
     // A record given back since this thread last looked: it is taken instead of a copy being made.
     detail::give_span_record(detail::take_span_record());
     const std::uint64_t prepared = detail::prepared_span_records();
+    ASSERT_TRUE(detail::t_span_records_dry);
     detail::prepare_record_like(*ended);
     EXPECT_EQ(detail::prepared_span_records(), prepared);
     EXPECT_FALSE(detail::t_span_records_dry);
+  }
+  {
+    // Taking a record given back ends the dry state too.
+    const DryPool dry;
+    detail::give_span_record(detail::take_span_record());
+    detail::SpanRecord* record = detail::take_span_record();
+    EXPECT_FALSE(detail::t_span_records_dry);
+    detail::give_span_record(record);
   }
   // Nor for a span without attributes: there is nothing to copy.
   const DryPool dry;
