@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -330,11 +331,15 @@ void prepare_record_like(const SpanState& ended) noexcept {
     }
     state.slot_budget = budget;
     // The live keys of one span are pairwise distinct: the next span writes in sequence over them.
-    // Their classes are the ended span's (see SpanState::slot_classes), their shared prefixes new.
+    // Their classes are the ended span's (see SpanState::slot_classes); so are their shared
+    // prefixes when the ended span wrote no slot's key (a span on a recycled or prepared record
+    // writing the same keys), else they are counted here.
     const std::size_t kept = slots.size();
-    for (std::size_t i = 0; i < kept; ++i) {
-      state.slot_classes[i] = ended.slot_classes[i];
-      if (i > 0) state.slot_shared[i] = shared_prefix(slots[i - 1].key, slots[i].key);
+    std::memcpy(state.slot_classes, ended.slot_classes, kept * sizeof(ended.slot_classes[0]));
+    if (!ended.slot_keys_written) {
+      std::memcpy(state.slot_shared, ended.slot_shared, kept * sizeof(ended.slot_shared[0]));
+    } else {
+      for (std::size_t i = 1; i < kept; ++i) state.slot_shared[i] = shared_prefix(slots[i - 1].key, slots[i].key);
     }
     state.distinct_slots = kept;
     list->records[list->count++] = record.release();

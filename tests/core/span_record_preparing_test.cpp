@@ -79,7 +79,8 @@ std::size_t heap_bytes(const detail::SpanState& state) {
   return bytes;
 }
 
-// An ended span's state as close_span leaves it: live attributes only, their classes noted.
+// An ended span's state as close_span leaves it on a record made new: live attributes only, their
+// classes noted.
 std::unique_ptr<detail::SpanState> ended_state(std::string name, Attributes attributes) {
   auto made = std::make_unique<detail::SpanState>();
   detail::SpanState& state = *made;
@@ -89,6 +90,7 @@ std::unique_ptr<detail::SpanState> ended_state(std::string name, Attributes attr
     state.slot_classes[i] = static_cast<std::uint16_t>(detail::key_class(state.attributes[i].key));
   }
   state.attribute_count = state.attributes.size();
+  state.slot_keys_written = true;  // as on a record made new: its keys were written, not checked
   state.ended = true;
   return made;
 }
@@ -293,7 +295,12 @@ TEST_F(PreparedRecordSpanTest, StructuredValuesOnPreparedRecordsAreExactlyTheirF
       {"honeyhive_inputs", typed},
       {"honeyhive_inputs", {{"tags", {"geography", "f"}}, {"model", "m"}}},
       {"honeyhive_inputs", typed},
-      // The second member of "x" meets a slot of the same length that ends in its name, under "y".
+      // The second member of "x" meets a slot of the same length that ends in its name, under "y":
+      // on a record prepared from a span that wrote new keys, and from one that wrote none (its
+      // record's shared prefixes are copied, not counted again).
+      {"p", {{"x", {{"a", 1}}}, {"y", {{"b", 2}}}}},
+      {"p", {{"x", {{"a", 1}, {"b", 5}}}}},
+      {"p", {{"x", {{"a", 1}}}, {"y", {{"b", 2}}}}},
       {"p", {{"x", {{"a", 1}}}, {"y", {{"b", 2}}}}},
       {"p", {{"x", {{"a", 1}, {"b", 5}}}}},
   };
