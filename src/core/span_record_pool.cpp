@@ -240,12 +240,14 @@ namespace {
 // Counted for tests: one relaxed add per prepared record, beside its copy's dozens of allocations.
 std::atomic<std::uint64_t> g_prepared_records{0};
 
-// At least what recycle() counts for a copy of `text` (its capacity): the copy's length, or the
+// What recycle() will count for a copy of `text` (its capacity): the copy's length, or the
 // string's inline room for a short text. Used to leave out values too large to keep before copying
 // them; what is kept is then counted exactly (kept_slot_bytes).
 inline std::size_t least_copy_capacity(const std::string& text) noexcept {
-  static const std::size_t inline_room = std::string().capacity();
-  return text.size() > inline_room ? text.size() : inline_room;
+  // libstdc++'s inline room. Elsewhere only the estimate changes: a slot that fits is still counted
+  // exactly after its copy, and one that does not is taken out again.
+  constexpr std::size_t kInlineRoom = 15;
+  return text.size() > kInlineRoom ? text.size() : kInlineRoom;
 }
 
 // What recycle() counts against its budget for `slot` (keep_slot): its key's buffer, and its string
