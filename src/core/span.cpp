@@ -390,8 +390,9 @@ template <class Value>
 // Writes an array of strings over a list of as many strings of the same lengths, all ASCII and
 // within the length limit, in one pass. For a slot that is not an attribute yet: on false, some of
 // its strings may have been written over (the general path then replaces the whole list).
-inline bool overwrote_same_length_strings(std::vector<std::string>& out, const nlohmann::json& array,
-                                          std::size_t max_chars) noexcept {
+[[gnu::always_inline]] inline bool overwrote_same_length_strings(std::vector<std::string>& out,
+                                                                 const nlohmann::json& array,
+                                                                 std::size_t max_chars) noexcept {
   const auto& items = *array.get_ptr<const nlohmann::json::array_t*>();
   const std::size_t n = items.size();
   if (out.size() != n) return false;
