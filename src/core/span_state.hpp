@@ -77,6 +77,12 @@ struct SpanState : SpanData {
   std::shared_ptr<const ContentPolicy> content;  // null: record everything as given
   bool ended = false;                            // guarded by mutex
   bool recording = false;                        // fixed at start
+  // Whether a write since the last recycle may have grown a slot's buffer (a new or longer key or
+  // string, a new list, a new slot); recycle() then walks the slots against its budget, and
+  // otherwise leaves them, as nothing in them grew. Guarded by `mutex`.
+  bool slots_grown = false;
+  // Whether a slot's key was written since recycle() last set slot_shared. Guarded by `mutex`.
+  bool slot_keys_written = false;
   // Live attributes are attributes[0, attribute_count). While the span is open, the elements
   // after them are slots left by the last span in this record: not attributes, but their key and
   // string value keep buffer and text. The next new attribute is written into the next slot, in
@@ -84,10 +90,6 @@ struct SpanState : SpanData {
   // and then its key is not even copied). end() drops the unused slots before the span is handed
   // on. Guarded by `mutex`.
   std::size_t attribute_count = 0;
-  // Whether a write since the last recycle may have grown a slot's buffer (a new or longer key or
-  // string, a new list, a new slot); recycle() then walks the slots against its budget, and
-  // otherwise leaves them, as nothing in them grew. Guarded by `mutex`.
-  bool slots_grown = false;
   // The budget the slots had at the last walk (see recycle()).
   std::size_t slot_budget = 0;
   // Likewise for events: events[0, event_count) are the span's events, later elements slots
@@ -96,9 +98,12 @@ struct SpanState : SpanData {
   // One bit per class (a hash of length, middle and last bytes) of the keys of the live attributes
   // [0, filtered): a lookup of a key whose bit is clear scans nothing. The filter is brought up to
   // attribute_count before any lookup (writes in sequence, below, leave it behind). Guarded by
-  // `mutex`.
+  // `mutex`. (Its words come last, with the other per-slot arrays, which a span writing in sequence
+  // never touches: SpanData and the fields from `mutex` to `distinct_slots`, which every span reads
+  // or writes, take the record's first 448 bytes, seven cache lines' worth. Callgrind's cache model
+  // counts 18.7 first-level misses per span of workload (a) with this order, 20.7 with the filter's
+  // words and two flags among them.)
   static constexpr std::size_t kKeyFilterWords = 8;  // 512 bits
-  std::uint64_t key_filter[kKeyFilterWords] = {};
   std::size_t filtered = 0;
   // The slots [0, distinct_slots) hold keys that are pairwise distinct (the last span's live keys),
   // and no slot key below it has changed during this span. So while attribute_count is below it, a
@@ -123,7 +128,7 @@ struct SpanState : SpanData {
   // "<prefix>.<next member>" when it shares more than the prefix with it and ends in the next
   // member's name: only the name is compared. Guarded by `mutex`.
   std::uint16_t slot_shared[kClassedSlots] = {};
-  bool slot_keys_written = false;  // a slot's key was written since recycle() last set slot_shared
+  std::uint64_t key_filter[kKeyFilterWords] = {};  // see `filtered`
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.
