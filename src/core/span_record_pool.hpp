@@ -18,7 +18,7 @@
 // new or destroyed with delete, so no thread ever waits for another.
 // While a thread finds no records at all (all of them held by spans not yet exported: a burst, the
 // first batch), each span with attributes ending on it prepares the thread's next record with a
-// copy of its slots (prepare_record_like): a typed span costs about 29,000 instructions on such a
+// copy of its slots (prepare_record_like): a typed span costs about 27,000 instructions on such a
 // record, the copy included, against 37,600 on a record made empty (bench/instructions.sh,
 // typed_json10_new).
 // What the pool holds is bounded. A record keeps at most 64 attribute slots, 4 events and links,
