@@ -23,6 +23,7 @@
 #include "honeyhive/core/structured.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "support/in_memory_provider.hpp"
+#include "support/record_bytes.hpp"
 
 namespace honeyhive {
 namespace {
@@ -45,39 +46,10 @@ class DryPool {
   std::vector<detail::SpanRecord*> held_;
 };
 
-// What recycle() counts against a record's budget (keep_text, keep_slot): every string's capacity.
 std::size_t counted_bytes(const detail::SpanState& state) {
-  std::size_t bytes = state.name.capacity() + state.status.description.capacity();
-  for (const auto& slot : state.attributes) {
-    bytes += slot.key.capacity();
-    if (const auto* text = std::get_if<std::string>(&slot.value)) bytes += text->capacity();
-    if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
-      bytes += texts->capacity() * sizeof(std::string);
-      for (const auto& item : *texts) bytes += item.capacity();
-    }
-  }
-  return bytes;
+  return test::record_bytes(state, test::RecordBytes::counted);
 }
-
-// The heap bytes of a record's strings (a string's inline room is not on the heap): what recycle()
-// keeps within kMaxKeptBytes. (After recycle() freed a string, the empty string left still reports
-// its inline room as capacity, which counted_bytes would count.)
-std::size_t heap_bytes(const detail::SpanState& state) {
-  const std::size_t inline_room = std::string().capacity();
-  const auto heap = [inline_room](const std::string& text) {
-    return text.capacity() > inline_room ? text.capacity() : 0;
-  };
-  std::size_t bytes = heap(state.name) + heap(state.status.description);
-  for (const auto& slot : state.attributes) {
-    bytes += heap(slot.key);
-    if (const auto* text = std::get_if<std::string>(&slot.value)) bytes += heap(*text);
-    if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
-      bytes += texts->capacity() * sizeof(std::string);
-      for (const auto& item : *texts) bytes += heap(item);
-    }
-  }
-  return bytes;
-}
+std::size_t heap_bytes(const detail::SpanState& state) { return test::record_bytes(state, test::RecordBytes::on_heap); }
 
 // An ended span's state as close_span leaves it on a record made new: live attributes only, their
 // classes noted.

@@ -26,6 +26,7 @@
 #include "honeyhive/core/structured.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "support/in_memory_provider.hpp"
+#include "support/record_bytes.hpp"
 
 namespace honeyhive {
 namespace {
@@ -674,25 +675,9 @@ TEST_F(SpanRecyclingTest, StructuredValuesOnRecycledRecordsAreExactlyTheirFlatte
 
 // --- What a recycled record keeps (SpanState::recycle on a state built by hand) -----------------
 
-// The heap bytes of the strings and lists a record keeps (a short string's inline buffer is not on
-// the heap), which recycle() keeps within kMaxKeptBytes.
-std::size_t heap_bytes(const std::string& text) {
-  const std::size_t kInline = std::string().capacity();
-  return text.capacity() > kInline ? text.capacity() : 0;
-}
-std::size_t kept_bytes(const detail::SpanState& state) {
-  std::size_t bytes = heap_bytes(state.name) + heap_bytes(state.status.description);
-  for (const auto& event : state.events) bytes += heap_bytes(event.name);
-  for (const auto& slot : state.attributes) {
-    bytes += heap_bytes(slot.key);
-    if (const auto* text = std::get_if<std::string>(&slot.value)) bytes += heap_bytes(*text);
-    if (const auto* texts = std::get_if<std::vector<std::string>>(&slot.value)) {
-      bytes += texts->capacity() * sizeof(std::string);
-      for (const auto& item : *texts) bytes += heap_bytes(item);
-    }
-  }
-  return bytes;
-}
+// The heap bytes of the strings and lists a record keeps, which recycle() keeps within
+// kMaxKeptBytes.
+std::size_t kept_bytes(const detail::SpanState& state) { return test::record_bytes(state, test::RecordBytes::on_heap); }
 
 // A typed span (inputs, outputs and metadata of ten keys each, 42 attributes in all) stays within
 // what a record keeps, on a record made new as on one recycled after such spans: were its
