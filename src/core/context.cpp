@@ -241,10 +241,15 @@ Context Context::with_all_baggage(std::vector<BaggageEntry> entries) const noexc
   }
 }
 
-Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept {
+Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const& noexcept {
   Context copy = *this;
   copy.baggage_ = std::move(entries);
   return copy;
+}
+
+Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) && noexcept {
+  baggage_ = std::move(entries);
+  return std::move(*this);
 }
 
 Scope::Scope(const Context& context) noexcept : Scope(Context(context)) {}

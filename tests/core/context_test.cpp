@@ -258,6 +258,27 @@ TEST_F(ContextTest, WithBaggageLeavesTheOriginalUnchanged) {
   EXPECT_EQ(copy.baggage("b"), "2");
 }
 
+// with_shared_baggage on a context kept (a copy, the original unchanged) and on a temporary (its
+// parts moved into the result): either way the result has the span and the shared list, as is.
+TEST_F(ContextTest, WithSharedBaggageKeepsTheSpanFromAKeptContextAndFromATemporary) {
+  auto traced = test::make_in_memory_provider();
+  Span span = traced.tracer->start_span("s");
+  auto list = std::make_shared<const std::vector<BaggageEntry>>(std::vector<BaggageEntry>{{"tracer", "t1", ""}});
+  const Context kept = Context().with_baggage("a", "1").with_span(span);
+  const Context from_kept = kept.with_shared_baggage(list);
+  EXPECT_EQ(kept.baggage("a"), "1");
+  EXPECT_EQ(kept.baggage("tracer"), std::nullopt);
+  EXPECT_EQ(kept.span().context(), span.context());
+  const Context from_temporary = Context().with_baggage("a", "1").with_span(span).with_shared_baggage(list);
+  for (const Context* context : {&from_kept, &from_temporary}) {
+    EXPECT_EQ(context->span_context(), span.context());
+    EXPECT_EQ(context->span().context(), span.context());
+    EXPECT_EQ(&context->all_baggage(), list.get());  // shared, not copied
+    EXPECT_EQ(context->baggage("a"), std::nullopt);
+  }
+  span.end();
+}
+
 TEST_F(ContextTest, WithBaggageReplacesAnExistingKeyInPlace) {
   const Context context = Context().with_baggage("a", "1").with_baggage("b", "2").with_baggage("a", "3", "p=q");
   const std::vector<BaggageEntry> expected{{"a", "3", "p=q"}, {"b", "2", ""}};

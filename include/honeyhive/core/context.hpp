@@ -58,7 +58,9 @@ class Context {
   Context with_all_baggage(std::vector<BaggageEntry> entries) const noexcept;
   // A copy whose baggage is `entries`, shared as it is (no copy; null means none). For a list put on
   // many contexts, such as the one a tracer adds to every root span.
-  Context with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const noexcept;
+  Context with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) const& noexcept;
+  // The same from a context about to be discarded (a temporary): its parts are moved, not copied.
+  Context with_shared_baggage(std::shared_ptr<const std::vector<BaggageEntry>> entries) && noexcept;
 
  private:
   friend class SpanRef;
