@@ -48,6 +48,56 @@ ForkRegistry& fork_registry() {
 
 const std::shared_ptr<DiagnosticSink> kNoSink;  // routes nothing
 
+// Each thread's one-span batch, kept between spans so that handing a span to the exporter allocates
+// nothing. Taken by one export at a time: an exporter that ends a span on this thread re-enters
+// on_end, which then uses a batch of its own, as does a thread whose destructors have run.
+enum class BatchState : unsigned char { unused, alive, destroyed };
+thread_local BatchState t_batch_state = BatchState::unused;  // trivially destructible: readable at exit
+
+struct ThreadBatch {
+  std::vector<SpanDataPtr> spans;
+  bool taken = false;
+  ThreadBatch() noexcept { t_batch_state = BatchState::alive; }
+  ~ThreadBatch() { t_batch_state = BatchState::destroyed; }
+  ThreadBatch(const ThreadBatch&) = delete;
+  ThreadBatch& operator=(const ThreadBatch&) = delete;
+};
+thread_local ThreadBatch t_batch;
+
+// The batch one export uses: this thread's when it is free, else its own. Holds `span` until the
+// export is over.
+class OneSpanBatch {
+ public:
+  explicit OneSpanBatch(const SpanDataPtr& span) {
+    if (t_batch_state != BatchState::destroyed && !t_batch.taken) {
+      shared_ = &t_batch;  // (constructs it on this thread's first use)
+      shared_->taken = true;
+    }
+    try {
+      spans().push_back(span);
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+  ~OneSpanBatch() { release(); }
+  OneSpanBatch(const OneSpanBatch&) = delete;
+  OneSpanBatch& operator=(const OneSpanBatch&) = delete;
+
+  std::vector<SpanDataPtr>& spans() noexcept { return shared_ != nullptr ? shared_->spans : own_; }
+
+ private:
+  void release() noexcept {
+    if (shared_ == nullptr) return;
+    shared_->spans.clear();  // keeps its room for the next span
+    shared_->taken = false;
+    shared_ = nullptr;
+  }
+
+  ThreadBatch* shared_ = nullptr;
+  std::vector<SpanDataPtr> own_;
+};
+
 }  // namespace
 
 void SimpleSpanProcessor::reset_exporter_in_fork_child() noexcept {
@@ -95,9 +145,10 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
   // Routing costs two thread-local writes per span: only for a tracer with its own sink.
   ScopedDiagnosticSink route(diagnostics_ != DiagnosticSink::process() ? diagnostics_ : kNoSink);
   try {
-    const std::vector<SpanDataPtr> batch{span};
+    OneSpanBatch batch(span);
     ExportCall call(this);
-    const ExportCounts counts = exporter_->export_spans_counted(batch, std::chrono::steady_clock::time_point::max());
+    const ExportCounts counts =
+        exporter_->export_spans_counted(batch.spans(), std::chrono::steady_clock::time_point::max());
     if (counts.exported > 0) {
       exported_.fetch_add(1, std::memory_order_relaxed);
     } else if (counts.rejected == 0) {

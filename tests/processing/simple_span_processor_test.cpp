@@ -194,6 +194,90 @@ TEST(SimpleSpanProcessorStandaloneTest, OnEndExportsASampledSpanDataDirectly) {
   EXPECT_EQ(processor.exported(), 1U);
 }
 
+SpanDataPtr sampled_span_data(const std::string& name) {
+  auto data = std::make_shared<SpanData>();
+  data->name = name;
+  data->context =
+      SpanContext(TraceId(std::array<std::uint8_t, TraceId::kSize>{1}),
+                  SpanId(std::array<std::uint8_t, SpanId::kSize>{1}), TraceFlags{TraceFlags::kSampled}, false);
+  return data;
+}
+
+// Each span goes to the exporter alone, and the processor holds no reference to it afterwards
+// (the batch a thread reuses from span to span is emptied after each export).
+TEST(SimpleSpanProcessorStandaloneTest, EachSpanIsExportedAloneAndNotHeldAfterItsExport) {
+  auto log = std::make_shared<ScriptedExporter::Log>();
+  SimpleSpanProcessor processor(std::make_unique<ScriptedExporter>(log, ExportResult::success));
+  std::vector<std::weak_ptr<const SpanData>> exported;
+  for (int i = 0; i < 3; ++i) {
+    SpanDataPtr data = sampled_span_data("span " + std::to_string(i));
+    processor.on_end(data);
+    exported.push_back(data);
+  }
+  log->batches.clear();  // the exporter's own copies
+  ASSERT_EQ(exported.size(), 3U);
+  for (const auto& span : exported) EXPECT_TRUE(span.expired());
+  EXPECT_EQ(processor.exported(), 3U);
+}
+
+// An exporter that ends spans on the exporting thread, of its own processor's provider and of
+// another's: each of those spans is exported in a batch of its own, and the batch the outer export
+// was given still holds exactly its span when the inner exports are over.
+TEST(SimpleSpanProcessorStandaloneTest, AnExporterEndingSpansOnItsThreadLeavesItsBatchAsGiven) {
+  class EndingExporter final : public SpanExporter {
+   public:
+    explicit EndingExporter(std::shared_ptr<Tracer>& same, std::shared_ptr<Tracer>& other)
+        : same_(same), other_(other) {}
+    ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override {
+      seen.push_back({});
+      for (const auto& span : spans) seen.back().push_back(span->name);
+      if (spans.size() == 1 && spans[0]->name == "outer") {
+        same_->start_span("inner, same provider").end();
+        other_->start_span("inner, other provider").end();
+        after_inner.clear();
+        for (const auto& span : spans) after_inner.push_back(span->name);
+      }
+      return ExportResult::success;
+    }
+    bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+    std::vector<std::vector<std::string>> seen;
+    std::vector<std::string> after_inner;
+
+   private:
+    std::shared_ptr<Tracer>& same_;
+    std::shared_ptr<Tracer>& other_;
+  };
+  std::shared_ptr<Tracer> same;
+  std::shared_ptr<Tracer> other;
+  auto exporter = std::make_unique<EndingExporter>(same, other);
+  EndingExporter* ending = exporter.get();
+  ProviderOptions options;
+  options.sampler = make_always_on_sampler();
+  options.processors.push_back(std::make_unique<SimpleSpanProcessor>(std::move(exporter)));
+  auto provider = Provider::create(std::move(options));
+  same = provider->get_tracer("same");
+  auto other_log = std::make_shared<ScriptedExporter::Log>();
+  ProviderOptions other_options;
+  other_options.sampler = make_always_on_sampler();
+  other_options.processors.push_back(
+      std::make_unique<SimpleSpanProcessor>(std::make_unique<ScriptedExporter>(other_log, ExportResult::success)));
+  auto other_provider = Provider::create(std::move(other_options));
+  other = other_provider->get_tracer("other");
+
+  same->start_span("outer").end();
+  const std::vector<std::vector<std::string>> expected_seen = {{"outer"}, {"inner, same provider"}};
+  EXPECT_EQ(ending->seen, expected_seen);
+  EXPECT_EQ(ending->after_inner, std::vector<std::string>{"outer"});
+  ASSERT_EQ(other_log->batches.size(), 1U);
+  ASSERT_EQ(other_log->batches[0].size(), 1U);
+  EXPECT_EQ(other_log->batches[0][0]->name, "inner, other provider");
+
+  // And the thread's batch serves the next span as before.
+  same->start_span("next").end();
+  ASSERT_EQ(ending->seen.size(), 3U);
+  EXPECT_EQ(ending->seen[2], std::vector<std::string>{"next"});
+}
+
 TEST(SimpleSpanProcessorStandaloneTest, OnEndSkipsAnUnsampledSpanData) {
   auto log = std::make_shared<ScriptedExporter::Log>();
   SimpleSpanProcessor processor(std::make_unique<ScriptedExporter>(log, ExportResult::success));
