@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <mutex>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -50,27 +51,52 @@ const std::shared_ptr<DiagnosticSink> kNoSink;  // routes nothing
 
 // Each thread's one-span batch, kept between spans so that handing a span to the exporter allocates
 // nothing. Taken by one export at a time: an exporter that ends a span on this thread re-enters
-// on_end, which then uses a batch of its own, as does a thread whose destructors have run.
-enum class BatchState : unsigned char { unused, alive, destroyed };
-thread_local BatchState t_batch_state = BatchState::unused;  // trivially destructible: readable at exit
-
+// on_end, which then uses a batch of its own. Freed by a thread-specific key's destructor: glibc runs
+// those after the thread's C++ destructors, and runs them again for a value set meanwhile, so a batch
+// first made by a span ended from a destructor at thread exit is freed too. (A thread_local object
+// made that late would never be destroyed.)
 struct ThreadBatch {
   std::vector<SpanDataPtr> spans;
   bool taken = false;
-  ThreadBatch() noexcept { t_batch_state = BatchState::alive; }
-  ~ThreadBatch() { t_batch_state = BatchState::destroyed; }
-  ThreadBatch(const ThreadBatch&) = delete;
-  ThreadBatch& operator=(const ThreadBatch&) = delete;
 };
-thread_local ThreadBatch t_batch;
+thread_local ThreadBatch* t_batch = nullptr;  // trivially destructible: readable at any time
+
+void free_thread_batch(void* batch) noexcept {
+  delete static_cast<ThreadBatch*>(batch);
+  t_batch = nullptr;  // (runs on the thread that is exiting)
+}
+
+// The key whose destructor frees each thread's batch. False when none could be made: every export
+// then uses a batch of its own.
+bool batch_key(pthread_key_t& key) noexcept {
+  static pthread_key_t made;
+  static const bool ok = pthread_key_create(&made, free_thread_batch) == 0;
+  key = made;
+  return ok;
+}
+
+// This thread's batch, made on its first use; null when it cannot be.
+ThreadBatch* thread_batch() noexcept {
+  if (t_batch != nullptr) return t_batch;
+  pthread_key_t key;
+  if (!batch_key(key)) return nullptr;
+  auto* batch = new (std::nothrow) ThreadBatch();
+  if (batch == nullptr) return nullptr;
+  if (pthread_setspecific(key, batch) != 0) {
+    delete batch;
+    return nullptr;
+  }
+  t_batch = batch;
+  return batch;
+}
 
 // The batch one export uses: this thread's when it is free, else its own. Holds `span` until the
 // export is over.
 class OneSpanBatch {
  public:
   explicit OneSpanBatch(const SpanDataPtr& span) {
-    if (t_batch_state != BatchState::destroyed && !t_batch.taken) {
-      shared_ = &t_batch;  // (constructs it on this thread's first use)
+    if (ThreadBatch* batch = thread_batch(); batch != nullptr && !batch->taken) {
+      shared_ = batch;
       shared_->taken = true;
     }
     try {

@@ -1,6 +1,7 @@
 #include "honeyhive/processing/simple_span_processor.hpp"
 
 #include <gtest/gtest.h>
+#include <pthread.h>
 
 #include <array>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "honeyhive/core/provider.hpp"
@@ -276,6 +278,31 @@ TEST(SimpleSpanProcessorStandaloneTest, AnExporterEndingSpansOnItsThreadLeavesIt
   same->start_span("next").end();
   ASSERT_EQ(ending->seen.size(), 3U);
   EXPECT_EQ(ending->seen[2], std::vector<std::string>{"next"});
+}
+
+// A span ended by a thread-specific key's destructor, which runs after the thread's C++ destructors:
+// it is exported, and the thread's batch, first made then, is freed with the thread (LeakSanitizer
+// checks this in the sanitizer build: a thread_local batch made that late would never be destroyed).
+SimpleSpanProcessor* g_exiting_thread_processor = nullptr;
+
+TEST(SimpleSpanProcessorStandaloneTest, ASpanEndedWhileItsThreadExitsIsExportedAndItsBatchFreed) {
+  auto log = std::make_shared<ScriptedExporter::Log>();
+  SimpleSpanProcessor processor(std::make_unique<ScriptedExporter>(log, ExportResult::success));
+  g_exiting_thread_processor = &processor;
+  pthread_key_t key;
+  ASSERT_EQ(pthread_key_create(&key, [](void*) { g_exiting_thread_processor->on_end(sampled_span_data("at exit")); }),
+            0);
+  for (int i = 0; i < 4; ++i) {
+    std::thread([key] { pthread_setspecific(key, &key); }).join();
+  }
+  pthread_key_delete(key);
+  g_exiting_thread_processor = nullptr;
+  ASSERT_EQ(log->batches.size(), 4U);
+  for (const auto& batch : log->batches) {
+    ASSERT_EQ(batch.size(), 1U);
+    EXPECT_EQ(batch[0]->name, "at exit");
+  }
+  EXPECT_EQ(processor.exported(), 4U);
 }
 
 TEST(SimpleSpanProcessorStandaloneTest, OnEndSkipsAnUnsampledSpanData) {
