@@ -50,19 +50,17 @@ ForkRegistry& fork_registry() {
 const std::shared_ptr<DiagnosticSink> kNoSink;  // routes nothing
 
 // Each thread's one-span batch, kept between spans so that handing a span to the exporter allocates
-// nothing. Taken by one export at a time: an exporter that ends a span on this thread re-enters
-// on_end, which then uses a batch of its own. Freed by a thread-specific key's destructor: glibc runs
-// those after the thread's C++ destructors, and runs them again for a value set meanwhile, so a batch
-// first made by a span ended from a destructor at thread exit is freed too. (A thread_local object
-// made that late would never be destroyed.)
-struct ThreadBatch {
-  std::vector<SpanDataPtr> spans;
-  bool taken = false;
-};
-thread_local ThreadBatch* t_batch = nullptr;  // trivially destructible: readable at any time
+// nothing. In use exactly while this thread is inside an export (an ExportCall is on its stack): an
+// exporter that ends a span on this thread re-enters on_end, which then uses a batch of its own.
+// Freed by a thread-specific key's destructor: glibc runs those after the thread's C++ destructors,
+// and runs them again for a value set meanwhile, so a batch first made by a span ended from a
+// destructor at thread exit is freed too. (A thread_local object made that late would never be
+// destroyed.)
+using Batch = std::vector<SpanDataPtr>;
+thread_local Batch* t_batch = nullptr;  // trivially destructible: readable at any time
 
 void free_thread_batch(void* batch) noexcept {
-  delete static_cast<ThreadBatch*>(batch);
+  delete static_cast<Batch*>(batch);
   t_batch = nullptr;  // (runs on the thread that is exiting)
 }
 
@@ -76,11 +74,11 @@ bool batch_key(pthread_key_t& key) noexcept {
 }
 
 // This thread's batch, made on its first use; null when it cannot be.
-ThreadBatch* thread_batch() noexcept {
+Batch* thread_batch() noexcept {
   if (t_batch != nullptr) return t_batch;
   pthread_key_t key;
   if (!batch_key(key)) return nullptr;
-  auto* batch = new (std::nothrow) ThreadBatch();
+  auto* batch = new (std::nothrow) Batch();
   if (batch == nullptr) return nullptr;
   if (pthread_setspecific(key, batch) != 0) {
     delete batch;
@@ -90,15 +88,12 @@ ThreadBatch* thread_batch() noexcept {
   return batch;
 }
 
-// The batch one export uses: this thread's when it is free, else its own. Holds `span` until the
-// export is over.
+// The batch one export uses: this thread's when the thread is inside no export, else its own. Holds
+// `span` until the export is over. (Made before the export's ExportCall, released after it.)
 class OneSpanBatch {
  public:
   explicit OneSpanBatch(const SpanDataPtr& span) {
-    if (ThreadBatch* batch = thread_batch(); batch != nullptr && !batch->taken) {
-      shared_ = batch;
-      shared_->taken = true;
-    }
+    if (ExportCall::top() == nullptr) shared_ = thread_batch();
     try {
       spans().push_back(span);
     } catch (...) {
@@ -110,18 +105,16 @@ class OneSpanBatch {
   OneSpanBatch(const OneSpanBatch&) = delete;
   OneSpanBatch& operator=(const OneSpanBatch&) = delete;
 
-  std::vector<SpanDataPtr>& spans() noexcept { return shared_ != nullptr ? shared_->spans : own_; }
+  Batch& spans() noexcept { return shared_ != nullptr ? *shared_ : own_; }
 
  private:
   void release() noexcept {
-    if (shared_ == nullptr) return;
-    shared_->spans.clear();  // keeps its room for the next span
-    shared_->taken = false;
+    if (shared_ != nullptr) shared_->clear();  // keeps its room for the next span
     shared_ = nullptr;
   }
 
-  ThreadBatch* shared_ = nullptr;
-  std::vector<SpanDataPtr> own_;
+  Batch* shared_ = nullptr;
+  Batch own_;
 };
 
 }  // namespace
