@@ -527,17 +527,16 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
       }
       // Read by the events-mode encoder: the parent's event id is the session id.
       if (parent_is_session) span.set_attribute("honeyhive.parent_is_session", true);
-      if (own_baggage) {
-        span.hold_scope(Scope(parent.with_span(span).with_shared_baggage(std::move(own_baggage))));
-      } else {
-        Context active = parent.with_span(span);
-        if (!names_tracer(parent_baggage, id_)) {
-          for (auto& entry : tracer_baggage(session_id())) {
-            active = active.with_baggage(std::move(entry.key), std::move(entry.value));
-          }
+      // (The shared list goes onto the new context itself, not onto a copy of it.)
+      const bool shares_own_baggage = own_baggage != nullptr;
+      Context active = shares_own_baggage ? parent.with_span(span).with_shared_baggage(std::move(own_baggage))
+                                          : parent.with_span(span);
+      if (!shares_own_baggage && !names_tracer(parent_baggage, id_)) {
+        for (auto& entry : tracer_baggage(session_id())) {
+          active = active.with_baggage(std::move(entry.key), std::move(entry.value));
         }
-        span.hold_scope(Scope(std::move(active)));
       }
+      span.hold_scope(Scope(std::move(active)));
     } catch (...) {
       // Out of memory while building the context: the span is already started and stays the
       // caller's, active without this tracer's baggage rather than replaced by a no-op.
