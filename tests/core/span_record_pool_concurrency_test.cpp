@@ -115,9 +115,6 @@ TEST(SpanRecordPoolConcurrency, RecordsReleasedOnOtherThreadsAreReusedWithoutSha
   EXPECT_EQ(corrupted.load(), 0U);
 }
 
-// Real spans, with attributes written into recycled slots, made on four threads and released on
-// two others (the last reference, and so the recycling, happens there): every span read on the
-// releasing side holds exactly what its producer set.
 // Hands every exported span to the consumers' queue.
 struct SpanHandoff {
   std::mutex mutex;
