@@ -2,11 +2,20 @@
 
 #include <honeyhive/export/otlp_proto.hpp>
 
+#include "core/span_record_pool.hpp"
 #include "workloads.hpp"
 
 namespace {
 
 using namespace honeyhive;
+
+// The span records made new (the pool's misses) per 100 spans since `made_before`, as a counter:
+// with the batch processor, spans end on the producer and are released on the export thread, and a
+// record the pool cannot take back is deleted there and made again for a later span.
+void report_new_records(benchmark::State& state, std::uint64_t made_before, std::int64_t spans) {
+  const std::uint64_t made = detail::made_span_records() - made_before;
+  state.counters["new_records_pct"] = spans <= 0 ? 0.0 : 100.0 * static_cast<double>(made) / static_cast<double>(spans);
+}
 
 // The batch processor's drop percentage, as a counter (drops are part of the score).
 void report_drops(benchmark::State& state, const Provider& provider) {
@@ -24,11 +33,13 @@ void report_drops(benchmark::State& state, const Provider& provider) {
 void run_span_workload(benchmark::State& state, const std::shared_ptr<Provider>& provider, void (*workload)(Tracer&),
                        std::int64_t spans_per_call, bool batch) {
   auto tracer = provider->get_tracer("bench");
+  const std::uint64_t made_before = detail::made_span_records();
   for (auto _ : state) workload(*tracer);
   state.SetItemsProcessed(state.iterations() * spans_per_call);
   if (batch) {
     provider->force_flush(std::chrono::milliseconds(10000));
     report_drops(state, *provider);
+    report_new_records(state, made_before, state.iterations() * spans_per_call);
   }
 }
 
@@ -68,9 +79,11 @@ void BM_TypedModelSpan_Json10(benchmark::State& state) {
     return;
   }
   const nlohmann::json value = bench::make_json_10_keys();
+  const std::uint64_t made_before = detail::made_span_records();
   for (auto _ : state) bench::typed_model_span(*tracer, value);
   state.SetItemsProcessed(state.iterations());
   tracer->flush(std::chrono::milliseconds(10000));
+  report_new_records(state, made_before, state.iterations());
   tracer->shutdown();
 }
 BENCHMARK(BM_TypedModelSpan_Json10);
@@ -137,7 +150,11 @@ BENCHMARK(BM_OtlpProtoEncode_512_Append);
 // on one thread): made by thread 0 inside the benchmark, other threads read it while it was being
 // replaced (a data race that crashed one run in three).
 std::shared_ptr<Provider> g_batch_provider;
-void SetUpBatchProvider(const benchmark::State&) { g_batch_provider = bench::make_batch_discarding_provider(); }
+std::uint64_t g_made_records_before = 0;
+void SetUpBatchProvider(const benchmark::State&) {
+  g_batch_provider = bench::make_batch_discarding_provider();
+  g_made_records_before = detail::made_span_records();
+}
 void TearDownBatchProvider(const benchmark::State&) { g_batch_provider.reset(); }
 
 void BM_BatchProcessor_8Attributes_1Event(benchmark::State& state) {
@@ -148,6 +165,7 @@ void BM_BatchProcessor_8Attributes_1Event(benchmark::State& state) {
     // Drops are part of the score: a tracer that is fast because it discards spans is not fast.
     g_batch_provider->force_flush(std::chrono::milliseconds(10000));
     report_drops(state, *g_batch_provider);
+    report_new_records(state, g_made_records_before, state.iterations() * state.threads());
   }
 }
 BENCHMARK(BM_BatchProcessor_8Attributes_1Event)

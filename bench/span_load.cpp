@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/span_record_pool.hpp"
 #include "workloads.hpp"
 
 namespace {
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   }
   if (batch == nullptr) return 1;
 
+  const std::uint64_t made_before = detail::made_span_records();
+  const std::uint64_t deleted_before = detail::deleted_span_records();
   std::atomic<long> ready{0};
   std::atomic<bool> go{false};
   std::vector<std::thread> threads;
@@ -68,12 +71,14 @@ int main(int argc, char** argv) {
       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(produced - start).count()) / total;
   std::printf(
       "producers=%ld spans=%.0f enqueued=%llu exported=%llu dropped=%llu failed=%llu drop_pct=%.2f "
-      "ns_per_span=%.1f peak_rss_kib=%ld rss_before_kib=%ld flushed=%s\n",
+      "ns_per_span=%.1f new_records=%llu deleted_records=%llu peak_rss_kib=%ld rss_before_kib=%ld flushed=%s\n",
       producers, total, static_cast<unsigned long long>(stats.enqueued),
       static_cast<unsigned long long>(stats.exported), static_cast<unsigned long long>(stats.dropped),
       static_cast<unsigned long long>(stats.failed),
       stats.enqueued == 0 ? 0.0 : 100.0 * static_cast<double>(stats.dropped) / static_cast<double>(stats.enqueued),
-      ns_per_span, peak_rss_kib(), rss_before, flushed ? "yes" : "no");
+      ns_per_span, static_cast<unsigned long long>(detail::made_span_records() - made_before),
+      static_cast<unsigned long long>(detail::deleted_span_records() - deleted_before), peak_rss_kib(), rss_before,
+      flushed ? "yes" : "no");
   provider->shutdown();
   return flushed ? 0 : 1;
 }

@@ -1,5 +1,7 @@
 #include "core/span_record_pool.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cassert>
 #include <cstdint>
@@ -9,6 +11,8 @@
 #include <string_view>
 #include <variant>
 #include <vector>
+
+#include "core/try_lock.hpp"
 
 namespace honeyhive::detail {
 namespace {
@@ -83,19 +87,7 @@ constexpr bool kPoolEnabled = kSpanRecordsRecycled;
 // producer nor the export thread ever waits for the other (a busy lock means new/delete this once).
 // Constant-initialised and trivially destructible: usable from any thread at any time, static
 // destruction included (records still here at exit are not destroyed). In a fork child a lock held
-// by a vanished thread only turns the shared part of the pool off there.
-// Only ever try-locked, so a flag is all the lock there is.
-class TryLock {
- public:
-  bool try_lock() noexcept {
-    return !locked_.load(std::memory_order_relaxed) && !locked_.exchange(true, std::memory_order_acquire);
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> locked_{false};
-};
-
+// by a vanished thread only turns the shared part of the pool off there (see TryLock).
 struct Shared {
   TryLock mutex;
   std::size_t count = 0;
@@ -103,7 +95,16 @@ struct Shared {
 };
 Shared g_shared;
 
-// Onto the shared array when it can be had at once and has room, else deleted.
+void mark_shared_lock_dead_in_child() noexcept { g_shared.mutex.mark_dead_if_held(); }
+// Installed when the library is loaded, before any thread can hold the lock.
+[[maybe_unused]] const bool g_fork_child_handler_installed =
+    pthread_atfork(nullptr, nullptr, &mark_shared_lock_dead_in_child) == 0;
+
+// Counted for the benchmarks and tests: one relaxed add beside each new or delete of a record.
+std::atomic<std::uint64_t> g_made_records{0};
+std::atomic<std::uint64_t> g_deleted_records{0};
+
+// Onto the shared array when its lock can be had without waiting and it has room, else deleted.
 void give_shared(SpanRecord* record) noexcept {
   if (g_shared.mutex.try_lock()) {
     if (g_shared.count < kSharedRecords) {
@@ -113,6 +114,7 @@ void give_shared(SpanRecord* record) noexcept {
     }
     g_shared.mutex.unlock();
   }
+  g_deleted_records.fetch_add(1, std::memory_order_relaxed);
   delete record;
 }
 
@@ -229,6 +231,7 @@ SpanRecord* take_span_record() {
     }
   }
   auto record = std::make_unique<SpanRecord>();
+  g_made_records.fetch_add(1, std::memory_order_relaxed);
   if (const std::uint32_t slots = g_attribute_count_hint.load(std::memory_order_relaxed); slots > 0) {
     record->state.attributes.reserve(slots);
   }
@@ -346,16 +349,21 @@ void prepare_record_like(const SpanState& ended) noexcept {
     state.distinct_slots = kept;
     list->records[list->count++] = record.release();
     g_prepared_records.fetch_add(1, std::memory_order_relaxed);
+    g_made_records.fetch_add(1, std::memory_order_relaxed);
   } catch (...) {
     // Out of memory: the next span makes its record itself.
   }
 }
 
 std::uint64_t prepared_span_records() noexcept { return g_prepared_records.load(std::memory_order_relaxed); }
+std::uint64_t made_span_records() noexcept { return g_made_records.load(std::memory_order_relaxed); }
+std::uint64_t deleted_span_records() noexcept { return g_deleted_records.load(std::memory_order_relaxed); }
+TryLock& shared_span_records_lock() noexcept { return g_shared.mutex; }
 
 void give_span_record(SpanRecord* record) noexcept {
   if (record == nullptr) return;
   if (!kPoolEnabled) {
+    g_deleted_records.fetch_add(1, std::memory_order_relaxed);
     delete record;
     return;
   }

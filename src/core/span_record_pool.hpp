@@ -14,8 +14,9 @@
 //  - a released record goes to one shared array of up to kSharedRecords records;
 //  - a thread starting spans takes records from its own list of up to kLocalRecords, without any
 //    lock, and refills the list from the shared array when it is empty.
-// The shared array's lock is only ever try-locked: when it is busy, that one record is made with
-// new or destroyed with delete, so no thread ever waits for another.
+// The shared array's lock is only ever try-locked (core/try_lock.hpp): when it is still busy after a
+// few pauses, that one record is made with new or destroyed with delete, so no thread ever waits
+// for another.
 // While a thread finds no records at all (all of them held by spans not yet exported: a burst, the
 // first batch), each span with attributes ending on it prepares the thread's next record with a
 // copy of its slots (prepare_record_like): a typed span costs about 27,000 instructions on such a
@@ -110,6 +111,14 @@ inline thread_local bool t_span_records_dry = false;
 void prepare_record_like(const SpanState& ended) noexcept;
 // How many records prepare_record_like() has made in this process (for tests).
 std::uint64_t prepared_span_records() noexcept;
+// How many records were made new (by take_span_record or prepare_record_like) and deleted (given
+// back while the shared array was full, or its lock could not be had), in this process: the pool's
+// misses, for the benchmarks and tests.
+std::uint64_t made_span_records() noexcept;
+std::uint64_t deleted_span_records() noexcept;
+// The shared array's lock (for tests: a fork while it is held).
+class TryLock;
+TryLock& shared_span_records_lock() noexcept;
 // Returns a record (its state already recycled) to the pool, or deletes it.
 void give_span_record(SpanRecord* record) noexcept;
 
