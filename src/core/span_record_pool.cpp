@@ -12,8 +12,6 @@
 #include <variant>
 #include <vector>
 
-#include "core/try_lock.hpp"
-
 namespace honeyhive::detail {
 namespace {
 
@@ -84,7 +82,8 @@ void clear_keeping(std::vector<T>& items, std::size_t max_capacity) noexcept {
 constexpr bool kPoolEnabled = kSpanRecordsRecycled;
 
 // The shared records: a bounded array behind a lock that is only ever try-locked, so neither a
-// producer nor the export thread ever waits for the other (a busy lock means new/delete this once).
+// producer nor the export thread ever waits for the other (a lock still busy after a few pauses
+// means new/delete this once, see TryLock).
 // Constant-initialised and trivially destructible: usable from any thread at any time, static
 // destruction included (records still here at exit are not destroyed). In a fork child a lock held
 // by a vanished thread only turns the shared part of the pool off there (see TryLock).
@@ -104,7 +103,7 @@ void mark_shared_lock_dead_in_child() noexcept { g_shared.mutex.mark_dead_if_hel
 std::atomic<std::uint64_t> g_made_records{0};
 std::atomic<std::uint64_t> g_deleted_records{0};
 
-// Onto the shared array when its lock can be had without waiting and it has room, else deleted.
+// Onto the shared array when its lock can be had within a few pauses and it has room, else deleted.
 void give_shared(SpanRecord* record) noexcept {
   if (g_shared.mutex.try_lock()) {
     if (g_shared.count < kSharedRecords) {

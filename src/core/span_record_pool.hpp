@@ -39,6 +39,7 @@
 #include <new>
 
 #include "core/span_state.hpp"
+#include "core/try_lock.hpp"
 
 namespace honeyhive::detail {
 
@@ -117,7 +118,6 @@ std::uint64_t prepared_span_records() noexcept;
 std::uint64_t made_span_records() noexcept;
 std::uint64_t deleted_span_records() noexcept;
 // The shared array's lock (for tests: a fork while it is held).
-class TryLock;
 TryLock& shared_span_records_lock() noexcept;
 // Returns a record (its state already recycled) to the pool, or deletes it.
 void give_span_record(SpanRecord* record) noexcept;

@@ -15,7 +15,9 @@ namespace honeyhive::detail {
 // In a fork child a lock that another thread held at the fork can never be released: the child
 // marks it dead (mark_dead_if_held), and tries then give up at once, not after kLooks pauses.
 // Constant-initialised and trivially destructible: usable at any time, static destruction included.
-class TryLock {
+// `Pause` is what a try does between looks (Pause::pause(); tests substitute their own).
+template <class Pause>
+class BasicTryLock {
  public:
   static constexpr int kLooks = 16;
 
@@ -41,14 +43,12 @@ class TryLock {
   static constexpr std::uint8_t kDead = 2;
 
   [[gnu::noinline, gnu::cold]] bool try_lock_contended() noexcept {
+    // (Only a fork child's handler makes a lock dead, before the child runs anything else.)
+    if (state_.load(std::memory_order_relaxed) == kDead) return false;
     for (int look = 0; look < kLooks; ++look) {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-      const std::uint8_t state = state_.load(std::memory_order_relaxed);
-      if (state == kDead) return false;
+      Pause::pause();
       std::uint8_t expected = kFree;
-      if (state == kFree &&
+      if (state_.load(std::memory_order_relaxed) == kFree &&
           state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire, std::memory_order_relaxed)) {
         return true;
       }
@@ -58,5 +58,16 @@ class TryLock {
 
   std::atomic<std::uint8_t> state_{kFree};
 };
+
+// The processor's spin-wait hint (none on other architectures: the looks are then back to back).
+struct CpuPause {
+  static void pause() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+};
+
+using TryLock = BasicTryLock<CpuPause>;
 
 }  // namespace honeyhive::detail

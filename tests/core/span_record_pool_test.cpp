@@ -41,6 +41,41 @@ TEST(TryLockTest, ATryOnAHeldLockGivesUpAndTheHolderKeepsIt) {
   lock.unlock();
 }
 
+// A pause that releases the lock at its `release_at`-th call, as a holder finishing its few stores
+// while another thread pauses between looks would.
+struct ReleasingPause {
+  static inline detail::BasicTryLock<ReleasingPause>* lock = nullptr;
+  static inline int pauses = 0;
+  static inline int release_at = 0;
+  static void pause() noexcept {
+    if (++pauses == release_at) lock->unlock();
+  }
+};
+
+TEST(TryLockTest, ATryTakesALockReleasedWhileItPausesBetweenLooks) {
+  detail::BasicTryLock<ReleasingPause> lock;
+  ReleasingPause::lock = &lock;
+  ASSERT_TRUE(lock.try_lock());
+  ReleasingPause::pauses = 0;
+  ReleasingPause::release_at = 3;
+  EXPECT_TRUE(lock.try_lock());  // released during its third pause: taken at the next look
+  EXPECT_EQ(ReleasingPause::pauses, 3);
+
+  // Never released: the try gives up after its looks.
+  ReleasingPause::pauses = 0;
+  ReleasingPause::release_at = 0;
+  EXPECT_FALSE(lock.try_lock());
+  EXPECT_EQ(ReleasingPause::pauses, detail::BasicTryLock<ReleasingPause>::kLooks);
+
+  // A dead lock: the try gives up without pausing at all.
+  lock.mark_dead_if_held();
+  ASSERT_TRUE(lock.dead());
+  ReleasingPause::pauses = 0;
+  EXPECT_FALSE(lock.try_lock());
+  EXPECT_EQ(ReleasingPause::pauses, 0);
+  ReleasingPause::lock = nullptr;
+}
+
 TEST(TryLockTest, OnlyALockHeldAtTheForkIsMarkedDeadAndADeadLockRefusesEveryTry) {
   detail::TryLock free_lock;
   free_lock.mark_dead_if_held();
@@ -118,8 +153,9 @@ TEST(SpanRecordPoolTest, RecordsMadeNewAndDeletedAreCounted) {
     EXPECT_GE(made_now, 16u);
     EXPECT_GE(deleted_now, taken - detail::kSharedRecords);
   } else {
-    EXPECT_EQ(made_now, taken);
-    EXPECT_EQ(deleted_now, taken);
+    // Every record made new and deleted (at least: other threads of the process may make some too).
+    EXPECT_GE(made_now, taken);
+    EXPECT_GE(deleted_now, taken);
   }
 }
 
