@@ -71,13 +71,15 @@ int main(int argc, char** argv) {
       static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(produced - start).count()) / total;
   std::printf(
       "producers=%ld spans=%.0f enqueued=%llu exported=%llu dropped=%llu failed=%llu drop_pct=%.2f "
-      "ns_per_span=%.1f new_records=%llu deleted_records=%llu peak_rss_kib=%ld rss_before_kib=%ld flushed=%s\n",
+      "ns_per_span=%.1f new_records=%llu deleted_records=%llu stayed_awake=%llu peak_rss_kib=%ld rss_before_kib=%ld "
+      "flushed=%s\n",
       producers, total, static_cast<unsigned long long>(stats.enqueued),
       static_cast<unsigned long long>(stats.exported), static_cast<unsigned long long>(stats.dropped),
       static_cast<unsigned long long>(stats.failed),
       stats.enqueued == 0 ? 0.0 : 100.0 * static_cast<double>(stats.dropped) / static_cast<double>(stats.enqueued),
       ns_per_span, static_cast<unsigned long long>(detail::made_span_records() - made_before),
-      static_cast<unsigned long long>(detail::deleted_span_records() - deleted_before), peak_rss_kib(), rss_before,
+      static_cast<unsigned long long>(detail::deleted_span_records() - deleted_before),
+      static_cast<unsigned long long>(stats.stayed_awake), peak_rss_kib(), rss_before,
       flushed ? "yes" : "no");
   provider->shutdown();
   return flushed ? 0 : 1;

@@ -14,12 +14,17 @@
 #include "core/env.hpp"
 #include "core/random.hpp"
 #include "core/thread_count.hpp"
+#include "core/usable_cpus.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "processing/span_queue.hpp"
 
 namespace honeyhive {
 
 using Clock = std::chrono::steady_clock;
+
+// The longest stay_awake_below taken (longer ones are cut to it): how long a flush or shutdown may
+// wait for an export thread that stays awake to notice it.
+constexpr std::chrono::microseconds kMaxStayAwake{10000};
 
 struct BatchSpanProcessor::State {
   State(std::unique_ptr<SpanExporter> exporter_in, BatchSpanProcessorOptions options_in)
@@ -39,6 +44,7 @@ struct BatchSpanProcessor::State {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> export_batches{0};
+  std::atomic<std::uint64_t> stayed_awake{0};
   std::atomic<bool> shut_down{false};
   // on_end calls between their shut_down check and their push: shutdown waits for these to finish
   // so that no span lands in the queue after the final drain.
@@ -118,7 +124,8 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   new (&progress) std::condition_variable();  // NOLINT
   queue.reset_after_fork();
   exporter->reset_after_fork();
-  for (auto* counter : {&enqueued, &exported, &dropped, &failed, &in_flight, &export_batches, &producers_active}) {
+  for (auto* counter :
+       {&enqueued, &exported, &dropped, &failed, &in_flight, &export_batches, &stayed_awake, &producers_active}) {
     counter->store(0, std::memory_order_relaxed);
   }
   batch_ready.store(false, std::memory_order_relaxed);
@@ -183,9 +190,25 @@ void BatchSpanProcessor::State::run() noexcept {
   } catch (...) {
   }
   auto next_timer = Clock::now() + options.schedule_delay;
+  // Staying awake between batches (options.stay_awake_below): when the last full batch was taken,
+  // and how long to wait awake for the next one after this round's exports (0: sleep at once).
+  const std::size_t cpus = detail::usable_cpus();
+  const auto stay_awake_below = std::chrono::duration_cast<Clock::duration>(options.stay_awake_below);
+  Clock::time_point last_full{};
+  Clock::duration stay_awake{0};
   for (;;) {
     bool drain_all = false;
     bool stopping = false;
+    if (stay_awake.count() > 0) {
+      // Yielding, so a producer on this core runs on; a flush or shutdown waits at most this long.
+      stayed_awake.fetch_add(1, std::memory_order_relaxed);
+      const auto until = Clock::now() + stay_awake;
+      while (queue.size() < options.max_export_batch_size && !shut_down.load(std::memory_order_relaxed) &&
+             Clock::now() < until) {
+        std::this_thread::yield();
+      }
+      stay_awake = Clock::duration{0};
+    }
     {
       std::unique_lock<std::mutex> lock(mutex);
       wake.wait_until(lock, next_timer,
@@ -199,6 +222,14 @@ void BatchSpanProcessor::State::run() noexcept {
     // Export full batches; on a timer, flush or stop, also the last partial one.
     for (;;) {
       if (!drain_all && queue.size() < options.max_export_batch_size) break;
+      if (stay_awake_below.count() > 0 && queue.size() >= options.max_export_batch_size) {
+        const auto now = Clock::now();
+        const auto since_last = now - last_full;
+        last_full = now;
+        const bool spare_cpu = cpus > detail::live_context_threads();
+        stay_awake = since_last < stay_awake_below && spare_cpu ? std::min(2 * since_last, stay_awake_below)
+                                                                : Clock::duration{0};
+      }
       SpanDataPtr span;
       while (batch.size() < options.max_export_batch_size && queue.try_pop(span)) batch.push_back(std::move(span));
       in_flight.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -253,6 +284,14 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() noexcept {
       options.max_export_batch_size = static_cast<std::size_t>(*v);
     if (auto v = read("OTEL_BSP_SCHEDULE_DELAY", 0)) options.schedule_delay = std::chrono::milliseconds(*v);
     if (auto v = read("OTEL_BSP_EXPORT_TIMEOUT", 0)) options.export_timeout = std::chrono::milliseconds(*v);
+    if (auto v = read("HONEYHIVE_BSP_STAY_AWAKE_US", 0)) {
+      const auto most = static_cast<std::uint64_t>(kMaxStayAwake.count());
+      if (*v > most) {
+        report_diagnostic(DiagnosticLevel::warning, "HONEYHIVE_BSP_STAY_AWAKE_US=" + std::to_string(*v) +
+                                                        " is above the longest allowed; using " + std::to_string(most));
+      }
+      options.stay_awake_below = std::chrono::microseconds(std::min(*v, most));
+    }
     if (options.max_export_batch_size > options.max_queue_size) {
       report_diagnostic(DiagnosticLevel::warning,
                         "OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds the queue size; using the queue size");
@@ -270,6 +309,9 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
   if (options.max_export_batch_size == 0 || options.max_export_batch_size > options.max_queue_size) {
     options.max_export_batch_size = options.max_queue_size;
   }
+  // A flush or shutdown may wait this long for the export thread to notice it.
+  if (options.stay_awake_below > kMaxStayAwake) options.stay_awake_below = kMaxStayAwake;
+  if (options.stay_awake_below.count() < 0) options.stay_awake_below = std::chrono::microseconds(0);
   try {
     if (!exporter) throw std::invalid_argument("null exporter");
     state_ = std::make_shared<State>(std::move(exporter), options);
@@ -445,6 +487,7 @@ BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   const std::uint64_t done = state.completed_position.load(std::memory_order_acquire);
   stats.queued = claimed > done ? claimed - done : 0;
   stats.export_batches = state.export_batches.load(std::memory_order_relaxed);
+  stats.stayed_awake = state.stayed_awake.load(std::memory_order_relaxed);
   ExporterStats exporter;
   try {
     exporter = state.exporter->stats();

@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/thread_count.hpp"
+#include "core/usable_cpus.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
@@ -431,6 +433,46 @@ TEST(BatchSpanProcessor, ExportsSpansEndedThroughAProvider) {
   EXPECT_TRUE(provider->shutdown(kPatience));
 }
 
+// --- staying awake between batches ---------------------------------------------------------
+
+// Full batches of 4, each ended once the one before it was exported, so they come a few
+// milliseconds apart (eventually() polls every 2 ms); then 2 spans more and a flush. Returns the
+// processor's stats.
+BatchSpanProcessorStats batches_a_few_ms_apart(std::chrono::microseconds stay_awake_below, int batches) {
+  auto options = make_options(64, 4);
+  options.stay_awake_below = stay_awake_below;
+  Fixture fixture(options);
+  for (int i = 0; i < batches; ++i) {
+    fixture.end_spans(4);
+    const auto expected = static_cast<std::size_t>(4 * (i + 1));
+    EXPECT_TRUE(eventually([&] { return fixture.control->accepted() >= expected; }));
+  }
+  // A flush while the export thread may be waiting awake: noticed within its bound.
+  fixture.end_spans(2);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  return fixture.processor->stats();
+}
+
+TEST(BatchSpanProcessorStayAwake, TheExportThreadStaysAwakeBetweenBatchesThatComeFast) {
+  if (detail::usable_cpus() <= detail::live_context_threads()) GTEST_SKIP() << "no CPU to spare for the export thread";
+  const auto stats = batches_a_few_ms_apart(std::chrono::microseconds(10000), 10);
+  EXPECT_GT(stats.stayed_awake, 0U);
+  EXPECT_EQ(stats.exported, 42U);
+  EXPECT_EQ(stats.dropped, 0U);
+}
+
+TEST(BatchSpanProcessorStayAwake, NeverWhenTurnedOff) {
+  const auto stats = batches_a_few_ms_apart(std::chrono::microseconds(0), 10);
+  EXPECT_EQ(stats.stayed_awake, 0U);
+  EXPECT_EQ(stats.exported, 42U);
+}
+
+TEST(BatchSpanProcessorStayAwake, NeverForBatchesFurtherApartThanTheBound) {
+  const auto stats = batches_a_few_ms_apart(std::chrono::microseconds(1), 5);
+  EXPECT_EQ(stats.stayed_awake, 0U);
+  EXPECT_EQ(stats.exported, 22U);
+}
+
 // --- options from the environment -----------------------------------------------------------
 
 // Clears the OTEL_BSP_* variables for one test and restores them afterwards.
@@ -438,7 +480,7 @@ class BspEnvironment : public test::ScopedEnv {
  public:
   BspEnvironment() {
     for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_SCHEDULE_DELAY",
-                             "OTEL_BSP_EXPORT_TIMEOUT"}) {
+                             "OTEL_BSP_EXPORT_TIMEOUT", "HONEYHIVE_BSP_STAY_AWAKE_US"}) {
       unset(name);
     }
   }
@@ -451,6 +493,7 @@ TEST(BatchSpanProcessorOptionsFromEnv, DefaultsWithoutVariables) {
   EXPECT_EQ(options.max_export_batch_size, 512U);
   EXPECT_EQ(options.schedule_delay, milliseconds(5000));
   EXPECT_EQ(options.export_timeout, milliseconds(30000));
+  EXPECT_EQ(options.stay_awake_below, std::chrono::microseconds(1000));
 }
 
 TEST(BatchSpanProcessorOptionsFromEnv, ReadsEveryVariable) {
@@ -459,11 +502,26 @@ TEST(BatchSpanProcessorOptionsFromEnv, ReadsEveryVariable) {
   environment.set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10");
   environment.set("OTEL_BSP_SCHEDULE_DELAY", "250");
   environment.set("OTEL_BSP_EXPORT_TIMEOUT", "1000");
+  environment.set("HONEYHIVE_BSP_STAY_AWAKE_US", "250");
   const auto options = BatchSpanProcessorOptions::from_env();
   EXPECT_EQ(options.max_queue_size, 100U);
   EXPECT_EQ(options.max_export_batch_size, 10U);
   EXPECT_EQ(options.schedule_delay, milliseconds(250));
   EXPECT_EQ(options.export_timeout, milliseconds(1000));
+  EXPECT_EQ(options.stay_awake_below, std::chrono::microseconds(250));
+}
+
+TEST(BatchSpanProcessorOptionsFromEnv, StayAwakeOfZeroTurnsItOffAndOneAbove10msIsCutWithADiagnostic) {
+  {
+    BspEnvironment environment;
+    environment.set("HONEYHIVE_BSP_STAY_AWAKE_US", "0");
+    EXPECT_EQ(BatchSpanProcessorOptions::from_env().stay_awake_below, std::chrono::microseconds(0));
+  }
+  BspEnvironment environment;
+  test::DiagnosticsCapture diagnostics;
+  environment.set("HONEYHIVE_BSP_STAY_AWAKE_US", "250000");
+  EXPECT_EQ(BatchSpanProcessorOptions::from_env().stay_awake_below, std::chrono::microseconds(10000));
+  EXPECT_TRUE(diagnostics.any_reported());
 }
 
 TEST(BatchSpanProcessorOptionsFromEnv, AcceptsAZeroDelayAndTimeout) {
@@ -477,7 +535,7 @@ TEST(BatchSpanProcessorOptionsFromEnv, AcceptsAZeroDelayAndTimeout) {
 
 TEST(BatchSpanProcessorOptionsFromEnv, RejectsInvalidValuesWithADiagnostic) {
   for (const char* name : {"OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "OTEL_BSP_SCHEDULE_DELAY",
-                           "OTEL_BSP_EXPORT_TIMEOUT"}) {
+                           "OTEL_BSP_EXPORT_TIMEOUT", "HONEYHIVE_BSP_STAY_AWAKE_US"}) {
     for (const char* value : {"abc", "-1", "1.5", "12ms"}) {
       BspEnvironment environment;
       test::DiagnosticsCapture diagnostics;
@@ -487,6 +545,7 @@ TEST(BatchSpanProcessorOptionsFromEnv, RejectsInvalidValuesWithADiagnostic) {
       EXPECT_EQ(options.max_export_batch_size, 512U) << name << "=" << value;
       EXPECT_EQ(options.schedule_delay, milliseconds(5000)) << name << "=" << value;
       EXPECT_EQ(options.export_timeout, milliseconds(30000)) << name << "=" << value;
+      EXPECT_EQ(options.stay_awake_below, std::chrono::microseconds(1000)) << name << "=" << value;
       EXPECT_TRUE(diagnostics.any_reported()) << name << "=" << value;
     }
   }

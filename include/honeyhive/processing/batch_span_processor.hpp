@@ -18,9 +18,20 @@ struct BatchSpanProcessorOptions {
   // Bounds each export once shutdown has begun (the tracer sets its lifecycle strategy's
   // operation timeout), so a dead backend cannot hold a shutdown for the full export_timeout.
   std::chrono::milliseconds shutdown_export_timeout{1000};
+  // When full batches come less than this far apart (one producer ending some 500,000 spans a
+  // second or more, with the default batch of 512), the export thread stays awake after an export,
+  // yielding its core, until the next batch is full (at most twice the last interval between
+  // batches, and never longer than this), instead of sleeping until a producer wakes it. Only while
+  // the process has a CPU to spare for it: more usable CPUs (affinity, cgroup quota) than threads
+  // that use the tracer. A thread woken on an idle virtual CPU may start a millisecond or more
+  // late, and one producer fills the default queue in about that long: the spans then drop.
+  // 0 turns it off; at most 10 ms (a flush or shutdown may wait that long to be noticed).
+  // HONEYHIVE_BSP_STAY_AWAKE_US.
+  std::chrono::microseconds stay_awake_below{1000};
 
-  // The defaults overridden by the OTEL_BSP_* variables that are set and valid; invalid values
-  // (not a non-negative integer, or a zero queue/batch size) are reported and ignored.
+  // The defaults overridden by the OTEL_BSP_* variables (and HONEYHIVE_BSP_STAY_AWAKE_US) that are
+  // set and valid; invalid values (not a non-negative integer, or a zero queue/batch size) are
+  // reported and ignored.
   static BatchSpanProcessorOptions from_env() noexcept;
 };
 
@@ -37,6 +48,7 @@ struct BatchSpanProcessorStats {
   std::uint64_t export_requests = 0;  // wire requests the exporter made (retries included)
   std::uint64_t retries = 0;          // of which retries
   std::uint64_t rejected_spans = 0;   // spans the backend reported rejected (partial success)
+  std::uint64_t stayed_awake = 0;     // times the export thread waited awake for a batch (stay_awake_below)
 };
 
 // Batches finished spans on a bounded lock-free queue and exports them from one background thread
