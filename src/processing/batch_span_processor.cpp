@@ -45,6 +45,8 @@ struct BatchSpanProcessor::State {
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> export_batches{0};
   std::atomic<std::uint64_t> stayed_awake{0};
+  // Set by force_flush once it has set flush_target: an export thread waiting awake stops waiting.
+  std::atomic<bool> flush_requested{false};
   std::atomic<bool> shut_down{false};
   // on_end calls between their shut_down check and their push: shutdown waits for these to finish
   // so that no span lands in the queue after the final drain.
@@ -74,6 +76,9 @@ struct BatchSpanProcessor::State {
 
 namespace {
 
+// Export threads (of every processor) waiting awake for their next batch right now.
+std::atomic<std::size_t> g_export_threads_awake{0};
+
 // The state whose export thread this is (null on other threads).
 thread_local const BatchSpanProcessor::State* t_export_state = nullptr;
 
@@ -90,6 +95,7 @@ ForkRegistry& fork_registry() {
 void fork_prepare() noexcept { fork_registry().mutex.lock(); }
 void fork_parent() noexcept { fork_registry().mutex.unlock(); }
 void fork_child() noexcept {
+  g_export_threads_awake.store(0, std::memory_order_relaxed);  // no export thread runs in the child
   ForkRegistry& registry = fork_registry();
   // Only this thread exists in the child: the states can be reset without their locks.
   for (const auto& weak : registry.states) {
@@ -129,6 +135,7 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
     counter->store(0, std::memory_order_relaxed);
   }
   batch_ready.store(false, std::memory_order_relaxed);
+  flush_requested.store(false, std::memory_order_relaxed);
   flush_target = 0;
   completed = 0;
   completed_position.store(0, std::memory_order_relaxed);
@@ -192,6 +199,7 @@ void BatchSpanProcessor::State::run() noexcept {
   auto next_timer = Clock::now() + options.schedule_delay;
   // Staying awake between batches (options.stay_awake_below): when the last full batch was taken,
   // and how long to wait awake for the next one after this round's exports (0: sleep at once).
+  // (This thread's CPUs: its affinity is the one of the thread that started it.)
   const std::size_t cpus = detail::usable_cpus();
   const auto stay_awake_below = std::chrono::duration_cast<Clock::duration>(options.stay_awake_below);
   Clock::time_point last_full{};
@@ -200,13 +208,19 @@ void BatchSpanProcessor::State::run() noexcept {
     bool drain_all = false;
     bool stopping = false;
     if (stay_awake.count() > 0) {
-      // Yielding, so a producer on this core runs on; a flush or shutdown waits at most this long.
-      stayed_awake.fetch_add(1, std::memory_order_relaxed);
-      const auto until = Clock::now() + stay_awake;
-      while (queue.size() < options.max_export_batch_size && !shut_down.load(std::memory_order_relaxed) &&
-             Clock::now() < until) {
-        std::this_thread::yield();
+      // Only with a CPU to spare: more than the threads that trace and the export threads (of any
+      // processor) already waiting awake. Yielding, so a producer on this core runs on; a flush or
+      // a shutdown ends the wait.
+      const std::size_t others_awake = g_export_threads_awake.fetch_add(1, std::memory_order_relaxed);
+      if (cpus > detail::live_context_threads() + others_awake) {
+        stayed_awake.fetch_add(1, std::memory_order_relaxed);
+        const auto until = Clock::now() + stay_awake;
+        while (queue.size() < options.max_export_batch_size && !shut_down.load(std::memory_order_relaxed) &&
+               !flush_requested.load(std::memory_order_relaxed) && Clock::now() < until) {
+          std::this_thread::yield();
+        }
       }
+      g_export_threads_awake.fetch_sub(1, std::memory_order_relaxed);
       stay_awake = Clock::duration{0};
     }
     {
@@ -214,6 +228,7 @@ void BatchSpanProcessor::State::run() noexcept {
       wake.wait_until(lock, next_timer,
                       [&] { return stop || batch_ready.load(std::memory_order_acquire) || flush_target > completed; });
       batch_ready.store(false, std::memory_order_release);
+      flush_requested.store(false, std::memory_order_relaxed);  // flush_target is read below
       stopping = stop;
       const bool timer_fired = Clock::now() >= next_timer;
       drain_all = stopping || timer_fired || flush_target > completed;
@@ -226,9 +241,7 @@ void BatchSpanProcessor::State::run() noexcept {
         const auto now = Clock::now();
         const auto since_last = now - last_full;
         last_full = now;
-        const bool spare_cpu = cpus > detail::live_context_threads();
-        stay_awake = since_last < stay_awake_below && spare_cpu ? std::min(2 * since_last, stay_awake_below)
-                                                                : Clock::duration{0};
+        stay_awake = since_last < stay_awake_below ? std::min(2 * since_last, stay_awake_below) : Clock::duration{0};
       }
       SpanDataPtr span;
       while (batch.size() < options.max_export_batch_size && queue.try_pop(span)) batch.push_back(std::move(span));
@@ -380,6 +393,7 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
     }
     const std::uint64_t target = state.queue.claimed();
     state.flush_target = std::max(state.flush_target, target);
+    state.flush_requested.store(true, std::memory_order_relaxed);
     state.wake.notify_one();
     done = state.progress.wait_until(lock, deadline, [&] {
       return state.completed >= target || state.thread_exited;

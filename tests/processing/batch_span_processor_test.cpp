@@ -447,9 +447,12 @@ BatchSpanProcessorStats batches_a_few_ms_apart(std::chrono::microseconds stay_aw
     const auto expected = static_cast<std::size_t>(4 * (i + 1));
     EXPECT_TRUE(eventually([&] { return fixture.control->accepted() >= expected; }));
   }
-  // A flush while the export thread may be waiting awake: noticed within its bound.
+  // A flush while the export thread may be waiting awake ends the wait. (A bound, not a speed: the
+  // wait itself is at most stay_awake_below, 10 ms at most.)
   fixture.end_spans(2);
+  const auto flush_start = Clock::now();
   EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_LT(Clock::now() - flush_start, std::chrono::seconds(1));
   return fixture.processor->stats();
 }
 

@@ -21,10 +21,12 @@ struct BatchSpanProcessorOptions {
   // When full batches come less than this far apart (one producer ending some 500,000 spans a
   // second or more, with the default batch of 512), the export thread stays awake after an export,
   // yielding its core, until the next batch is full (at most twice the last interval between
-  // batches, and never longer than this), instead of sleeping until a producer wakes it. Only while
-  // the process has a CPU to spare for it: more usable CPUs (affinity, cgroup quota) than threads
-  // that use the tracer. A thread woken on an idle virtual CPU may start a millisecond or more
-  // late, and one producer fills the default queue in about that long: the spans then drop.
+  // batches, and never longer than this; a flush or shutdown ends it), instead of sleeping until a
+  // producer wakes it. Only while the process has a CPU to spare for it: more usable CPUs (the
+  // affinity mask, the CPU quotas of its cgroup and of those above it) than threads that have used
+  // a Context plus export threads (of any processor) already waiting awake. A thread woken on an
+  // idle virtual CPU may start a millisecond or more late, and one producer fills the default
+  // queue in about that long: the spans then drop.
   // 0 turns it off; at most 10 ms (a flush or shutdown may wait that long to be noticed).
   // HONEYHIVE_BSP_STAY_AWAKE_US.
   std::chrono::microseconds stay_awake_below{1000};
