@@ -21,14 +21,7 @@ class BasicTryLock {
  public:
   static constexpr int kLooks = 16;
 
-  bool try_lock() noexcept {
-    std::uint8_t expected = kFree;
-    if (state_.load(std::memory_order_relaxed) == kFree &&
-        state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire, std::memory_order_relaxed)) {
-      return true;
-    }
-    return try_lock_contended();
-  }
+  bool try_lock() noexcept { return took_if_free() || try_lock_contended(); }
   void unlock() noexcept { state_.store(kFree, std::memory_order_release); }
 
   // In a fork child (one thread, the holder gone): a lock still held stays held for good.
@@ -47,13 +40,17 @@ class BasicTryLock {
     if (state_.load(std::memory_order_relaxed) == kDead) return false;
     for (int look = 0; look < kLooks; ++look) {
       Pause::pause();
-      std::uint8_t expected = kFree;
-      if (state_.load(std::memory_order_relaxed) == kFree &&
-          state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire, std::memory_order_relaxed)) {
-        return true;
-      }
+      if (took_if_free()) return true;
     }
     return false;
+  }
+
+  // One look: takes the lock when it is free (a load first, so a held lock's cache line is only
+  // read, not written, by a try that finds it held).
+  bool took_if_free() noexcept {
+    std::uint8_t expected = kFree;
+    return state_.load(std::memory_order_relaxed) == kFree &&
+           state_.compare_exchange_strong(expected, kHeld, std::memory_order_acquire, std::memory_order_relaxed);
   }
 
   std::atomic<std::uint8_t> state_{kFree};

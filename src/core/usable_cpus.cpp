@@ -76,7 +76,7 @@ bool has_controller(std::string_view controllers, std::string_view name) {
 }  // namespace
 
 std::optional<std::size_t> cpus_of_cpu_max(std::string_view line) noexcept {
-  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
+  line = trim(line);
   const std::size_t space = line.find(' ');
   if (space == std::string_view::npos) return std::nullopt;
   const auto quota = parse_unsigned(line.substr(0, space));  // "max" does not parse

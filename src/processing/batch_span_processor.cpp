@@ -236,8 +236,9 @@ void BatchSpanProcessor::State::run() noexcept {
     }
     // Export full batches; on a timer, flush or stop, also the last partial one.
     for (;;) {
-      if (!drain_all && queue.size() < options.max_export_batch_size) break;
-      if (stay_awake_below.count() > 0 && queue.size() >= options.max_export_batch_size) {
+      const bool full_batch = queue.size() >= options.max_export_batch_size;
+      if (!drain_all && !full_batch) break;
+      if (stay_awake_below.count() > 0 && full_batch) {
         const auto now = Clock::now();
         const auto since_last = now - last_full;
         last_full = now;
