@@ -38,7 +38,8 @@ struct BatchSpanProcessor::State {
   detail::SpanQueue queue;
   const std::shared_ptr<DiagnosticSink> diagnostics;
 
-  std::atomic<std::uint64_t> enqueued{0};
+  // (Spans enqueued: the queue's claimed positions plus `dropped`. A counter of its own took an
+  // atomic operation per span.)
   std::atomic<std::uint64_t> exported{0};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::uint64_t> failed{0};
@@ -47,10 +48,8 @@ struct BatchSpanProcessor::State {
   std::atomic<std::uint64_t> stayed_awake{0};
   // Set by force_flush once it has set flush_target: an export thread waiting awake stops waiting.
   std::atomic<bool> flush_requested{false};
+  // Set by shutdown, which then closes the queue: no span lands in it after the final drain.
   std::atomic<bool> shut_down{false};
-  // on_end calls between their shut_down check and their push: shutdown waits for these to finish
-  // so that no span lands in the queue after the final drain.
-  std::atomic<std::uint64_t> producers_active{0};
   // Set by a producer that fills a batch; the transition false->true is the only time on_end
   // takes the mutex (to notify without a lost wake-up), i.e. once per batch, not per span.
   std::atomic<bool> batch_ready{false};
@@ -130,8 +129,7 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   new (&progress) std::condition_variable();  // NOLINT
   queue.reset_after_fork();
   exporter->reset_after_fork();
-  for (auto* counter :
-       {&enqueued, &exported, &dropped, &failed, &in_flight, &export_batches, &stayed_awake, &producers_active}) {
+  for (auto* counter : {&exported, &dropped, &failed, &in_flight, &export_batches, &stayed_awake}) {
     counter->store(0, std::memory_order_relaxed);
   }
   batch_ready.store(false, std::memory_order_relaxed);
@@ -347,11 +345,8 @@ void BatchSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
   if (!state_) return;
   if (!span->context.is_sampled()) return;
   State& state = *state_;
-  state.enqueued.fetch_add(1, std::memory_order_relaxed);
-  state.producers_active.fetch_add(1, std::memory_order_seq_cst);
-  const bool accepted = !state.shut_down.load(std::memory_order_seq_cst) && state.queue.try_push(span);
-  state.producers_active.fetch_sub(1, std::memory_order_release);
-  if (!accepted) {
+  // After shutdown the queue is closed: try_push fails. (The flag only spares it the attempt.)
+  if (state.shut_down.load(std::memory_order_relaxed) || !state.queue.try_push(span)) {
     state.dropped.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -429,10 +424,12 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   }
   if (t_export_state == &state) {
     // Called by the exporter on the export thread: it cannot wait for itself. The thread drains
-    // what is queued, shuts the exporter down and exits after the current batch.
+    // what is queued (the queue closed: nothing is added after), shuts the exporter down and exits
+    // after the current batch.
+    const std::uint64_t claimed = state.queue.close();
     try {
       std::lock_guard<std::mutex> lock(state.mutex);
-      state.flush_target = std::max(state.flush_target, state.queue.claimed());
+      state.flush_target = std::max(state.flush_target, claimed);
       state.stop = true;
       state.thread_shuts_exporter = true;
     } catch (...) {
@@ -440,10 +437,10 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     return true;
   }
   const auto deadline = Clock::now() + timeout;
-  // A producer that saw shut_down == false is about to push; let it land before the final drain.
-  while (state.producers_active.load(std::memory_order_acquire) != 0 && Clock::now() < deadline) {
-    std::this_thread::yield();
-  }
+  // No position is claimed after this. A producer that claimed one just before may still be
+  // writing its span there: let it land before the final drain.
+  const std::uint64_t claimed = state.queue.close();
+  while (!state.queue.published(claimed) && Clock::now() < deadline) std::this_thread::yield();
   bool clean = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);
@@ -490,15 +487,17 @@ BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   BatchSpanProcessorStats stats;
   if (!state_) return stats;
   const State& state = *state_;
-  stats.enqueued = state.enqueued.load(std::memory_order_relaxed);
-  stats.exported = state.exported.load(std::memory_order_relaxed);
+  // The claimed position is read first. Enqueued is it plus the drops, read after it: a span whose
+  // on_end runs between the two reads is in neither, never in both.
+  const std::uint64_t claimed = state.queue.claimed();
   stats.dropped = state.dropped.load(std::memory_order_relaxed);
+  stats.enqueued = claimed + stats.dropped;
+  stats.exported = state.exported.load(std::memory_order_relaxed);
   stats.failed = state.failed.load(std::memory_order_relaxed);
   // Positions claimed in the queue and not yet exported: the queue and the batch in the exporter.
-  // The claimed position is read first, so a batch completing in between can only make the figure
+  // With the claimed position read first, a batch completing in between can only make the figure
   // smaller, never count a span twice (queue size + in-flight, read one after the other, could:
   // a span popped between the two reads was in both).
-  const std::uint64_t claimed = state.queue.claimed();
   const std::uint64_t done = state.completed_position.load(std::memory_order_acquire);
   stats.queued = claimed > done ? claimed - done : 0;
   stats.export_batches = state.export_batches.load(std::memory_order_relaxed);

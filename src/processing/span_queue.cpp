@@ -16,7 +16,7 @@ void SpanQueue::reset_after_fork() noexcept {
     new (&cells_[i].span) SpanDataPtr();  // NOLINT: the old value is abandoned on purpose
     cells_[i].sequence.store(i, std::memory_order_relaxed);
   }
-  enqueue_position_.store(0, std::memory_order_relaxed);
+  enqueue_position_.store(enqueue_position_.load(std::memory_order_relaxed) & kClosed, std::memory_order_relaxed);
   dequeue_position_.store(0, std::memory_order_relaxed);
 }
 
@@ -24,6 +24,7 @@ bool SpanQueue::try_push(const SpanDataPtr& span) noexcept {
   std::uint64_t position = enqueue_position_.load(std::memory_order_relaxed);
   Cell* cell;
   for (;;) {
+    if ((position & kClosed) != 0) return false;
     cell = &cells_[index(position)];
     const std::uint64_t sequence = cell->sequence.load(std::memory_order_acquire);
     const auto difference = static_cast<std::int64_t>(sequence - position);
@@ -37,6 +38,15 @@ bool SpanQueue::try_push(const SpanDataPtr& span) noexcept {
   }
   cell->span = span;
   cell->sequence.store(position + 1, std::memory_order_release);
+  return true;
+}
+
+bool SpanQueue::published(std::uint64_t end) const noexcept {
+  for (std::uint64_t position = consumed(); position < end; ++position) {
+    const std::uint64_t sequence = cells_[index(position)].sequence.load(std::memory_order_acquire);
+    // position + 1 once published; position + capacity once consumed (and more, laps later).
+    if (static_cast<std::int64_t>(sequence - (position + 1)) < 0) return false;
+  }
   return true;
 }
 

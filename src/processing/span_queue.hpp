@@ -11,7 +11,7 @@ namespace honeyhive::detail {
 
 // Bounded multi-producer / single-consumer queue of finished spans (D. Vyukov's bounded MPMC
 // algorithm: each cell carries a sequence number, producers claim a position with one CAS).
-// try_push never blocks and never allocates; it fails when the queue is full.
+// try_push never blocks and never allocates; it fails when the queue is full or closed.
 class SpanQueue {
  public:
   explicit SpanQueue(std::size_t capacity);
@@ -32,16 +32,29 @@ class SpanQueue {
   }
 
   // Positions claimed by producers so far (monotonic); a flush waits until the consumer passes it.
-  std::uint64_t claimed() const noexcept { return enqueue_position_.load(std::memory_order_acquire); }
+  std::uint64_t claimed() const noexcept { return enqueue_position_.load(std::memory_order_acquire) & ~kClosed; }
   std::uint64_t consumed() const noexcept { return dequeue_position_.load(std::memory_order_acquire); }
   std::size_t size() const noexcept;
+
+  // Closes the queue for good: every try_push after this returns false. Returns the positions
+  // claimed before it, which no producer can add to any more (a producer may still be publishing
+  // one of them: see published()). Shutdown closes the queue instead of counting the producers
+  // inside try_push, which took two atomic operations per span.
+  std::uint64_t close() noexcept { return enqueue_position_.fetch_or(kClosed, std::memory_order_seq_cst) & ~kClosed; }
+  bool closed() const noexcept { return (enqueue_position_.load(std::memory_order_acquire) & kClosed) != 0; }
+  // Whether every position before `end` (at most claimed()) has been published by its producer
+  // (and may since have been consumed). Reads each unconsumed cell: for shutdown, not per span.
+  bool published(std::uint64_t end) const noexcept;
   std::size_t capacity() const noexcept { return capacity_; }
 
-  // In a fork() child, before any other thread exists: empties the queue. The parent's spans are
-  // abandoned, not released (a cell may have been half-written by a parent thread at the fork).
+  // In a fork() child, before any other thread exists: empties the queue (closed if it was). The
+  // parent's spans are abandoned, not released (a cell may have been half-written by a parent
+  // thread at the fork).
   void reset_after_fork() noexcept;
 
  private:
+  friend struct SpanQueueTesting;  // the tests stop a producer between its claim and its write
+
   struct Cell {
     std::atomic<std::uint64_t> sequence{0};
     SpanDataPtr span;
@@ -49,6 +62,10 @@ class SpanQueue {
   std::size_t index(std::uint64_t position) const noexcept {
     return mask_ != 0 ? static_cast<std::size_t>(position & mask_) : static_cast<std::size_t>(position % capacity_);
   }
+
+  // The top bit of enqueue_position_: the queue is closed. (Positions never come near it: 2^63
+  // spans.) A producer's compare-exchange fails once it is set, so no position is claimed after.
+  static constexpr std::uint64_t kClosed = std::uint64_t{1} << 63;
 
   const std::size_t capacity_;
   const std::uint64_t mask_;  // capacity - 1 when a power of two, else 0 (then modulo)

@@ -1,0 +1,118 @@
+// The batch processor's queue (src/processing/span_queue.hpp): bounded, first in first out, and
+// closed for good by shutdown, after which no span can land in it.
+#include "processing/span_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "honeyhive/core/span_data.hpp"
+
+namespace honeyhive::detail {
+
+// A producer stopped between its two steps: a position claimed, its span not yet written.
+struct SpanQueueTesting {
+  static std::uint64_t claim(SpanQueue& queue) { return queue.enqueue_position_.fetch_add(1); }
+  static void write(SpanQueue& queue, std::uint64_t position, SpanDataPtr span) {
+    SpanQueue::Cell& cell = queue.cells_[queue.index(position)];
+    cell.span = std::move(span);
+    cell.sequence.store(position + 1, std::memory_order_release);
+  }
+};
+
+namespace {
+
+SpanDataPtr span_named(const char* name) {
+  auto span = std::make_shared<SpanData>();
+  span->name = name;
+  return span;
+}
+
+TEST(SpanQueue, PopsInTheOrderPushedAndRefusesWhenFull) {
+  SpanQueue queue(2);
+  EXPECT_TRUE(queue.try_push(span_named("a")));
+  EXPECT_TRUE(queue.try_push(span_named("b")));
+  EXPECT_FALSE(queue.try_push(span_named("c")));
+  EXPECT_EQ(queue.claimed(), 2U);
+  EXPECT_EQ(queue.size(), 2U);
+  SpanDataPtr out;
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "a");
+  out.reset();
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "b");
+  out.reset();
+  EXPECT_FALSE(queue.try_pop(out));
+  EXPECT_EQ(queue.size(), 0U);
+}
+
+TEST(SpanQueue, CloseRefusesEveryLaterPushAndReturnsThePositionsClaimedBefore) {
+  SpanQueue queue(8);
+  ASSERT_TRUE(queue.try_push(span_named("a")));
+  ASSERT_TRUE(queue.try_push(span_named("b")));
+  EXPECT_FALSE(queue.closed());
+  EXPECT_EQ(queue.close(), 2U);
+  EXPECT_TRUE(queue.closed());
+  // Room enough, and still refused; the claimed count and the size do not see the closed mark.
+  EXPECT_FALSE(queue.try_push(span_named("late")));
+  EXPECT_EQ(queue.claimed(), 2U);
+  EXPECT_EQ(queue.size(), 2U);
+  EXPECT_TRUE(queue.published(2));
+  // What was pushed before the close is still there to drain; closing again changes nothing.
+  SpanDataPtr out;
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "a");
+  EXPECT_EQ(queue.close(), 2U);
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "b");
+  EXPECT_FALSE(queue.try_pop(out));
+  EXPECT_TRUE(queue.published(2));
+}
+
+// What shutdown waits for after closing: a span claimed before the close but still being written
+// is neither poppable nor published until its producer writes it.
+TEST(SpanQueue, PublishedWaitsForAProducerStillWritingAPositionClaimedBeforeTheClose) {
+  SpanQueue queue(8);
+  ASSERT_TRUE(queue.try_push(span_named("a")));
+  const std::uint64_t slow = SpanQueueTesting::claim(queue);
+  ASSERT_TRUE(queue.try_push(span_named("c")));
+  const std::uint64_t claimed = queue.close();
+  EXPECT_EQ(claimed, 3U);
+  EXPECT_TRUE(queue.published(1));
+  EXPECT_FALSE(queue.published(claimed));
+  SpanDataPtr out;
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "a");
+  EXPECT_FALSE(queue.try_pop(out));  // in order: the unwritten position holds the later ones back
+  EXPECT_FALSE(queue.published(claimed));
+
+  SpanQueueTesting::write(queue, slow, span_named("b"));
+  EXPECT_TRUE(queue.published(claimed));
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "b");
+  ASSERT_TRUE(queue.try_pop(out));
+  EXPECT_EQ(out->name, "c");
+  EXPECT_TRUE(queue.published(claimed));  // consumed counts as published
+}
+
+TEST(SpanQueue, AClosedQueueStaysClosedInAForkChild) {
+  SpanQueue queue(4);
+  ASSERT_TRUE(queue.try_push(span_named("a")));
+  queue.close();
+  queue.reset_after_fork();
+  EXPECT_TRUE(queue.closed());
+  EXPECT_EQ(queue.size(), 0U);
+  EXPECT_FALSE(queue.try_push(span_named("b")));
+
+  SpanQueue open(4);
+  ASSERT_TRUE(open.try_push(span_named("a")));
+  open.reset_after_fork();
+  EXPECT_FALSE(open.closed());
+  EXPECT_EQ(open.claimed(), 0U);
+  EXPECT_TRUE(open.try_push(span_named("b")));
+}
+
+}  // namespace
+}  // namespace honeyhive::detail
