@@ -19,6 +19,8 @@ namespace honeyhive {
 namespace {
 
 TEST(ForkTest, ParentAndChildEachExportTheirOwnSpansOnce) {
+  if (test::kThreadSanitizer)
+    GTEST_SKIP() << "ThreadSanitizer cannot run a child that starts a thread after a multi-threaded fork";
   const std::string file = test::temp_path("hh-fork");
   TracerConfig config;
   config.project = "fork";
@@ -87,6 +89,8 @@ TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
   // SizeClassAllocator64::GetFromAllocator). The plain build runs this test.
   GTEST_SKIP() << "the sanitizer's allocator is not fork-safe while other threads allocate";
 #endif
+  if (test::kThreadSanitizer)
+    GTEST_SKIP() << "ThreadSanitizer cannot run a child that starts a thread after a multi-threaded fork";
   TracerConfig config;
   config.project = "fork-busy";
   config.api_key = null;
@@ -146,6 +150,8 @@ namespace {
 // A fork while the parent's export thread is inside an OTLP request (holding the exporter's and the
 // HTTP client's locks, on a keep-alive connection): the child still exports, on its own connection.
 TEST(ForkTest, AChildForkedDuringAnExportInFlightExportsOnItsOwn) {
+  if (test::kThreadSanitizer)
+    GTEST_SKIP() << "ThreadSanitizer cannot run a child that starts a thread after a multi-threaded fork";
   std::atomic<int> seen{0};
   test::RecordingServer server([&](const tools::HttpRequest&) {
     tools::HttpResponse response;
