@@ -525,6 +525,21 @@ void SpanRef::set_attribute_text(std::string_view key, std::string_view value) n
   }
 }
 
+void SpanRef::set_attribute_texts(const TextAttribute* attributes, std::size_t count) noexcept {
+  if (!state_ || !state_->recording || attributes == nullptr || count == 0) return;
+  try {
+    detail::SpanState& state = *state_;
+    std::lock_guard<detail::SpanMutex> lock(state.mutex);
+    if (state.ended) return;
+    for (std::size_t i = 0; i < count; ++i) {
+      const TextValue value{attributes[i].value};
+      if (!set_in_next_slot(state, attributes[i].key, value)) set_one_slow(state, attributes[i].key, value);
+    }
+  } catch (...) {
+    note_failure("set_attribute");
+  }
+}
+
 namespace {
 
 // Upserts each leaf of a structured value into a span's attributes (span mutex held).

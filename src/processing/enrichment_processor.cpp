@@ -1,6 +1,7 @@
 #include "honeyhive/processing/enrichment_processor.hpp"
 
 #include <mutex>
+#include <new>
 #include <string_view>
 #include <utility>
 
@@ -20,11 +21,25 @@ constexpr PairKeys kProjectKeys{"honeyhive.project", "traceloop.association.prop
 constexpr PairKeys kSourceKeys{"honeyhive.source", "traceloop.association.properties.source"};
 constexpr PairKeys kParentIdKeys{"honeyhive.parent_id", "traceloop.association.properties.parent_id"};
 
-// As text: written into the span's recycled slots, with no temporary string per attribute.
-void set_pair(SpanRef& span, const PairKeys& keys, const std::string& value) {
-  span.set_attribute_text(keys.honeyhive, value);
-  span.set_attribute_text(keys.traceloop, value);
-}
+// The attributes of one span's enrichment, written together (one acquisition of the span's lock):
+// as text, into the span's recycled slots, with no temporary string per attribute.
+class PendingTexts {
+ public:
+  PendingTexts() noexcept {}  // the items are not initialised: each is constructed as it is added
+  void add(std::string_view key, std::string_view value) noexcept { new (&items_[count_++]) TextAttribute{key, value}; }
+  void add_pair(const PairKeys& keys, std::string_view value) noexcept {
+    add(keys.honeyhive, value);
+    add(keys.traceloop, value);
+  }
+  void write(SpanRef& span) const noexcept { span.set_attribute_texts(items_, count_); }
+
+ private:
+  // Four pairs and the three evaluation keys.
+  union {
+    TextAttribute items_[11];
+  };
+  std::size_t count_ = 0;
+};
 
 }  // namespace
 
@@ -66,27 +81,29 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     const std::string* owner = reserved[detail::kBaggageTracerId];
     const bool baggage_is_ours = owner == nullptr || *owner == defaults->tracer_id;
 
+    PendingTexts texts;
     const std::string* session = baggage_is_ours ? reserved[detail::kBaggageSessionId] : nullptr;
     const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
-    if (!session_id.empty()) set_pair(span, kSessionIdKeys, session_id);
+    if (!session_id.empty()) texts.add_pair(kSessionIdKeys, session_id);
     const std::string* project = reserved[detail::kBaggageProject];
     const std::string& project_name = !defaults->project.empty() ? defaults->project
                                       : project                  ? *project
                                                                  : defaults->project;
-    if (!project_name.empty()) set_pair(span, kProjectKeys, project_name);
+    if (!project_name.empty()) texts.add_pair(kProjectKeys, project_name);
     const std::string* source = baggage_is_ours ? reserved[detail::kBaggageSource] : nullptr;
     const std::string& source_name = source != nullptr && !source->empty() ? *source : defaults->source;
-    if (!source_name.empty()) set_pair(span, kSourceKeys, source_name);
+    if (!source_name.empty()) texts.add_pair(kSourceKeys, source_name);
     if (const std::string* parent_id = reserved[detail::kBaggageParentId]; parent_id != nullptr && baggage_is_ours) {
-      set_pair(span, kParentIdKeys, *parent_id);
+      texts.add_pair(kParentIdKeys, *parent_id);
     }
     static constexpr std::pair<detail::ReservedBaggageKey, std::string_view> kEvaluationKeys[] = {
         {detail::kBaggageRunId, "honeyhive_metadata.run_id"},
         {detail::kBaggageDatasetId, "honeyhive_metadata.dataset_id"},
         {detail::kBaggageDatapointId, "honeyhive_metadata.datapoint_id"}};
     for (const auto& [key, attribute] : kEvaluationKeys) {
-      if (const std::string* value = reserved[key]) span.set_attribute_text(attribute, *value);
+      if (const std::string* value = reserved[key]) texts.add(attribute, *value);
     }
+    texts.write(span);
     if (others) {
       for (const auto& entry : baggage) {
         if (detail::reserved_baggage_key(entry.key) == detail::kNotReservedBaggage) {

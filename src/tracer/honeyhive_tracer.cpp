@@ -505,8 +505,7 @@ Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpa
     const Context& parent = options.parent ? *options.parent : detail::current_context_ref();
     Span span = tracer_->start_span(name, options);
     if (!span) return span;
-    span.set_attribute("honeyhive_event_type", to_string(type));
-    span.set_attribute("honeyhive_event_name", name);
+    span.set_attribute_texts({{"honeyhive_event_type", to_string(type)}, {"honeyhive_event_name", name}});
     try {
       // The active context names this tracer and its session, for discovery and downstream services.
       // A parent without baggage (a root span, the common case) gets this tracer's list as it is,

@@ -229,6 +229,48 @@ TEST_F(AttributeLimitsTest, OverwritesExistingKeyInPlace) {
   EXPECT_EQ(data->attributes[1], (Attribute{"b", AttributeValue{std::int64_t{2}}}));
 }
 
+// set_attribute_texts is as many set_attribute_text calls, in order: the same repairs, truncation,
+// overwrites and count limit, with the same result.
+TEST_F(AttributeLimitsTest, SetAttributeTextsRecordsWhatAsManySetAttributeTextCallsDo) {
+  SpanLimits limits;
+  limits.attribute_count = 3;
+  limits.attribute_value_length = 4;
+  const std::vector<TextAttribute> texts = {{"a", "first"},   {"b\xFF", "ok"},      {"a", "x\xC3"},      {"c", "three"},
+                                            {"d", "dropped"}, {"e", "dropped too"}, {"b\xFF", "again!!"}};
+  start(limits);
+  auto batched = traced_.tracer->start_span("s");
+  batched.set_attribute_texts(texts.data(), texts.size());
+  const SpanDataPtr from_batch = finish(batched);
+  auto one_by_one = traced_.tracer->start_span("s");
+  for (const auto& text : texts) one_by_one.set_attribute_text(text.key, text.value);
+  const SpanDataPtr from_calls = finish(one_by_one);
+  ASSERT_NE(from_batch, nullptr);
+  ASSERT_NE(from_calls, nullptr);
+
+  const std::string repaired_b = "b" + std::string(kReplacement);
+  ASSERT_EQ(from_batch->attributes.size(), 3U);
+  EXPECT_EQ(from_batch->attributes[0], (Attribute{"a", AttributeValue{"x" + std::string(kReplacement)}}));
+  EXPECT_EQ(from_batch->attributes[1], (Attribute{repaired_b, AttributeValue{std::string("agai")}}));
+  EXPECT_EQ(from_batch->attributes[2], (Attribute{"c", AttributeValue{std::string("thre")}}));
+  EXPECT_EQ(from_batch->dropped_attributes_count, 2U);
+  EXPECT_EQ(from_batch->attributes, from_calls->attributes);
+  EXPECT_EQ(from_batch->dropped_attributes_count, from_calls->dropped_attributes_count);
+}
+
+TEST_F(AttributeLimitsTest, SetAttributeTextsWritesNothingOnAnEndedSpanOrFromAnEmptyList) {
+  start(SpanLimits{});
+  auto span = traced_.tracer->start_span("s");
+  span.set_attribute_texts(nullptr, 3);
+  span.set_attribute_texts({});
+  span.set_attribute_texts({{"kept", "yes"}});
+  span.end();
+  span.set_attribute_texts({{"late", "no"}, {"kept", "overwritten"}});
+  const SpanDataPtr data = traced_.last_span();
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0], (Attribute{"kept", AttributeValue{std::string("yes")}}));
+}
+
 TEST_F(AttributeLimitsTest, OverwriteAtTheCountLimitIsNotCountedAsDropped) {
   SpanLimits limits;
   limits.attribute_count = 2;

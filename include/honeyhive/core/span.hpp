@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -15,6 +17,12 @@
 #include "honeyhive/core/span_data.hpp"
 
 namespace honeyhive {
+
+// One string attribute for SpanRef::set_attribute_texts: views of text the caller keeps.
+struct TextAttribute {
+  std::string_view key;
+  std::string_view value;
+};
 
 // A non-owning, copyable reference to a span: it can record on the span but its destruction
 // does not end it. Obtained from Context::span() (the active span) or from a Span.
@@ -37,6 +45,13 @@ class SpanRef {
   // Sets a string attribute from text the caller keeps: copied once, into the span's own storage
   // (set_attribute takes this path for strings, string views and C strings).
   void set_attribute_text(std::string_view key, std::string_view value) noexcept;
+  // Several string attributes at once, in order: as many set_attribute_text calls, under one
+  // acquisition of the span's lock (an atomic operation each, on a line the next call takes back).
+  // Nothing is written on a span already ended; on memory exhaustion the ones before are kept.
+  void set_attribute_texts(std::initializer_list<TextAttribute> attributes) noexcept {
+    set_attribute_texts(attributes.begin(), attributes.size());
+  }
+  void set_attribute_texts(const TextAttribute* attributes, std::size_t count) noexcept;
   // Scalar attributes without building an AttributeValue (set_attribute takes these paths for bool,
   // integers that fit std::int64_t and floating-point values).
   void set_attribute_bool(std::string_view key, bool value) noexcept;
