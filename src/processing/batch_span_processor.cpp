@@ -69,6 +69,13 @@ struct BatchSpanProcessor::State {
 
   void run() noexcept;
   void export_batch(std::vector<SpanDataPtr>& batch) noexcept;
+  // With the queue closed: waits, yielding, until `deadline` for the producers still writing into
+  // positions claimed before the close. True when none is left.
+  bool wait_for_writers(Clock::time_point deadline) noexcept;
+  // With the queue closed and no export thread left to export: every span still in it counts as
+  // failed, with those whose producer never wrote them (a producer stopped past the deadline
+  // between its claim and its write). Returns how many.
+  std::uint64_t fail_left_behind() noexcept;
   bool ensure_thread(const std::shared_ptr<State>& self) noexcept;
   void reset_in_fork_child() noexcept;
 };
@@ -128,6 +135,7 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   new (&wake) std::condition_variable();      // NOLINT
   new (&progress) std::condition_variable();  // NOLINT
   queue.reset_after_fork();
+  if (shut_down.load(std::memory_order_relaxed)) queue.close();  // forked mid-shutdown: closed, too
   exporter->reset_after_fork();
   for (auto* counter : {&exported, &dropped, &failed, &in_flight, &export_batches, &stayed_awake}) {
     counter->store(0, std::memory_order_relaxed);
@@ -186,6 +194,34 @@ void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) no
   batch.clear();
 }
 
+bool BatchSpanProcessor::State::wait_for_writers(Clock::time_point deadline) noexcept {
+  const std::uint64_t claimed = queue.claimed();
+  std::uint64_t from = queue.consumed();
+  for (;;) {
+    from = queue.unpublished_from(from, claimed);
+    if (from == claimed) return true;
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::yield();
+  }
+}
+
+std::uint64_t BatchSpanProcessor::State::fail_left_behind() noexcept {
+  SpanDataPtr span;
+  std::uint64_t left = 0;
+  while (queue.try_pop(span)) {
+    span.reset();
+    ++left;
+  }
+  // A position never written stops the pops: it and any written after it stay in the closed queue,
+  // never to be exported (their records are freed with the queue).
+  const std::uint64_t claimed = queue.claimed();
+  const std::uint64_t consumed = queue.consumed();
+  if (claimed > consumed) left += claimed - consumed;
+  if (left > 0) failed.fetch_add(left, std::memory_order_relaxed);
+  completed_position.store(claimed, std::memory_order_release);  // not queued any more
+  return left;
+}
+
 void BatchSpanProcessor::State::run() noexcept {
   t_export_state = this;
   ScopedDiagnosticSink route(diagnostics);
@@ -202,6 +238,10 @@ void BatchSpanProcessor::State::run() noexcept {
   const auto stay_awake_below = std::chrono::duration_cast<Clock::duration>(options.stay_awake_below);
   Clock::time_point last_full{};
   Clock::duration stay_awake{0};
+  // Shut down from an exporter callback on this thread: nobody waits for this thread's last
+  // drain, so it waits for the producers still writing into the closed queue, and counts what it
+  // could not export as failed.
+  bool shutting_down_here = false;
   for (;;) {
     bool drain_all = false;
     bool stopping = false;
@@ -228,10 +268,12 @@ void BatchSpanProcessor::State::run() noexcept {
       batch_ready.store(false, std::memory_order_release);
       flush_requested.store(false, std::memory_order_relaxed);  // flush_target is read below
       stopping = stop;
+      shutting_down_here = thread_shuts_exporter;
       const bool timer_fired = Clock::now() >= next_timer;
       drain_all = stopping || timer_fired || flush_target > completed;
       if (timer_fired) next_timer = Clock::now() + options.schedule_delay;
     }
+    if (shutting_down_here) (void)wait_for_writers(Clock::now() + options.shutdown_export_timeout);
     // Export full batches; on a timer, flush or stop, also the last partial one.
     for (;;) {
       const bool full_batch = queue.size() >= options.max_export_batch_size;
@@ -270,6 +312,7 @@ void BatchSpanProcessor::State::run() noexcept {
       exporter->shutdown(options.shutdown_export_timeout);
     } catch (...) {
     }
+    (void)fail_left_behind();
   }
   std::lock_guard<std::mutex> lock(mutex);
   thread_exited = true;
@@ -423,9 +466,9 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     }
   }
   if (t_export_state == &state) {
-    // Called by the exporter on the export thread: it cannot wait for itself. The thread drains
-    // what is queued (the queue closed: nothing is added after), shuts the exporter down and exits
-    // after the current batch.
+    // Called by the exporter on the export thread: it cannot wait for itself. After the current
+    // batch the thread waits for the producers still writing into the queue (closed: nothing is
+    // added after), drains it, shuts the exporter down, counts what is left as failed and exits.
     const std::uint64_t claimed = state.queue.close();
     try {
       std::lock_guard<std::mutex> lock(state.mutex);
@@ -438,9 +481,10 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   }
   const auto deadline = Clock::now() + timeout;
   // No position is claimed after this. A producer that claimed one just before may still be
-  // writing its span there: let it land before the final drain.
-  const std::uint64_t claimed = state.queue.close();
-  while (!state.queue.published(claimed) && Clock::now() < deadline) std::this_thread::yield();
+  // writing its span there: let it land before the final drain, within half the budget (the drain
+  // has the rest; a span still unwritten then counts as failed).
+  state.queue.close();
+  (void)state.wait_for_writers(deadline - std::chrono::duration_cast<Clock::duration>(timeout) / 2);
   bool clean = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);
@@ -474,21 +518,20 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
                       "batch span processor shutdown timed out; the export thread is abandoned");
     return false;
   }
-  // The thread is gone: whatever it did not export is counted as failed, never lost silently.
-  SpanDataPtr span;
-  std::uint64_t left_behind = 0;
-  while (state.queue.try_pop(span)) ++left_behind;
-  if (left_behind > 0) state.failed.fetch_add(left_behind, std::memory_order_relaxed);
-  state.completed_position.store(state.queue.consumed(), std::memory_order_release);  // not queued any more
-  return exporter_clean;
+  // The thread is gone: whatever it did not export is counted as failed, never lost silently, and
+  // the shutdown did not export all it had to.
+  const bool all_exported = state.fail_left_behind() == 0;
+  return exporter_clean && all_exported;
 }
+
+detail::SpanQueue& detail::span_queue_of(BatchSpanProcessor& processor) noexcept { return processor.state_->queue; }
 
 BatchSpanProcessorStats BatchSpanProcessor::stats() const noexcept {
   BatchSpanProcessorStats stats;
   if (!state_) return stats;
   const State& state = *state_;
-  // The claimed position is read first. Enqueued is it plus the drops, read after it: a span whose
-  // on_end runs between the two reads is in neither, never in both.
+  // The claimed position is read first. Enqueued is it plus the drops (a span is claimed or
+  // dropped, never both; one whose on_end runs between the two reads may be in neither).
   const std::uint64_t claimed = state.queue.claimed();
   stats.dropped = state.dropped.load(std::memory_order_relaxed);
   stats.enqueued = claimed + stats.dropped;

@@ -41,13 +41,13 @@ bool SpanQueue::try_push(const SpanDataPtr& span) noexcept {
   return true;
 }
 
-bool SpanQueue::published(std::uint64_t end) const noexcept {
-  for (std::uint64_t position = consumed(); position < end; ++position) {
+std::uint64_t SpanQueue::unpublished_from(std::uint64_t from, std::uint64_t end) const noexcept {
+  for (std::uint64_t position = from; position < end; ++position) {
     const std::uint64_t sequence = cells_[index(position)].sequence.load(std::memory_order_acquire);
     // position + 1 once published; position + capacity once consumed (and more, laps later).
-    if (static_cast<std::int64_t>(sequence - (position + 1)) < 0) return false;
+    if (static_cast<std::int64_t>(sequence - (position + 1)) < 0) return position;
   }
-  return true;
+  return end;
 }
 
 std::size_t SpanQueue::size() const noexcept {

@@ -42,9 +42,13 @@ class SpanQueue {
   // inside try_push, which took two atomic operations per span.
   std::uint64_t close() noexcept { return enqueue_position_.fetch_or(kClosed, std::memory_order_seq_cst) & ~kClosed; }
   bool closed() const noexcept { return (enqueue_position_.load(std::memory_order_acquire) & kClosed) != 0; }
-  // Whether every position before `end` (at most claimed()) has been published by its producer
-  // (and may since have been consumed). Reads each unconsumed cell: for shutdown, not per span.
-  bool published(std::uint64_t end) const noexcept;
+  // The first position from `from` up to `end` (at most claimed()) that its producer has not yet
+  // written, or `end` when every one has been (and may since have been consumed). Reads each cell
+  // in between: for shutdown, not per span; a caller waiting for a producer resumes from the
+  // position returned.
+  std::uint64_t unpublished_from(std::uint64_t from, std::uint64_t end) const noexcept;
+  // Whether every position before `end` has been written by its producer.
+  bool published(std::uint64_t end) const noexcept { return unpublished_from(consumed(), end) == end; }
   std::size_t capacity() const noexcept { return capacity_; }
 
   // In a fork() child, before any other thread exists: empties the queue (closed if it was). The

@@ -21,7 +21,9 @@
 #include "honeyhive/core/sampler.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
+#include "processing/span_queue.hpp"
 #include "support/diagnostics_capture.hpp"
+#include "support/span_queue_testing.hpp"
 #include "support/test_env.hpp"
 
 namespace honeyhive {
@@ -50,6 +52,8 @@ struct ExporterControl {
   int force_flush_calls = 0;
   bool shut_down = false;
   ExporterStats stats;
+  // Run once, on the export thread, by the next export once it is not blocked (without the lock).
+  std::function<void()> in_next_export;
 
   void set_blocked(bool value) {
     {
@@ -94,6 +98,12 @@ class FakeExporter final : public SpanExporter {
     control.time_left.push_back(std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
     control.changed.notify_all();
     control.changed.wait(lock, [&] { return !control.blocked; });
+    if (auto hook = std::move(control.in_next_export)) {
+      control.in_next_export = nullptr;
+      lock.unlock();
+      hook();
+      lock.lock();
+    }
     control.batch_sizes.push_back(spans.size());
     if (control.fail || control.shut_down) return ExportResult::failure;
     control.spans_accepted += spans.size();
@@ -323,6 +333,86 @@ TEST(BatchSpanProcessor, DropsAndCountsSpansAfterShutdown) {
   EXPECT_EQ(stats.queued, 0U);
   EXPECT_TRUE(identity_holds(stats));
   EXPECT_TRUE(fixture.control->batches().empty());
+}
+
+// Shutdown closes the queue and waits for producers still writing into positions they claimed
+// before: here one never writes. The span behind it cannot be exported either (the queue is read
+// in order): both count as failed, and shutdown says it did not export everything.
+TEST(BatchSpanProcessor, ShutdownCountsASpanItsProducerNeverWroteAsFailed) {
+  Fixture fixture(make_options(16, 8));
+  detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
+  fixture.end_spans(1);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  const std::uint64_t stalled = detail::SpanQueueTesting::claim(queue);
+  fixture.end_spans(1);
+  EXPECT_FALSE(fixture.processor->shutdown(milliseconds(200)));
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 3U);
+  EXPECT_EQ(stats.exported, 1U);
+  EXPECT_EQ(stats.failed, 2U);
+  EXPECT_EQ(stats.queued, 0U);
+  EXPECT_TRUE(identity_holds(stats));
+  // The producer writes at last: too late to count twice.
+  detail::SpanQueueTesting::write(queue, stalled, make_span());
+  EXPECT_EQ(fixture.processor->stats().failed, 2U);
+  EXPECT_EQ(fixture.processor->stats().exported, 1U);
+}
+
+// The same producer, writing a moment later: shutdown waits for it and exports both spans.
+TEST(BatchSpanProcessor, ShutdownWaitsForAProducerStillWritingAClaimedPosition) {
+  Fixture fixture(make_options(16, 8));
+  detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
+  fixture.end_spans(1);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  const std::uint64_t stalled = detail::SpanQueueTesting::claim(queue);
+  fixture.end_spans(1);
+  std::thread late_writer([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    detail::SpanQueueTesting::write(queue, stalled, make_span());
+  });
+  EXPECT_TRUE(fixture.processor->shutdown(kPatience));
+  late_writer.join();
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.exported, 3U);
+  EXPECT_EQ(stats.failed, 0U);
+  EXPECT_TRUE(identity_holds(stats));
+}
+
+// Shut down from an exporter callback (on the export thread, which cannot wait for itself): the
+// thread then waits for the producer still writing before its last drain, and exports its span.
+TEST(BatchSpanProcessor, ShutdownFromTheExporterWaitsForAProducerStillWriting) {
+  auto options = make_options(16, 8);
+  options.shutdown_export_timeout = kPatience;
+  Fixture fixture(options);
+  detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
+  fixture.control->set_blocked(true);
+  fixture.end_spans(1);
+  std::thread flusher([&] { (void)fixture.processor->force_flush(kPatience); });
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));  // the first span's export, held
+  const std::uint64_t stalled = detail::SpanQueueTesting::claim(queue);
+  fixture.end_spans(1);
+  std::thread late_writer;
+  {
+    std::lock_guard<std::mutex> lock(fixture.control->mutex);
+    fixture.control->in_next_export = [&] {
+      EXPECT_TRUE(fixture.processor->shutdown(kPatience));  // returns at once on this thread
+      late_writer = std::thread([&] {
+        std::this_thread::sleep_for(milliseconds(50));
+        detail::SpanQueueTesting::write(queue, stalled, make_span());
+      });
+    };
+  }
+  fixture.control->set_blocked(false);
+  flusher.join();
+  // A second shutdown waits for the export thread's end.
+  EXPECT_TRUE(fixture.processor->shutdown(kPatience));
+  late_writer.join();
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 3U);
+  EXPECT_EQ(stats.exported, 3U);
+  EXPECT_EQ(stats.failed, 0U);
+  EXPECT_EQ(fixture.control->accepted(), 3U);
+  EXPECT_EQ(fixture.control->shutdown_calls, 1);
 }
 
 TEST(BatchSpanProcessor, ShutdownWithAStuckExporterReturnsFalseWithinItsTimeout) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -38,10 +39,13 @@ TEST(SpanQueueConcurrency, NoSpanLandsAfterTheCloseAndEveryAcceptedOneIsThereToD
     go.store(true, std::memory_order_release);
     // Closed while the producers are in full flow: some of them then between claiming a position
     // and writing their span into it.
-    while (queue.claimed() < 1000) {
+    // (Each wait is bounded: a regression fails the test instead of hanging it.)
+    const auto patience = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (queue.claimed() < 1000 && std::chrono::steady_clock::now() < patience) {
     }
     const std::uint64_t claimed = queue.close();
-    while (!queue.published(claimed)) std::this_thread::yield();
+    while (!queue.published(claimed) && std::chrono::steady_clock::now() < patience) std::this_thread::yield();
+    EXPECT_TRUE(queue.published(claimed));
     // Every position claimed before the close is readable now, and no producer adds one after.
     SpanDataPtr out;
     std::uint64_t drained = 0;

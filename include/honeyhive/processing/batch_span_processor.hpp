@@ -67,6 +67,13 @@ struct BatchSpanProcessorStats {
 // thread itself (an exporter callback), force_flush returns false at once and shutdown stops the
 // thread after its current batch without waiting for it. Diagnostics go to the sink that was
 // current when the processor was created (the tracer's).
+class BatchSpanProcessor;
+namespace detail {
+class SpanQueue;
+// The processor's queue, for the tests (they hold a producer between its claim and its write).
+SpanQueue& span_queue_of(BatchSpanProcessor& processor) noexcept;
+}  // namespace detail
+
 class BatchSpanProcessor final : public SpanProcessor {
  public:
   explicit BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
@@ -89,6 +96,7 @@ class BatchSpanProcessor final : public SpanProcessor {
   static bool on_export_thread() noexcept;
 
  private:
+  friend detail::SpanQueue& detail::span_queue_of(BatchSpanProcessor& processor) noexcept;
   std::shared_ptr<State> state_;
 };
 
