@@ -66,6 +66,9 @@ struct BatchSpanProcessor::State {
   bool stop = false;
   bool thread_exited = true;
   bool thread_shuts_exporter = false;  // shutdown was called on the export thread itself
+  // The first shutdown has done all it does (shut the exporter down, counted what it left), or
+  // given up: a later shutdown waits for this.
+  bool shutdown_finished = false;
 
   void run() noexcept;
   void export_batch(std::vector<SpanDataPtr>& batch) noexcept;
@@ -76,6 +79,8 @@ struct BatchSpanProcessor::State {
   // failed, with those whose producer never wrote them (a producer stopped past the deadline
   // between its claim and its write). Returns how many.
   std::uint64_t fail_left_behind() noexcept;
+  // Sets shutdown_finished and tells the shutdown calls waiting for it.
+  void finish_shutdown() noexcept;
   bool ensure_thread(const std::shared_ptr<State>& self) noexcept;
   void reset_in_fork_child() noexcept;
 };
@@ -148,6 +153,7 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   stop = false;
   thread_exited = true;
   thread_shuts_exporter = false;
+  shutdown_finished = shut_down.load(std::memory_order_relaxed);  // no more to do here
   needs_thread.store(!shut_down.load(std::memory_order_relaxed), std::memory_order_release);
 }
 
@@ -220,6 +226,15 @@ std::uint64_t BatchSpanProcessor::State::fail_left_behind() noexcept {
   if (left > 0) failed.fetch_add(left, std::memory_order_relaxed);
   completed_position.store(claimed, std::memory_order_release);  // not queued any more
   return left;
+}
+
+void BatchSpanProcessor::State::finish_shutdown() noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(mutex);
+    shutdown_finished = true;
+  } catch (...) {
+  }
+  progress.notify_all();
 }
 
 void BatchSpanProcessor::State::run() noexcept {
@@ -315,6 +330,7 @@ void BatchSpanProcessor::State::run() noexcept {
     (void)fail_left_behind();
   }
   std::lock_guard<std::mutex> lock(mutex);
+  if (shut_exporter) shutdown_finished = true;
   thread_exited = true;
   t_export_state = nullptr;
   progress.notify_all();
@@ -460,7 +476,8 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     if (t_export_state == &state) return true;
     try {
       std::unique_lock<std::mutex> lock(state.mutex);
-      return state.progress.wait_until(lock, Clock::now() + timeout, [&] { return state.thread_exited; });
+      return state.progress.wait_until(lock, Clock::now() + timeout,
+                                       [&] { return state.shutdown_finished && state.thread_exited; });
     } catch (...) {
       return false;
     }
@@ -512,16 +529,18 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     exporter_clean = state.exporter->shutdown(detail::time_left(deadline));
   } catch (...) {
   }
-  if (!clean) {
+  bool all_exported = false;
+  if (clean) {
+    // The thread is gone: whatever it did not export is counted as failed, never lost silently,
+    // and the shutdown did not export all it had to.
+    all_exported = state.fail_left_behind() == 0;
+  } else {
     ScopedDiagnosticSink route(state.diagnostics);
     report_diagnostic(DiagnosticLevel::warning,
                       "batch span processor shutdown timed out; the export thread is abandoned");
-    return false;
   }
-  // The thread is gone: whatever it did not export is counted as failed, never lost silently, and
-  // the shutdown did not export all it had to.
-  const bool all_exported = state.fail_left_behind() == 0;
-  return exporter_clean && all_exported;
+  state.finish_shutdown();
+  return clean && exporter_clean && all_exported;
 }
 
 detail::SpanQueue& detail::span_queue_of(BatchSpanProcessor& processor) noexcept { return processor.state_->queue; }

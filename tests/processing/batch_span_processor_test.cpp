@@ -54,6 +54,7 @@ struct ExporterControl {
   ExporterStats stats;
   // Run once, on the export thread, by the next export once it is not blocked (without the lock).
   std::function<void()> in_next_export;
+  bool hold_shutdown = false;  // shutdown waits while set
 
   void set_blocked(bool value) {
     {
@@ -119,9 +120,11 @@ class FakeExporter final : public SpanExporter {
     return true;
   }
   bool shutdown(milliseconds) noexcept override {
-    std::lock_guard<std::mutex> lock(control_->mutex);
+    std::unique_lock<std::mutex> lock(control_->mutex);
     ++control_->shutdown_calls;
     control_->shut_down = true;
+    control_->changed.notify_all();
+    control_->changed.wait(lock, [&] { return !control_->hold_shutdown; });
     return true;
   }
 
@@ -412,6 +415,33 @@ TEST(BatchSpanProcessor, ShutdownFromTheExporterWaitsForAProducerStillWriting) {
   EXPECT_EQ(stats.exported, 3U);
   EXPECT_EQ(stats.failed, 0U);
   EXPECT_EQ(fixture.control->accepted(), 3U);
+  EXPECT_EQ(fixture.control->shutdown_calls, 1);
+}
+
+// A second shutdown, while the first is still shutting the exporter down, does not report the
+// processor shut down before it is.
+TEST(BatchSpanProcessor, ASecondShutdownWaitsForTheFirstToFinish) {
+  Fixture fixture(make_options(16, 8));
+  fixture.end_spans(3);
+  {
+    std::lock_guard<std::mutex> lock(fixture.control->mutex);
+    fixture.control->hold_shutdown = true;
+  }
+  std::thread first([&] { EXPECT_TRUE(fixture.processor->shutdown(kPatience)); });
+  {
+    std::unique_lock<std::mutex> lock(fixture.control->mutex);
+    ASSERT_TRUE(
+        fixture.control->changed.wait_for(lock, kPatience, [&] { return fixture.control->shutdown_calls > 0; }));
+  }
+  EXPECT_FALSE(fixture.processor->shutdown(milliseconds(100)));  // the exporter is still shutting down
+  {
+    std::lock_guard<std::mutex> lock(fixture.control->mutex);
+    fixture.control->hold_shutdown = false;
+  }
+  fixture.control->changed.notify_all();
+  EXPECT_TRUE(fixture.processor->shutdown(kPatience));
+  first.join();
+  EXPECT_EQ(fixture.processor->stats().exported, 3U);
   EXPECT_EQ(fixture.control->shutdown_calls, 1);
 }
 
