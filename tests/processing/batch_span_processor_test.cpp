@@ -338,16 +338,23 @@ TEST(BatchSpanProcessor, DropsAndCountsSpansAfterShutdown) {
   EXPECT_TRUE(fixture.control->batches().empty());
 }
 
+// One span exported, then a producer stopped between its claim and its write, then one span
+// queued behind it. Returns the stopped producer's position.
+std::uint64_t stop_a_producer_behind_an_exported_span(Fixture& fixture) {
+  fixture.end_spans(1);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  const std::uint64_t stalled = detail::SpanQueueTesting::claim(detail::span_queue_of(*fixture.processor));
+  fixture.end_spans(1);
+  return stalled;
+}
+
 // Shutdown closes the queue and waits for producers still writing into positions they claimed
 // before: here one never writes. The span behind it cannot be exported either (the queue is read
 // in order): both count as failed, and shutdown says it did not export everything.
 TEST(BatchSpanProcessor, ShutdownCountsASpanItsProducerNeverWroteAsFailed) {
   Fixture fixture(make_options(16, 8));
   detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
-  fixture.end_spans(1);
-  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
-  const std::uint64_t stalled = detail::SpanQueueTesting::claim(queue);
-  fixture.end_spans(1);
+  const std::uint64_t stalled = stop_a_producer_behind_an_exported_span(fixture);
   EXPECT_FALSE(fixture.processor->shutdown(milliseconds(200)));
   const auto stats = fixture.processor->stats();
   EXPECT_EQ(stats.enqueued, 3U);
@@ -365,10 +372,7 @@ TEST(BatchSpanProcessor, ShutdownCountsASpanItsProducerNeverWroteAsFailed) {
 TEST(BatchSpanProcessor, ShutdownWaitsForAProducerStillWritingAClaimedPosition) {
   Fixture fixture(make_options(16, 8));
   detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
-  fixture.end_spans(1);
-  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
-  const std::uint64_t stalled = detail::SpanQueueTesting::claim(queue);
-  fixture.end_spans(1);
+  const std::uint64_t stalled = stop_a_producer_behind_an_exported_span(fixture);
   std::thread late_writer([&] {
     std::this_thread::sleep_for(milliseconds(50));
     detail::SpanQueueTesting::write(queue, stalled, make_span());
