@@ -85,7 +85,8 @@ class BatchSpanProcessor final : public SpanProcessor {
   // Exports every span enqueued before the call; true when done within `timeout`.
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   // Flushes, then stops the export thread and shuts the exporter down, all within `timeout`.
-  // Idempotent; later spans are dropped and counted.
+  // Spans it could not export count as failed, and it then returns false. Idempotent: a later call
+  // waits (within its own timeout) for the first to finish. Later spans are dropped and counted.
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
 
   BatchSpanProcessorStats stats() const noexcept;
