@@ -41,6 +41,21 @@ class PendingTexts {
   std::size_t count_ = 0;
 };
 
+// This thread's reference to the defaults it used last (of whichever processor), so that a span
+// start whose processor still has the same ones takes no reference of its own: a reference is an
+// atomic increment and decrement on a count every thread tracing through the processor shares.
+// Holding it keeps that object alive, so its address is never another's while it is here.
+enum class CacheState : unsigned char { unused, alive, destroyed };
+thread_local CacheState t_defaults_state = CacheState::unused;  // trivially destructible: readable at thread exit
+struct DefaultsCache {
+  std::shared_ptr<const EnrichmentDefaults> defaults;
+  DefaultsCache() noexcept { t_defaults_state = CacheState::alive; }
+  ~DefaultsCache() { t_defaults_state = CacheState::destroyed; }
+  DefaultsCache(const DefaultsCache&) = delete;
+  DefaultsCache& operator=(const DefaultsCache&) = delete;
+};
+thread_local DefaultsCache t_defaults;
+
 }  // namespace
 
 EnrichmentProcessor::EnrichmentProcessor(EnrichmentDefaults defaults)
@@ -60,10 +75,21 @@ EnrichmentDefaults EnrichmentProcessor::defaults() const {
 
 void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcept {
   try {
-    std::shared_ptr<const EnrichmentDefaults> defaults;
+    // The current defaults, through this thread's reference when it is to the same ones; a thread
+    // whose reference is already destroyed (a span started in a thread_local destructor) takes its
+    // own for this span.
+    std::shared_ptr<const EnrichmentDefaults> own;
+    const EnrichmentDefaults* defaults;
     {
       std::lock_guard<detail::SpinMutex> lock(mutex_);
-      defaults = defaults_;
+      if (t_defaults_state != CacheState::destroyed) {
+        DefaultsCache& cache = t_defaults;
+        if (cache.defaults != defaults_) cache.defaults = defaults_;
+        defaults = cache.defaults.get();
+      } else {
+        own = defaults_;
+        defaults = own.get();
+      }
     }
     // One pass over the parent's baggage: the first entry of each reserved key, and whether there
     // are others (a span under a session or chain has the tracer's entries; a root span none).

@@ -121,5 +121,41 @@ TEST_F(EnrichmentProcessorTest, AnotherTracersSessionSourceAndParentAreNotTaken)
   EXPECT_EQ(string_attribute(*span, "baggage.tenant"), "acme");
 }
 
+// Spans of two tracers started in turn on one thread each carry their own tracer's defaults, and
+// a new session is on the next span of the same thread (the thread keeps a reference to the
+// defaults it used last: it must follow both the processor and the session).
+TEST_F(EnrichmentProcessorTest, SpansOfTwoProcessorsInTurnOnOneThreadEachCarryTheirOwnDefaults) {
+  auto first_owned =
+      std::make_unique<EnrichmentProcessor>(EnrichmentDefaults{"tracer-1", "session-1", "project-1", "dev"});
+  EnrichmentProcessor* const first = first_owned.get();
+  auto second = std::make_unique<EnrichmentProcessor>(EnrichmentDefaults{"tracer-2", "session-2", "project-2", "prod"});
+  ProviderOptions first_options;
+  first_options.processors.push_back(std::move(first_owned));
+  test::InMemoryProvider first_built = test::make_in_memory_provider(std::move(first_options));
+  ProviderOptions second_options;
+  second_options.processors.push_back(std::move(second));
+  test::InMemoryProvider second_built = test::make_in_memory_provider(std::move(second_options));
+
+  const auto span_of = [](test::InMemoryProvider& built) {
+    { auto span = built.tracer->start_span("enriched"); }
+    return built.last_span();
+  };
+  for (int round = 0; round < 2; ++round) {
+    const SpanDataPtr a = span_of(first_built);
+    const SpanDataPtr b = span_of(second_built);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(string_attribute(*a, "honeyhive.project"), "project-1");
+    EXPECT_EQ(string_attribute(*a, "honeyhive.session_id"), "session-1");
+    EXPECT_EQ(string_attribute(*b, "honeyhive.project"), "project-2");
+    EXPECT_EQ(string_attribute(*b, "traceloop.association.properties.source"), "prod");
+  }
+  first->set_session_id("session-1b");
+  const SpanDataPtr after = span_of(first_built);
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(string_attribute(*after, "honeyhive.session_id"), "session-1b");
+  EXPECT_EQ(string_attribute(*after, "traceloop.association.properties.session_id"), "session-1b");
+}
+
 }  // namespace
 }  // namespace honeyhive
