@@ -67,8 +67,17 @@ struct BatchSpanProcessor::State {
   bool thread_exited = true;
   bool thread_shuts_exporter = false;  // shutdown was called on the export thread itself
   // The first shutdown has done all it does (shut the exporter down, counted what it left), or
-  // given up: a later shutdown waits for this.
+  // given up: a later shutdown waits for this, and returns shutdown_ok, that shutdown's result.
   bool shutdown_finished = false;
+  bool shutdown_ok = false;
+  // The thread running the first shutdown (an exporter's shutdown calling back into the processor's
+  // must not wait for the call it is inside).
+  std::thread::id shutdown_thread;
+  // The export thread is past its last drain: it pops no more.
+  bool thread_done = false;
+  // The first shutdown gave up waiting for the export thread, which counts what it leaves behind
+  // when it ends (thread_done was false then).
+  bool thread_abandoned = false;
 
   void run() noexcept;
   void export_batch(std::vector<SpanDataPtr>& batch) noexcept;
@@ -79,8 +88,8 @@ struct BatchSpanProcessor::State {
   // failed, with those whose producer never wrote them (a producer stopped past the deadline
   // between its claim and its write). Returns how many.
   std::uint64_t fail_left_behind() noexcept;
-  // Sets shutdown_finished and tells the shutdown calls waiting for it.
-  void finish_shutdown() noexcept;
+  // Sets shutdown_finished with the shutdown's result and tells the shutdown calls waiting for it.
+  void finish_shutdown(bool ok) noexcept;
   bool ensure_thread(const std::shared_ptr<State>& self) noexcept;
   void reset_in_fork_child() noexcept;
 };
@@ -153,7 +162,13 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   stop = false;
   thread_exited = true;
   thread_shuts_exporter = false;
-  shutdown_finished = shut_down.load(std::memory_order_relaxed);  // no more to do here
+  thread_done = false;
+  thread_abandoned = false;
+  shutdown_thread = std::thread::id();
+  // Shut down in the parent (or while forking): nothing more to do here, the parent's spans being
+  // the parent's.
+  shutdown_finished = shut_down.load(std::memory_order_relaxed);
+  shutdown_ok = shutdown_finished;
   needs_thread.store(!shut_down.load(std::memory_order_relaxed), std::memory_order_release);
 }
 
@@ -228,10 +243,11 @@ std::uint64_t BatchSpanProcessor::State::fail_left_behind() noexcept {
   return left;
 }
 
-void BatchSpanProcessor::State::finish_shutdown() noexcept {
+void BatchSpanProcessor::State::finish_shutdown(bool ok) noexcept {
   try {
     std::lock_guard<std::mutex> lock(mutex);
     shutdown_finished = true;
+    shutdown_ok = ok;
   } catch (...) {
   }
   progress.notify_all();
@@ -318,19 +334,28 @@ void BatchSpanProcessor::State::run() noexcept {
     if (stopping) break;
   }
   bool shut_exporter = false;
+  bool abandoned = false;
   {
     std::lock_guard<std::mutex> lock(mutex);
     shut_exporter = thread_shuts_exporter;
+    abandoned = thread_abandoned;
+    thread_done = true;  // a shutdown giving up from now on counts what is left itself
   }
+  bool ok = true;
   if (shut_exporter) {
     try {
-      exporter->shutdown(options.shutdown_export_timeout);
+      ok = exporter->shutdown(options.shutdown_export_timeout);
     } catch (...) {
+      ok = false;
     }
-    (void)fail_left_behind();
   }
+  // Shut down here, or by a shutdown that gave up on this thread: nobody else counts what is left.
+  if (shut_exporter || abandoned) ok = fail_left_behind() == 0 && ok;
   std::lock_guard<std::mutex> lock(mutex);
-  if (shut_exporter) shutdown_finished = true;
+  if (shut_exporter) {
+    shutdown_finished = true;
+    shutdown_ok = ok;
+  }
   thread_exited = true;
   t_export_state = nullptr;
   progress.notify_all();
@@ -473,11 +498,15 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     // exporter callback) could not wait for the thread, which drains, shuts the exporter down and
     // exits after it: a later call from another thread waits for that (within `timeout`), so that
     // when it returns true the queued spans are exported and the exporter is shut down.
-    if (t_export_state == &state) return true;
+    // On the export thread, or inside the first shutdown (an exporter's shutdown calling back),
+    // it cannot wait: it returns at once, false (not shut down yet).
+    if (t_export_state == &state) return false;
     try {
       std::unique_lock<std::mutex> lock(state.mutex);
-      return state.progress.wait_until(lock, Clock::now() + timeout,
-                                       [&] { return state.shutdown_finished && state.thread_exited; });
+      if (state.shutdown_thread == std::this_thread::get_id() && !state.shutdown_finished) return false;
+      return state.progress.wait_until(lock, Clock::now() + timeout, [&] {
+        return state.shutdown_finished && state.thread_exited;
+      }) && state.shutdown_ok;
     } catch (...) {
       return false;
     }
@@ -500,9 +529,18 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   // No position is claimed after this. A producer that claimed one just before may still be
   // writing its span there: let it land before the final drain, within half the budget (the drain
   // has the rest; a span still unwritten then counts as failed).
+  try {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    state.shutdown_thread = std::this_thread::get_id();
+  } catch (...) {
+  }
   state.queue.close();
   (void)state.wait_for_writers(deadline - std::chrono::duration_cast<Clock::duration>(timeout) / 2);
+  // A first span claimed just before the close, whose producer had not yet started the export
+  // thread: start it now, or that span would count as failed without an export.
+  if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
   bool clean = false;
+  bool count_left_here = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);
     state.flush_target = std::max(state.flush_target, state.queue.claimed());
@@ -522,6 +560,10 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
       lock.lock();
       clean = state.progress.wait_until(lock, deadline, [&] { return state.thread_exited; });
     }
+    // Given up on the thread: it counts what it leaves when it ends, unless it is already past its
+    // last drain (then nobody pops any more, and this call counts).
+    if (!clean && !state.thread_done) state.thread_abandoned = true;
+    count_left_here = clean || state.thread_done;
   } catch (...) {
   }
   bool exporter_clean = false;
@@ -529,18 +571,17 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     exporter_clean = state.exporter->shutdown(detail::time_left(deadline));
   } catch (...) {
   }
-  bool all_exported = false;
-  if (clean) {
-    // The thread is gone: whatever it did not export is counted as failed, never lost silently,
-    // and the shutdown did not export all it had to.
-    all_exported = state.fail_left_behind() == 0;
-  } else {
+  // Whatever was not exported is counted as failed, never lost silently, and the shutdown did not
+  // export all it had to.
+  const bool all_exported = count_left_here && state.fail_left_behind() == 0;
+  if (!clean) {
     ScopedDiagnosticSink route(state.diagnostics);
     report_diagnostic(DiagnosticLevel::warning,
                       "batch span processor shutdown timed out; the export thread is abandoned");
   }
-  state.finish_shutdown();
-  return clean && exporter_clean && all_exported;
+  const bool ok = clean && exporter_clean && all_exported;
+  state.finish_shutdown(ok);
+  return ok;
 }
 
 detail::SpanQueue& detail::span_queue_of(BatchSpanProcessor& processor) noexcept { return processor.state_->queue; }

@@ -1,7 +1,7 @@
 #include "honeyhive/processing/enrichment_processor.hpp"
 
+#include <cassert>
 #include <mutex>
-#include <new>
 #include <string_view>
 #include <utility>
 
@@ -25,8 +25,10 @@ constexpr PairKeys kParentIdKeys{"honeyhive.parent_id", "traceloop.association.p
 // as text, into the span's recycled slots, with no temporary string per attribute.
 class PendingTexts {
  public:
-  PendingTexts() noexcept {}  // the items are not initialised: each is constructed as it is added
-  void add(std::string_view key, std::string_view value) noexcept { new (&items_[count_++]) TextAttribute{key, value}; }
+  void add(std::string_view key, std::string_view value) noexcept {
+    assert(count_ < kCapacity);
+    items_[count_++] = TextAttribute{key, value};
+  }
   void add_pair(const PairKeys& keys, std::string_view value) noexcept {
     add(keys.honeyhive, value);
     add(keys.traceloop, value);
@@ -35,9 +37,8 @@ class PendingTexts {
 
  private:
   // Four pairs and the three evaluation keys.
-  union {
-    TextAttribute items_[11];
-  };
+  static constexpr std::size_t kCapacity = 4 * 2 + 3;
+  TextAttribute items_[kCapacity];
   std::size_t count_ = 0;
 };
 

@@ -1,6 +1,8 @@
 #include "honeyhive/processing/batch_span_processor.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -55,6 +57,8 @@ struct ExporterControl {
   // Run once, on the export thread, by the next export once it is not blocked (without the lock).
   std::function<void()> in_next_export;
   bool hold_shutdown = false;  // shutdown waits while set
+  // Run once by the exporter's shutdown (without the lock).
+  std::function<void()> in_shutdown;
 
   void set_blocked(bool value) {
     {
@@ -125,6 +129,11 @@ class FakeExporter final : public SpanExporter {
     control_->shut_down = true;
     control_->changed.notify_all();
     control_->changed.wait(lock, [&] { return !control_->hold_shutdown; });
+    if (auto hook = std::move(control_->in_shutdown)) {
+      control_->in_shutdown = nullptr;
+      lock.unlock();
+      hook();
+    }
     return true;
   }
 
@@ -355,7 +364,7 @@ TEST(BatchSpanProcessor, ShutdownCountsASpanItsProducerNeverWroteAsFailed) {
   Fixture fixture(make_options(16, 8));
   detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
   const std::uint64_t stalled = stop_a_producer_behind_an_exported_span(fixture);
-  EXPECT_FALSE(fixture.processor->shutdown(milliseconds(200)));
+  EXPECT_FALSE(fixture.processor->shutdown(milliseconds(1000)));
   const auto stats = fixture.processor->stats();
   EXPECT_EQ(stats.enqueued, 3U);
   EXPECT_EQ(stats.exported, 1U);
@@ -447,6 +456,102 @@ TEST(BatchSpanProcessor, ASecondShutdownWaitsForTheFirstToFinish) {
   first.join();
   EXPECT_EQ(fixture.processor->stats().exported, 3U);
   EXPECT_EQ(fixture.control->shutdown_calls, 1);
+}
+
+// Shut down from an exporter callback, with a producer that never writes its position: the export
+// thread counts it and the span behind it as failed when it ends, and a later shutdown says the
+// processor did not export everything.
+TEST(BatchSpanProcessor, ShutdownFromTheExporterCountsWhatItCouldNotExport) {
+  auto options = make_options(16, 8);
+  options.shutdown_export_timeout = milliseconds(100);
+  Fixture fixture(options);
+  fixture.control->set_blocked(true);
+  fixture.end_spans(1);
+  std::thread flusher([&] { (void)fixture.processor->force_flush(kPatience); });
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  (void)detail::SpanQueueTesting::claim(detail::span_queue_of(*fixture.processor));
+  fixture.end_spans(1);
+  {
+    std::lock_guard<std::mutex> lock(fixture.control->mutex);
+    fixture.control->in_next_export = [&] { EXPECT_TRUE(fixture.processor->shutdown(kPatience)); };
+  }
+  fixture.control->set_blocked(false);
+  flusher.join();
+  EXPECT_FALSE(fixture.processor->shutdown(kPatience));
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.exported, 1U);
+  EXPECT_EQ(stats.failed, 2U);
+  EXPECT_EQ(stats.queued, 0U);
+  EXPECT_TRUE(identity_holds(stats));
+}
+
+// A shutdown that gave up on an export thread stuck in the exporter: when the thread ends at last,
+// it counts what it leaves in the queue (here behind a position never written) as failed, and a
+// later shutdown reports the first one's failure.
+TEST(BatchSpanProcessor, AnAbandonedExportThreadCountsWhatItLeavesWhenItEnds) {
+  Fixture fixture(make_options(16, 8));
+  fixture.control->set_blocked(true);
+  fixture.end_spans(1);
+  std::thread flusher([&] { (void)fixture.processor->force_flush(kPatience); });
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  fixture.end_spans(1);
+  (void)detail::SpanQueueTesting::claim(detail::span_queue_of(*fixture.processor));
+  fixture.end_spans(1);
+  EXPECT_FALSE(fixture.processor->shutdown(milliseconds(200)));  // the export is held
+  fixture.control->set_blocked(false);
+  flusher.join();
+  // The exporter, shut down, fails the two exports it still gets; the other two were never exportable.
+  EXPECT_TRUE(eventually([&] { return fixture.processor->stats().queued == 0; }));
+  const auto stats = fixture.processor->stats();
+  EXPECT_EQ(stats.enqueued, 4U);
+  EXPECT_EQ(stats.failed, 4U);
+  EXPECT_TRUE(identity_holds(stats));
+  EXPECT_FALSE(fixture.processor->shutdown(kPatience));
+}
+
+// An exporter whose shutdown calls back into the processor's: the inner call, inside the first
+// shutdown on the same thread, returns at once (false: not shut down yet) instead of waiting for
+// the call it is inside.
+TEST(BatchSpanProcessor, AShutdownCalledFromInsideTheFirstReturnsAtOnce) {
+  Fixture fixture(make_options(16, 8));
+  fixture.end_spans(2);
+  bool inner_result = true;
+  {
+    std::lock_guard<std::mutex> lock(fixture.control->mutex);
+    fixture.control->in_shutdown = [&] { inner_result = fixture.processor->shutdown(std::chrono::hours(1)); };
+  }
+  std::promise<bool> outer;
+  auto outer_result = outer.get_future();
+  std::thread shutting([&] { outer.set_value(fixture.processor->shutdown(kPatience)); });
+  if (outer_result.wait_for(2 * kPatience) != std::future_status::ready) {
+    shutting.detach();  // stuck for an hour: fail rather than hang
+    FAIL() << "the inner shutdown waited for the outer one";
+  }
+  shutting.join();
+  EXPECT_TRUE(outer_result.get());
+  EXPECT_FALSE(inner_result);
+  EXPECT_EQ(fixture.processor->stats().exported, 2U);
+}
+
+// A fork child of a processor already shut down has nothing left to do: its shutdown returns at
+// once and true, and its spans are dropped and counted.
+TEST(BatchSpanProcessor, AForkChildOfAShutDownProcessorIsShutDownToo) {
+  Fixture fixture(make_options(16, 8));
+  fixture.end_spans(1);
+  ASSERT_TRUE(fixture.processor->shutdown(kPatience));
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // No gtest assertions here: the exit code says what held.
+    const bool shut = fixture.processor->shutdown(milliseconds(2000));
+    fixture.processor->on_end(make_span());
+    const auto stats = fixture.processor->stats();
+    _exit(shut && stats.dropped == 1 && stats.enqueued == 1 && stats.queued == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(BatchSpanProcessor, ShutdownWithAStuckExporterReturnsFalseWithinItsTimeout) {

@@ -84,9 +84,13 @@ class BatchSpanProcessor final : public SpanProcessor {
   void on_end(const SpanDataPtr& span) noexcept override;
   // Exports every span enqueued before the call; true when done within `timeout`.
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
-  // Flushes, then stops the export thread and shuts the exporter down, all within `timeout`.
-  // Spans it could not export count as failed, and it then returns false. Idempotent: a later call
-  // waits (within its own timeout) for the first to finish. Later spans are dropped and counted.
+  // Flushes, then stops the export thread and shuts the exporter down, all within `timeout`; false
+  // when time ran out or spans were left in the queue (those count as failed: a producer that had
+  // claimed a place but not written its span within half the budget leaves it and any behind it).
+  // Spans whose export failed are counted as failed, not in the result. Idempotent: a later call
+  // waits (within its own timeout) for the first to finish and returns its result; called inside
+  // the first (from the exporter's shutdown) or on the export thread, it returns false at once.
+  // Later spans are dropped and counted.
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
 
   BatchSpanProcessorStats stats() const noexcept;
