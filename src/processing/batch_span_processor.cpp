@@ -82,8 +82,8 @@ struct BatchSpanProcessor::State {
   void run() noexcept;
   void export_batch(std::vector<SpanDataPtr>& batch) noexcept;
   // With the queue closed: waits, yielding, until `deadline` for the producers still writing into
-  // positions claimed before the close. True when none is left.
-  bool wait_for_writers(Clock::time_point deadline) noexcept;
+  // positions claimed before the close (what is still unwritten then counts as failed, see below).
+  void wait_for_writers(Clock::time_point deadline) noexcept;
   // With the queue closed and no export thread left to export: every span still in it counts as
   // failed, with those whose producer never wrote them (a producer stopped past the deadline
   // between its claim and its write). Returns how many.
@@ -215,13 +215,10 @@ void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) no
   batch.clear();
 }
 
-bool BatchSpanProcessor::State::wait_for_writers(Clock::time_point deadline) noexcept {
+void BatchSpanProcessor::State::wait_for_writers(Clock::time_point deadline) noexcept {
   const std::uint64_t claimed = queue.claimed();
-  std::uint64_t from = queue.consumed();
-  for (;;) {
-    from = queue.unpublished_from(from, claimed);
-    if (from == claimed) return true;
-    if (Clock::now() >= deadline) return false;
+  for (std::uint64_t from = queue.unpublished_from(queue.consumed(), claimed);
+       from != claimed && Clock::now() < deadline; from = queue.unpublished_from(from, claimed)) {
     std::this_thread::yield();
   }
 }
@@ -304,7 +301,7 @@ void BatchSpanProcessor::State::run() noexcept {
       drain_all = stopping || timer_fired || flush_target > completed;
       if (timer_fired) next_timer = Clock::now() + options.schedule_delay;
     }
-    if (shutting_down_here) (void)wait_for_writers(Clock::now() + options.shutdown_export_timeout);
+    if (shutting_down_here) wait_for_writers(Clock::now() + options.shutdown_export_timeout);
     // Export full batches; on a timer, flush or stop, also the last partial one.
     for (;;) {
       const bool full_batch = queue.size() >= options.max_export_batch_size;
@@ -491,8 +488,6 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
 bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (!state_) return true;
   State& state = *state_;
-  // Spans still queued need a thread to drain them (a fork child, or no thread started yet).
-  if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
   if (state.shut_down.exchange(true, std::memory_order_seq_cst)) {
     // Shut down already, or being shut down. A shutdown begun on the export thread (from an
     // exporter callback) could not wait for the thread, which drains, shuts the exporter down and
@@ -535,9 +530,10 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   } catch (...) {
   }
   state.queue.close();
-  (void)state.wait_for_writers(deadline - std::chrono::duration_cast<Clock::duration>(timeout) / 2);
-  // A first span claimed just before the close, whose producer had not yet started the export
-  // thread: start it now, or that span would count as failed without an export.
+  state.wait_for_writers(deadline - std::chrono::duration_cast<Clock::duration>(timeout) / 2);
+  // Spans queued with no export thread to drain them (none started yet, or a fork child; or a first
+  // span claimed just before the close, whose producer had not yet started it): start it now, or
+  // they would count as failed without an export.
   if (state.needs_thread.load(std::memory_order_acquire) && state.queue.size() > 0) state.ensure_thread(state_);
   bool clean = false;
   bool count_left_here = false;

@@ -37,8 +37,8 @@ class SpanQueue {
   std::size_t size() const noexcept;
 
   // Closes the queue for good: every try_push after this returns false. Returns the positions
-  // claimed before it, which no producer can add to any more (a producer may still be publishing
-  // one of them: see published()). Shutdown closes the queue instead of counting the producers
+  // claimed before it, which no producer can add to any more (a producer may still be writing
+  // one of them: see unpublished_from()). Shutdown closes the queue instead of counting the producers
   // inside try_push, which took two atomic operations per span.
   std::uint64_t close() noexcept { return enqueue_position_.fetch_or(kClosed, std::memory_order_seq_cst) & ~kClosed; }
   bool closed() const noexcept { return (enqueue_position_.load(std::memory_order_acquire) & kClosed) != 0; }
