@@ -347,6 +347,15 @@ TEST(BatchSpanProcessor, DropsAndCountsSpansAfterShutdown) {
   EXPECT_TRUE(fixture.control->batches().empty());
 }
 
+// One span's export, started by a flush on `flusher` and held in the exporter until the test
+// unblocks it.
+void hold_an_export(Fixture& fixture, std::thread& flusher) {
+  fixture.control->set_blocked(true);
+  fixture.end_spans(1);
+  flusher = std::thread([&fixture] { (void)fixture.processor->force_flush(kPatience); });
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+}
+
 // One span exported, then a producer stopped between its claim and its write, then one span
 // queued behind it. Returns the stopped producer's position.
 std::uint64_t stop_a_producer_behind_an_exported_span(Fixture& fixture) {
@@ -401,10 +410,8 @@ TEST(BatchSpanProcessor, ShutdownFromTheExporterWaitsForAProducerStillWriting) {
   options.shutdown_export_timeout = kPatience;
   Fixture fixture(options);
   detail::SpanQueue& queue = detail::span_queue_of(*fixture.processor);
-  fixture.control->set_blocked(true);
-  fixture.end_spans(1);
-  std::thread flusher([&] { (void)fixture.processor->force_flush(kPatience); });
-  ASSERT_TRUE(fixture.control->wait_until_entered(1));  // the first span's export, held
+  std::thread flusher;
+  ASSERT_NO_FATAL_FAILURE(hold_an_export(fixture, flusher));  // the first span's export, held
   const std::uint64_t stalled = detail::SpanQueueTesting::claim(queue);
   fixture.end_spans(1);
   std::thread late_writer;
@@ -465,10 +472,8 @@ TEST(BatchSpanProcessor, ShutdownFromTheExporterCountsWhatItCouldNotExport) {
   auto options = make_options(16, 8);
   options.shutdown_export_timeout = milliseconds(100);
   Fixture fixture(options);
-  fixture.control->set_blocked(true);
-  fixture.end_spans(1);
-  std::thread flusher([&] { (void)fixture.processor->force_flush(kPatience); });
-  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  std::thread flusher;
+  ASSERT_NO_FATAL_FAILURE(hold_an_export(fixture, flusher));  // the first span's export, held
   (void)detail::SpanQueueTesting::claim(detail::span_queue_of(*fixture.processor));
   fixture.end_spans(1);
   {
@@ -490,10 +495,8 @@ TEST(BatchSpanProcessor, ShutdownFromTheExporterCountsWhatItCouldNotExport) {
 // later shutdown reports the first one's failure.
 TEST(BatchSpanProcessor, AnAbandonedExportThreadCountsWhatItLeavesWhenItEnds) {
   Fixture fixture(make_options(16, 8));
-  fixture.control->set_blocked(true);
-  fixture.end_spans(1);
-  std::thread flusher([&] { (void)fixture.processor->force_flush(kPatience); });
-  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  std::thread flusher;
+  ASSERT_NO_FATAL_FAILURE(hold_an_export(fixture, flusher));  // the first span's export, held
   fixture.end_spans(1);
   (void)detail::SpanQueueTesting::claim(detail::span_queue_of(*fixture.processor));
   fixture.end_spans(1);
