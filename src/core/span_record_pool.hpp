@@ -38,23 +38,14 @@
 #include <memory>
 #include <new>
 
+#include "core/sanitizers.hpp"
 #include "core/span_state.hpp"
 #include "core/try_lock.hpp"
 
 namespace honeyhive::detail {
 
 // False under AddressSanitizer: every record is then new and deleted.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kSpanRecordsRecycled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kSpanRecordsRecycled = false;
-#else
-inline constexpr bool kSpanRecordsRecycled = true;
-#endif
-#else
-inline constexpr bool kSpanRecordsRecycled = true;
-#endif
+inline constexpr bool kSpanRecordsRecycled = !kAddressSanitizer;
 
 // What a recycled record may keep: string buffers of at most kMaxKeptBytes of capacity in all (the
 // name, the status description, the names of its spare event slots, and the keys and string values

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/sanitizers.hpp"
 #include "hhlocal_support.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/sampler.hpp"
@@ -21,11 +22,7 @@ namespace {
 // The sanitizer stages build at -O0 (scripts/test.sh), where the full 8 x 20k run took 26 s without any
 // sanitizer (Release: about 4 s of CPU): under ASan the spans per thread are cut to a quarter, still
 // through 8 threads.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr int kSpansPerThread = 5000;
-#else
-constexpr int kSpansPerThread = 20000;
-#endif
+constexpr int kSpansPerThread = detail::kAddressSanitizer || detail::kThreadSanitizer ? 5000 : 20000;
 
 void run_load(OtlpProtocol protocol, int threads, int spans_per_thread) {
   test::LocalServer server;

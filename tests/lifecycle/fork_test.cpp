@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/sanitizers.hpp"
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 #include "lifecycle/lifecycle_support.hpp"
 #include "support/http_test_helpers.hpp"
@@ -18,8 +19,12 @@
 namespace honeyhive {
 namespace {
 
+// Under ThreadSanitizer the tests whose fork child starts a thread (its export thread) skip: TSan
+// ends such a child of a multi-threaded process ("starting new threads after multi-threaded fork is
+// not supported"). They run in the plain and AddressSanitizer builds.
+
 TEST(ForkTest, ParentAndChildEachExportTheirOwnSpansOnce) {
-  if (test::kThreadSanitizer)
+  if (detail::kThreadSanitizer)
     GTEST_SKIP() << "ThreadSanitizer cannot run a child that starts a thread after a multi-threaded fork";
   const std::string file = test::temp_path("hh-fork");
   TracerConfig config;
@@ -83,13 +88,12 @@ namespace {
 // Other threads keep starting spans (taking the tracer's locks) while the main thread forks: no
 // child may inherit a lock held by a thread it does not have.
 TEST(ForkTest, ForkingWhileOtherThreadsTraceNeverLeavesTheChildALockedLock) {
-#if defined(__SANITIZE_ADDRESS__)
   // Not the SDK's locks: GCC 12's AddressSanitizer allocator does not take its own lock around
   // fork(), so a child can inherit it held by a thread that was allocating (seen with gdb in
   // SizeClassAllocator64::GetFromAllocator). The plain build runs this test.
-  GTEST_SKIP() << "the sanitizer's allocator is not fork-safe while other threads allocate";
-#endif
-  if (test::kThreadSanitizer)
+  if (detail::kAddressSanitizer)
+    GTEST_SKIP() << "the sanitizer's allocator is not fork-safe while other threads allocate";
+  if (detail::kThreadSanitizer)
     GTEST_SKIP() << "ThreadSanitizer cannot run a child that starts a thread after a multi-threaded fork";
   TracerConfig config;
   config.project = "fork-busy";
@@ -150,7 +154,7 @@ namespace {
 // A fork while the parent's export thread is inside an OTLP request (holding the exporter's and the
 // HTTP client's locks, on a keep-alive connection): the child still exports, on its own connection.
 TEST(ForkTest, AChildForkedDuringAnExportInFlightExportsOnItsOwn) {
-  if (test::kThreadSanitizer)
+  if (detail::kThreadSanitizer)
     GTEST_SKIP() << "ThreadSanitizer cannot run a child that starts a thread after a multi-threaded fork";
   std::atomic<int> seen{0};
   test::RecordingServer server([&](const tools::HttpRequest&) {

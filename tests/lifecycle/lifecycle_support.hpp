@@ -20,22 +20,6 @@
 
 namespace honeyhive::test {
 
-// Whether this is a ThreadSanitizer build. TSan ends a child forked from a multi-threaded process
-// as soon as the child starts a thread ("starting new threads after multi-threaded fork is not
-// supported"), which every fork test's child does (its export thread): those tests skip there, and
-// run in the plain and AddressSanitizer builds.
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool kThreadSanitizer = true;
-#else
-inline constexpr bool kThreadSanitizer = false;
-#endif
-#else
-inline constexpr bool kThreadSanitizer = false;
-#endif
-
 // Runs `fn`; if it has not returned after `limit`, prints `what` and ends the process with exit
 // code 3 (a hang must fail the test, not stall the suite). The limit detects hangs; it is not a
 // timing assertion: it is many times the budget of what it guards.

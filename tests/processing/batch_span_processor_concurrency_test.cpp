@@ -10,15 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/sanitizers.hpp"
 #include "honeyhive/processing/batch_span_processor.hpp"
-
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define HONEYHIVE_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define HONEYHIVE_TEST_SANITIZED 1
-#endif
-#endif
 
 namespace honeyhive {
 namespace {
@@ -29,11 +22,8 @@ constexpr int kProducers = 8;
 
 // Spans per producer: fewer under a sanitizer, which slows every atomic operation many times.
 int spans_per_producer() {
-#ifdef HONEYHIVE_TEST_SANITIZED
-  return 20000;
-#else
+  if (detail::kThreadSanitizer || detail::kAddressSanitizer) return 20000;
   return std::getenv("HONEYHIVE_SANITIZER_BUILD") != nullptr ? 20000 : 100000;
-#endif
 }
 
 // Counts what it receives; optionally sleeps per batch to stand in for a slow backend.
