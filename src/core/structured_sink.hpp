@@ -7,10 +7,12 @@
 // virtual function, and each leaf is passed as what it is (text, bool, integer, double) rather than
 // built into an AttributeValue first. Only the rare leaves (arrays, binary, numbers that do not fit
 // an attribute, depth markers) go through the out-of-line helpers in structured.cpp.
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -150,6 +152,31 @@ struct writes_in_place : std::false_type {};
 template <class Sink>
 struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot)>> : std::true_type {};
 
+// The member after `it`, which is not an object's last. With libstdc++, the tree's in-order successor
+// inline rather than a call of std::_Rb_tree_increment (out of line, in the shared library), so that
+// the walk over a typed span's members keeps its registers; as `it` is not the last member, the
+// step needs no case for the end.
+[[gnu::always_inline]] inline nlohmann::json::object_t::const_iterator next_member(
+    nlohmann::json::object_t::const_iterator it) noexcept {
+#if defined(__GLIBCXX__)
+  const std::_Rb_tree_node_base* node = it._M_node;
+  if (node->_M_right != nullptr) {
+    node = node->_M_right;
+    while (node->_M_left != nullptr) node = node->_M_left;
+  } else {
+    const std::_Rb_tree_node_base* parent = node->_M_parent;
+    while (node == parent->_M_right) {
+      node = parent;
+      parent = parent->_M_parent;
+    }
+    node = parent;
+  }
+  return nlohmann::json::object_t::const_iterator(node);
+#else
+  return ++it;
+#endif
+}
+
 // The members of a non-empty object, each under key + "." + its name (no dot after an empty key).
 template <class Sink>
 void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
@@ -157,21 +184,29 @@ void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, st
   // (writes_in_place) The last live attribute's key is under key + ".": the next member may go to its place by
   // its name alone.
   bool under_key = false;
-  for (const auto& member : members) {
+  // The walk ends at the last member instead of stepping on to end() (see next_member).
+  assert(!members.empty());
+  const auto last = std::prev(members.end());
+  for (auto it = members.begin();; it = next_member(it)) {
+    const auto& member = *it;
+    bool in_place = false;
     if constexpr (writes_in_place<Sink>::value) {
-      if (under_key && sink.put_member_in_next_slot(base, member.first, member.second, depth_left - 1)) continue;
-      sink.begin_member();
+      in_place = under_key && sink.put_member_in_next_slot(base, member.first, member.second, depth_left - 1);
+      if (!in_place) sink.begin_member();
     }
-    if (base > 0) {
-      key.append_dotted(member.first.data(), member.first.size());
-    } else {
-      key.append(member.first.data(), member.first.size());
+    if (!in_place) {
+      if (base > 0) {
+        key.append_dotted(member.first.data(), member.first.size());
+      } else {
+        key.append(member.first.data(), member.first.size());
+      }
+      if (!put_leaf(key.view(), member.second, depth_left - 1, sink)) {
+        flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
+      }
+      key.truncate(base);
+      if constexpr (writes_in_place<Sink>::value) under_key = base > 0 && sink.last_is_under(key.view());
     }
-    if (!put_leaf(key.view(), member.second, depth_left - 1, sink)) {
-      flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
-    }
-    key.truncate(base);
-    if constexpr (writes_in_place<Sink>::value) under_key = base > 0 && sink.last_is_under(key.view());
+    if (it == last) return;
   }
 }
 

@@ -259,6 +259,52 @@ TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
   EXPECT_EQ(*find(out, "p.deep.a.a"), AttributeValue{std::string(kMaxDepthMarker)});
 }
 
+// An object of n members ("k00" = 0 ... ), each member m a nested object {"x": m, "y": -m} when
+// m % 5 == 4, so that walks go down and back up from every kind of position in the tree.
+json object_of(std::size_t n) {
+  json value = json::object();
+  for (std::size_t m = 0; m < n; ++m) {
+    const std::string name = (m < 10 ? "k0" : "k") + std::to_string(m);
+    const auto number = static_cast<std::int64_t>(m);
+    if (m % 5 == 4) {
+      value[name] = json{{"x", number}, {"y", -number}};
+    } else {
+      value[name] = number;
+    }
+  }
+  return value;
+}
+
+// The keys and values object_of(n) flattens to under `prefix`, in key order.
+std::vector<std::pair<std::string, std::int64_t>> leaves_of(std::size_t n, const std::string& prefix) {
+  std::vector<std::pair<std::string, std::int64_t>> leaves;
+  for (std::size_t m = 0; m < n; ++m) {
+    const std::string key = prefix + (m < 10 ? ".k0" : ".k") + std::to_string(m);
+    const auto number = static_cast<std::int64_t>(m);
+    if (m % 5 == 4) {
+      leaves.emplace_back(key + ".x", number);
+      leaves.emplace_back(key + ".y", -number);
+    } else {
+      leaves.emplace_back(key, number);
+    }
+  }
+  return leaves;
+}
+
+// Every member of objects of every size up to 70 (trees of every shape the map builds) is
+// flattened once, in key order, nested members included.
+TEST(FlattenStructuredTest, EveryMemberOfObjectsOfEverySizeComesOutOnceInKeyOrder) {
+  for (std::size_t n = 1; n <= 70; ++n) {
+    const Attributes out = flatten(object_of(n));
+    const auto expected = leaves_of(n, "p");
+    ASSERT_EQ(out.size(), expected.size()) << n << " members";
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(out[i].key, expected[i].first) << n << " members, leaf " << i;
+      EXPECT_EQ(out[i].value, AttributeValue{expected[i].second}) << n << " members, leaf " << i;
+    }
+  }
+}
+
 // Keys are built in a buffer that moves to the heap past a couple of hundred bytes: keys longer
 // than that come out whole, and so do the keys of the members after them (cut back to the parent).
 TEST(FlattenStructuredTest, KeysLongerThanTheKeyBufferAreBuiltWhole) {
@@ -306,6 +352,29 @@ TEST_F(SetStructuredTest, FlattensJsonUnderThePrefix) {
   const AttributeValue* value = data->find_attribute("honeyhive_metadata.user.id");
   ASSERT_NE(value, nullptr);
   EXPECT_EQ(*value, AttributeValue{std::int64_t{123}});
+}
+
+// The same on a span, twice for each size: each span's record is given back as it ends, so the
+// second span may run on the first one's record and write over its slots in place.
+TEST_F(SetStructuredTest, EveryMemberOfObjectsOfEverySizeReachesTheSpanInKeyOrder) {
+  start(SpanLimits{});
+  for (std::size_t n = 1; n <= 70; ++n) {
+    const auto expected = leaves_of(n, "honeyhive_inputs");
+    for (int round = 0; round < 2; ++round) {
+      auto span = traced_.tracer->start_span("s");
+      span.set_structured("honeyhive_inputs", object_of(n));
+      const SpanDataPtr exported = finish(span);
+      span = Span();
+      ASSERT_NE(exported, nullptr);
+      const SpanData data = *exported;
+      traced_.exporter->clear();
+      ASSERT_EQ(data.attributes.size(), expected.size()) << n << " members";
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_EQ(data.attributes[i].key, expected[i].first) << n << " members, leaf " << i;
+        EXPECT_EQ(data.attributes[i].value, AttributeValue{expected[i].second}) << n << " members, leaf " << i;
+      }
+    }
+  }
 }
 
 TEST_F(SetStructuredTest, LongKeysAndEveryLeafKindReachTheSpan) {
