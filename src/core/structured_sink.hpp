@@ -177,6 +177,17 @@ struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot
 #endif
 }
 
+// The last member of a non-empty object: with libstdc++, the node its tree's header points to as
+// its rightmost, rather than a call of std::_Rb_tree_decrement.
+[[gnu::always_inline]] inline nlohmann::json::object_t::const_iterator last_member(
+    const nlohmann::json::object_t& members) noexcept {
+#if defined(__GLIBCXX__)
+  return nlohmann::json::object_t::const_iterator(members.end()._M_node->_M_right);
+#else
+  return std::prev(members.end());
+#endif
+}
+
 // The members of a non-empty object, each under key + "." + its name (no dot after an empty key).
 template <class Sink>
 void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
@@ -186,7 +197,7 @@ void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, st
   bool under_key = false;
   // The walk ends at the last member instead of stepping on to end() (see next_member).
   assert(!members.empty());
-  const auto last = std::prev(members.end());
+  const auto last = last_member(members);
   for (auto it = members.begin();; it = next_member(it)) {
     const auto& member = *it;
     bool in_place = false;
