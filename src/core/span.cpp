@@ -558,7 +558,8 @@ class SpanAttributeSink {
     using json = nlohmann::json;
     detail::SpanState& state = state_;
     const std::size_t count = state.attribute_count;
-    if (count >= state.distinct_slots || count >= detail::SpanState::kClassedSlots) return false;
+    if (count >= state.distinct_slots) return false;
+    assert(count < detail::SpanState::kClassedSlots);  // as distinct_slots is
     if (state.slot_shared[count] <= base) return false;
     Attribute& slot = state.attributes[count];
     const std::string& key = slot.key;

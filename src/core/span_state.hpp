@@ -110,7 +110,8 @@ struct SpanState : SpanData {
   // key equal to the next slot's key is not live: the span is writing its keys "in sequence", the
   // same keys in the same order as the last span in this record, and needs no lookup at all. A
   // write that puts a different key into a slot ends the sequence for the rest of the span.
-  // Guarded by `mutex`.
+  // Never above kClassedSlots: a record keeps at most kMaxKeptAttributes slots (recycle() and
+  // prepare_record_like() set it within them), and a span only lowers it. Guarded by `mutex`.
   std::size_t distinct_slots = 0;
   // key_class() of each of the first kClassedSlots slots' keys, so a span writing the key its next
   // slot holds need not hash it: slot_classes[i] is key_class(attributes[i].key) for every
