@@ -201,6 +201,7 @@ void SpanState::recycle() noexcept {
     slot_keys_written = false;
   }
   assert(distinct_slots <= attributes.size());  // the live attributes are among the slots
+  assert(distinct_slots <= kClassedSlots);      // (see SpanState::distinct_slots)
   slots_grown = false;
   attribute_count = 0;
   if (filtered != 0) {

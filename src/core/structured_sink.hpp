@@ -152,13 +152,24 @@ struct writes_in_place : std::false_type {};
 template <class Sink>
 struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot)>> : std::true_type {};
 
+// Whether the member walk below may step through libstdc++'s tree nodes: not with its debug-mode
+// containers, whose iterators are checked wrappers.
+#if defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
+#define HONEYHIVE_WALK_TREE_NODES 1
+static_assert(std::is_same_v<nlohmann::json::object_t::const_iterator,
+                             std::_Rb_tree_const_iterator<nlohmann::json::object_t::value_type>>,
+              "an object's members are a libstdc++ red-black tree");
+#else
+#define HONEYHIVE_WALK_TREE_NODES 0
+#endif
+
 // The member after `it`, which is not an object's last. With libstdc++, the tree's in-order successor
 // inline rather than a call of std::_Rb_tree_increment (out of line, in the shared library), so that
 // the walk over a typed span's members keeps its registers; as `it` is not the last member, the
 // step needs no case for the end.
 [[gnu::always_inline]] inline nlohmann::json::object_t::const_iterator next_member(
     nlohmann::json::object_t::const_iterator it) noexcept {
-#if defined(__GLIBCXX__)
+#if HONEYHIVE_WALK_TREE_NODES
   const std::_Rb_tree_node_base* node = it._M_node;
   if (node->_M_right != nullptr) {
     node = node->_M_right;
@@ -181,7 +192,7 @@ struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot
 // its rightmost, rather than a call of std::_Rb_tree_decrement.
 [[gnu::always_inline]] inline nlohmann::json::object_t::const_iterator last_member(
     const nlohmann::json::object_t& members) noexcept {
-#if defined(__GLIBCXX__)
+#if HONEYHIVE_WALK_TREE_NODES
   return nlohmann::json::object_t::const_iterator(members.end()._M_node->_M_right);
 #else
   return std::prev(members.end());

@@ -259,48 +259,83 @@ TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
   EXPECT_EQ(*find(out, "p.deep.a.a"), AttributeValue{std::string(kMaxDepthMarker)});
 }
 
-// An object of n members ("k00" = 0 ... ), each member m a nested object {"x": m, "y": -m} when
-// m % 5 == 4, so that walks go down and back up from every kind of position in the tree.
-json object_of(std::size_t n) {
+// Member m of object_of(n, round): its name ("k00", "k01", ...) and what it flattens to, a leaf
+// or, every seventh member, an object of two leaves. The values change with `round` but keep their
+// types and text lengths, so a span of a later round writes over the slots of the one before in
+// place, except where a round turns a double into a non-finite one or an integer into an unsigned
+// past INT64_MAX (both then flattened to text, over a slot holding a number).
+std::string member_name(std::size_t m) { return (m < 10 ? "k0" : "k") + std::to_string(m); }
+
+json member_value(std::size_t m, int round) {
+  const auto number = static_cast<std::int64_t>(m) + 1000 * round;
+  switch (m % 7) {
+    case 0: return number;
+    case 1: return "text-" + std::to_string(10 + (m + static_cast<std::size_t>(round)) % 90);  // 7 chars
+    case 2: return static_cast<double>(number) + 0.5;
+    case 3: return (m + static_cast<std::size_t>(round)) % 2 == 0;
+    case 4: return round == 1 ? json(kInfinity) : json(static_cast<double>(number) + 0.25);
+    case 5: return round == 2 ? json(std::numeric_limits<std::uint64_t>::max()) : json(number);
+    default: return json{{"x", number}, {"y", "nested-" + std::to_string(10 + m % 90)}};
+  }
+}
+
+void add_leaves(std::size_t m, int round, const std::string& key,
+                std::vector<std::pair<std::string, AttributeValue>>& leaves) {
+  const auto number = static_cast<std::int64_t>(m) + 1000 * round;
+  switch (m % 7) {
+    case 0: leaves.emplace_back(key, number); break;
+    case 1: leaves.emplace_back(key, "text-" + std::to_string(10 + (m + static_cast<std::size_t>(round)) % 90)); break;
+    case 2: leaves.emplace_back(key, static_cast<double>(number) + 0.5); break;
+    case 3: leaves.emplace_back(key, (m + static_cast<std::size_t>(round)) % 2 == 0); break;
+    case 4:
+      leaves.emplace_back(key, round == 1 ? AttributeValue{std::string("Infinity")}
+                                          : AttributeValue{static_cast<double>(number) + 0.25});
+      break;
+    case 5:
+      leaves.emplace_back(key,
+                          round == 2 ? AttributeValue{std::string("18446744073709551615")} : AttributeValue{number});
+      break;
+    default:
+      leaves.emplace_back(key + ".x", number);
+      leaves.emplace_back(key + ".y", "nested-" + std::to_string(10 + m % 90));
+      break;
+  }
+}
+
+// An object of n members, inserted in ascending order for even n and descending for odd n, with
+// two members more inserted and erased between them: map trees of many shapes.
+json object_of(std::size_t n, int round) {
   json value = json::object();
-  for (std::size_t m = 0; m < n; ++m) {
-    const std::string name = (m < 10 ? "k0" : "k") + std::to_string(m);
-    const auto number = static_cast<std::int64_t>(m);
-    if (m % 5 == 4) {
-      value[name] = json{{"x", number}, {"y", -number}};
-    } else {
-      value[name] = number;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t m = n % 2 == 0 ? i : n - 1 - i;
+    value[member_name(m)] = member_value(m, round);
+    if (i == n / 2) {
+      value["a-erased"] = 1;
+      value["z-erased"] = 2;
     }
   }
+  value.erase("a-erased");
+  value.erase("z-erased");
   return value;
 }
 
-// The keys and values object_of(n) flattens to under `prefix`, in key order.
-std::vector<std::pair<std::string, std::int64_t>> leaves_of(std::size_t n, const std::string& prefix) {
-  std::vector<std::pair<std::string, std::int64_t>> leaves;
-  for (std::size_t m = 0; m < n; ++m) {
-    const std::string key = prefix + (m < 10 ? ".k0" : ".k") + std::to_string(m);
-    const auto number = static_cast<std::int64_t>(m);
-    if (m % 5 == 4) {
-      leaves.emplace_back(key + ".x", number);
-      leaves.emplace_back(key + ".y", -number);
-    } else {
-      leaves.emplace_back(key, number);
-    }
-  }
+// The attributes object_of(n, round) flattens to under `prefix`, in key order.
+std::vector<std::pair<std::string, AttributeValue>> leaves_of(std::size_t n, int round, const std::string& prefix) {
+  std::vector<std::pair<std::string, AttributeValue>> leaves;
+  for (std::size_t m = 0; m < n; ++m) add_leaves(m, round, prefix + "." + member_name(m), leaves);
   return leaves;
 }
 
-// Every member of objects of every size up to 70 (trees of every shape the map builds) is
-// flattened once, in key order, nested members included.
+// Every member of objects of every size up to 70 is flattened once, in key order, nested members
+// included.
 TEST(FlattenStructuredTest, EveryMemberOfObjectsOfEverySizeComesOutOnceInKeyOrder) {
   for (std::size_t n = 1; n <= 70; ++n) {
-    const Attributes out = flatten(object_of(n));
-    const auto expected = leaves_of(n, "p");
+    const Attributes out = flatten(object_of(n, 0));
+    const auto expected = leaves_of(n, 0, "p");
     ASSERT_EQ(out.size(), expected.size()) << n << " members";
     for (std::size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(out[i].key, expected[i].first) << n << " members, leaf " << i;
-      EXPECT_EQ(out[i].value, AttributeValue{expected[i].second}) << n << " members, leaf " << i;
+      EXPECT_EQ(out[i].value, expected[i].second) << n << " members, leaf " << i;
     }
   }
 }
@@ -354,24 +389,25 @@ TEST_F(SetStructuredTest, FlattensJsonUnderThePrefix) {
   EXPECT_EQ(*value, AttributeValue{std::int64_t{123}});
 }
 
-// The same on a span, twice for each size: each span's record is given back as it ends, so the
-// second span may run on the first one's record and write over its slots in place.
+// The same on a span, in three rounds for each size whose values differ: each span's record is
+// given back as it ends, so the next round's span may run on it and write over its slots in place
+// (a value not written there would show the round before).
 TEST_F(SetStructuredTest, EveryMemberOfObjectsOfEverySizeReachesTheSpanInKeyOrder) {
   start(SpanLimits{});
   for (std::size_t n = 1; n <= 70; ++n) {
-    const auto expected = leaves_of(n, "honeyhive_inputs");
-    for (int round = 0; round < 2; ++round) {
+    for (int round = 0; round < 3; ++round) {
       auto span = traced_.tracer->start_span("s");
-      span.set_structured("honeyhive_inputs", object_of(n));
+      span.set_structured("honeyhive_inputs", object_of(n, round));
       const SpanDataPtr exported = finish(span);
       span = Span();
       ASSERT_NE(exported, nullptr);
       const SpanData data = *exported;
       traced_.exporter->clear();
-      ASSERT_EQ(data.attributes.size(), expected.size()) << n << " members";
+      const auto expected = leaves_of(n, round, "honeyhive_inputs");
+      ASSERT_EQ(data.attributes.size(), expected.size()) << n << " members, round " << round;
       for (std::size_t i = 0; i < expected.size(); ++i) {
-        EXPECT_EQ(data.attributes[i].key, expected[i].first) << n << " members, leaf " << i;
-        EXPECT_EQ(data.attributes[i].value, AttributeValue{expected[i].second}) << n << " members, leaf " << i;
+        EXPECT_EQ(data.attributes[i].key, expected[i].first) << n << " members, round " << round << ", leaf " << i;
+        EXPECT_EQ(data.attributes[i].value, expected[i].second) << n << " members, round " << round << ", leaf " << i;
       }
     }
   }
