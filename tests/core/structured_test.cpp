@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -336,6 +337,33 @@ TEST(FlattenStructuredTest, EveryMemberOfObjectsOfEverySizeComesOutOnceInKeyOrde
     for (std::size_t i = 0; i < expected.size(); ++i) {
       EXPECT_EQ(out[i].key, expected[i].first) << n << " members, leaf " << i;
       EXPECT_EQ(out[i].value, expected[i].second) << n << " members, leaf " << i;
+    }
+  }
+}
+
+// Objects changed by random inserts and erases (fixed seed): the walk meets the members in the
+// order the object's own iterator gives, each once, whatever shape the tree took.
+TEST(FlattenStructuredTest, MembersOfRandomlyEditedObjectsComeOutInIteratorOrder) {
+  std::mt19937 random(20261127);
+  for (int trial = 0; trial < 300; ++trial) {
+    json value = json::object();
+    const int operations = 1 + static_cast<int>(random() % 200);
+    for (int i = 0; i < operations; ++i) {
+      const std::string name = "m" + std::to_string(random() % 128);
+      if (random() % 3 == 0) {
+        value.erase(name);
+      } else {
+        value[name] = i;
+      }
+    }
+    if (value.empty()) continue;
+    const Attributes out = flatten(value);
+    ASSERT_EQ(out.size(), value.size()) << "trial " << trial;
+    std::size_t i = 0;
+    for (const auto& [name, member] : value.items()) {
+      EXPECT_EQ(out[i].key, "p." + name) << "trial " << trial << ", member " << i;
+      EXPECT_EQ(out[i].value, AttributeValue{member.get<std::int64_t>()}) << "trial " << trial << ", member " << i;
+      ++i;
     }
   }
 }
