@@ -41,14 +41,11 @@ class SpanQueue {
   // one of them: see unpublished_from()). Shutdown closes the queue instead of counting the producers
   // inside try_push, which took two atomic operations per span.
   std::uint64_t close() noexcept { return enqueue_position_.fetch_or(kClosed, std::memory_order_seq_cst) & ~kClosed; }
-  bool closed() const noexcept { return (enqueue_position_.load(std::memory_order_acquire) & kClosed) != 0; }
   // The first position from `from` up to `end` (at most claimed()) that its producer has not yet
   // written, or `end` when every one has been (and may since have been consumed). Reads each cell
   // in between: for shutdown, not per span; a caller waiting for a producer resumes from the
   // position returned.
   std::uint64_t unpublished_from(std::uint64_t from, std::uint64_t end) const noexcept;
-  // Whether every position before `end` has been written by its producer.
-  bool published(std::uint64_t end) const noexcept { return unpublished_from(consumed(), end) == end; }
   std::size_t capacity() const noexcept { return capacity_; }
 
   // In a fork() child, before any other thread exists: empties the queue (closed if it was). The
@@ -57,7 +54,8 @@ class SpanQueue {
   void reset_after_fork() noexcept;
 
  private:
-  friend struct SpanQueueTesting;  // the tests stop a producer between its claim and its write
+  // The tests stop a producer between its claim and its write, and read the closed mark.
+  friend struct SpanQueueTesting;
 
   struct Cell {
     std::atomic<std::uint64_t> sequence{0};

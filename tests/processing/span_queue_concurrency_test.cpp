@@ -1,6 +1,7 @@
 // Closing the batch processor's queue while producers push (src/processing/span_queue.hpp): every
 // span pushed is either refused or lands at a position claimed before the close, and is there to
-// drain once published() says so. Shutdown relies on this instead of counting its producers.
+// drain once SpanQueueTesting::published says so. Shutdown relies on this instead of counting its
+// producers.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,6 +13,7 @@
 
 #include "honeyhive/core/span_data.hpp"
 #include "processing/span_queue.hpp"
+#include "support/span_queue_testing.hpp"
 
 namespace honeyhive::detail {
 namespace {
@@ -44,8 +46,9 @@ TEST(SpanQueueConcurrency, NoSpanLandsAfterTheCloseAndEveryAcceptedOneIsThereToD
     while (queue.claimed() < 1000 && std::chrono::steady_clock::now() < patience) {
     }
     const std::uint64_t claimed = queue.close();
-    while (!queue.published(claimed) && std::chrono::steady_clock::now() < patience) std::this_thread::yield();
-    EXPECT_TRUE(queue.published(claimed));
+    while (!SpanQueueTesting::published(queue, claimed) && std::chrono::steady_clock::now() < patience)
+      std::this_thread::yield();
+    EXPECT_TRUE(SpanQueueTesting::published(queue, claimed));
     // Every position claimed before the close is readable now, and no producer adds one after.
     SpanDataPtr out;
     std::uint64_t drained = 0;

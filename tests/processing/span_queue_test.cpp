@@ -42,14 +42,14 @@ TEST(SpanQueue, CloseRefusesEveryLaterPushAndReturnsThePositionsClaimedBefore) {
   SpanQueue queue(8);
   ASSERT_TRUE(queue.try_push(span_named("a")));
   ASSERT_TRUE(queue.try_push(span_named("b")));
-  EXPECT_FALSE(queue.closed());
+  EXPECT_FALSE(SpanQueueTesting::closed(queue));
   EXPECT_EQ(queue.close(), 2U);
-  EXPECT_TRUE(queue.closed());
+  EXPECT_TRUE(SpanQueueTesting::closed(queue));
   // Room enough, and still refused; the claimed count and the size do not see the closed mark.
   EXPECT_FALSE(queue.try_push(span_named("late")));
   EXPECT_EQ(queue.claimed(), 2U);
   EXPECT_EQ(queue.size(), 2U);
-  EXPECT_TRUE(queue.published(2));
+  EXPECT_TRUE(SpanQueueTesting::published(queue, 2));
   // What was pushed before the close is still there to drain; closing again changes nothing.
   SpanDataPtr out;
   ASSERT_TRUE(queue.try_pop(out));
@@ -58,7 +58,7 @@ TEST(SpanQueue, CloseRefusesEveryLaterPushAndReturnsThePositionsClaimedBefore) {
   ASSERT_TRUE(queue.try_pop(out));
   EXPECT_EQ(out->name, "b");
   EXPECT_FALSE(queue.try_pop(out));
-  EXPECT_TRUE(queue.published(2));
+  EXPECT_TRUE(SpanQueueTesting::published(queue, 2));
 }
 
 // What shutdown waits for after closing: a span claimed before the close but still being written
@@ -70,21 +70,21 @@ TEST(SpanQueue, PublishedWaitsForAProducerStillWritingAPositionClaimedBeforeTheC
   ASSERT_TRUE(queue.try_push(span_named("c")));
   const std::uint64_t claimed = queue.close();
   EXPECT_EQ(claimed, 3U);
-  EXPECT_TRUE(queue.published(1));
-  EXPECT_FALSE(queue.published(claimed));
+  EXPECT_TRUE(SpanQueueTesting::published(queue, 1));
+  EXPECT_FALSE(SpanQueueTesting::published(queue, claimed));
   SpanDataPtr out;
   ASSERT_TRUE(queue.try_pop(out));
   EXPECT_EQ(out->name, "a");
   EXPECT_FALSE(queue.try_pop(out));  // in order: the unwritten position holds the later ones back
-  EXPECT_FALSE(queue.published(claimed));
+  EXPECT_FALSE(SpanQueueTesting::published(queue, claimed));
 
   SpanQueueTesting::write(queue, slow, span_named("b"));
-  EXPECT_TRUE(queue.published(claimed));
+  EXPECT_TRUE(SpanQueueTesting::published(queue, claimed));
   ASSERT_TRUE(queue.try_pop(out));
   EXPECT_EQ(out->name, "b");
   ASSERT_TRUE(queue.try_pop(out));
   EXPECT_EQ(out->name, "c");
-  EXPECT_TRUE(queue.published(claimed));  // consumed counts as published
+  EXPECT_TRUE(SpanQueueTesting::published(queue, claimed));  // consumed counts as published
 }
 
 // (reset_after_fork abandons the spans in the queue, as a fork child must: these are popped first,
@@ -96,7 +96,7 @@ TEST(SpanQueue, AClosedQueueStaysClosedInAForkChild) {
   SpanDataPtr out;
   ASSERT_TRUE(queue.try_pop(out));
   queue.reset_after_fork();
-  EXPECT_TRUE(queue.closed());
+  EXPECT_TRUE(SpanQueueTesting::closed(queue));
   EXPECT_EQ(queue.size(), 0U);
   EXPECT_FALSE(queue.try_push(span_named("b")));
 
@@ -104,7 +104,7 @@ TEST(SpanQueue, AClosedQueueStaysClosedInAForkChild) {
   ASSERT_TRUE(open.try_push(span_named("a")));
   ASSERT_TRUE(open.try_pop(out));
   open.reset_after_fork();
-  EXPECT_FALSE(open.closed());
+  EXPECT_FALSE(SpanQueueTesting::closed(open));
   EXPECT_EQ(open.claimed(), 0U);
   EXPECT_TRUE(open.try_push(span_named("b")));
 }
