@@ -143,7 +143,9 @@ std::shared_ptr<HoneyHiveTracer> disabled_tracer() {
 
 }  // namespace
 
-const char* to_string(EventType type) noexcept {
+namespace {
+// to_string(), with its length known (no strlen per span).
+constexpr std::string_view event_type_name(EventType type) noexcept {
   switch (type) {
     case EventType::session: return "session";
     case EventType::chain: return "chain";
@@ -152,6 +154,9 @@ const char* to_string(EventType type) noexcept {
   }
   return "tool";
 }
+}  // namespace
+
+const char* to_string(EventType type) noexcept { return event_type_name(type).data(); }
 
 namespace detail {
 
@@ -497,15 +502,23 @@ std::string HoneyHiveTracer::session_id() const noexcept {
   }
 }
 
+Span HoneyHiveTracer::start_span(std::string_view name, EventType type) noexcept {
+  return start_typed(name, type, nullptr);
+}
+
 Span HoneyHiveTracer::start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept {
+  return start_typed(name, type, &options);
+}
+
+Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const StartSpanOptions* options) noexcept {
   try {
     if (config_.disabled || lifecycle_state_.load(std::memory_order_acquire) == kShutDown) return Span();
     // The same parent for the span and its context: the one given, or this thread's current one
     // (not copied; it stays where it is while the span starts, see current_context_ref()).
-    const Context& parent = options.parent ? *options.parent : detail::current_context_ref();
-    Span span = tracer_->start_span(name, options);
+    const Context& parent = options != nullptr && options->parent ? *options->parent : detail::current_context_ref();
+    Span span = options != nullptr ? tracer_->start_span(name, *options) : tracer_->start_span(name);
     if (!span) return span;
-    span.set_attribute_texts({{"honeyhive_event_type", to_string(type)}, {"honeyhive_event_name", name}});
+    span.set_attribute_texts({{"honeyhive_event_type", event_type_name(type)}, {"honeyhive_event_name", name}});
     try {
       // The active context names this tracer and its session, for discovery and downstream services.
       // A parent without baggage (a root span, the common case) gets this tracer's list as it is,

@@ -92,6 +92,48 @@ TEST(HoneyHiveTracerTest, ASpanWithoutAParentContinuesTheAttachedContext) {
   EXPECT_FALSE(Context::current().span_context().is_valid());
 }
 
+// Options given to start_span are honoured: the parent given rather than the attached context,
+// the kind, the start time and the attributes; the span is still typed, named and active, and its
+// context carries the tracer's baggage. Every event type is recorded by its name.
+TEST(HoneyHiveTracerTest, StartSpanWithOptionsTakesTheirParentKindStartAndAttributes) {
+  auto t = make_tracer("p");
+  const SpanContext remote(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"),
+                           *SpanId::from_hex("00f067aa0ba902b7"), TraceFlags{1}, true);
+  StartSpanOptions options;
+  options.parent = Context().with_span_context(remote);
+  options.kind = SpanKind::client;
+  options.start_unix_nanos = 1'700'000'000'000'000'000;
+  options.attributes.push_back(Attribute{"request.id", AttributeValue{std::string("r-7")}});
+  {
+    Span attached = t.tracer->start_span("attached", EventType::chain);  // not the parent of the next
+    Span span = t.tracer->start_span("call", EventType::model, options);
+    const Context active = Context::current();
+    EXPECT_EQ(active.span_context().span_id(), span.context().span_id());
+    EXPECT_TRUE(active.baggage("honeyhive_tracer_id").has_value());
+  }
+  const auto span = t.named("call");
+  ASSERT_NE(span, nullptr);
+  EXPECT_EQ(span->context.trace_id(), remote.trace_id());
+  EXPECT_EQ(span->parent_span_id, remote.span_id());
+  EXPECT_EQ(span->kind, SpanKind::client);
+  EXPECT_EQ(span->start_unix_nanos, 1'700'000'000'000'000'000U);
+  EXPECT_EQ(*find_string_attribute(*span, "request.id"), "r-7");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_event_type"), "model");
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_event_name"), "call");
+
+  const std::pair<EventType, std::string> types[] = {{EventType::session, "session"},
+                                                     {EventType::chain, "chain"},
+                                                     {EventType::model, "model"},
+                                                     {EventType::tool, "tool"}};
+  for (const auto& [type, type_name] : types) {
+    { Span typed = t.tracer->start_span("each-" + type_name, type); }
+    const auto typed = t.named("each-" + type_name);
+    ASSERT_NE(typed, nullptr);
+    EXPECT_EQ(*find_string_attribute(*typed, "honeyhive_event_type"), type_name);
+    EXPECT_EQ(to_string(type), type_name);
+  }
+}
+
 TEST(HoneyHiveTracerTest, TraceRecordsTheResultAsOutputs) {
   auto t = make_tracer("p");
   const int value = t.tracer->trace("compute", EventType::tool, [] { return 42; });

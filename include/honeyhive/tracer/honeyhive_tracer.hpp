@@ -65,7 +65,9 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // Starts a typed span named `name` (honeyhive_event_type, honeyhive_event_name), child of the
   // current context, and makes it the active span of this thread until it ends (end it on this
   // thread). Its context carries this tracer's id and session in baggage.
-  Span start_span(std::string_view name, EventType type = EventType::tool, StartSpanOptions options = {}) noexcept;
+  Span start_span(std::string_view name, EventType type = EventType::tool) noexcept;
+  // The same with options (kind, parent, start time, attributes, links).
+  Span start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept;
 
   // Runs fn in a span (passing the span when fn takes `Span&`), records a serializable return value
   // as honeyhive_outputs.result, records an exception as the error and rethrows it unchanged.
@@ -161,6 +163,8 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   bool is_session_span_locked(const SpanContext& span) const noexcept;
   // This tracer's baggage entries for `session_id`, in the order they are added to a context.
   std::vector<BaggageEntry> tracer_baggage(const std::string& session_id) const;
+  // Both start_span overloads; null `options` means the defaults (none are built then).
+  Span start_typed(std::string_view name, EventType type, const StartSpanOptions* options) noexcept;
 };
 
 template <class F>
