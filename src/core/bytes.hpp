@@ -22,6 +22,12 @@ template <bool kCheckAscii>
     std::uint64_t word;
     for (std::size_t i = 0; i + 8 <= n; i += 8) {
       std::memcpy(&word, in + i, 8);
+#if defined(__GNUC__)
+      // Keeps a plain copy a loop of words: GCC otherwise turns it into `rep movsq`, which takes
+      // ~5 ns more to start than these few words take to copy (16 bytes on this machine's EPYC:
+      // 7.8 ns a call against 2.3 ns). KeyBuffer's prefix was one, three per typed span.
+      if constexpr (!kCheckAscii) __asm__("" : "+r"(word));
+#endif
       std::memcpy(out + i, &word, 8);
       if constexpr (kCheckAscii) any |= word;
     }
