@@ -67,7 +67,12 @@ struct ContextStack {
   Entry& at(std::size_t index) noexcept { return blocks_[index / kBlock]->slots[index % kBlock]; }
 
   // May throw std::bad_alloc (a new block), having attached nothing.
-  void push(std::uint64_t token, Context&& context) {
+  void push(std::uint64_t token, Context&& context) { push_empty(token) = std::move(context); }
+
+  // Attaches an empty context, returned for the caller to fill in place (the entry at size_ is
+  // empty: never used, or emptied when its scope ended). May throw std::bad_alloc (a new block),
+  // having attached nothing.
+  Context& push_empty(std::uint64_t token) {
     Entry* slot;
     if (size_ % kBlock != 0) {
       slot = top_ + 1;  // within the top's block (the top is the entry at size_ - 1)
@@ -80,10 +85,10 @@ struct ContextStack {
       }
       slot = &blocks_[block]->slots[0];
     }
-    slot->context = std::move(context);
     slot->token = token;
     top_ = slot;
     ++size_;
+    return slot->context;
   }
 
   // Ends the top entry, and the entries below it that ended out of order.
@@ -267,6 +272,32 @@ Scope::Scope(Context&& context) noexcept {
     report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
   }
 }
+
+namespace detail {
+
+Scope ScopeBuilder::attach_span(const Context& parent, const SpanRef& span,
+                                std::shared_ptr<const std::vector<BaggageEntry>> baggage) noexcept {
+  Scope scope;
+  ContextStack* current = t_stack;
+  if (current == nullptr && t_stack_destroyed) return scope;  // the thread is exiting: nothing to attach to
+  try {
+    ContextStack& stack = current != nullptr ? *current : create_this_thread_stack();
+    const std::uint64_t token = stack.next_token;
+    // `parent` stays where it is: a new block does not move the entries of the others.
+    Context& context = stack.push_empty(token);
+    ++stack.next_token;
+    context.span_ = span.state_;
+    if (span.state_) context.span_context_ = span.state_->context;
+    context.baggage_ = baggage ? std::move(baggage) : parent.baggage_;
+    scope.stack_ = &stack;
+    scope.token_ = token;
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
+  }
+  return scope;
+}
+
+}  // namespace detail
 
 Scope& Scope::operator=(Scope&& other) noexcept {
   if (this != &other) {

@@ -539,16 +539,17 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
       }
       // Read by the events-mode encoder: the parent's event id is the session id.
       if (parent_is_session) span.set_attribute("honeyhive.parent_is_session", true);
-      // (The shared list goes onto the new context itself, not onto a copy of it.)
-      const bool shares_own_baggage = own_baggage != nullptr;
-      Context active = shares_own_baggage ? parent.with_span(span).with_shared_baggage(std::move(own_baggage))
-                                          : parent.with_span(span);
-      if (!shares_own_baggage && !names_tracer(parent_baggage, id_)) {
+      if (own_baggage != nullptr || names_tracer(parent_baggage, id_)) {
+        // The new context is built in its place on this thread's stack: the shared list (or the
+        // parent's baggage, which names this tracer already) goes onto it, not onto a copy.
+        span.hold_scope(detail::ScopeBuilder::attach_span(parent, span, std::move(own_baggage)));
+      } else {
+        Context active = parent.with_span(span);
         for (auto& entry : tracer_baggage(session_id())) {
           active = active.with_baggage(std::move(entry.key), std::move(entry.value));
         }
+        span.hold_scope(Scope(std::move(active)));
       }
-      span.hold_scope(Scope(std::move(active)));
     } catch (...) {
       // Out of memory while building the context: the span is already started and stays the
       // caller's, active without this tracer's baggage rather than replaced by a no-op.

@@ -415,5 +415,70 @@ TEST_F(ContextTest, WithSpanKeepsTheBaggage) {
   EXPECT_EQ(context.span_context(), span.context());
 }
 
+// ScopeBuilder::attach_span (the tracer facade's activation) attaches what
+// parent.with_span(span).with_shared_baggage(baggage) would be, or parent.with_span(span) without a
+// list; its scope ends like any other and restores the parent.
+TEST_F(ContextTest, AttachSpanAttachesTheParentWithTheSpanAndTheSharedBaggage) {
+  test::InMemoryProvider t = make_test_tracer();
+  Span span = t.tracer->start_span("work");
+  const Context parent = Context().with_baggage("tenant", "acme");
+  Scope outer(parent);
+  const auto shared = std::make_shared<const std::vector<BaggageEntry>>(
+      std::vector<BaggageEntry>{BaggageEntry{"honeyhive_tracer_id", "t-1", ""}});
+  {
+    Scope scope = detail::ScopeBuilder::attach_span(detail::current_context_ref(), span.ref(), shared);
+    const Context active = Context::current();
+    EXPECT_EQ(active.span_context(), span.context());
+    EXPECT_EQ(active.span().context(), span.context());
+    EXPECT_EQ(&active.all_baggage(), shared.get());  // the list itself, not a copy
+    EXPECT_EQ(active.baggage("tenant"), std::nullopt);
+  }
+  EXPECT_EQ(current_marker(), std::nullopt);
+  EXPECT_EQ(Context::current().baggage("tenant"), "acme");
+  EXPECT_FALSE(Context::current().span_context().is_valid());
+  {
+    Scope scope = detail::ScopeBuilder::attach_span(detail::current_context_ref(), span.ref(), nullptr);
+    const Context active = Context::current();
+    EXPECT_EQ(active.span_context(), span.context());
+    EXPECT_EQ(active.baggage("tenant"), "acme");  // the parent's baggage
+  }
+  EXPECT_EQ(Context::current().baggage("tenant"), "acme");
+}
+
+// Each activation's parent is the context attached before it, read in place on the thread's stack:
+// a chain deep enough to fill several of the stack's blocks still sees, at every level, its
+// parent's span and baggage, and unwinds to each parent in turn.
+TEST_F(ContextTest, AttachSpanReadsItsParentInPlaceAcrossTheStacksBlocks) {
+  test::InMemoryProvider t = make_test_tracer();
+  constexpr int kDepth = 40;
+  std::vector<Span> spans;
+  std::vector<Scope> scopes;
+  spans.reserve(kDepth);
+  scopes.reserve(kDepth);
+  Scope root(marked("root"));
+  for (int i = 0; i < kDepth; ++i) {
+    const Context& parent = detail::current_context_ref();
+    const SpanContext parent_span = parent.span_context();
+    spans.push_back(t.tracer->start_span("level"));
+    scopes.push_back(detail::ScopeBuilder::attach_span(parent, spans.back().ref(), nullptr));
+    const Context& active = detail::current_context_ref();
+    ASSERT_EQ(active.span_context(), spans.back().context()) << "level " << i;
+    ASSERT_EQ(current_marker(), "root") << "level " << i;
+    if (i > 0) {
+      EXPECT_EQ(parent_span, spans[static_cast<std::size_t>(i) - 1].context()) << "level " << i;
+      EXPECT_EQ(spans.back().context().trace_id(), spans.front().context().trace_id());
+    }
+  }
+  while (!scopes.empty()) {
+    scopes.pop_back();
+    spans.pop_back();
+    if (!spans.empty()) {
+      EXPECT_EQ(Context::current().span_context(), spans.back().context());
+    }
+  }
+  EXPECT_FALSE(Context::current().span_context().is_valid());
+  EXPECT_EQ(current_marker(), "root");
+}
+
 }  // namespace
 }  // namespace honeyhive

@@ -15,6 +15,7 @@ namespace honeyhive {
 namespace detail {
 struct SpanState;
 struct ContextStack;
+struct ScopeBuilder;
 }  // namespace detail
 
 class SpanRef;
@@ -64,7 +65,8 @@ class Context {
 
  private:
   friend class SpanRef;
-  friend class TextMapPropagator;  // extracts onto a context in place
+  friend class TextMapPropagator;      // extracts onto a context in place
+  friend struct detail::ScopeBuilder;  // builds a context in place on the thread's stack
   SpanContext span_context_;
   std::shared_ptr<detail::SpanState> span_;
   std::shared_ptr<const std::vector<BaggageEntry>> baggage_;
@@ -95,6 +97,7 @@ class [[nodiscard]] Scope {
 
  private:
   void detach_attached() noexcept;
+  friend struct detail::ScopeBuilder;
 
   detail::ContextStack* stack_ = nullptr;
   std::uint64_t token_ = 0;

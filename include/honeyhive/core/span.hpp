@@ -158,6 +158,7 @@ class SpanRef {
  private:
   friend class Context;
   friend class Tracer;
+  friend struct detail::ScopeBuilder;
 };
 
 // The owning span handle (RAII): move-only, ends the span when destroyed if it was not ended.
