@@ -288,7 +288,11 @@ Scope ScopeBuilder::attach_span(const Context& parent, const SpanRef& span,
     ++stack.next_token;
     context.span_ = span.state_;
     if (span.state_) context.span_context_ = span.state_->context;
-    context.baggage_ = baggage ? std::move(baggage) : parent.baggage_;
+    if (baggage) {
+      context.baggage_ = std::move(baggage);
+    } else {
+      context.baggage_ = parent.baggage_;
+    }
     scope.stack_ = &stack;
     scope.token_ = token;
   } catch (...) {

@@ -529,7 +529,7 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
       std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
       if (parent_span.is_valid() || parent_baggage.empty()) {
         std::lock_guard<detail::SpinMutex> lock(session_mutex_);
-        parent_is_session = is_session_span_locked(parent_span);
+        parent_is_session = parent_span.is_valid() && is_session_span_locked(parent_span);
         if (parent_baggage.empty()) {
           if (!own_baggage_) {
             own_baggage_ = std::make_shared<const std::vector<BaggageEntry>>(tracer_baggage(session_id_));
