@@ -547,49 +547,83 @@ class SpanAttributeSink {
  public:
   explicit SpanAttributeSink(detail::SpanState& state) : state_(state) {}
 
-  // The member `name` = `value` of the object whose key is the first `base` bytes of the last live
-  // attribute's key, followed by "." (the caller knows it is): written over the next slot's value
-  // in place when the span writes in sequence there, that slot holds the member's key and the value
-  // is a leaf that fits it (see overwrote_slot_value). Then no key is built or looked up: the slot
-  // shares more than `base` bytes with the one before it (SpanState::slot_shared) and ends in
-  // "." + name. False, having added no attribute, for anything else.
-  [[gnu::always_inline]] bool put_member_in_next_slot(std::size_t base, std::string_view name,
-                                                      const nlohmann::json& value, std::size_t depth_left) {
-    using json = nlohmann::json;
-    detail::SpanState& state = state_;
-    const std::size_t count = state.attribute_count;
-    if (count >= state.distinct_slots) return false;
-    assert(count < detail::SpanState::kClassedSlots);  // as distinct_slots is
-    if (state.slot_shared[count] <= base) return false;
-    Attribute& slot = state.attributes[count];
-    const std::string& key = slot.key;
-    if (key.size() != base + 1 + name.size() || !detail::same_short_bytes({key.data() + base + 1, name.size()}, name)) {
-      return false;
+  // Writes members of one object into the span's next slots in place, one after another (see
+  // put()). A local of flatten_members() whose address is never taken, so its fields stay in
+  // registers across the bytes it copies: through the span state, every field would be loaded again
+  // after each copied text (a char store may alias anything). commit() sets the span's count.
+  class InPlaceCursor {
+   public:
+    explicit InPlaceCursor(detail::SpanState& state) noexcept {
+      const std::size_t count = state.attribute_count;
+      // In sequence below distinct_slots only (see SpanState::distinct_slots); out of sequence, the
+      // cursor is at its end already.
+      const bool in_sequence = count < state.distinct_slots;
+      assert(state.distinct_slots <= state.attributes.size());
+      assert(state.distinct_slots <= detail::SpanState::kClassedSlots);  // slot_shared covers them
+      slots_ = state.attributes.data();
+      slot_ = slots_ + count;
+      end_ = in_sequence ? slots_ + state.distinct_slots : slot_;
+      shared_ = state.slot_shared + (in_sequence ? count : 0);
+      max_chars_ = state.limits.attribute_value_length;
     }
-    // Tested in turn, texts first (the commonest leaves of typed spans), rather than through a
-    // jump table: fewer instructions for the leaves that come first.
-    bool written = false;
-    const json::value_t type = value.type();
-    if (type == json::value_t::string) {
-      written = overwrote_slot_value(slot, TextValue{*value.get_ptr<const json::string_t*>()},
-                                     state.limits.attribute_value_length);
-    } else if (type == json::value_t::number_integer) {
-      written = overwrote_slot_value(slot, std::int64_t{*value.get_ptr<const json::number_integer_t*>()}, 0);
-    } else if (type == json::value_t::number_float) {
-      const double d = *value.get_ptr<const json::number_float_t*>();
-      written = std::isfinite(d) && overwrote_slot_value(slot, d, 0);
-    } else if (type == json::value_t::boolean) {
-      written = overwrote_slot_value(slot, *value.get_ptr<const json::boolean_t*>(), 0);
-    } else if (type == json::value_t::array) {
-      written = depth_left > 0 &&
-                overwrote_slot_value(slot, JsonArray{value, depth_left}, state.limits.attribute_value_length);
+
+    // The member `name` = `value` of the object whose key is the first `base` bytes of the last live
+    // attribute's key, followed by "." (the caller knows it is): written over the next slot's value
+    // in place when the span writes in sequence there, that slot holds the member's key and the
+    // value is a leaf that fits it (see overwrote_slot_value). Then no key is built or looked up:
+    // the slot shares more than `base` bytes with the one before it (SpanState::slot_shared) and
+    // ends in "." + name. False, having added no attribute, for anything else.
+    [[gnu::always_inline]] bool put(std::size_t base, std::string_view name, const nlohmann::json& value,
+                                    std::size_t depth_left) noexcept {
+      using json = nlohmann::json;
+      if (slot_ == end_) return false;
+      if (*shared_ <= base) return false;
+      Attribute& slot = *slot_;
+      const std::string& key = slot.key;
+      if (key.size() != base + 1 + name.size() ||
+          !detail::same_short_bytes({key.data() + base + 1, name.size()}, name)) {
+        return false;
+      }
+      // Tested in turn, texts first (the commonest leaves of typed spans), rather than through a
+      // jump table: fewer instructions for the leaves that come first.
+      bool written = false;
+      const json::value_t type = value.type();
+      if (type == json::value_t::string) {
+        written = overwrote_slot_value(slot, TextValue{*value.get_ptr<const json::string_t*>()}, max_chars_);
+      } else if (type == json::value_t::number_integer) {
+        written = overwrote_slot_value(slot, std::int64_t{*value.get_ptr<const json::number_integer_t*>()}, 0);
+      } else if (type == json::value_t::number_float) {
+        const double d = *value.get_ptr<const json::number_float_t*>();
+        written = std::isfinite(d) && overwrote_slot_value(slot, d, 0);
+      } else if (type == json::value_t::boolean) {
+        written = overwrote_slot_value(slot, *value.get_ptr<const json::boolean_t*>(), 0);
+      } else if (type == json::value_t::array) {
+        written = depth_left > 0 && overwrote_slot_value(slot, JsonArray{value, depth_left}, max_chars_);
+      }
+      // Anything else (objects, nulls, and the rare leaves: unsigned past INT64_MAX, non-finite,
+      // binary, arrays at the depth limit) takes the general path. (put_leaf() with a sink writing
+      // into the slot serves the same leaves, at +114 instructions per typed span: this is the hot
+      // path.)
+      if (!written) return false;
+      ++slot_;
+      ++shared_;
+      return true;
     }
-    // Anything else (objects, nulls, and the rare leaves: unsigned past INT64_MAX, non-finite,
-    // binary, arrays at the depth limit) takes the general path. (put_leaf() with a sink writing into
-    // the slot serves the same leaves, at +114 instructions per typed span: this is the hot path.)
-    if (!written) return false;
-    state.attribute_count = count + 1;
-    return true;
+
+   private:
+    friend class SpanAttributeSink;
+    Attribute* slots_;
+    Attribute* slot_;              // the next slot: attributes[attribute_count]
+    Attribute* end_;               // attributes[distinct_slots], or the next slot when the span writes out of sequence
+    const std::uint16_t* shared_;  // slot_shared[attribute_count] while slot_ is before end_
+    std::size_t max_chars_;
+  };
+
+  // A cursor at the span's next slot, for members that go into their places (see flatten_members).
+  [[gnu::always_inline]] InPlaceCursor in_place_cursor() const noexcept { return InPlaceCursor(state_); }
+  // The members the cursor wrote become the span's live attributes.
+  [[gnu::always_inline]] void commit(const InPlaceCursor& cursor) noexcept {
+    state_.attribute_count = static_cast<std::size_t>(cursor.slot_ - cursor.slots_);
   }
 
   // A member about to be put under its whole key (see last_is_under).

@@ -139,10 +139,11 @@ template <class Sink>
 }
 
 // A sink that writes leaves in place (the span's) may also have
-//   bool put_member_in_next_slot(std::size_t base, std::string_view name, const json& value,
-//                                std::size_t depth_left): the member `name` = `value` of the object
-//     at key.view() (base bytes), the last live attribute's key being under that key + ".", written into the
-//     place the sink has for it, without its key; false when it was not;
+//   Cursor in_place_cursor(), whose bool put(std::size_t base, std::string_view name, const json& value,
+//     std::size_t depth_left) writes the member `name` = `value` of the object at key.view() (base
+//     bytes), the last live attribute's key being under that key + ".", into the place the sink has
+//     for it, without its key (false when it did not), and void commit(const Cursor&), after which
+//     the members the cursor put are the sink's; the cursor is a local, kept in registers;
 //   void begin_member() before a member put under its whole key, and
 //   bool last_is_under(std::string_view prefix) after it: whether the last live attribute's key is
 //     under prefix + "." (false is always safe: the next member then takes the general path).
@@ -150,7 +151,7 @@ template <class Sink>
 template <class Sink, class = void>
 struct writes_in_place : std::false_type {};
 template <class Sink>
-struct writes_in_place<Sink, std::void_t<decltype(&Sink::put_member_in_next_slot)>> : std::true_type {};
+struct writes_in_place<Sink, std::void_t<decltype(&Sink::in_place_cursor)>> : std::true_type {};
 
 // Whether the member walk below may step through libstdc++'s tree nodes: not with its debug-mode
 // containers, whose iterators are checked wrappers.
@@ -203,31 +204,38 @@ static_assert(std::is_same_v<nlohmann::json::object_t::const_iterator,
 template <class Sink>
 void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, std::size_t depth_left, Sink& sink) {
   const std::size_t base = key.size();
-  // (writes_in_place) The last live attribute's key is under key + ".": the next member may go to its place by
-  // its name alone.
+  // (writes_in_place) The last live attribute's key is under key + ".": the next members may go to
+  // their places by their names alone.
   bool under_key = false;
   // The walk ends at the last member instead of stepping on to end() (see next_member).
   assert(!members.empty());
   const auto last = last_member(members);
   for (auto it = members.begin();; it = next_member(it)) {
-    const auto& member = *it;
-    bool in_place = false;
     if constexpr (writes_in_place<Sink>::value) {
-      in_place = under_key && sink.put_member_in_next_slot(base, member.first, member.second, depth_left - 1);
-      if (!in_place) sink.begin_member();
-    }
-    if (!in_place) {
-      if (base > 0) {
-        key.append_dotted(member.first.data(), member.first.size());
-      } else {
-        key.append(member.first.data(), member.first.size());
+      if (under_key) {
+        auto cursor = sink.in_place_cursor();
+        while (cursor.put(base, it->first, it->second, depth_left - 1)) {
+          if (it == last) {
+            sink.commit(cursor);
+            return;
+          }
+          it = next_member(it);
+        }
+        sink.commit(cursor);
       }
-      if (!put_leaf(key.view(), member.second, depth_left - 1, sink)) {
-        flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
-      }
-      key.truncate(base);
-      if constexpr (writes_in_place<Sink>::value) under_key = base > 0 && sink.last_is_under(key.view());
+      sink.begin_member();
     }
+    const auto& member = *it;
+    if (base > 0) {
+      key.append_dotted(member.first.data(), member.first.size());
+    } else {
+      key.append(member.first.data(), member.first.size());
+    }
+    if (!put_leaf(key.view(), member.second, depth_left - 1, sink)) {
+      flatten_members(key, *member.second.get_ptr<const nlohmann::json::object_t*>(), depth_left - 1, sink);
+    }
+    key.truncate(base);
+    if constexpr (writes_in_place<Sink>::value) under_key = base > 0 && sink.last_is_under(key.view());
     if (it == last) return;
   }
 }

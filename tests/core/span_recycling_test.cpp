@@ -560,6 +560,23 @@ TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderTheLastSpansKeyOfTheSameNameAn
       {{"left.a", AttributeValue{std::int64_t{3}}}, {"left.b", AttributeValue{std::int64_t{4}}}});
 }
 
+// Members go into their places by name only while the span writes in sequence. Here the second
+// kind writes "a.z" first, into the last span's "a.x" slot, which ends the sequence; its object's
+// "y" then still fits the next slot (not live: the key filter says so), but "z" must update the live
+// "a.z" rather than go by its name into the slot after, which holds the last span's "a.z".
+TEST_F(SpanRecyclingTest, AMemberIsNotWrittenInPlaceOnceTheSpanWritesOutOfSequence) {
+  alternate_structured_kinds(
+      [](Span& span) {
+        span.set_structured("a", nlohmann::json{{"x", 1}, {"y", 2}, {"z", 3}});
+      },
+      {"a.x", "a.y", "a.z"},
+      [](Span& span) {
+        span.set_attribute("a.z", 9);
+        span.set_structured("a", nlohmann::json{{"y", 1}, {"z", 2}});
+      },
+      {{"a.z", AttributeValue{std::int64_t{2}}}, {"a.y", AttributeValue{std::int64_t{1}}}});
+}
+
 // The member's name is compared with the end of the next slot's key, not only its length: "zz"
 // does not go into the last span's "p.id".
 TEST_F(SpanRecyclingTest, AMemberIsNotWrittenUnderAnotherNameOfTheSameLength) {
