@@ -573,11 +573,13 @@ class SpanAttributeSink {
     // value is a leaf that fits it (see overwrote_slot_value). Then no key is built or looked up:
     // the slot shares more than `base` bytes with the one before it (SpanState::slot_shared) and
     // ends in "." + name. False, having added no attribute, for anything else.
+    // prefix_known: the next slot's key is known to begin with the object's key + "." (see
+    // next_is_under), so its shared-prefix length need not say so.
     [[gnu::always_inline]] bool put(std::size_t base, std::string_view name, const nlohmann::json& value,
-                                    std::size_t depth_left) noexcept {
+                                    std::size_t depth_left, bool prefix_known) noexcept {
       using json = nlohmann::json;
       if (slot_ == end_) return false;
-      if (*shared_ <= base) return false;
+      if (!prefix_known && *shared_ <= base) return false;
       Attribute& slot = *slot_;
       const std::string& key = slot.key;
       if (key.size() != base + 1 + name.size() ||
@@ -624,6 +626,16 @@ class SpanAttributeSink {
   // The members the cursor wrote become the span's live attributes.
   [[gnu::always_inline]] void commit(const InPlaceCursor& cursor) noexcept {
     state_.attribute_count = static_cast<std::size_t>(cursor.slot_ - cursor.slots_);
+  }
+
+  // Whether the span writes in sequence and its next slot's key is `prefix` + "." + something: an
+  // object's first member may then go into its place by its name (InPlaceCursor::put<true>).
+  [[gnu::always_inline]] bool next_is_under(std::string_view prefix) const noexcept {
+    const std::size_t count = state_.attribute_count;
+    if (count >= state_.distinct_slots) return false;
+    const std::string& key = state_.attributes[count].key;
+    return key.size() > prefix.size() && key[prefix.size()] == '.' &&
+           detail::same_bytes({key.data(), prefix.size()}, prefix);
   }
 
   // A member about to be put under its whole key (see last_is_under).

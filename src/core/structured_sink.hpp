@@ -140,10 +140,13 @@ template <class Sink>
 
 // A sink that writes leaves in place (the span's) may also have
 //   Cursor in_place_cursor(), whose bool put(std::size_t base, std::string_view name, const json& value,
-//     std::size_t depth_left) writes the member `name` = `value` of the object at key.view() (base
-//     bytes), the last live attribute's key being under that key + ".", into the place the sink has
-//     for it, without its key (false when it did not), and void commit(const Cursor&), after which
-//     the members the cursor put are the sink's; the cursor is a local, kept in registers;
+//     std::size_t depth_left, bool prefix_known) writes the member `name` = `value` of the object at
+//     key.view() (base bytes), the last live attribute's key being under that key + "." (or, with
+//     prefix_known, the next place's), into the place the sink has for it, without its key (false
+//     when it did not), and void commit(const Cursor&), after which the members the cursor put are
+//     the sink's; the cursor is a local, kept in registers;
+//   bool next_is_under(std::string_view prefix): whether the sink's next place is for a key under
+//     prefix + "." (false is always safe);
 //   void begin_member() before a member put under its whole key, and
 //   bool last_is_under(std::string_view prefix) after it: whether the last live attribute's key is
 //     under prefix + "." (false is always safe: the next member then takes the general path).
@@ -207,14 +210,21 @@ void flatten_members(KeyBuffer& key, const nlohmann::json::object_t& members, st
   // (writes_in_place) The last live attribute's key is under key + ".": the next members may go to
   // their places by their names alone.
   bool under_key = false;
+  // (writes_in_place) The next slot's key is under key + ".": the first member may go to its place
+  // by its name too.
+  bool next_under_key = false;
+  if constexpr (writes_in_place<Sink>::value) next_under_key = base > 0 && sink.next_is_under(key.view());
   // The walk ends at the last member instead of stepping on to end() (see next_member).
   assert(!members.empty());
   const auto last = last_member(members);
   for (auto it = members.begin();; it = next_member(it)) {
     if constexpr (writes_in_place<Sink>::value) {
-      if (under_key) {
+      if (under_key || next_under_key) {
         auto cursor = sink.in_place_cursor();
-        while (cursor.put(base, it->first, it->second, depth_left - 1)) {
+        bool prefix_known = next_under_key;
+        next_under_key = false;
+        while (cursor.put(base, it->first, it->second, depth_left - 1, prefix_known)) {
+          prefix_known = false;
           if (it == last) {
             sink.commit(cursor);
             return;
