@@ -17,6 +17,7 @@
 #include "core/current_context.hpp"
 #include "core/span_record_pool.hpp"
 #include "core/span_state.hpp"
+#include "core/static_key_texts.hpp"
 #include "core/structured_sink.hpp"
 #include "core/tsc_clock.hpp"
 #include "core/utf8.hpp"
@@ -539,6 +540,41 @@ void SpanRef::set_attribute_texts(const TextAttribute* attributes, std::size_t c
     note_failure("set_attribute");
   }
 }
+
+namespace detail {
+
+void StaticKeyTexts::write(const SpanRef& span, const TextAttribute* attributes, std::size_t count) noexcept {
+  if (!span.state_ || !span.state_->recording || attributes == nullptr || count == 0) return;
+  try {
+    SpanState& state = *span.state_;
+    std::lock_guard<SpanMutex> lock(state.mutex);
+    if (state.ended) return;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string_view key = attributes[i].key;
+      const TextValue value{attributes[i].value};
+      const std::size_t next = state.attribute_count;
+      // In sequence (the next slot's key is not live, see SpanState::distinct_slots), and the next
+      // slot's key is this literal: known by its address, or compared and then remembered.
+      if (next < state.distinct_slots && next < SpanState::kStaticKeySlots) {
+        Attribute& slot = state.attributes[next];
+        const bool same_key =
+            (state.slot_static_keys[next] == key.data() && slot.key.size() == key.size()) || same_bytes(slot.key, key);
+        if (same_key) {
+          state.slot_static_keys[next] = key.data();
+          if (overwrote_slot_value(slot, value, state.limits.attribute_value_length)) {
+            state.attribute_count = next + 1;
+            continue;
+          }
+        }
+      }
+      if (!set_in_next_slot(state, key, value)) set_one_slow(state, key, value);
+    }
+  } catch (...) {
+    span.note_failure("set_attribute");
+  }
+}
+
+}  // namespace detail
 
 namespace {
 

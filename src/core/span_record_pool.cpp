@@ -198,6 +198,7 @@ void SpanState::recycle() noexcept {
     for (std::size_t i = 1; i < attributes.size() && i < kClassedSlots; ++i) {
       slot_shared[i] = shared_prefix(attributes[i - 1].key, attributes[i].key);
     }
+    for (auto& key : slot_static_keys) key = nullptr;
     slot_keys_written = false;
   }
   assert(distinct_slots <= attributes.size());  // the live attributes are among the slots

@@ -130,6 +130,15 @@ struct SpanState : SpanData {
   // member's name: only the name is compared. Guarded by `mutex`.
   std::uint16_t slot_shared[kClassedSlots] = {};
   std::uint64_t key_filter[kKeyFilterWords] = {};  // see `filtered`
+  // For the first kStaticKeySlots slots: null, or the address of a string literal (static storage,
+  // never written) whose text, of the slot key's length, is the slot's key. Set when a text is
+  // written under a literal key into the next slot in sequence (StaticKeyTexts), so the next span
+  // writing that literal there compares two pointers rather than the key's bytes. Valid while no
+  // slot key is written: a span never writes the keys below distinct_slots, the only slots it reads
+  // this for, and recycle() clears them all after a span that wrote or freed any slot key
+  // (slot_keys_written). Guarded by `mutex`.
+  static constexpr std::size_t kStaticKeySlots = 16;
+  const char* slot_static_keys[kStaticKeySlots] = {};
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/reserved_baggage.hpp"
+#include "core/static_key_texts.hpp"
 
 namespace honeyhive {
 namespace {
@@ -36,7 +37,8 @@ class PendingTexts {
     add(keys.honeyhive, value);
     add(keys.traceloop, value);
   }
-  void write(SpanRef& span) const noexcept { span.set_attribute_texts(storage_.items, count_); }
+  // Every key here is a string literal (the pairs' and the evaluation keys).
+  void write(SpanRef& span) const noexcept { detail::StaticKeyTexts::write(span, storage_.items, count_); }
 
  private:
   // Four pairs and the three evaluation keys.

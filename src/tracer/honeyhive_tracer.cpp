@@ -9,6 +9,7 @@
 #include "core/current_context.hpp"
 #include "core/deadline.hpp"
 #include "core/random.hpp"
+#include "core/static_key_texts.hpp"
 #include "core/uuid.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/console_exporter.hpp"
@@ -518,7 +519,8 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
     const Context& parent = options != nullptr && options->parent ? *options->parent : detail::current_context_ref();
     Span span = options != nullptr ? tracer_->start_span(name, *options) : tracer_->start_span(name);
     if (!span) return span;
-    span.set_attribute_texts({{"honeyhive_event_type", event_type_name(type)}, {"honeyhive_event_name", name}});
+    const TextAttribute texts[] = {{"honeyhive_event_type", event_type_name(type)}, {"honeyhive_event_name", name}};
+    detail::StaticKeyTexts::write(span, texts, 2);  // literal keys
     try {
       // The active context names this tracer and its session, for discovery and downstream services.
       // A parent without baggage (a root span, the common case) gets this tracer's list as it is,

@@ -19,6 +19,7 @@
 
 #include "core/span_record_pool.hpp"
 #include "core/span_state.hpp"
+#include "core/static_key_texts.hpp"
 #include "honeyhive/core/attribute_value.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/span_data.hpp"
@@ -287,6 +288,47 @@ TEST_F(SpanRecyclingTest, AKeyWrittenOutOfTheLastSpansOrderIsNeverHeldTwice) {
     EXPECT_EQ(data.attributes, expected);
   }
   expect_records_passed_between_kinds(reordered_on_ordered_record);
+}
+
+// Texts under literal keys (the tracer's own) are known by the literal's address once written into
+// a slot; that must not outlive the slot's key. Here a span writes "lit.aa" into a slot, the next
+// span on that record writes "lit.bb" (the same length) there, and the one after writes "lit.aa"
+// again: it must land under "lit.aa", not under the slot's "lit.bb".
+TEST_F(SpanRecyclingTest, ALiteralKeyIsNotTakenForTheSlotsKeyAfterAnotherKeyWasWrittenThere) {
+  const TextAttribute literal[] = {{"lit.aa", "first"}, {"lit.zz", "second"}};
+  std::set<const SpanData*> replaced_records;
+  bool literal_after_replaced = false;
+  for (int round = 0; round < 60; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    auto span = traced_.tracer->start_span("s");
+    switch (round % 3) {
+      case 0: {
+        detail::StaticKeyTexts::write(span, literal, 2);
+        const SpanData data = finish(std::move(span));
+        ASSERT_EQ(data.attributes.size(), 2U);
+        EXPECT_EQ(data.attributes[0].key, "lit.aa");
+        break;
+      }
+      case 1: {
+        span.set_attribute("lit.bb", "other");
+        span.set_attribute("lit.zz", "third");
+        const SpanData data = finish(std::move(span), replaced_records);
+        const Attributes expected{{"lit.bb", AttributeValue{std::string("other")}},
+                                  {"lit.zz", AttributeValue{std::string("third")}}};
+        EXPECT_EQ(data.attributes, expected);
+        break;
+      }
+      default: {
+        detail::StaticKeyTexts::write(span, literal, 2);
+        const SpanData data = finish_second_kind(std::move(span), replaced_records, literal_after_replaced);
+        const Attributes expected{{"lit.aa", AttributeValue{std::string("first")}},
+                                  {"lit.zz", AttributeValue{std::string("second")}}};
+        EXPECT_EQ(data.attributes, expected);
+        break;
+      }
+    }
+  }
+  expect_records_passed_between_kinds(literal_after_replaced);
 }
 
 // Values written into recycled slots are repaired and truncated exactly as new ones.

@@ -16,6 +16,7 @@ namespace detail {
 struct SpanState;
 struct ContextStack;
 struct ScopeBuilder;
+struct StaticKeyTexts;
 }  // namespace detail
 
 class SpanRef;

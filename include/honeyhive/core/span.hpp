@@ -159,6 +159,7 @@ class SpanRef {
   friend class Context;
   friend class Tracer;
   friend struct detail::ScopeBuilder;
+  friend struct detail::StaticKeyTexts;
 };
 
 // The owning span handle (RAII): move-only, ends the span when destroyed if it was not ended.
