@@ -53,6 +53,7 @@ cases=(
   "d    inject_extract    ${n}              1     800   W3C traceparent inject + extract, map carrier"
   "e    encode_proto_512  $((n / 512 + 1))  512   1500  OTLP protobuf encode of a 512-span batch of (b), per span"
   "t    typed_json10      ${n}              1     6000  typed model span, inputs/outputs/metadata of 10 keys each"
+  "-    typed_json10      $((n * 10))       1     0     typed at 10 N: the first 1,000 spans' records (made new, see BENCHMARKS.md) weigh a tenth as much"
   "-    typed_json10_varied ${n}            1     0     typed, every other span's texts of other lengths, for reference"
   "-    typed_json10_in_chain ${n}          1     0     typed, each a child of one chain span (parent baggage: the tracer's)"
   "-    typed_json10_simple ${n}            1     0     typed through the simple processor: one record, the same count every run"
