@@ -543,14 +543,14 @@ void SpanRef::set_attribute_texts(const TextAttribute* attributes, std::size_t c
 
 namespace detail {
 
-void StaticKeyTexts::write(const SpanRef& span, const TextAttribute* attributes, std::size_t count) noexcept {
+void StaticKeyTexts::write(const SpanRef& span, const LiteralKeyText* attributes, std::size_t count) noexcept {
   if (!span.state_ || !span.state_->recording || attributes == nullptr || count == 0) return;
   try {
     SpanState& state = *span.state_;
     std::lock_guard<SpanMutex> lock(state.mutex);
     if (state.ended) return;
     for (std::size_t i = 0; i < count; ++i) {
-      const std::string_view key = attributes[i].key;
+      const std::string_view key = attributes[i].key.view();
       const TextValue value{attributes[i].value};
       const std::size_t next = state.attribute_count;
       // In sequence (the next slot's key is not live, see SpanState::distinct_slots), and the next

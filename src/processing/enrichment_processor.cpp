@@ -16,8 +16,8 @@ namespace {
 // The two attribute names HoneyHive reads for one association property (its own and Traceloop's),
 // spelled out so no span builds them again.
 struct PairKeys {
-  std::string_view honeyhive;
-  std::string_view traceloop;
+  detail::LiteralKey honeyhive;
+  detail::LiteralKey traceloop;
 };
 constexpr PairKeys kSessionIdKeys{"honeyhive.session_id", "traceloop.association.properties.session_id"};
 constexpr PairKeys kProjectKeys{"honeyhive.project", "traceloop.association.properties.project"};
@@ -29,24 +29,23 @@ constexpr PairKeys kParentIdKeys{"honeyhive.parent_id", "traceloop.association.p
 class PendingTexts {
  public:
   PendingTexts() noexcept {}  // the items are written as they are added, not zeroed first (a rep stos of 352 bytes)
-  void add(std::string_view key, std::string_view value) noexcept {
+  void add(detail::LiteralKey key, std::string_view value) noexcept {
     assert(count_ < kCapacity);
-    new (&storage_.items[count_++]) TextAttribute{key, value};
+    new (&storage_.items[count_++]) detail::LiteralKeyText{key, value};
   }
   void add_pair(const PairKeys& keys, std::string_view value) noexcept {
     add(keys.honeyhive, value);
     add(keys.traceloop, value);
   }
-  // Every key here is a string literal (the pairs' and the evaluation keys).
   void write(SpanRef& span) const noexcept { detail::StaticKeyTexts::write(span, storage_.items, count_); }
 
  private:
   // Four pairs and the three evaluation keys.
   static constexpr std::size_t kCapacity = 4 * 2 + 3;
-  static_assert(std::is_trivially_destructible_v<TextAttribute>);
+  static_assert(std::is_trivially_destructible_v<detail::LiteralKeyText>);
   union Storage {
     Storage() noexcept {}  // NOLINT: leaves the items unwritten; [0, count_) are written before they are read
-    TextAttribute items[kCapacity];
+    detail::LiteralKeyText items[kCapacity];
   } storage_;
   std::size_t count_ = 0;
 };
@@ -132,7 +131,7 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     if (const std::string* parent_id = reserved[detail::kBaggageParentId]; parent_id != nullptr && baggage_is_ours) {
       texts.add_pair(kParentIdKeys, *parent_id);
     }
-    static constexpr std::pair<detail::ReservedBaggageKey, std::string_view> kEvaluationKeys[] = {
+    static constexpr std::pair<detail::ReservedBaggageKey, detail::LiteralKey> kEvaluationKeys[] = {
         {detail::kBaggageRunId, "honeyhive_metadata.run_id"},
         {detail::kBaggageDatasetId, "honeyhive_metadata.dataset_id"},
         {detail::kBaggageDatapointId, "honeyhive_metadata.datapoint_id"}};

@@ -519,8 +519,9 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
     const Context& parent = options != nullptr && options->parent ? *options->parent : detail::current_context_ref();
     Span span = options != nullptr ? tracer_->start_span(name, *options) : tracer_->start_span(name);
     if (!span) return span;
-    const TextAttribute texts[] = {{"honeyhive_event_type", event_type_name(type)}, {"honeyhive_event_name", name}};
-    detail::StaticKeyTexts::write(span, texts, 2);  // literal keys
+    const detail::LiteralKeyText texts[] = {{"honeyhive_event_type", event_type_name(type)},
+                                            {"honeyhive_event_name", name}};
+    detail::StaticKeyTexts::write(span, texts, 2);
     try {
       // The active context names this tracer and its session, for discovery and downstream services.
       // A parent without baggage (a root span, the common case) gets this tracer's list as it is,
@@ -531,6 +532,7 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
       std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
       if (parent_span.is_valid() || parent_baggage.empty()) {
         std::lock_guard<detail::SpinMutex> lock(session_mutex_);
+        // (A root span's parent is not valid: no call to find that out.)
         parent_is_session = parent_span.is_valid() && is_session_span_locked(parent_span);
         if (parent_baggage.empty()) {
           if (!own_baggage_) {

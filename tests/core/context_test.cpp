@@ -446,38 +446,61 @@ TEST_F(ContextTest, AttachSpanAttachesTheParentWithTheSpanAndTheSharedBaggage) {
 }
 
 // Each activation's parent is the context attached before it, read in place on the thread's stack:
-// a chain deep enough to fill several of the stack's blocks still sees, at every level, its
-// parent's span and baggage, and unwinds to each parent in turn.
+// a chain deep enough to fill several of the stack's blocks, each level with baggage of its own
+// attached before its span, still sees at every level its parent's span and its own level's
+// baggage, and unwinds to each parent in turn.
 TEST_F(ContextTest, AttachSpanReadsItsParentInPlaceAcrossTheStacksBlocks) {
   test::InMemoryProvider t = make_test_tracer();
   constexpr int kDepth = 40;
   std::vector<Span> spans;
-  std::vector<Scope> scopes;
+  std::vector<Scope> scopes;  // per level: its baggage's scope, then its span's
   spans.reserve(kDepth);
-  scopes.reserve(kDepth);
-  Scope root(marked("root"));
+  scopes.reserve(2 * kDepth);
   for (int i = 0; i < kDepth; ++i) {
+    const std::string level = std::to_string(i);
+    scopes.push_back(Scope(Context::current().with_baggage("level", level)));
     const Context& parent = detail::current_context_ref();
     const SpanContext parent_span = parent.span_context();
     spans.push_back(t.tracer->start_span("level"));
     scopes.push_back(detail::ScopeBuilder::attach_span(parent, spans.back().ref(), nullptr));
     const Context& active = detail::current_context_ref();
     ASSERT_EQ(active.span_context(), spans.back().context()) << "level " << i;
-    ASSERT_EQ(current_marker(), "root") << "level " << i;
+    ASSERT_EQ(active.baggage("level"), level);
     if (i > 0) {
       EXPECT_EQ(parent_span, spans[static_cast<std::size_t>(i) - 1].context()) << "level " << i;
       EXPECT_EQ(spans.back().context().trace_id(), spans.front().context().trace_id());
     }
   }
-  while (!scopes.empty()) {
-    scopes.pop_back();
+  for (int i = kDepth - 1; i >= 0; --i) {
+    scopes.pop_back();  // the span's
+    EXPECT_EQ(Context::current().baggage("level"), std::to_string(i));
+    scopes.pop_back();  // its level's baggage
     spans.pop_back();
     if (!spans.empty()) {
       EXPECT_EQ(Context::current().span_context(), spans.back().context());
     }
   }
   EXPECT_FALSE(Context::current().span_context().is_valid());
-  EXPECT_EQ(current_marker(), "root");
+  EXPECT_EQ(Context::current().baggage("level"), std::nullopt);
+}
+
+// A span that does not record (its sampler dropped it) is attached as with_span would attach it:
+// its span context (valid, not sampled) is the active one, so its children follow the decision.
+TEST_F(ContextTest, AttachSpanAttachesASpanThatDoesNotRecord) {
+  ProviderOptions options;
+  options.resource = Resource();
+  options.sampler = make_always_off_sampler();
+  test::InMemoryProvider t = test::make_in_memory_provider(std::move(options), "context-test-off");
+  Span span = t.tracer->start_span("dropped");
+  ASSERT_FALSE(span.is_recording());
+  ASSERT_TRUE(span.context().is_valid());
+  const Context expected = Context().with_baggage("k", "v").with_span(span.ref());
+  Scope outer(Context().with_baggage("k", "v"));
+  Scope scope = detail::ScopeBuilder::attach_span(detail::current_context_ref(), span.ref(), nullptr);
+  const Context active = Context::current();
+  EXPECT_EQ(active.span_context(), expected.span_context());
+  EXPECT_FALSE(active.span_context().flags().sampled());
+  EXPECT_EQ(active.baggage("k"), "v");
 }
 
 }  // namespace

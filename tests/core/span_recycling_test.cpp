@@ -11,6 +11,8 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -294,8 +296,16 @@ TEST_F(SpanRecyclingTest, AKeyWrittenOutOfTheLastSpansOrderIsNeverHeldTwice) {
 // a slot; that must not outlive the slot's key. Here a span writes "lit.aa" into a slot, the next
 // span on that record writes "lit.bb" (the same length) there, and the one after writes "lit.aa"
 // again: it must land under "lit.aa", not under the slot's "lit.bb".
+// Only a literal makes a LiteralKey: not a string or a view, whose buffer may be reused for another
+// key at the same address, nor a writable array.
+static_assert(std::is_constructible_v<detail::LiteralKey, const char (&)[7]>);
+static_assert(!std::is_constructible_v<detail::LiteralKey, std::string>);
+static_assert(!std::is_constructible_v<detail::LiteralKey, std::string_view>);
+static_assert(!std::is_constructible_v<detail::LiteralKey, const char*>);
+static_assert(!std::is_constructible_v<detail::LiteralKey, char (&)[7]>);
+
 TEST_F(SpanRecyclingTest, ALiteralKeyIsNotTakenForTheSlotsKeyAfterAnotherKeyWasWrittenThere) {
-  const TextAttribute literal[] = {{"lit.aa", "first"}, {"lit.zz", "second"}};
+  const detail::LiteralKeyText literal[] = {{"lit.aa", "first"}, {"lit.zz", "second"}};
   std::set<const SpanData*> replaced_records;
   bool literal_after_replaced = false;
   for (int round = 0; round < 60; ++round) {
