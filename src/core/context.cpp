@@ -66,9 +66,6 @@ struct ContextStack {
   std::size_t size() const noexcept { return size_; }
   Entry& at(std::size_t index) noexcept { return blocks_[index / kBlock]->slots[index % kBlock]; }
 
-  // May throw std::bad_alloc (a new block), having attached nothing.
-  void push(std::uint64_t token, Context&& context) { push_empty(token) = std::move(context); }
-
   // Attaches an empty context, returned for the caller to fill in place (the entry at size_ is
   // empty: never used, or emptied when its scope ended). May throw std::bad_alloc (a new block),
   // having attached nothing.
@@ -151,6 +148,26 @@ const Context& empty_context() {
 const std::vector<BaggageEntry>& empty_baggage() {
   static const std::vector<BaggageEntry> kEmpty;
   return kEmpty;
+}
+
+// Attaches to this thread the context `fill` writes into the stack's next entry (an empty one),
+// and sets `stack_out` and `token_out` for the scope that ends it: Scope(Context&&) and
+// ScopeBuilder::attach_span. `fill` must not throw. Nothing is attached once the thread's stack is
+// gone, or when memory for the stack runs out (reported).
+template <class Fill>
+void attach_to_this_thread(ContextStack*& stack_out, std::uint64_t& token_out, Fill&& fill) noexcept {
+  ContextStack* current = t_stack;
+  if (current == nullptr && t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
+  try {
+    ContextStack& stack = current != nullptr ? *current : create_this_thread_stack();
+    const std::uint64_t token = stack.next_token;
+    fill(stack.push_empty(token));
+    ++stack.next_token;
+    stack_out = &stack;
+    token_out = token;
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
+  }
 }
 }  // namespace
 
@@ -260,17 +277,8 @@ Context Context::with_shared_baggage(std::shared_ptr<const std::vector<BaggageEn
 Scope::Scope(const Context& context) noexcept : Scope(Context(context)) {}
 
 Scope::Scope(Context&& context) noexcept {
-  detail::ContextStack* current = detail::t_stack;
-  if (current == nullptr && detail::t_stack_destroyed) return;  // the thread is exiting: nothing to attach to
-  try {
-    detail::ContextStack& stack = current != nullptr ? *current : detail::create_this_thread_stack();
-    const std::uint64_t token = stack.next_token++;
-    stack.push(token, std::move(context));  // moved once, into the stack
-    stack_ = &stack;
-    token_ = token;
-  } catch (...) {
-    report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
-  }
+  // Moved once, into the stack.
+  detail::attach_to_this_thread(stack_, token_, [&](Context& slot) noexcept { slot = std::move(context); });
 }
 
 namespace detail {
@@ -278,14 +286,8 @@ namespace detail {
 Scope ScopeBuilder::attach_span(const Context& parent, const SpanRef& span,
                                 std::shared_ptr<const std::vector<BaggageEntry>> baggage) noexcept {
   Scope scope;
-  ContextStack* current = t_stack;
-  if (current == nullptr && t_stack_destroyed) return scope;  // the thread is exiting: nothing to attach to
-  try {
-    ContextStack& stack = current != nullptr ? *current : create_this_thread_stack();
-    const std::uint64_t token = stack.next_token;
-    // `parent` stays where it is: a new block does not move the entries of the others.
-    Context& context = stack.push_empty(token);
-    ++stack.next_token;
+  // `parent` stays where it is: a new block does not move the entries of the others.
+  attach_to_this_thread(scope.stack_, scope.token_, [&](Context& context) noexcept {
     context.span_ = span.state_;
     if (span.state_) context.span_context_ = span.state_->context;
     if (baggage) {
@@ -293,11 +295,7 @@ Scope ScopeBuilder::attach_span(const Context& parent, const SpanRef& span,
     } else {
       context.baggage_ = parent.baggage_;
     }
-    scope.stack_ = &stack;
-    scope.token_ = token;
-  } catch (...) {
-    report_diagnostic(DiagnosticLevel::warning, "could not attach a context (out of memory); it is not active");
-  }
+  });
   return scope;
 }
 
