@@ -456,14 +456,29 @@ template <class Value>
 // is not live, see SpanState::distinct_slots), the next slot holds this key, and the value goes over
 // the slot's value in place. False, having added no attribute, for anything else. (In sequence, the
 // next slot exists and is within the attribute limit: start_span caps distinct_slots at the limit.)
-template <class Value>
+//
+// kLiteralKey: `key` is a string literal's text (detail::LiteralKey). A slot may then know it by
+// its address (SpanState::slot_static_keys), and remembers it once the bytes compare equal.
+template <bool kLiteralKey = false, class Value>
 [[gnu::always_inline]] inline bool set_in_next_slot(detail::SpanState& state, std::string_view key,
                                                     const Value& value) noexcept {
   const std::size_t count = state.attribute_count;
   if (count >= state.distinct_slots) return set_in_next_slot_filtered(state, key, value);
   assert(count < state.attributes.size() && count < state.limits.attribute_count);
   Attribute& slot = state.attributes[count];
-  if (!detail::same_bytes(slot.key, key)) return false;
+  if constexpr (kLiteralKey) {
+    if (count < detail::SpanState::kStaticKeySlots) {
+      const char*& known = state.slot_static_keys[count];
+      if (known != key.data() || slot.key.size() != key.size()) {
+        if (!detail::same_bytes(slot.key, key)) return false;
+        known = key.data();
+      }
+    } else if (!detail::same_bytes(slot.key, key)) {
+      return false;
+    }
+  } else if (!detail::same_bytes(slot.key, key)) {
+    return false;
+  }
   if (!overwrote_slot_value(slot, value, state.limits.attribute_value_length)) return false;
   state.attribute_count = count + 1;
   return true;
@@ -526,52 +541,42 @@ void SpanRef::set_attribute_text(std::string_view key, std::string_view value) n
   }
 }
 
+namespace {
+
+std::string_view text_key(const TextAttribute& text) noexcept { return text.key; }
+std::string_view text_key(const detail::LiteralKeyText& text) noexcept { return text.key.view(); }
+
+// set_attribute_texts() and StaticKeyTexts::write(): every text under one acquisition of the span's
+// lock, each into the next slot when it can. False when one could not be set (out of memory).
+template <class Text>
+bool set_texts(detail::SpanState& state, const Text* texts, std::size_t count) noexcept {
+  constexpr bool kLiteralKeys = std::is_same_v<Text, detail::LiteralKeyText>;
+  try {
+    std::lock_guard<detail::SpanMutex> lock(state.mutex);
+    if (state.ended) return true;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string_view key = text_key(texts[i]);
+      const TextValue value{texts[i].value};
+      if (!set_in_next_slot<kLiteralKeys>(state, key, value)) set_one_slow(state, key, value);
+    }
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
 void SpanRef::set_attribute_texts(const TextAttribute* attributes, std::size_t count) noexcept {
   if (!state_ || !state_->recording || attributes == nullptr || count == 0) return;
-  try {
-    detail::SpanState& state = *state_;
-    std::lock_guard<detail::SpanMutex> lock(state.mutex);
-    if (state.ended) return;
-    for (std::size_t i = 0; i < count; ++i) {
-      const TextValue value{attributes[i].value};
-      if (!set_in_next_slot(state, attributes[i].key, value)) set_one_slow(state, attributes[i].key, value);
-    }
-  } catch (...) {
-    note_failure("set_attribute");
-  }
+  if (!set_texts(*state_, attributes, count)) note_failure("set_attribute");
 }
 
 namespace detail {
 
 void StaticKeyTexts::write(const SpanRef& span, const LiteralKeyText* attributes, std::size_t count) noexcept {
   if (!span.state_ || !span.state_->recording || attributes == nullptr || count == 0) return;
-  try {
-    SpanState& state = *span.state_;
-    std::lock_guard<SpanMutex> lock(state.mutex);
-    if (state.ended) return;
-    for (std::size_t i = 0; i < count; ++i) {
-      const std::string_view key = attributes[i].key.view();
-      const TextValue value{attributes[i].value};
-      const std::size_t next = state.attribute_count;
-      // In sequence (the next slot's key is not live, see SpanState::distinct_slots), and the next
-      // slot's key is this literal: known by its address, or compared and then remembered.
-      if (next < state.distinct_slots && next < SpanState::kStaticKeySlots) {
-        Attribute& slot = state.attributes[next];
-        const bool same_key =
-            (state.slot_static_keys[next] == key.data() && slot.key.size() == key.size()) || same_bytes(slot.key, key);
-        if (same_key) {
-          state.slot_static_keys[next] = key.data();
-          if (overwrote_slot_value(slot, value, state.limits.attribute_value_length)) {
-            state.attribute_count = next + 1;
-            continue;
-          }
-        }
-      }
-      if (!set_in_next_slot(state, key, value)) set_one_slow(state, key, value);
-    }
-  } catch (...) {
-    span.note_failure("set_attribute");
-  }
+  if (!set_texts(*span.state_, attributes, count)) span.note_failure("set_attribute");
 }
 
 }  // namespace detail
