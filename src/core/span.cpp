@@ -670,13 +670,11 @@ class SpanAttributeSink {
   }
 
   // Whether the span writes in sequence and its next slot's key is `prefix` + "." + something: an
-  // object's first member may then go into its place by its name (InPlaceCursor::put<true>).
+  // object's first member may then go into its place by its name (InPlaceCursor::put with
+  // prefix_known).
   [[gnu::always_inline]] bool next_is_under(std::string_view prefix) const noexcept {
     const std::size_t count = state_.attribute_count;
-    if (count >= state_.distinct_slots) return false;
-    const std::string& key = state_.attributes[count].key;
-    return key.size() > prefix.size() && key[prefix.size()] == '.' &&
-           detail::same_bytes({key.data(), prefix.size()}, prefix);
+    return count < state_.distinct_slots && is_under(state_.attributes[count].key, prefix);
   }
 
   // A member about to be put under its whole key (see last_is_under).
@@ -691,9 +689,7 @@ class SpanAttributeSink {
     if (in_sequence_) return true;
     const std::size_t count = state_.attribute_count;
     if (count == 0 || count >= state_.distinct_slots) return false;
-    const std::string& key = state_.attributes[count - 1].key;
-    return key.size() > prefix.size() && key[prefix.size()] == '.' &&
-           detail::same_bytes({key.data(), prefix.size()}, prefix);
+    return is_under(state_.attributes[count - 1].key, prefix);
   }
 
   [[gnu::always_inline]] void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
@@ -711,6 +707,12 @@ class SpanAttributeSink {
   [[gnu::always_inline]] void put(std::string_view key, Value value) {
     in_sequence_ = set_in_next_slot(state_, key, value);
     if (!in_sequence_) set_one_slow(state_, key, value);
+  }
+
+  // Whether `key` is `prefix` + "." + something.
+  [[gnu::always_inline]] static bool is_under(const std::string& key, std::string_view prefix) noexcept {
+    return key.size() > prefix.size() && key[prefix.size()] == '.' &&
+           detail::same_bytes({key.data(), prefix.size()}, prefix);
   }
 
   detail::SpanState& state_;

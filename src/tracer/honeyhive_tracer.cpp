@@ -487,7 +487,6 @@ std::vector<BaggageEntry> HoneyHiveTracer::tracer_baggage(const std::string& ses
 }
 
 bool HoneyHiveTracer::is_session_span_locked(const SpanContext& span) const noexcept {
-  if (!span.is_valid()) return false;
   for (auto it = session_spans_.rbegin(); it != session_spans_.rend(); ++it) {
     if (it->span_id() == span.span_id() && it->trace_id() == span.trace_id()) return true;
   }
@@ -532,7 +531,6 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
       std::shared_ptr<const std::vector<BaggageEntry>> own_baggage;
       if (parent_span.is_valid() || parent_baggage.empty()) {
         std::lock_guard<detail::SpinMutex> lock(session_mutex_);
-        // (A root span's parent is not valid: no call to find that out.)
         parent_is_session = parent_span.is_valid() && is_session_span_locked(parent_span);
         if (parent_baggage.empty()) {
           if (!own_baggage_) {

@@ -159,7 +159,8 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   // session_mutex_; null until the first span, and reset whenever session_id_ changes.
   std::shared_ptr<const std::vector<BaggageEntry>> own_baggage_;
   void remember_session_span(const SpanContext& span) noexcept;
-  // Whether `span` is one of session_spans_ (session_mutex_ held).
+  // Whether `span`, a valid span context, is one of session_spans_ (session_mutex_ held). The caller
+  // checks validity first: a root span's parent is not valid, and needs no call.
   bool is_session_span_locked(const SpanContext& span) const noexcept;
   // This tracer's baggage entries for `session_id`, in the order they are added to a context.
   std::vector<BaggageEntry> tracer_baggage(const std::string& session_id) const;
