@@ -267,27 +267,36 @@ TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
 // past INT64_MAX (both then flattened to text, over a slot holding a number).
 std::string member_name(std::size_t m) { return (m < 10 ? "k0" : "k") + std::to_string(m); }
 
+// The scalars member m is made of in `round`, shared by the value and by the leaves expected of it.
+std::int64_t member_number(std::size_t m, int round) { return static_cast<std::int64_t>(m) + 1000 * round; }
+std::string member_text(std::size_t m, int round) {
+  return "text-" + std::to_string(10 + (m + static_cast<std::size_t>(round)) % 90);  // 7 chars
+}
+bool member_flag(std::size_t m, int round) { return (m + static_cast<std::size_t>(round)) % 2 == 0; }
+std::string nested_text(std::size_t m) { return "nested-" + std::to_string(10 + m % 90); }
+
 json member_value(std::size_t m, int round) {
-  const auto number = static_cast<std::int64_t>(m) + 1000 * round;
+  const std::int64_t number = member_number(m, round);
   switch (m % 7) {
     case 0: return number;
-    case 1: return "text-" + std::to_string(10 + (m + static_cast<std::size_t>(round)) % 90);  // 7 chars
+    case 1: return member_text(m, round);
     case 2: return static_cast<double>(number) + 0.5;
-    case 3: return (m + static_cast<std::size_t>(round)) % 2 == 0;
+    case 3: return member_flag(m, round);
     case 4: return round == 1 ? json(kInfinity) : json(static_cast<double>(number) + 0.25);
     case 5: return round == 2 ? json(std::numeric_limits<std::uint64_t>::max()) : json(number);
-    default: return json{{"x", number}, {"y", "nested-" + std::to_string(10 + m % 90)}};
+    default: return json{{"x", number}, {"y", nested_text(m)}};
   }
 }
 
+// What member_value(m, round) flattens to under `key`, spelled out as attribute values.
 void add_leaves(std::size_t m, int round, const std::string& key,
                 std::vector<std::pair<std::string, AttributeValue>>& leaves) {
-  const auto number = static_cast<std::int64_t>(m) + 1000 * round;
+  const std::int64_t number = member_number(m, round);
   switch (m % 7) {
     case 0: leaves.emplace_back(key, number); break;
-    case 1: leaves.emplace_back(key, "text-" + std::to_string(10 + (m + static_cast<std::size_t>(round)) % 90)); break;
+    case 1: leaves.emplace_back(key, member_text(m, round)); break;
     case 2: leaves.emplace_back(key, static_cast<double>(number) + 0.5); break;
-    case 3: leaves.emplace_back(key, (m + static_cast<std::size_t>(round)) % 2 == 0); break;
+    case 3: leaves.emplace_back(key, member_flag(m, round)); break;
     case 4:
       leaves.emplace_back(key, round == 1 ? AttributeValue{std::string("Infinity")}
                                           : AttributeValue{static_cast<double>(number) + 0.25});
@@ -298,7 +307,7 @@ void add_leaves(std::size_t m, int round, const std::string& key,
       break;
     default:
       leaves.emplace_back(key + ".x", number);
-      leaves.emplace_back(key + ".y", "nested-" + std::to_string(10 + m % 90));
+      leaves.emplace_back(key + ".y", nested_text(m));
       break;
   }
 }
