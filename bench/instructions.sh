@@ -6,9 +6,10 @@
 #
 # Builds the driver in Release (-O2, as the reference figures) unless SPAN_OPS names a binary,
 # prints one line per case with its target, and exits non-zero when a case misses its target.
-# A case whose spans ran on records made new (the pool had none to give: spans in flight before the
-# export thread first returned theirs) says how many: the batch cases' counts move with that number,
-# which depends on when valgrind lets the export thread run.
+# A case whose spans ran on records made new says how many beyond the run at 0 (when more than 8, a
+# thread's own list): in the batch cases, spans in flight before the export thread first returned
+# theirs; the batch cases' counts move with that number, which depends on when valgrind lets the
+# export thread run.
 #
 # usage: bench/instructions.sh [N]        (N: spans per case, default 20000)
 # environment: SPAN_OPS=<path to span_ops>  use this binary instead of building one
@@ -35,22 +36,20 @@ fi
 # CLOCK_MONOTONIC in these runs: the time-stamp counter path (src/core/tsc_clock.hpp) starts only
 # after a calibration whose timing under valgrind varies, and would make the counts vary with it.
 # (It is the cheaper path: these counts are the dearer one's.)
-# The driver's report of the span records it made new (span workloads only) goes to ${made_file}.
-made_file="$(mktemp)"
-trap 'rm -f "${made_file}"' EXIT
+# The driver's report of the span records it made new (span workloads only) goes to ${work}/made.
+work="$(mktemp -d)"
+trap 'rm -rf "${work}"' EXIT
 count() {
-  local out log
-  out="$(mktemp)"
-  log="$(mktemp)"
+  local out="${work}/callgrind.out" log="${work}/driver.log"
   if ! HONEYHIVE_SPAN_CLOCK=monotonic valgrind --tool=callgrind --fair-sched="${FAIR_SCHED:-no}" --callgrind-out-file="${out}" \
     "${binary}" "$1" "$2" >/dev/null 2>"${log}"; then
-    rm -f "${out}" "${log}"
-    echo "span_ops $1 $2 failed under valgrind" >&2
+    echo "span_ops $1 $2 failed under valgrind:" >&2
+    cat "${log}" >&2
     return 1
   fi
   awk '/^summary:/ {print $2}' "${out}"
-  awk '/^records made new:/ {print $4}' "${log}" >"${made_file}"
-  rm -f "${out}" "${log}"
+  awk '/^records made new:/ {print $4; exit}' "${log}" >"${work}/made"
+  rm -f "${out}"
 }
 
 # case  workload          operations per run  divisor (per span)  target   description
@@ -81,16 +80,17 @@ for line in "${cases[@]}"; do
   read -r name workload runs divisor target description <<<"${line}"
   [[ "${selected}" == *" ${name} "* ]] || continue
   base="$(count "${workload}" 0)"
-  made_at_base="$(cat "${made_file}")"
+  made_at_base="$(cat "${work}/made")"
   total="$(count "${workload}" "${runs}")"
-  made="$(cat "${made_file}")"
+  made="$(cat "${work}/made")"
   per=$(((total - base) / (runs * divisor)))
   result="-"
   if ((target > 0)); then
     if ((per <= target)); then result="ok"; else result="MISSED"; missed=$((missed + 1)); fi
   fi
-  # Records made new beyond the run at 0 (spans in flight before the export thread first returned
-  # theirs; see BENCHMARKS.md): the batch cases' counts move with it.
+  # Span records made new beyond the run at 0, when more than a thread's own list holds: in the batch
+  # cases, spans in flight before the export thread first returned theirs (see BENCHMARKS.md), and
+  # the counts move with it; in typed_json10_new, every span (its exporter keeps them all).
   if [[ -n "${made}" && -n "${made_at_base}" ]] && ((made - made_at_base > min_made_shown)); then
     description="${description} [records made new: $((made - made_at_base))]"
   fi

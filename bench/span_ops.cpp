@@ -22,7 +22,7 @@ using namespace honeyhive;
 // On stderr, after a span workload: how many span records the process made new (the pool had none
 // to give: spans in flight before the export thread first returned theirs) and how many of those were
 // prepared from the span before (see core/span_record_pool.hpp). Under valgrind this depends on when
-// the export thread gets to run, and each such record costs a typed span ~17,000 instructions more
+// the export thread gets to run, and each such record costs a typed span ~17,400 instructions more
 // than a recycled one: it is why the batch cases' counts move between runs.
 void report_records() {
   std::fprintf(stderr, "records made new: %llu (prepared from the span before: %llu)\n",
