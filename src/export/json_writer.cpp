@@ -87,6 +87,11 @@ void append_json_double(std::string& out, double value) {
     out += value > 0 ? "\"Infinity\"" : "\"-Infinity\"";
     return;
   }
+  if (value == 0 && std::signbit(value)) {
+    // std::to_chars writes "-0", which JSON readers take for the integer 0: the sign would be lost.
+    out += "-0.0";
+    return;
+  }
   char buffer[32];
   const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);
   out.append(buffer, result.ptr);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -156,6 +157,13 @@ TEST_F(OtlpJsonTest, DoubleAttributeIsDoubleValueNumberThatRoundTrips) {
   const json value = attribute(encode_one(span_)["attributes"], "d");
   ASSERT_TRUE(value["doubleValue"].is_number());
   EXPECT_EQ(value["doubleValue"].get<double>(), 0.1);
+}
+
+TEST_F(OtlpJsonTest, NegativeZeroDoubleKeepsItsSign) {
+  span_->attributes.push_back({"d", AttributeValue{-0.0}});
+  const json value = attribute(encode_one(span_)["attributes"], "d");
+  ASSERT_TRUE(value["doubleValue"].is_number_float());
+  EXPECT_TRUE(std::signbit(value["doubleValue"].get<double>()));
 }
 
 TEST_F(OtlpJsonTest, BoolAttributeIsBoolValue) {
