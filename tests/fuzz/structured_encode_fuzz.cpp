@@ -2,7 +2,9 @@
 // flatten and encode without crashing, and both encoders must carry it intact. The input is read as
 // JSON and flattened (flatten_structured); its raw bytes are also a key and a text of their own. A
 // span holding those attributes is encoded as protobuf and as OTLP/JSON; each decodes to the same
-// attributes, with every text valid UTF-8 (invalid input repaired, valid input unchanged).
+// attributes, with every text valid UTF-8 (invalid input repaired, valid input unchanged). The span
+// also becomes a HoneyHive event, its inputs unflattened back into an object, and that dumps as
+// the events exporter dumps it.
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -14,6 +16,7 @@
 #include "core/utf8.hpp"
 #include "honeyhive/core/span_data.hpp"
 #include "honeyhive/core/structured.hpp"
+#include "honeyhive/export/honeyhive_event.hpp"
 #include "honeyhive/export/otlp_decode.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
@@ -80,5 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string json;
   encode_otlp_json(spans, json);
   check_decoded(decode_otlp_json_request(json), span->attributes);
+  if (!unflatten_attributes(span->attributes, "honeyhive_inputs").is_object()) std::abort();
+  const nlohmann::json event = span_to_honeyhive_event(*span);
+  if (!event.is_object() || event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).empty()) std::abort();
   return 0;
 }
