@@ -8,7 +8,8 @@
 #         records are recycled there, which the asan stage turns off so ASan sees every freed record;
 #   tsan  the tests labelled "concurrency" under ThreadSanitizer (build/tsan);
 #   fuzz  the libFuzzer targets: the traceparent, tracestate and baggage parsers, the OTLP request
-#         decoders, structured values through both encoders (build/fuzz).
+#         decoders, structured values through both encoders, configuration from the environment
+#         (build/fuzz).
 # Every stage runs even when an earlier one failed; a summary line per stage is printed at the
 # end and the exit status is non-zero if any stage failed. Re-running reuses the build trees.
 #

@@ -1,0 +1,79 @@
+// libFuzzer target: configuration read from the environment, where any text may turn up. The input
+// is split at newlines into the values of the variables resolve_config reads (one per line, in a
+// fixed order; missing lines leave the rest unset). resolve_config must not crash and must say
+// where each value came from; its report must dump as JSON; and the API key must not appear in the
+// report, the text report or any diagnostic (only its last 4 characters may).
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "honeyhive/config/tracer_config.hpp"
+
+namespace {
+
+constexpr const char* kVariables[] = {"HH_API_URL",
+                                      "HH_PROJECT",
+                                      "HH_SOURCE",
+                                      "HH_SESSION_NAME",
+                                      "HH_SESSION_ID",
+                                      "HH_DISABLE_BATCH",
+                                      "HH_VERBOSE",
+                                      "HH_EXPORT_MODE",
+                                      "HH_OTLP_PROTOCOL",
+                                      "HH_TRACE_CONTENT",
+                                      "HH_LOCAL_DETECT",
+                                      "HH_LOCAL_PORT",
+                                      "HH_LIFECYCLE_STRATEGY",
+                                      "OTEL_SDK_DISABLED",
+                                      "OTEL_SERVICE_NAME",
+                                      "OTEL_EXPORTER_OTLP_ENDPOINT",
+                                      "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                                      "OTEL_EXPORTER_OTLP_PROTOCOL",
+                                      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"};
+
+// A key the fuzzer's values are unlikely to contain; checked only when none of them does.
+constexpr std::string_view kKeyPrefix = "hh-key-7Qf2Zx9Lw4";
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::vector<std::string> values;
+  std::size_t at = 0;
+  while (at <= input.size() && values.size() < std::size(kVariables) + 1) {
+    std::size_t end = input.find('\n', at);
+    if (end == std::string_view::npos) end = input.size();
+    std::string value(input.substr(at, end - at));
+    if (value.find('\0') != std::string::npos) value.erase(value.find('\0'));  // an environment value ends there
+    values.push_back(std::move(value));
+    at = end + 1;
+  }
+  // The first line ends the API key; the others are the variables' values in order.
+  const std::string key = std::string(kKeyPrefix) + (values.empty() ? std::string() : values[0]);
+  ::setenv("HH_API_KEY", key.c_str(), 1);
+  bool key_elsewhere = false;
+  for (std::size_t i = 0; i < std::size(kVariables); ++i) {
+    if (i + 1 < values.size()) {
+      ::setenv(kVariables[i], values[i + 1].c_str(), 1);
+      if (values[i + 1].find(kKeyPrefix) != std::string::npos) key_elsewhere = true;
+    } else {
+      ::unsetenv(kVariables[i]);
+    }
+  }
+
+  const honeyhive::ResolvedConfig resolved = honeyhive::resolve_config(honeyhive::TracerConfig{});
+  const std::string report = resolved.report_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = resolved.report_text();
+  if (resolved.provenance.empty() || report.empty() || text.empty()) std::abort();
+  if (!key_elsewhere) {
+    if (report.find(key) != std::string::npos || text.find(key) != std::string::npos) std::abort();
+    for (const auto& line : resolved.diagnostics) {
+      if (line.find(key) != std::string::npos) std::abort();
+    }
+  }
+  return 0;
+}
