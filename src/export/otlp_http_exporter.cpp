@@ -168,9 +168,15 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
       const bool json = options_.protocol == OtlpProtocol::http_json;
       const auto partial = json ? parse_json_partial_success(response.body) : decode_otlp_proto_response(response.body);
       if (partial && partial->rejected_spans > 0) {
-        rejected_.fetch_add(static_cast<std::uint64_t>(partial->rejected_spans), std::memory_order_relaxed);
-        report_diagnostic(DiagnosticLevel::warning, "OTLP backend rejected " + std::to_string(partial->rejected_spans) +
-                                                        " span(s): " + partial->error_message.substr(0, 200));
+        // A backend cannot reject more spans than it was sent: a larger claim counts the whole batch.
+        const auto sent = static_cast<std::uint64_t>(spans.size());
+        const auto claimed = static_cast<std::uint64_t>(partial->rejected_spans);
+        const std::uint64_t rejected = claimed < sent ? claimed : sent;
+        rejected_.fetch_add(rejected, std::memory_order_relaxed);
+        std::string what =
+            "OTLP backend rejected " + std::to_string(rejected) + " of " + std::to_string(sent) + " span(s)";
+        if (claimed > sent) what += " (it claimed " + std::to_string(claimed) + ")";
+        report_diagnostic(DiagnosticLevel::warning, what + ": " + partial->error_message.substr(0, 200));
       }
       reported_failure_.store(false, std::memory_order_relaxed);
       return ExportResult::success;

@@ -259,10 +259,22 @@ TEST(OtlpHttpExporter, CountsSpansRejectedInAProtobufPartialSuccess) {
   RecordingServer collector([](const tools::HttpRequest&) { return reply(200, std::string("\x0a\x02\x08\x05", 4)); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
-  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.export_spans(make_spans(8)), ExportResult::success);
   EXPECT_EQ(exporter.stats().rejected_spans, 5U);
-  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.export_spans(make_spans(8)), ExportResult::success);
   EXPECT_EQ(exporter.stats().rejected_spans, 10U);
+}
+
+TEST(OtlpHttpExporter, ABackendClaimingMoreRejectedSpansThanItWasSentCountsTheBatch) {
+  // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1): 1000 } }, for 2 spans
+  RecordingServer collector(
+      [](const tools::HttpRequest&) { return reply(200, std::string("\x0a\x03\x08\xe8\x07", 5)); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const test::DiagnosticsCapture diagnostics;
+  EXPECT_EQ(exporter.export_spans(make_spans(2)), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 2U);
+  EXPECT_EQ(diagnostics.count_containing("rejected 2 of 2 span(s) (it claimed 1000)"), 1U);
 }
 
 TEST(OtlpHttpExporter, CountsSpansRejectedInAJsonPartialSuccess) {
@@ -273,7 +285,7 @@ TEST(OtlpHttpExporter, CountsSpansRejectedInAJsonPartialSuccess) {
   auto options = options_for(collector.url());
   options.protocol = OtlpProtocol::http_json;
   OtlpHttpExporter exporter(options);
-  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(exporter.export_spans(make_spans(8)), ExportResult::success);
   EXPECT_EQ(exporter.stats().rejected_spans, 5U);
 }
 
