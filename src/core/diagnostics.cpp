@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "core/utf8.hpp"
+
 namespace honeyhive {
 namespace {
 
@@ -14,6 +16,36 @@ std::uint64_t steady_nanos() noexcept {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
           .count());
+}
+
+// Appends `text` to `line` as part of one printable line: messages carry text from outside (a
+// backend's error message, environment values, header names), and a newline, a carriage return or a
+// terminal escape in it must not forge or rewrite log lines. Control characters become \n, \r, \t
+// or \xNN; invalid UTF-8 is repaired (U+FFFD).
+void append_printable(std::string& line, std::string_view text) {
+  const std::size_t start = line.size();
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte != 0x7f) {
+      line += c;
+      continue;
+    }
+    switch (c) {
+      case '\n': line += "\\n"; break;
+      case '\r': line += "\\r"; break;
+      case '\t': line += "\\t"; break;
+      default: {
+        constexpr char kHex[] = "0123456789abcdef";
+        const char escaped[4] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0x0f]};
+        line.append(escaped, sizeof(escaped));
+      }
+    }
+  }
+  if (!detail::is_valid_utf8(std::string_view(line).substr(start))) {
+    const std::string repaired = detail::repair_utf8(std::string_view(line).substr(start));
+    line.resize(start);
+    line += repaired;
+  }
 }
 
 // The sink a ScopedDiagnosticSink installed on this thread (null: the process sink).
@@ -119,7 +151,7 @@ void DiagnosticSink::report(DiagnosticLevel level, std::string_view message) noe
     std::string line = "[honeyhive] ";
     line += to_string(level);
     line += ": ";
-    line.append(message.data(), message.size());
+    append_printable(line, message);
     if (summarised > 0) {
       line += " (";
       line += std::to_string(summarised);

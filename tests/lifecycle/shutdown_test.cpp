@@ -225,6 +225,18 @@ TEST(DiagnosticsSinkTest, ASinkRateLimitsAStormToAHandfulOfLinesAndACount) {
   EXPECT_EQ(sink->suppressed(), 980U);
 }
 
+TEST(DiagnosticsSinkTest, ALineCarriesOutsideTextAsOnePrintableValidLine) {
+  // A backend's error message with a terminal escape, a forged second line, a tab, a DEL and a byte
+  // that is not UTF-8.
+  std::vector<std::string> lines;
+  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
+  sink->report(DiagnosticLevel::error, "backend said: \x1b[31mred\r\n[honeyhive] error: forged\tline \xff\x7f end");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(
+      lines[0],
+      "[honeyhive] error: backend said: \\x1b[31mred\\r\\n[honeyhive] error: forged\\tline \xef\xbf\xbd\\x7f end");
+}
+
 TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
   test::DiagnosticsCapture process_sink;  // the process sink stays at warning
   TracerConfig config = local_config(false);
