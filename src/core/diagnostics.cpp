@@ -20,8 +20,9 @@ std::uint64_t steady_nanos() noexcept {
 
 // Appends `text` to `line` as part of one printable line: messages carry text from outside (a
 // backend's error message, environment values, header names), and a newline, a carriage return or a
-// terminal escape in it must not forge or rewrite log lines. Control characters become \n, \r, \t
-// or \xNN; invalid UTF-8 is repaired (U+FFFD).
+// terminal escape in it must not forge or rewrite log lines. ASCII control characters become \n, \r,
+// \t or \xNN; invalid UTF-8 is repaired (U+FFFD); the C1 controls (U+0080-U+009F: NEL, CSI, ...)
+// become \u0080-\u009f. (Other invisible characters, such as bidirectional overrides, pass.)
 void append_printable(std::string& line, std::string_view text) {
   const std::size_t start = line.size();
   for (const char c : text) {
@@ -45,6 +46,14 @@ void append_printable(std::string& line, std::string_view text) {
     const std::string repaired = detail::repair_utf8(std::string_view(line).substr(start));
     line.resize(start);
     line += repaired;
+  }
+  // In valid UTF-8 a C1 control is the two bytes C2 80-C2 9F.
+  for (std::size_t at = line.find('\xc2', start); at != std::string::npos; at = line.find('\xc2', at + 1)) {
+    const auto next = at + 1 < line.size() ? static_cast<unsigned char>(line[at + 1]) : 0U;
+    if (next < 0x80 || next > 0x9f) continue;
+    constexpr char kHex[] = "0123456789abcdef";
+    const char escaped[6] = {'\\', 'u', '0', '0', kHex[next >> 4], kHex[next & 0x0f]};
+    line.replace(at, 2, escaped, sizeof(escaped));
   }
 }
 
