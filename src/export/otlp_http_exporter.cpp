@@ -167,7 +167,11 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
     if (response.status >= 200 && response.status < 300) {
       const bool json = options_.protocol == OtlpProtocol::http_json;
       const auto partial = json ? parse_json_partial_success(response.body) : decode_otlp_proto_response(response.body);
-      if (partial && partial->rejected_spans > 0) {
+      if (partial && partial->rejected_spans < 0) {
+        // The field is an int64 that cannot be negative; a claim of 2^63 or more also reads so.
+        report_diagnostic(DiagnosticLevel::warning, "OTLP backend sent an invalid rejected span count (" +
+                                                        std::to_string(partial->rejected_spans) + "); not counted");
+      } else if (partial && partial->rejected_spans > 0) {
         // A backend cannot reject more spans than it was sent: a larger claim counts the whole batch.
         const auto sent = static_cast<std::uint64_t>(spans.size());
         const auto claimed = static_cast<std::uint64_t>(partial->rejected_spans);

@@ -289,6 +289,20 @@ TEST(OtlpHttpExporter, CountsSpansRejectedInAJsonPartialSuccess) {
   EXPECT_EQ(exporter.stats().rejected_spans, 5U);
 }
 
+TEST(OtlpHttpExporter, ANegativeRejectedCountIsReportedAndNotCounted) {
+  RecordingServer collector([](const tools::HttpRequest&) {
+    return reply(200, R"({"partialSuccess":{"rejectedSpans":-3}})", "application/json");
+  });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.protocol = OtlpProtocol::http_json;
+  OtlpHttpExporter exporter(options);
+  const test::DiagnosticsCapture diagnostics;
+  EXPECT_EQ(exporter.export_spans(make_spans(2)), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 0U);
+  EXPECT_EQ(diagnostics.count_containing("invalid rejected span count (-3)"), 1U);
+}
+
 TEST(OtlpHttpExporter, AnEmptySuccessResponseRejectsNothing) {
   RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
