@@ -2,8 +2,9 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for a bounded time
 # (FUZZ_SECONDS, default 20) from its seed corpus: the traceparent, tracestate and baggage parsers,
 # the OTLP request decoders (otlp_decode), structured values and raw bytes through the flattening,
-# both encoders and the HoneyHive event mapping (structured_encode), and configuration read from
-# any environment, whose API key must not show in its report (config_env). Fails on any crash, leak or sanitizer report.
+# both encoders and the HoneyHive event mapping (structured_encode), and configuration read from any
+# environment, whose API key must not show in its report (config_env). Fails on any crash, leak or
+# sanitizer report.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build="${HONEYHIVE_BUILD_ROOT:-$root/build}/fuzz"
@@ -11,7 +12,8 @@ seconds=${FUZZ_SECONDS:-20}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DHONEYHIVE_FUZZ=ON -DHONEYHIVE_BUILD_TESTS=OFF -DHONEYHIVE_BUILD_BENCHMARKS=OFF \
   -DHONEYHIVE_BUILD_EXAMPLES=OFF -DHONEYHIVE_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" --target traceparent_fuzz tracestate_fuzz baggage_fuzz otlp_decode_fuzz structured_encode_fuzz config_env_fuzz
+cmake --build "$build" --target traceparent_fuzz tracestate_fuzz baggage_fuzz otlp_decode_fuzz \
+  structured_encode_fuzz config_env_fuzz
 # The fuzzers run at the same time (each is single-threaded; the machine has cores to spare), each
 # into its own log; a failure prints the end of that log.
 run_fuzzer() {

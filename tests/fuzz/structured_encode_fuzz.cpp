@@ -5,8 +5,10 @@
 // attributes, with every text valid UTF-8 (invalid input repaired, valid input unchanged). The span
 // also becomes a HoneyHive event, its inputs unflattened back into an object, and that dumps as
 // the events exporter dumps it.
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,6 +39,28 @@ bool texts_valid(const AttributeValue& value) {
   return true;
 }
 
+// Doubles the same to the bit (0.0 is not -0.0), any NaN the same as any other.
+bool same_double(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return std::memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+bool same_value(const AttributeValue& a, const AttributeValue& b) {
+  if (const auto* x = std::get_if<double>(&a)) {
+    const auto* y = std::get_if<double>(&b);
+    return y != nullptr && same_double(*x, *y);
+  }
+  if (const auto* xs = std::get_if<std::vector<double>>(&a)) {
+    const auto* ys = std::get_if<std::vector<double>>(&b);
+    if (ys == nullptr || ys->size() != xs->size()) return false;
+    for (std::size_t i = 0; i < xs->size(); ++i) {
+      if (!same_double((*xs)[i], (*ys)[i])) return false;
+    }
+    return true;
+  }
+  return a == b;
+}
+
 // The attributes a decoder gives back for `expected` (the encoders repair invalid UTF-8).
 void check_decoded(const OtlpDecodeResult& decoded, const Attributes& expected) {
   if (!decoded.ok() || decoded.spans.size() != 1) std::abort();
@@ -45,12 +69,7 @@ void check_decoded(const OtlpDecodeResult& decoded, const Attributes& expected) 
   for (std::size_t i = 0; i < got.size(); ++i) {
     if (!detail::is_valid_utf8(got[i].key) || !texts_valid(got[i].value)) std::abort();
     if (detail::is_valid_utf8(expected[i].key) && got[i].key != expected[i].key) std::abort();
-    if (texts_valid(expected[i].value) && !(got[i].value == expected[i].value)) {
-      // NaN is the one value not equal to itself.
-      const auto* a = std::get_if<double>(&got[i].value);
-      const auto* b = std::get_if<double>(&expected[i].value);
-      if (a == nullptr || b == nullptr || !(*a != *a && *b != *b)) std::abort();
-    }
+    if (texts_valid(expected[i].value) && !same_value(got[i].value, expected[i].value)) std::abort();
   }
 }
 
@@ -85,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_decoded(decode_otlp_json_request(json), span->attributes);
   if (!unflatten_attributes(span->attributes, "honeyhive_inputs").is_object()) std::abort();
   const nlohmann::json event = span_to_honeyhive_event(*span);
-  if (!event.is_object() || event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).empty()) std::abort();
+  if (!event.is_object()) std::abort();
+  (void)event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);  // as the events exporter does
   return 0;
 }
