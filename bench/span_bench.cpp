@@ -70,10 +70,11 @@ void BM_Bsp_Nested3_PerSpan(benchmark::State& state) {
 }
 BENCHMARK(BM_Bsp_Nested3_PerSpan);
 
-// The typed row: a HoneyHive model span whose inputs, outputs and metadata are 10-key JSON objects,
-// through the tracer's default pipeline (enrichment + batch processor) into a discarding exporter.
-void BM_TypedModelSpan_Json10(benchmark::State& state) {
-  auto tracer = bench::make_discarding_honeyhive_tracer();
+// Typed HoneyHive model spans whose inputs, outputs and metadata are 10-key JSON objects, through the
+// tracer's default pipeline (enrichment + the batch processor, or the simple one without `batch`)
+// into a discarding exporter.
+void typed_model_spans(benchmark::State& state, bool batch) {
+  auto tracer = bench::make_discarding_honeyhive_tracer(batch);
   if (!tracer) {
     state.SkipWithError("could not build the tracer");
     return;
@@ -86,25 +87,16 @@ void BM_TypedModelSpan_Json10(benchmark::State& state) {
   report_new_records(state, made_before, state.iterations());
   tracer->shutdown();
 }
+
+// The typed row.
+void BM_TypedModelSpan_Json10(benchmark::State& state) { typed_model_spans(state, true); }
 BENCHMARK(BM_TypedModelSpan_Json10);
 
 // For reference: the same spans through the simple processor, so every span runs on the one record
 // its predecessor ended on, still in this core's cache. The batch processor's spans take records
 // back from a rotation of at least a batch (512 spans, a few MB for typed spans) that the export
 // thread recycled on its core: the difference is what reaching those records costs.
-void BM_TypedModelSpan_Json10_SimpleProcessor(benchmark::State& state) {
-  auto tracer = bench::make_discarding_honeyhive_tracer(false);
-  if (!tracer) {
-    state.SkipWithError("could not build the tracer");
-    return;
-  }
-  const nlohmann::json value = bench::make_json_10_keys();
-  const std::uint64_t made_before = detail::made_span_records();
-  for (auto _ : state) bench::typed_model_span(*tracer, value);
-  state.SetItemsProcessed(state.iterations());
-  report_new_records(state, made_before, state.iterations());
-  tracer->shutdown();
-}
+void BM_TypedModelSpan_Json10_SimpleProcessor(benchmark::State& state) { typed_model_spans(state, false); }
 BENCHMARK(BM_TypedModelSpan_Json10_SimpleProcessor);
 
 void BM_SetStructured_10Keys(benchmark::State& state) {
