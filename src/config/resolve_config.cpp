@@ -238,6 +238,12 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
         m.resolve<std::string>("lifecycle_strategy", strategy_name, "auto",
                                {{config.lifecycle_strategy, kTracer}, {overrides.lifecycle_strategy, kOverride}},
                                first_env({"HH_LIFECYCLE_STRATEGY"}));
+    if (!is_lifecycle_strategy_name(strategy_name)) {
+      m.correct<std::string>(strategy_name, "auto",
+                             describe(strategy_from) + "='" + strategy_name +
+                                 "' is not a lifecycle strategy (auto, lambda, kubernetes, high_concurrency, "
+                                 "standard); detecting it instead");
+    }
     out.lifecycle = detect_lifecycle_strategy(strategy_name.empty() ? "auto" : strategy_name, describe(strategy_from));
     m.describe_last(std::string(to_string(out.lifecycle.kind)) + ": " +
                     std::to_string(out.lifecycle.lifecycle_timeout.count()) + " ms lifecycle, " +

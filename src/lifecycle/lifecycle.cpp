@@ -88,6 +88,18 @@ LifecycleStrategy LifecycleStrategy::of(LifecycleStrategyKind kind, std::string 
   return strategy;
 }
 
+bool is_lifecycle_strategy_name(const std::string& name) noexcept {
+  try {
+    const std::string lower = lowercase(name);
+    for (const char* known : {"", "auto", "lambda", "kubernetes", "k8s", "high_concurrency", "standard", "default"}) {
+      if (lower == known) return true;
+    }
+    return false;
+  } catch (...) {
+    return false;
+  }
+}
+
 LifecycleStrategy detect_lifecycle_strategy(const std::string& forced, const std::string& forced_from) noexcept {
   try {
     std::string name = forced;

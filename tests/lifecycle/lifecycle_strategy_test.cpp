@@ -75,6 +75,21 @@ TEST_F(LifecycleStrategyTest, AnUnknownNameIsReportedAndDetectionIsUsed) {
   EXPECT_TRUE(diagnostics.mentions("HH_LIFECYCLE_STRATEGY='turbo'"));
 }
 
+TEST_F(LifecycleStrategyTest, AnUnknownNameIsAConfigurationDiagnosticMarkedCorrected) {
+  test::ScopedEnv env{{"KUBERNETES_SERVICE_HOST", "10.0.0.1"}, {"HH_LIFECYCLE_STRATEGY", "turbo"}};
+  test::DiagnosticsCapture diagnostics;
+  const ResolvedConfig resolved = resolve_config(TracerConfig{});
+  EXPECT_EQ(resolved.lifecycle.kind, LifecycleStrategyKind::kubernetes);
+  ASSERT_EQ(resolved.diagnostics.size(), 1U);
+  EXPECT_EQ(resolved.diagnostics[0],
+            "HH_LIFECYCLE_STRATEGY='turbo' is not a lifecycle strategy (auto, lambda, kubernetes, high_concurrency, "
+            "standard); detecting it instead");
+  const FieldOrigin* origin = resolved.origin_of("lifecycle_strategy");
+  ASSERT_NE(origin, nullptr);
+  EXPECT_EQ(origin->origin, "env:HH_LIFECYCLE_STRATEGY (corrected)");
+  EXPECT_EQ(diagnostics.count_containing("turbo"), 0U);  // the tracer reports the configuration's diagnostics
+}
+
 TEST_F(LifecycleStrategyTest, TheConfigForcesAStrategyOverTheEnvironmentAndTheReportSaysWhy) {
   test::ScopedEnv env{{"HH_LIFECYCLE_STRATEGY", "kubernetes"}};
   TracerConfig config;
