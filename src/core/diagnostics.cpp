@@ -21,17 +21,19 @@ std::uint64_t steady_nanos() noexcept {
 // Appends `text` to `line` as part of one printable line: messages carry text from outside (a
 // backend's error message, environment values, header names), and a newline, a carriage return or a
 // terminal escape in it must not forge or rewrite log lines. ASCII control characters become \n, \r,
-// \t or \xNN; invalid UTF-8 is repaired (U+FFFD); the C1 controls (U+0080-U+009F: NEL, CSI, ...)
-// become \u0080-\u009f. (Other invisible characters, such as bidirectional overrides, pass.)
+// \t or \xNN, and a backslash \\ (so an escape is never mistaken for text); invalid UTF-8 is repaired
+// (U+FFFD); the C1 controls (U+0080-U+009F: NEL, CSI, ...) become \u0080-\u009f. (Other invisible
+// characters, such as bidirectional overrides, pass.)
 void append_printable(std::string& line, std::string_view text) {
   const std::size_t start = line.size();
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
+    if (byte >= 0x20 && byte != 0x7f && c != '\\') {
       line += c;
       continue;
     }
     switch (c) {
+      case '\\': line += "\\\\"; break;
       case '\n': line += "\\n"; break;
       case '\r': line += "\\r"; break;
       case '\t': line += "\\t"; break;

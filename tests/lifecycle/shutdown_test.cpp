@@ -237,14 +237,15 @@ TEST(DiagnosticsSinkTest, ALineCarriesOutsideTextAsOnePrintableValidLine) {
       "[honeyhive] error: backend said: \\x1b[31mred\\r\\n[honeyhive] error: forged\\tline \xef\xbf\xbd\\x7f end");
 }
 
-TEST(DiagnosticsSinkTest, ALineEscapesC1ControlsAndKeepsOtherTextAsItIs) {
+TEST(DiagnosticsSinkTest, ALineEscapesC1ControlsAndBackslashesAndKeepsOtherTextAsItIs) {
   // NEL (U+0085) breaks lines in some log tools and CSI (U+009B) starts a terminal escape; accented
   // letters and symbols are text.
   std::vector<std::string> lines;
   auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
-  sink->report(DiagnosticLevel::error, "caf\u00e9 \u2713 a\u0085b\u009b31m \\ done");
+  sink->report(DiagnosticLevel::error, "caf\u00e9 \u2713 a\u0085b\u009b31m C:\\temp\\n done");
   ASSERT_EQ(lines.size(), 1U);
-  EXPECT_EQ(lines[0], "[honeyhive] error: caf\u00e9 \u2713 a\\u0085b\\u009b31m \\ done");
+  // A backslash is doubled, so the text \n is not mistaken for an escaped newline.
+  EXPECT_EQ(lines[0], "[honeyhive] error: caf\u00e9 \u2713 a\\u0085b\\u009b31m C:\\\\temp\\\\n done");
 }
 
 TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
