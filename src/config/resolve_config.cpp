@@ -5,6 +5,7 @@
 
 #include "core/env.hpp"
 #include "honeyhive/config/tracer_config.hpp"
+#include "lifecycle/strategy_names.hpp"
 
 namespace honeyhive {
 namespace {
@@ -238,11 +239,9 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
         m.resolve<std::string>("lifecycle_strategy", strategy_name, "auto",
                                {{config.lifecycle_strategy, kTracer}, {overrides.lifecycle_strategy, kOverride}},
                                first_env({"HH_LIFECYCLE_STRATEGY"}));
-    if (!is_lifecycle_strategy_name(strategy_name)) {
+    if (!detail::is_lifecycle_strategy_name(strategy_name)) {
       m.correct<std::string>(strategy_name, "auto",
-                             describe(strategy_from) + "='" + strategy_name +
-                                 "' is not a lifecycle strategy (auto, lambda, kubernetes, high_concurrency, "
-                                 "standard); detecting it instead");
+                             detail::unknown_lifecycle_strategy(describe(strategy_from), strategy_name));
     }
     out.lifecycle = detect_lifecycle_strategy(strategy_name.empty() ? "auto" : strategy_name, describe(strategy_from));
     m.describe_last(std::string(to_string(out.lifecycle.kind)) + ": " +

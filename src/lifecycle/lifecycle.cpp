@@ -7,7 +7,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/env.hpp"
@@ -16,6 +18,7 @@
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/processing/batch_span_processor.hpp"
 #include "honeyhive/processing/simple_span_processor.hpp"
+#include "lifecycle/strategy_names.hpp"
 
 namespace honeyhive {
 namespace {
@@ -48,6 +51,18 @@ extern "C" void honeyhive_exit_hook() { run_exit_hook(); }
 std::string lowercase(std::string text) {
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
+}
+
+// The kind a lowercase name forces, or nullopt ("auto", "" and names of nothing).
+std::optional<LifecycleStrategyKind> forced_kind(const std::string& name) noexcept {
+  static constexpr std::pair<const char*, LifecycleStrategyKind> kNames[] = {
+      {"lambda", LifecycleStrategyKind::lambda},     {"kubernetes", LifecycleStrategyKind::kubernetes},
+      {"k8s", LifecycleStrategyKind::kubernetes},    {"high_concurrency", LifecycleStrategyKind::high_concurrency},
+      {"standard", LifecycleStrategyKind::standard}, {"default", LifecycleStrategyKind::standard}};
+  for (const auto& [known, kind] : kNames) {
+    if (name == known) return kind;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -88,17 +103,23 @@ LifecycleStrategy LifecycleStrategy::of(LifecycleStrategyKind kind, std::string 
   return strategy;
 }
 
+namespace detail {
+
 bool is_lifecycle_strategy_name(const std::string& name) noexcept {
   try {
     const std::string lower = lowercase(name);
-    for (const char* known : {"", "auto", "lambda", "kubernetes", "k8s", "high_concurrency", "standard", "default"}) {
-      if (lower == known) return true;
-    }
-    return false;
+    return lower.empty() || lower == "auto" || forced_kind(lower).has_value();
   } catch (...) {
     return false;
   }
 }
+
+std::string unknown_lifecycle_strategy(const std::string& from, const std::string& name) {
+  return from + "='" + name +
+         "' is not a lifecycle strategy (auto, lambda, kubernetes, high_concurrency, standard); detecting it instead";
+}
+
+}  // namespace detail
 
 LifecycleStrategy detect_lifecycle_strategy(const std::string& forced, const std::string& forced_from) noexcept {
   try {
@@ -112,17 +133,8 @@ LifecycleStrategy detect_lifecycle_strategy(const std::string& forced, const std
     }
     name = lowercase(name);
     if (!name.empty() && name != "auto") {
-      const std::string reason = "forced by " + from;
-      if (name == "lambda") return LifecycleStrategy::of(LifecycleStrategyKind::lambda, reason);
-      if (name == "kubernetes" || name == "k8s")
-        return LifecycleStrategy::of(LifecycleStrategyKind::kubernetes, reason);
-      if (name == "high_concurrency") return LifecycleStrategy::of(LifecycleStrategyKind::high_concurrency, reason);
-      if (name == "standard" || name == "default")
-        return LifecycleStrategy::of(LifecycleStrategyKind::standard, reason);
-      report_diagnostic(DiagnosticLevel::warning,
-                        from + "='" + name +
-                            "' is not a lifecycle strategy (auto, lambda, kubernetes, high_concurrency, standard); "
-                            "detecting it instead");
+      if (const auto kind = forced_kind(name)) return LifecycleStrategy::of(*kind, "forced by " + from);
+      report_diagnostic(DiagnosticLevel::warning, detail::unknown_lifecycle_strategy(from, name));
     }
     if (detail::get_env("AWS_LAMBDA_FUNCTION_NAME")) {
       return LifecycleStrategy::of(LifecycleStrategyKind::lambda, "AWS_LAMBDA_FUNCTION_NAME is set");

@@ -40,9 +40,6 @@ struct LifecycleStrategy {
 LifecycleStrategy detect_lifecycle_strategy(const std::string& forced = {},
                                             const std::string& forced_from = "config") noexcept;
 
-// Whether detect_lifecycle_strategy takes `name` (any case): a kind, "auto", or empty.
-bool is_lifecycle_strategy_name(const std::string& name) noexcept;
-
 // True once the process is going down: the SDK's exit hook has started (return from main or
 // exit()). Work that could block on other threads or print to closing streams is skipped then.
 bool process_exiting() noexcept;
