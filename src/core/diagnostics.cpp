@@ -25,6 +25,7 @@ std::uint64_t steady_nanos() noexcept {
 // (U+FFFD); the C1 controls (U+0080-U+009F: NEL, CSI, ...) become \u0080-\u009f. (Other invisible
 // characters, such as bidirectional overrides, pass.)
 void append_printable(std::string& line, std::string_view text) {
+  constexpr char kHex[] = "0123456789abcdef";
   const std::size_t start = line.size();
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
@@ -38,22 +39,16 @@ void append_printable(std::string& line, std::string_view text) {
       case '\r': line += "\\r"; break;
       case '\t': line += "\\t"; break;
       default: {
-        constexpr char kHex[] = "0123456789abcdef";
         const char escaped[4] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0x0f]};
         line.append(escaped, sizeof(escaped));
       }
     }
   }
-  if (!detail::is_valid_utf8(std::string_view(line).substr(start))) {
-    const std::string repaired = detail::repair_utf8(std::string_view(line).substr(start));
-    line.resize(start);
-    line += repaired;
-  }
+  detail::make_valid_utf8(line);  // (the line before `start`, its level, is ASCII)
   // In valid UTF-8 a C1 control is the two bytes C2 80-C2 9F.
   for (std::size_t at = line.find('\xc2', start); at != std::string::npos; at = line.find('\xc2', at + 1)) {
     const auto next = at + 1 < line.size() ? static_cast<unsigned char>(line[at + 1]) : 0U;
     if (next < 0x80 || next > 0x9f) continue;
-    constexpr char kHex[] = "0123456789abcdef";
     const char escaped[6] = {'\\', 'u', '0', '0', kHex[next >> 4], kHex[next & 0x0f]};
     line.replace(at, 2, escaped, sizeof(escaped));
   }
