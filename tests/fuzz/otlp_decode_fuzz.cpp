@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -71,38 +72,46 @@ std::vector<SpanDataPtr> with_quiet_nans(const std::vector<SpanDataPtr>& spans) 
   return out;
 }
 
+std::string proto_of(const std::vector<SpanDataPtr>& spans) {
+  std::string out;
+  encode_otlp_proto(spans, out);
+  return out;
+}
+
+std::string json_of(const std::vector<SpanDataPtr>& spans) {
+  std::string out;
+  encode_otlp_json(spans, out);
+  return out;
+}
+
+// What our own encoding `encoded` (OTLP/JSON when `json`) decodes to: it must decode, to `count`
+// spans.
+std::vector<SpanDataPtr> decoded_back(const std::string& encoded, bool json, std::size_t count) {
+  OtlpDecodeResult result = json ? decode_otlp_json_request(encoded) : decode_otlp_proto_request(encoded);
+  if (!result.ok() || result.spans.size() != count) std::abort();
+  return std::move(result.spans);
+}
+
 void check_round_trips(const OtlpDecodeResult& decoded, const OtlpDecodeLimits& limits) {
   if (!decoded.ok()) {
     if (!decoded.spans.empty()) std::abort();  // an error leaves no spans
     return;
   }
-  if (decoded.spans.size() > limits.max_spans) std::abort();
+  const std::size_t count = decoded.spans.size();
+  if (count > limits.max_spans) std::abort();
   for (const auto& span : decoded.spans) {
     if (!span) std::abort();
   }
-  std::string proto;
-  encode_otlp_proto(decoded.spans, proto);
-  const OtlpDecodeResult from_proto = decode_otlp_proto_request(proto);
-  if (!from_proto.ok() || from_proto.spans.size() != decoded.spans.size()) std::abort();
-  std::string proto_again;
-  encode_otlp_proto(from_proto.spans, proto_again);
-  if (proto_again != proto) std::abort();
+  const std::string proto = proto_of(decoded.spans);
+  if (proto_of(decoded_back(proto, false, count)) != proto) std::abort();
 
   // OTLP/JSON writes every NaN as "NaN": a NaN's sign and payload do not survive it (nor need they,
   // the JSON mapping has one NaN). So what comes back from it is compared, as protobuf, with the
   // spans whose NaNs are all the quiet NaN, and as OTLP/JSON with the text itself.
-  std::string json;
-  encode_otlp_json(decoded.spans, json);
-  const OtlpDecodeResult from_json = decode_otlp_json_request(json);
-  if (!from_json.ok() || from_json.spans.size() != decoded.spans.size()) std::abort();
-  std::string proto_from_json;
-  encode_otlp_proto(from_json.spans, proto_from_json);
-  std::string proto_canonical;
-  encode_otlp_proto(with_quiet_nans(decoded.spans), proto_canonical);
-  if (proto_from_json != proto_canonical) std::abort();
-  std::string json_again;
-  encode_otlp_json(from_json.spans, json_again);
-  if (json_again != json) std::abort();
+  const std::string json = json_of(decoded.spans);
+  const std::vector<SpanDataPtr> from_json = decoded_back(json, true, count);
+  if (proto_of(from_json) != proto_of(with_quiet_nans(decoded.spans))) std::abort();
+  if (json_of(from_json) != json) std::abort();
 }
 
 }  // namespace
