@@ -6,7 +6,6 @@
 // configuration's diagnostics or a line sent to the diagnostic sink (only its last 4 characters
 // may). glibc's setenv keeps every value it was given, so memory grows by about 100 bytes a run:
 // long runs need -rss_limit_mb above libFuzzer's 2048.
-#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -17,6 +16,7 @@
 
 #include "honeyhive/config/tracer_config.hpp"
 #include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/propagation/carrier.hpp"  // equals_ignore_case
 
 namespace {
 
@@ -46,14 +46,8 @@ constexpr const char* kVariables[] = {"HH_API_URL",
 constexpr std::string_view kKeyPrefix = "hh-key-7Qf2Zx9Lw4";
 
 bool shows_key(std::string_view text) {
-  if (text.size() < kKeyPrefix.size()) return false;
   for (std::size_t at = 0; at + kKeyPrefix.size() <= text.size(); ++at) {
-    std::size_t i = 0;
-    while (i < kKeyPrefix.size() && std::tolower(static_cast<unsigned char>(text[at + i])) ==
-                                        std::tolower(static_cast<unsigned char>(kKeyPrefix[i]))) {
-      ++i;
-    }
-    if (i == kKeyPrefix.size()) return true;
+    if (honeyhive::equals_ignore_case(text.substr(at, kKeyPrefix.size()), kKeyPrefix)) return true;
   }
   return false;
 }
