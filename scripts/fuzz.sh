@@ -12,8 +12,8 @@ seconds=${FUZZ_SECONDS:-20}
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DHONEYHIVE_FUZZ=ON -DHONEYHIVE_BUILD_TESTS=OFF -DHONEYHIVE_BUILD_BENCHMARKS=OFF \
   -DHONEYHIVE_BUILD_EXAMPLES=OFF -DHONEYHIVE_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" --target traceparent_fuzz tracestate_fuzz baggage_fuzz otlp_decode_fuzz \
-  structured_encode_fuzz config_env_fuzz
+targets=(traceparent tracestate baggage otlp_decode structured_encode config_env)
+cmake --build "$build" --target "${targets[@]/%/_fuzz}"
 # The fuzzers run at the same time (each is single-threaded; the machine has cores to spare), each
 # into its own log; a failure prints the end of that log.
 run_fuzzer() {
@@ -26,7 +26,6 @@ run_fuzzer() {
   rm -rf "$corpus"
   return "$status"
 }
-targets=(traceparent tracestate baggage otlp_decode structured_encode config_env)
 pids=()
 for target in "${targets[@]}"; do
   echo "fuzz: $target for ${seconds}s"
