@@ -520,7 +520,7 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
     if (!span) return span;
     const detail::LiteralKeyText texts[] = {{"honeyhive_event_type", event_type_name(type)},
                                             {"honeyhive_event_name", name}};
-    detail::StaticKeyTexts::write(span, texts, 2);
+    detail::StaticKeyTexts::write(span, texts, std::size(texts));
     try {
       // The active context names this tracer and its session, for discovery and downstream services.
       // A parent without baggage (a root span, the common case) gets this tracer's list as it is,
