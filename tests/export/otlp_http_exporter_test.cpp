@@ -19,10 +19,14 @@
 #include "honeyhive/export/otlp_proto.hpp"
 #include "support/diagnostics_capture.hpp"
 #include "support/http_test_helpers.hpp"
+#include "support/otlp_bytes.hpp"
 #include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
+
+using test::json_of;
+using test::proto_of;
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
@@ -79,18 +83,6 @@ OtlpHttpExporterOptions options_for(const std::string& endpoint) {
   options.retry.initial_backoff = milliseconds(10);  // keeps retry tests quick
   options.retry.max_backoff = milliseconds(40);
   return options;
-}
-
-std::string proto_of(const std::vector<SpanDataPtr>& spans) {
-  std::string out;
-  encode_otlp_proto(spans, out);
-  return out;
-}
-
-std::string json_of(const std::vector<SpanDataPtr>& spans) {
-  std::string out;
-  encode_otlp_json(spans, out);
-  return out;
 }
 
 // --- what is sent ---------------------------------------------------------------------------

@@ -19,10 +19,13 @@
 #include "honeyhive/export/otlp_decode.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
+#include "support/otlp_bytes.hpp"
 
 namespace {
 
 using namespace honeyhive;
+using test::json_of;
+using test::proto_of;
 
 // Small limits: the fuzzer explores what is past them without spending its time on huge requests.
 OtlpDecodeLimits fuzz_limits() {
@@ -69,18 +72,6 @@ std::vector<SpanDataPtr> with_quiet_nans(const std::vector<SpanDataPtr>& spans) 
     }
     out.push_back(std::move(copy));
   }
-  return out;
-}
-
-std::string proto_of(const std::vector<SpanDataPtr>& spans) {
-  std::string out;
-  encode_otlp_proto(spans, out);
-  return out;
-}
-
-std::string json_of(const std::vector<SpanDataPtr>& spans) {
-  std::string out;
-  encode_otlp_json(spans, out);
   return out;
 }
 
