@@ -57,7 +57,7 @@ cases=(
   "a    bsp_start_end     ${n}              1     900   start + end, no attributes (batch processor)"
   "b    bsp_attrs8_event  ${n}              1     2500  start + end, 8 attributes + 1 event (batch processor)"
   "c    bsp_nested3       $((n / 3))        3     1100  3-deep nested spans, per span (batch processor)"
-  "d    inject_extract    ${n}              1     800   W3C traceparent inject + extract, map carrier"
+  "d    inject_extract_trace_context ${n}   1     800   W3C traceparent inject + extract, map carrier (trace context propagator)"
   "e    encode_proto_512  $((n / 512 + 1))  512   1500  OTLP protobuf encode of a 512-span batch of (b), per span"
   "t    typed_json10      ${n}              1     6000  typed model span, inputs/outputs/metadata of 10 keys each"
   "-    typed_json10      $((n * 10))       1     0     typed at 10 N: the first 1,000 spans' records (made new, see BENCHMARKS.md) weigh a tenth as much"
@@ -67,7 +67,8 @@ cases=(
   "-    typed_json10_new  $((n / 10 + 1))   1     0     typed, every span on a record made new (an exporter keeps them all)"
   "-    start_end         ${n}              1     0     (a) through the simple processor, for reference"
   "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
-  "-    inject_extract_baggage ${n}         1     0     (d) with a 3-member tracestate and 5 baggage entries"
+  "-    inject_extract    ${n}              1     0     (d) through the default propagator (trace context + baggage: 3 headers read)"
+  "-    inject_extract_baggage ${n}         1     0     the default propagator with a 3-member tracestate and 5 baggage entries"
   "-    map_carrier_floor ${n}              1     0     the map carrier alone: clear + one header write + 3 reads (the floor of d)"
   "-    encode_json_512   $((n / 512 + 1))  512   0     OTLP/JSON encode of the batch of (e), per span"
 )
@@ -75,7 +76,7 @@ cases=(
 selected=" ${CASES:-a b c d e t -} "
 min_made_shown=8 # records made new that the note leaves out (a thread's own list holds 8)
 missed=0
-printf '%-4s %-24s %12s %8s  %s\n' case workload "instr/span" target result
+printf '%-4s %-28s %12s %8s  %s\n' case workload "instr/span" target result
 for line in "${cases[@]}"; do
   read -r name workload runs divisor target description <<<"${line}"
   [[ "${selected}" == *" ${name} "* ]] || continue
@@ -94,7 +95,7 @@ for line in "${cases[@]}"; do
   if [[ -n "${made}" && -n "${made_at_base}" ]] && ((made - made_at_base > min_made_shown)); then
     description="${description} [records made new: $((made - made_at_base))]"
   fi
-  printf '%-4s %-24s %12d %8s  %-6s %s\n' "${name}" "${workload}" "${per}" "${target/#0/-}" "${result}" "${description}"
+  printf '%-4s %-28s %12d %8s  %-6s %s\n' "${name}" "${workload}" "${per}" "${target/#0/-}" "${result}" "${description}"
 done
 if ((missed)); then
   echo "${missed} case(s) over their instruction target"

@@ -28,13 +28,16 @@ void BM_InjectExtract_TraceparentTracestate3Baggage5(benchmark::State& state) {
 }
 BENCHMARK(BM_InjectExtract_TraceparentTracestate3Baggage5);
 
+// Issue 11 case (d) as `span_ops inject_extract_trace_context` counts it: the W3C trace context
+// propagator alone (what opentelemetry-cpp's figure for (d) is of, see bench/otel_reference), called
+// through the propagator interface, a context with a remote parent only.
 void BM_InjectExtract_TraceparentOnly(benchmark::State& state) {
-  inject_extract(state, TraceContextPropagator(), bench::make_traceparent_only_context());
+  const TraceContextPropagator propagator;
+  inject_extract(state, static_cast<const TextMapPropagator&>(propagator), bench::make_traceparent_only_context());
 }
 BENCHMARK(BM_InjectExtract_TraceparentOnly);
 
-// Issue 11 case (d) exactly as `span_ops inject_extract` counts it: the default propagator
-// (tracecontext + baggage), a context with a remote parent only.
+// The same through the default propagator (trace context + baggage), as `span_ops inject_extract`.
 void BM_InjectExtract_TraceparentOnly_DefaultPropagator(benchmark::State& state) {
   inject_extract(state, *make_default_propagator(), bench::make_traceparent_only_context());
 }

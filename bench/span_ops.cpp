@@ -113,8 +113,13 @@ int run_encode(long n, Encoding encoding) {
   return out.empty() && n > 0 ? 1 : 0;
 }
 
-int run_inject_extract(long n, bool with_baggage) {
-  const auto propagator = make_default_propagator();
+// Inject + extract through a std::map carrier cleared each round, with the default propagator (W3C
+// trace context and baggage: three headers read), or the W3C trace context propagator alone
+// (`trace_context_only`: two headers read, what opentelemetry-cpp's HttpTraceContext does in the
+// issue's figure for (d), see bench/otel_reference).
+int run_inject_extract(long n, bool with_baggage, bool trace_context_only = false) {
+  const std::shared_ptr<TextMapPropagator> propagator =
+      trace_context_only ? std::make_shared<TraceContextPropagator>() : make_default_propagator();
   const Context context = with_baggage ? bench::make_propagation_context() : bench::make_traceparent_only_context();
   std::map<std::string, std::string> headers;
   for (long i = 0; i < n; ++i) {
@@ -156,7 +161,7 @@ int main(int argc, char** argv) {
                  "start_end|attrs8_event|nested3|bsp_start_end|bsp_attrs8_event|bsp_nested3|typed_json10|typed_json10_"
                  "varied|typed_json10_in_chain|typed_json10_simple|typed_json10_new|"
                  "encode_proto_512|encode_proto_512_append|encode_json_512|"
-                 "inject_extract|inject_extract_baggage|map_carrier_floor N\n");
+                 "inject_extract|inject_extract_baggage|inject_extract_trace_context|map_carrier_floor N\n");
     return 2;
   }
   const std::string workload = argv[1];
@@ -177,6 +182,7 @@ int main(int argc, char** argv) {
   if (workload == "encode_json_512") return run_encode(n, Encoding::json);
   if (workload == "inject_extract") return run_inject_extract(n, false);
   if (workload == "inject_extract_baggage") return run_inject_extract(n, true);
+  if (workload == "inject_extract_trace_context") return run_inject_extract(n, false, true);
   if (workload == "map_carrier_floor") return run_map_carrier_floor(n);
   return 2;
 }

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   if (argc != 3) {
     std::fprintf(stderr,
                  "usage: otel_ops bsp_start_end|bsp_attrs8_event|bsp_nested3|inject_extract|"
-                 "inject_extract_reused|inject_extract_baggage N\n");
+                 "inject_extract_trace_context|inject_extract_trace_context_reused N\n");
     return 2;
   }
   const std::string workload = argv[1];
@@ -71,9 +71,11 @@ int main(int argc, char** argv) {
   if (workload == "bsp_start_end") return run_spans(otelref::start_end, n, 1);
   if (workload == "bsp_attrs8_event") return run_spans(otelref::start_end_8_attributes_1_event, n, 1);
   if (workload == "bsp_nested3") return run_spans(otelref::nested_3, n, 3);
-  if (workload == "inject_extract") return run_inject_extract(n, true, false);
-  if (workload == "inject_extract_reused") return run_inject_extract(n, false, false);
-  if (workload == "inject_extract_baggage") return run_inject_extract(n, true, true);
+  // As bench/span_ops: inject_extract through trace context and baggage, inject_extract_trace_context
+  // through trace context alone (the figure for (d)).
+  if (workload == "inject_extract") return run_inject_extract(n, true, true);
+  if (workload == "inject_extract_trace_context") return run_inject_extract(n, true, false);
+  if (workload == "inject_extract_trace_context_reused") return run_inject_extract(n, false, false);
   std::fprintf(stderr, "unknown workload %s\n", workload.c_str());
   return 2;
 }

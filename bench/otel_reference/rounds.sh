@@ -25,7 +25,7 @@ cases=(
   "a 1 BM_Otel_Bsp_StartEnd_NoAttributes BM_Bsp_StartEnd_NoAttributes"
   "b 1 BM_Otel_BatchProcessor_8Attributes_1Event/real_time BM_BatchProcessor_8Attributes_1Event/real_time/threads:1"
   "c 3 BM_Otel_Bsp_Nested3_PerSpan BM_Bsp_Nested3_PerSpan"
-  "d 1 BM_Otel_InjectExtract_Traceparent BM_InjectExtract_TraceparentOnly_DefaultPropagator"
+  "d 1 BM_Otel_InjectExtract_Traceparent BM_InjectExtract_TraceparentOnly"
 )
 printf '%-6s %-5s %19s %20s %7s\n' round case "otel-cpp ns (drop%)" "honeyhive ns (drop%)" ratio
 for ((r = 1; r <= rounds; ++r)); do
