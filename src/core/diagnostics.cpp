@@ -1,6 +1,7 @@
 #include "honeyhive/core/diagnostics.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 
@@ -18,12 +19,37 @@ std::uint64_t steady_nanos() noexcept {
           .count());
 }
 
+// The code point of the invisible characters append_printable escapes that take two or three bytes
+// of UTF-8 at `at` (valid UTF-8), or 0: the C1 controls (U+0080-U+009F: NEL, CSI, ...), the
+// bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which reorder how
+// the rest of a line is shown, and the line and paragraph separators (U+2028, U+2029), which some
+// log viewers break lines at. `size` bytes of the escaped form replace the sequence.
+std::uint32_t invisible_at(std::string_view text, std::size_t at, std::size_t& size) noexcept {
+  const auto byte = [&](std::size_t i) { return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0U; };
+  const unsigned lead = byte(0);
+  if (lead == 0xc2 && byte(1) >= 0x80 && byte(1) <= 0x9f) {
+    size = 2;
+    return byte(1);  // U+0080-U+009F
+  }
+  if (lead == 0xd8 && byte(1) == 0x9c) {
+    size = 2;
+    return 0x061c;
+  }
+  if (lead != 0xe2) return 0;
+  const std::uint32_t code = 0x2000U | ((byte(1) & 0x3fU) << 6) | (byte(2) & 0x3fU);
+  const bool invisible =
+      (code >= 0x200e && code <= 0x200f) || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+  if (!invisible || byte(1) < 0x80) return 0;
+  size = 3;
+  return code;
+}
+
 // Appends `text` to `line` as part of one printable line: messages carry text from outside (a
-// backend's error message, environment values, header names), and a newline, a carriage return or a
-// terminal escape in it must not forge or rewrite log lines. ASCII control characters become \n, \r,
-// \t or \xNN, and a backslash \\ (so an escape is never mistaken for text); invalid UTF-8 is repaired
-// (U+FFFD); the C1 controls (U+0080-U+009F: NEL, CSI, ...) become \u0080-\u009f. (Other invisible
-// characters, such as bidirectional overrides, pass.)
+// backend's error message, environment values, header names), and a newline, a carriage return, a
+// terminal escape or a bidirectional override in it must not forge, hide or rewrite log lines. ASCII
+// control characters become \n, \r, \t or \xNN, and a backslash \\ (so an escape is never mistaken
+// for text); invalid UTF-8 is repaired (U+FFFD); the C1 controls, the bidirectional controls and the
+// line and paragraph separators (invisible_at) become \uNNNN.
 void append_printable(std::string& line, std::string_view text) {
   constexpr char kHex[] = "0123456789abcdef";
   const std::size_t start = line.size();
@@ -45,13 +71,26 @@ void append_printable(std::string& line, std::string_view text) {
     }
   }
   detail::make_valid_utf8(line);  // (the line before `start`, its level, is ASCII)
-  // In valid UTF-8 a C1 control is the two bytes C2 80-C2 9F.
-  for (std::size_t at = line.find('\xc2', start); at != std::string::npos; at = line.find('\xc2', at + 1)) {
-    const auto next = at + 1 < line.size() ? static_cast<unsigned char>(line[at + 1]) : 0U;
-    if (next < 0x80 || next > 0x9f) continue;
-    const char escaped[6] = {'\\', 'u', '0', '0', kHex[next >> 4], kHex[next & 0x0f]};
-    line.replace(at, 2, escaped, sizeof(escaped));
+  // The line is rewritten from its first invisible character on, and only when it holds one.
+  std::size_t first = start;
+  std::size_t size = 0;
+  while (first < line.size() && invisible_at(line, first, size) == 0) ++first;
+  if (first == line.size()) return;
+  std::string rest;
+  rest.reserve(line.size() - first + 16);
+  for (std::size_t at = first; at < line.size(); ++at) {
+    const std::uint32_t code = invisible_at(line, at, size);
+    if (code == 0) {
+      rest += line[at];
+      continue;
+    }
+    const char escaped[6] = {
+        '\\', 'u', kHex[code >> 12], kHex[(code >> 8) & 0x0f], kHex[(code >> 4) & 0x0f], kHex[code & 0x0f]};
+    rest.append(escaped, sizeof(escaped));
+    at += size - 1;
   }
+  line.resize(first);
+  line += rest;
 }
 
 // The sink a ScopedDiagnosticSink installed on this thread (null: the process sink).

@@ -248,6 +248,21 @@ TEST(DiagnosticsSinkTest, ALineEscapesC1ControlsAndBackslashesAndKeepsOtherTextA
   EXPECT_EQ(lines[0], "[honeyhive] error: caf\u00e9 \u2713 a\\u0085b\\u009b31m C:\\\\temp\\\\n done");
 }
 
+TEST(DiagnosticsSinkTest, ALineEscapesBidirectionalControlsAndLineSeparators) {
+  // A right-to-left override makes "txt.exe" show as "exe.txt"; isolates, marks and the Arabic letter
+  // mark reorder or hide text too; U+2028 and U+2029 break lines in some log viewers. Their
+  // neighbours (an em dash U+2014, a check mark U+2713, per mille U+2030, U+2065, U+206A) are text.
+  std::vector<std::string> lines;
+  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
+  sink->report(DiagnosticLevel::error,
+               "file \u202etxt.exe\u202c \u2066a\u2069 \u200e\u200f \u202a\u202b\u202d \u061c "
+               "one\u2028two\u2029three \u2014\u2713\u2030\u2065\u206a");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0],
+            "[honeyhive] error: file \\u202etxt.exe\\u202c \\u2066a\\u2069 \\u200e\\u200f \\u202a\\u202b\\u202d "
+            "\\u061c one\\u2028two\\u2029three \u2014\u2713\u2030\u2065\u206a");
+}
+
 TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
   test::DiagnosticsCapture process_sink;  // the process sink stays at warning
   TracerConfig config = local_config(false);
