@@ -43,7 +43,7 @@ count() {
   local out="${work}/callgrind.out" log="${work}/driver.log"
   if ! HONEYHIVE_SPAN_CLOCK=monotonic valgrind --tool=callgrind --fair-sched="${FAIR_SCHED:-no}" --callgrind-out-file="${out}" \
     "${binary}" "$1" "$2" >/dev/null 2>"${log}"; then
-    echo "span_ops $1 $2 failed under valgrind:" >&2
+    echo "$(basename "${binary}") $1 $2 failed under valgrind:" >&2
     cat "${log}" >&2
     return 1
   fi
@@ -69,7 +69,7 @@ cases=(
   "-    attrs8_event      ${n}              1     0     (b) through the simple processor, for reference"
   "-    inject_extract    ${n}              1     0     (d) through the default propagator (trace context + baggage: 3 headers read)"
   "-    inject_extract_baggage ${n}         1     0     the default propagator with a 3-member tracestate and 5 baggage entries"
-  "-    map_carrier_floor ${n}              1     0     the map carrier alone: clear + one header write + 3 reads (the floor of d)"
+  "-    map_carrier_floor ${n}              1     0     the map carrier alone: clear + one header write + 3 reads (the floor of the default propagator's d)"
   "-    encode_json_512   $((n / 512 + 1))  512   0     OTLP/JSON encode of the batch of (e), per span"
 )
 

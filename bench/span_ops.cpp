@@ -132,8 +132,9 @@ int run_inject_extract(long n, bool with_baggage, bool trace_context_only = fals
   return 0;
 }
 
-// What any inject + extract through a std::map carrier costs before propagation proper: clearing
-// the map, writing one 55-character header, and the three reads (traceparent, tracestate, baggage).
+// What an inject + extract through the default propagator and a std::map carrier costs before
+// propagation proper: clearing the map, writing one 55-character header, and the three reads
+// (traceparent, tracestate, baggage). (The trace context propagator alone reads two.)
 int run_map_carrier_floor(long n) {
   const std::string traceparent(trace_context::kTraceparentLength, '0');
   std::map<std::string, std::string> headers;

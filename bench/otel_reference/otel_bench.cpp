@@ -31,7 +31,14 @@ void BM_Otel_InjectExtract_Traceparent(benchmark::State& state) {
   otelref::api::propagation::HttpTraceContext propagator;
   const auto context = otelref::make_traceparent_only_context();
   std::map<std::string, std::string> headers;
-  for (auto _ : state) benchmark::DoNotOptimize(otelref::inject_extract(propagator, context, headers, true));
+  for (auto _ : state) {
+    auto extracted = otelref::inject_extract(propagator, context, headers, true);
+    benchmark::DoNotOptimize(extracted);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (!otelref::has_valid_span(otelref::inject_extract(propagator, context, headers, true))) {
+    state.SkipWithError("the extracted context has no valid span context");
+  }
 }
 BENCHMARK(BM_Otel_InjectExtract_Traceparent);
 

@@ -51,8 +51,11 @@ int run_inject_extract(long n, bool clear, bool with_baggage) {
       with_baggage ? static_cast<opentelemetry::context::propagation::TextMapPropagator&>(composite) : trace_context;
   const auto context = otelref::make_traceparent_only_context();
   std::map<std::string, std::string> headers;
+  // The last context extracted is checked once, after the loop: checking each one would add the
+  // reference's GetSpan (a shared_ptr copy, ~250 instructions) to every operation counted.
   for (long i = 0; i < n; ++i) {
-    if (!otelref::inject_extract(propagator, context, headers, clear)) return 1;
+    const auto extracted = otelref::inject_extract(propagator, context, headers, clear);
+    if (i == n - 1 && !otelref::has_valid_span(extracted)) return 1;
   }
   return 0;
 }

@@ -103,10 +103,13 @@ inline void nested_3(api::Tracer& tracer) {
 class MapCarrier final : public ctx::propagation::TextMapCarrier {
  public:
   explicit MapCarrier(std::map<std::string, std::string>& headers) : headers_(headers) {}
+  // A scan comparing views, as honeyhive-cpp's carrier reads a small map: no key string is built.
   nostd::string_view Get(nostd::string_view key) const noexcept override {
-    const auto it = headers_.find(std::string(key.data(), key.size()));
-    if (it == headers_.end()) return "";
-    return nostd::string_view(it->second.data(), it->second.size());
+    const std::string_view wanted(key.data(), key.size());
+    for (const auto& header : headers_) {
+      if (header.first == wanted) return nostd::string_view(header.second.data(), header.second.size());
+    }
+    return "";
   }
   void Set(nostd::string_view key, nostd::string_view value) noexcept override {
     headers_[std::string(key.data(), key.size())] = std::string(value.data(), value.size());
@@ -126,15 +129,17 @@ inline ctx::Context make_traceparent_only_context() {
   return api::SetSpan(empty, nostd::shared_ptr<api::Span>(new api::DefaultSpan(span_context)));
 }
 
-// One inject + extract; true when the extracted context has a valid span context.
-inline bool inject_extract(ctx::propagation::TextMapPropagator& propagator, const ctx::Context& context,
-                           std::map<std::string, std::string>& headers, bool clear) {
+// One inject + extract through `headers` (cleared first with `clear`); returns the extracted context.
+inline ctx::Context inject_extract(ctx::propagation::TextMapPropagator& propagator, const ctx::Context& context,
+                                   std::map<std::string, std::string>& headers, bool clear) {
   if (clear) headers.clear();
   MapCarrier carrier(headers);
   propagator.Inject(carrier, context);
   ctx::Context fresh;
-  const ctx::Context extracted = propagator.Extract(carrier, fresh);
-  return api::GetSpan(extracted)->GetContext().IsValid();
+  return propagator.Extract(carrier, fresh);
 }
+
+// Whether `context` carries a valid span context (a remote parent extracted).
+inline bool has_valid_span(const ctx::Context& context) { return api::GetSpan(context)->GetContext().IsValid(); }
 
 }  // namespace otelref
