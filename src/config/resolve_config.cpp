@@ -1,9 +1,11 @@
 #include <cctype>
 #include <cstdint>
 #include <limits>
-#include <sstream>
+#include <string>
+#include <string_view>
 
 #include "core/env.hpp"
+#include "core/printable.hpp"
 #include "honeyhive/config/tracer_config.hpp"
 #include "lifecycle/strategy_names.hpp"
 
@@ -317,12 +319,23 @@ nlohmann::json ResolvedConfig::report_json() const {
 }
 
 std::string ResolvedConfig::report_text() const {
-  std::ostringstream text;
+  // One line per field and per note, whatever the values hold: a value from the environment with a
+  // newline or a terminal escape in it is shown escaped, as in a diagnostic line, so it cannot pass
+  // for a field of its own or rewrite the report where it is shown.
+  std::string text;
+  std::string shown;
+  const auto append_line = [&](std::string_view head, std::string_view value, std::string_view tail) {
+    shown.clear();
+    detail::append_printable(shown, value);
+    text.append(head).append(shown).append(tail).push_back('\n');
+  };
   for (const auto& entry : provenance) {
-    text << entry.field << " = " << (entry.null ? "null" : entry.shown) << "  (" << entry.origin << ")\n";
+    const std::string head = entry.field + " = ";
+    const std::string tail = "  (" + entry.origin + ")";
+    append_line(head, entry.null ? std::string_view("null") : std::string_view(entry.shown), tail);
   }
-  for (const auto& line : diagnostics) text << "note: " << line << "\n";
-  return text.str();
+  for (const auto& line : diagnostics) append_line("note: ", line, "");
+  return text;
 }
 
 }  // namespace honeyhive

@@ -5,19 +5,12 @@
 #include <cstdio>
 #include <string>
 
+#include "core/printable.hpp"
 #include "core/utf8.hpp"
 
 namespace honeyhive {
+namespace detail {
 namespace {
-
-constexpr std::uint64_t kWindowNanos = 10'000'000'000ULL;  // 10 s
-constexpr std::uint32_t kLinesPerWindow = 20;
-
-std::uint64_t steady_nanos() noexcept {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
-}
 
 // The code point of the invisible characters append_printable escapes that take two or three bytes
 // of UTF-8 at `at` (valid UTF-8), or 0: the C1 controls (U+0080-U+009F: NEL, CSI, ...), the
@@ -44,12 +37,9 @@ std::uint32_t invisible_at(std::string_view text, std::size_t at, std::size_t& s
   return code;
 }
 
-// Appends `text` to `line` as part of one printable line: messages carry text from outside (a
-// backend's error message, environment values, header names), and a newline, a carriage return, a
-// terminal escape or a bidirectional override in it must not forge, hide or rewrite log lines. ASCII
-// control characters become \n, \r, \t or \xNN, and a backslash \\ (so an escape is never mistaken
-// for text); invalid UTF-8 is repaired (U+FFFD); the C1 controls, the bidirectional controls and the
-// line and paragraph separators (invisible_at) become \uNNNN.
+}  // namespace
+
+// (core/printable.hpp)
 void append_printable(std::string& line, std::string_view text) {
   constexpr char kHex[] = "0123456789abcdef";
   const std::size_t start = line.size();
@@ -91,6 +81,19 @@ void append_printable(std::string& line, std::string_view text) {
   }
   line.resize(first);
   line += rest;
+}
+
+}  // namespace detail
+
+namespace {
+
+constexpr std::uint64_t kWindowNanos = 10'000'000'000ULL;  // 10 s
+constexpr std::uint32_t kLinesPerWindow = 20;
+
+std::uint64_t steady_nanos() noexcept {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
 }
 
 // The sink a ScopedDiagnosticSink installed on this thread (null: the process sink).
@@ -196,7 +199,7 @@ void DiagnosticSink::report(DiagnosticLevel level, std::string_view message) noe
     std::string line = "[honeyhive] ";
     line += to_string(level);
     line += ": ";
-    append_printable(line, message);
+    detail::append_printable(line, message);
     if (summarised > 0) {
       line += " (";
       line += std::to_string(summarised);

@@ -248,6 +248,29 @@ TEST_F(ResolveConfigTest, ReportsRedactTheApiKeyToItsLastFourCharacters) {
   EXPECT_EQ(config.api_key, "hh-super-secret-key-1234");  // the value itself is intact
 }
 
+TEST_F(ResolveConfigTest, ReportTextShowsEachFieldOnOneLineWhateverItsValueHolds) {
+  // An environment value with a newline and a terminal escape, and an invalid one whose note quotes
+  // it: neither may add a line that passes for a field, or rewrite the report on a terminal.
+  test::ScopedEnv env{{"HH_PROJECT", "p\napi_key = ****0000  (TracerConfig)\x1b[2K"},
+                      {"HH_LIFECYCLE_STRATEGY", "turbo\r\nsource = forged"}};
+  const std::string text = resolve_config(TracerConfig{}).report_text();
+  EXPECT_NE(text.find("project = p\\napi_key = ****0000  (TracerConfig)\\x1b[2K  (env:HH_PROJECT)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("turbo\\r\\nsource = forged"), std::string::npos) << text;
+  EXPECT_EQ(text.find("\x1b"), std::string::npos);
+  EXPECT_EQ(text.find("\r"), std::string::npos);
+  std::size_t lines_starting_with_api_key = 0;
+  std::size_t lines_starting_with_source = 0;
+  for (std::size_t at = 0; at < text.size(); at = text.find('\n', at) + 1) {
+    if (text.compare(at, 10, "api_key = ") == 0) ++lines_starting_with_api_key;
+    if (text.compare(at, 9, "source = ") == 0) ++lines_starting_with_source;
+    if (text.find('\n', at) == std::string::npos) break;
+  }
+  EXPECT_EQ(lines_starting_with_api_key, 1U);
+  EXPECT_EQ(lines_starting_with_source, 1U);
+}
+
 TEST_F(ResolveConfigTest, ReportJsonNamesEveryFieldWithItsOrigin) {
   test::ScopedEnv env{{"HH_PROJECT", "p"}};
   const nlohmann::json report = resolve_config(TracerConfig{}).report_json();
