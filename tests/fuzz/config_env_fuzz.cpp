@@ -4,7 +4,9 @@
 // where each value came from; its report must dump as JSON; and no part of the API key that
 // identifies it (its prefix, in any case) may appear in the report, the text report, the
 // configuration's diagnostics or a line sent to the diagnostic sink (only its last 4 characters
-// may). glibc's setenv keeps every value it was given, so memory grows by about 100 bytes a run:
+// may). Every line sent to the sink, and the text report, must be valid UTF-8 without a control
+// character, a bidirectional control or a line separator, and the text report must have one line
+// per field and per note. glibc's setenv keeps every value it was given, so memory grows by about 100 bytes a run:
 // long runs need -rss_limit_mb above libFuzzer's 2048.
 #include <cstdint>
 #include <cstdlib>
@@ -50,6 +52,40 @@ bool shows_key(std::string_view text) {
     if (honeyhive::equals_ignore_case(text.substr(at, kKeyPrefix.size()), kKeyPrefix)) return true;
   }
   return false;
+}
+
+// Whether `text` is valid UTF-8 in which every line ends in '\n' (none when !multi_line) and no code
+// point could break, hide or reorder a line where it is shown: ASCII and C1 controls, bidirectional
+// controls, line and paragraph separators. Counts the lines into `lines`. (Decoded here, not with the
+// library's own code, so that the check stays independent of what it checks.)
+bool printable_lines(std::string_view text, bool multi_line, std::size_t& lines) {
+  lines = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xe  ? 3
+                         : (lead >> 3) == 0x1e ? 4
+                                               : 0;
+    if (length == 0 || at + length > text.size()) return false;
+    std::uint32_t code = length == 1 ? lead : lead & (0x7fU >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+      const auto next = static_cast<unsigned char>(text[at + i]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3fU);
+    }
+    static constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kShortest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    if (code == '\n') {
+      if (!multi_line) return false;
+      ++lines;
+    } else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code == 0x061c || code == 0x200e || code == 0x200f ||
+               (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) {
+      return false;
+    }
+    at += length;
+  }
+  return !multi_line || text.empty() || text.back() == '\n';
 }
 
 }  // namespace
@@ -98,6 +134,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::abort();
   }
   if (resolved.provenance.size() < 10 || report.empty() || text.empty()) std::abort();
+  std::size_t lines = 0;
+  if (!printable_lines(text, true, lines) || lines != resolved.provenance.size() + resolved.diagnostics.size()) {
+    std::abort();
+  }
+  for (const auto& line : sink_lines) {
+    if (!printable_lines(line, false, lines)) std::abort();
+  }
   if (!key_elsewhere) {
     if (shows_key(report) || shows_key(text)) std::abort();
     for (const auto& line : resolved.diagnostics) {
