@@ -6,6 +6,7 @@
 
 #include "core/env.hpp"
 #include "core/printable.hpp"
+#include "core/utf8.hpp"
 #include "honeyhive/config/tracer_config.hpp"
 #include "lifecycle/strategy_names.hpp"
 
@@ -46,8 +47,11 @@ std::optional<bool> parse_bool(std::string text) {
 bool is_http_url(const std::string& url) {
   const auto rest = url.rfind("https://", 0) == 0 ? url.substr(8) : url.rfind("http://", 0) == 0 ? url.substr(7) : "";
   if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  // No space and no control character: no URL has them unencoded, and they would reach logs and the
+  // configuration report as they are.
   for (char c : rest) {
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return false;
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) return false;
   }
   return true;
 }
@@ -61,7 +65,13 @@ bool is_uuid(const std::string& text) {
   return true;
 }
 
-std::string show(const std::string& value) { return value; }
+// How reports show a value: text from the environment may not be UTF-8, and report_json() must
+// dump (invalid sequences become U+FFFD, as report_text() shows them).
+std::string show(const std::string& value) {
+  std::string shown = value;
+  detail::make_valid_utf8(shown);
+  return shown;
+}
 std::string show(bool value) { return value ? "true" : "false"; }
 std::string show(int value) { return std::to_string(value); }
 std::string show(const nlohmann::json& value) {
@@ -132,10 +142,11 @@ class Merger {
     diagnose(message);
   }
 
-  void diagnose(const std::string& message) { out_.diagnostics.push_back(message); }
+  // (Notes quote values from the environment: repaired to UTF-8, as shown values are.)
+  void diagnose(const std::string& message) { out_.diagnostics.push_back(show(message)); }
 
   // Replaces how the value just resolved is shown (a derived value says more than its input).
-  void describe_last(std::string shown) { out_.provenance[index_].shown = std::move(shown); }
+  void describe_last(const std::string& shown) { out_.provenance[index_].shown = show(shown); }
 
  private:
   ResolvedConfig& out_;
@@ -320,13 +331,14 @@ nlohmann::json ResolvedConfig::report_json() const {
 
 std::string ResolvedConfig::report_text() const {
   // One line per field and per note, whatever the values hold: a value from the environment with a
-  // newline or a terminal escape in it is shown escaped, as in a diagnostic line, so it cannot pass
-  // for a field of its own or rewrite the report where it is shown.
+  // newline, a terminal escape or a bidirectional override in it is shown escaped, as in a diagnostic
+  // line, so it cannot pass for a field of its own or rewrite the report where it is shown.
+  // Backslashes are kept: a Windows path, or the JSON of a structured value, reads as it is.
   std::string text;
   std::string shown;
   const auto append_line = [&](std::string_view head, std::string_view value, std::string_view tail) {
     shown.clear();
-    detail::append_printable(shown, value);
+    detail::append_printable(shown, value, detail::Backslash::kept);
     text.append(head).append(shown).append(tail).push_back('\n');
   };
   for (const auto& entry : provenance) {

@@ -6,85 +6,8 @@
 #include <string>
 
 #include "core/printable.hpp"
-#include "core/utf8.hpp"
 
 namespace honeyhive {
-namespace detail {
-namespace {
-
-// The code point of the invisible characters append_printable escapes that take two or three bytes
-// of UTF-8 at `at` (valid UTF-8), or 0: the C1 controls (U+0080-U+009F: NEL, CSI, ...), the
-// bidirectional controls (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069), which reorder how
-// the rest of a line is shown, and the line and paragraph separators (U+2028, U+2029), which some
-// log viewers break lines at. `size` bytes of the escaped form replace the sequence.
-std::uint32_t invisible_at(std::string_view text, std::size_t at, std::size_t& size) noexcept {
-  const auto byte = [&](std::size_t i) { return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0U; };
-  const unsigned lead = byte(0);
-  if (lead == 0xc2 && byte(1) >= 0x80 && byte(1) <= 0x9f) {
-    size = 2;
-    return byte(1);  // U+0080-U+009F
-  }
-  if (lead == 0xd8 && byte(1) == 0x9c) {
-    size = 2;
-    return 0x061c;
-  }
-  if (lead != 0xe2) return 0;
-  const std::uint32_t code = 0x2000U | ((byte(1) & 0x3fU) << 6) | (byte(2) & 0x3fU);
-  const bool invisible =
-      (code >= 0x200e && code <= 0x200f) || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
-  if (!invisible || byte(1) < 0x80) return 0;
-  size = 3;
-  return code;
-}
-
-}  // namespace
-
-// (core/printable.hpp)
-void append_printable(std::string& line, std::string_view text) {
-  constexpr char kHex[] = "0123456789abcdef";
-  const std::size_t start = line.size();
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f && c != '\\') {
-      line += c;
-      continue;
-    }
-    switch (c) {
-      case '\\': line += "\\\\"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      case '\t': line += "\\t"; break;
-      default: {
-        const char escaped[4] = {'\\', 'x', kHex[byte >> 4], kHex[byte & 0x0f]};
-        line.append(escaped, sizeof(escaped));
-      }
-    }
-  }
-  detail::make_valid_utf8(line);  // (the line before `start`, its level, is ASCII)
-  // The line is rewritten from its first invisible character on, and only when it holds one.
-  std::size_t first = start;
-  std::size_t size = 0;
-  while (first < line.size() && invisible_at(line, first, size) == 0) ++first;
-  if (first == line.size()) return;
-  std::string rest;
-  rest.reserve(line.size() - first + 16);
-  for (std::size_t at = first; at < line.size(); ++at) {
-    const std::uint32_t code = invisible_at(line, at, size);
-    if (code == 0) {
-      rest += line[at];
-      continue;
-    }
-    const char escaped[6] = {
-        '\\', 'u', kHex[code >> 12], kHex[(code >> 8) & 0x0f], kHex[(code >> 4) & 0x0f], kHex[code & 0x0f]};
-    rest.append(escaped, sizeof(escaped));
-    at += size - 1;
-  }
-  line.resize(first);
-  line += rest;
-}
-
-}  // namespace detail
-
 namespace {
 
 constexpr std::uint64_t kWindowNanos = 10'000'000'000ULL;  // 10 s

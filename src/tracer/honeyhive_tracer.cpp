@@ -8,6 +8,7 @@
 #include "core/baggage_find.hpp"
 #include "core/current_context.hpp"
 #include "core/deadline.hpp"
+#include "core/printable.hpp"
 #include "core/random.hpp"
 #include "core/static_key_texts.hpp"
 #include "core/uuid.hpp"
@@ -565,7 +566,11 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
 
 std::string HoneyHiveTracer::config_report() const noexcept {
   try {
-    return "tracer " + id_ + " exports to " + exporter_description_ + "\n" + config_.report_text();
+    // The exporter's description holds an endpoint from the configuration: shown as report_text()
+    // shows values.
+    std::string report = "tracer " + id_ + " exports to ";
+    detail::append_printable(report, exporter_description_, detail::Backslash::kept);
+    return report + "\n" + config_.report_text();
   } catch (...) {
     return std::string();
   }

@@ -271,6 +271,41 @@ TEST_F(ResolveConfigTest, ReportTextShowsEachFieldOnOneLineWhateverItsValueHolds
   EXPECT_EQ(lines_starting_with_source, 1U);
 }
 
+TEST_F(ResolveConfigTest, ReportTextKeepsTheBackslashesOfPathsAndStructuredValues) {
+  test::ScopedEnv env{{"HH_PROJECT", "C:\\Users\\me"}};
+  SessionConfig session;
+  session.metadata = nlohmann::json{{"path", "C:\\temp"}, {"note", "a\nb"}};
+  const std::string text = resolve_config(TracerConfig{}, session).report_text();
+  EXPECT_NE(text.find("project = C:\\Users\\me  (env:HH_PROJECT)\n"), std::string::npos) << text;
+  // The JSON reads as JSON: its own escapes are not escaped again.
+  EXPECT_NE(text.find("session.metadata = {\"note\":\"a\\nb\",\"path\":\"C:\\\\temp\"}  (SessionConfig)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(ResolveConfigTest, AnEndpointWithAControlCharacterIsRefused) {
+  // No URL holds a raw control character; one would reach logs and reports as it is.
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9/\x1b[2K"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.otlp_endpoint.find('\x1b'), std::string::npos);
+  EXPECT_EQ(config.origin_of("otlp_endpoint")->origin, "env:OTEL_EXPORTER_OTLP_ENDPOINT (corrected)");
+  ASSERT_FALSE(config.diagnostics.empty());
+  EXPECT_EQ(config.report_text().find('\x1b'), std::string::npos);
+}
+
+TEST_F(ResolveConfigTest, ReportsHoldValidUtf8WhateverBytesTheEnvironmentHeld) {
+  // A value that is not UTF-8 is shown repaired, so report_json() dumps (it would throw) and both
+  // reports show the same thing; the value itself is left to its users.
+  test::ScopedEnv env{{"HH_PROJECT", "p\xff"}, {"HH_VERBOSE", "maybe\xfe"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  std::string dumped;
+  EXPECT_NO_THROW(dumped = config.report_json().dump());
+  EXPECT_EQ(config.report_json()["fields"]["project"]["value"], "p\ufffd");
+  EXPECT_NE(config.report_text().find("project = p\ufffd  (env:HH_PROJECT)"), std::string::npos);
+  ASSERT_FALSE(config.diagnostics.empty());
+  EXPECT_NE(config.diagnostics.back().find("maybe\ufffd"), std::string::npos) << config.diagnostics.back();
+}
+
 TEST_F(ResolveConfigTest, ReportJsonNamesEveryFieldWithItsOrigin) {
   test::ScopedEnv env{{"HH_PROJECT", "p"}};
   const nlohmann::json report = resolve_config(TracerConfig{}).report_json();

@@ -4,9 +4,10 @@
 // where each value came from; its report must dump as JSON; and no part of the API key that
 // identifies it (its prefix, in any case) may appear in the report, the text report, the
 // configuration's diagnostics or a line sent to the diagnostic sink (only its last 4 characters
-// may). Every line sent to the sink, and the text report, must be valid UTF-8 without a control
-// character, a bidirectional control or a line separator, and the text report must have one line
-// per field and per note. glibc's setenv keeps every value it was given, so memory grows by about 100 bytes a run:
+// may). Every line sent to the sink (the input itself is sent, as a backend's message would be), and
+// the text report, must be valid UTF-8 without a control character, a bidirectional control, a line
+// separator or an invisible format character, and the text report must have one line per field and
+// per note. glibc's setenv keeps every value it was given, so memory grows by about 100 bytes a run:
 // long runs need -rss_limit_mb above libFuzzer's 2048.
 #include <cstdint>
 #include <cstdlib>
@@ -79,9 +80,11 @@ bool printable_lines(std::string_view text, bool multi_line, std::size_t& lines)
     if (code == '\n') {
       if (!multi_line) return false;
       ++lines;
-    } else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code == 0x061c || code == 0x200e || code == 0x200f ||
-               (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) {
-      return false;
+    } else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code == 0x061c || code == 0x180e || code == 0x200e ||
+               code == 0x200f || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2060 && code <= 0x2064) ||
+               (code >= 0x2066 && code <= 0x206f) || code == 0xfeff || (code >= 0xfff9 && code <= 0xfffb) ||
+               code == 0xe0001 || (code >= 0xe0020 && code <= 0xe007f)) {
+      return false;  // (the list of core/printable.hpp: the two change together)
     }
     at += length;
   }
@@ -105,7 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The first line ends the API key; the others are the variables' values in order.
   const std::string key = std::string(kKeyPrefix) + (values.empty() ? std::string() : values[0]);
   ::setenv("HH_API_KEY", key.c_str(), 1);
-  bool key_elsewhere = false;
+  bool key_elsewhere = shows_key(input);  // (the input itself goes to the sink too)
   for (std::size_t i = 0; i < std::size(kVariables); ++i) {
     if (i + 1 < values.size()) {
       ::setenv(kVariables[i], values[i + 1].c_str(), 1);
@@ -125,6 +128,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   {
     const honeyhive::ScopedDiagnosticSink route(sink);
     resolved = honeyhive::resolve_config(honeyhive::TracerConfig{});
+    // resolve_config itself seldom reports to the sink: the input, newlines and all, goes there as a
+    // message, as a backend's error text would.
+    honeyhive::report_diagnostic(honeyhive::DiagnosticLevel::error, input);
   }
   const std::string report = resolved.report_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const std::string text = resolved.report_text();
@@ -138,6 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!printable_lines(text, true, lines) || lines != resolved.provenance.size() + resolved.diagnostics.size()) {
     std::abort();
   }
+  if (sink_lines.empty()) std::abort();  // the input's line at least
   for (const auto& line : sink_lines) {
     if (!printable_lines(line, false, lines)) std::abort();
   }

@@ -251,16 +251,31 @@ TEST(DiagnosticsSinkTest, ALineEscapesC1ControlsAndBackslashesAndKeepsOtherTextA
 TEST(DiagnosticsSinkTest, ALineEscapesBidirectionalControlsAndLineSeparators) {
   // A right-to-left override makes "txt.exe" show as "exe.txt"; isolates, marks and the Arabic letter
   // mark reorder or hide text too; U+2028 and U+2029 break lines in some log viewers. Their
-  // neighbours (an em dash U+2014, a check mark U+2713, per mille U+2030, U+2065, U+206A) are text.
+  // neighbours (an em dash U+2014, a check mark U+2713, per mille U+2030, U+2065) are text.
   std::vector<std::string> lines;
   auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
   sink->report(DiagnosticLevel::error,
                "file \u202etxt.exe\u202c \u2066a\u2069 \u200e\u200f \u202a\u202b\u202d \u061c "
-               "one\u2028two\u2029three \u2014\u2713\u2030\u2065\u206a");
+               "one\u2028two\u2029three \u2014\u2713\u2030\u2065");
   ASSERT_EQ(lines.size(), 1U);
   EXPECT_EQ(lines[0],
             "[honeyhive] error: file \\u202etxt.exe\\u202c \\u2066a\\u2069 \\u200e\\u200f \\u202a\\u202b\\u202d "
-            "\\u061c one\\u2028two\\u2029three \u2014\u2713\u2030\u2065\u206a");
+            "\\u061c one\\u2028two\\u2029three \u2014\u2713\u2030\u2065");
+}
+
+TEST(DiagnosticsSinkTest, ALineEscapesInvisibleFormatCharactersAndKeepsJoiners) {
+  // Tag characters carry invisible ASCII (here "hi" after the flag tag U+E0001); a byte order mark,
+  // a word joiner, interlinear annotation and the deprecated format characters hide text too. The
+  // zero width joiner in an emoji sequence and accented letters are text.
+  std::vector<std::string> lines;
+  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
+  sink->report(DiagnosticLevel::error,
+               "ok\U000E0001\U000E0068\U000E0069 \ufeffa\u2060b \ufff9x\ufffay\ufffb \u206a\u206f \u180e "
+               "\U0001F469\u200D\U0001F4BB caf\u00e9");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0],
+            "[honeyhive] error: ok\\U000e0001\\U000e0068\\U000e0069 \\ufeffa\\u2060b \\ufff9x\\ufffay\\ufffb "
+            "\\u206a\\u206f \\u180e \U0001F469\u200D\U0001F4BB caf\u00e9");
 }
 
 TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
