@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/structured_sink.hpp"  // json_text
 #include "eval/metrics.hpp"
 #include "eval/runs_api.hpp"
 #include "honeyhive/core/diagnostics.hpp"
@@ -45,21 +46,19 @@ nlohmann::json datapoint_json(const Datapoint& datapoint) {
   return out;
 }
 
-std::string dump(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // Gives the inline dataset and its datapoints their ids.
 void name_inline_dataset(const std::vector<Datapoint>& dataset, const std::string& requested_id,
                          std::string& dataset_id, std::vector<std::string>& datapoint_ids) {
   nlohmann::json all = nlohmann::json::array();
   for (std::size_t i = 0; i < dataset.size(); ++i) {
     nlohmann::json one = datapoint_json(dataset[i]);
-    datapoint_ids.push_back(dataset[i].id.empty() ? kExternalPrefix + content_hash(dump(one) + std::to_string(i))
-                                                  : external_id(dataset[i].id));
+    datapoint_ids.push_back(dataset[i].id.empty()
+                                ? kExternalPrefix + content_hash(detail::json_text(one) + std::to_string(i))
+                                : external_id(dataset[i].id));
     all.push_back(std::move(one));
   }
-  dataset_id = requested_id.empty() ? kExternalPrefix + content_hash(dump(all)) : external_id(requested_id);
+  dataset_id =
+      requested_id.empty() ? kExternalPrefix + content_hash(detail::json_text(all)) : external_id(requested_id);
 }
 
 // Fetches a HoneyHive dataset: its datapoint ids, then each datapoint (the reference SDK's sequence,

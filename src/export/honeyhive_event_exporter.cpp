@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/structured_sink.hpp"  // json_text
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/honeyhive_event.hpp"
 #include "honeyhive/version.hpp"
@@ -15,8 +16,6 @@ namespace honeyhive {
 namespace {
 
 using json = nlohmann::json;
-
-std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // A path segment with everything but RFC 3986 unreserved characters percent-encoded: session ids
 // may come from inbound baggage.
@@ -138,7 +137,8 @@ ExportResult HoneyHiveEventExporter::export_spans_until(const std::vector<SpanDa
 // POST /v1/sessions, then PUT /v1/events/{session_id} with what the session body cannot carry.
 bool HoneyHiveEventExporter::send_session_start(const SpanData& span, std::chrono::steady_clock::time_point deadline) {
   const std::string local_id = honeyhive_session_id_of(span);
-  const Outcome outcome = send_json("POST", "/v1/sessions", dump(span_to_honeyhive_session(span)), deadline);
+  const Outcome outcome =
+      send_json("POST", "/v1/sessions", detail::json_text(span_to_honeyhive_session(span)), deadline);
   if (!outcome.ok) {
     if (!outcome.cancelled) {
       report_once(reported_session_failure_, "HoneyHive session start (POST " +
@@ -156,7 +156,7 @@ bool HoneyHiveEventExporter::send_session_start(const SpanData& span, std::chron
                                                     local_id + "; events keep the local id");
   }
   const json update = span_to_honeyhive_session_update(span);
-  return update.empty() || send_update(local_id, dump(update), deadline);
+  return update.empty() || send_update(local_id, detail::json_text(update), deadline);
 }
 
 bool HoneyHiveEventExporter::send_update(const std::string& session_id, const std::string& body,
@@ -216,7 +216,7 @@ ExportCounts HoneyHiveEventExporter::export_spans_counted(const std::vector<Span
         if (events.empty()) break;
         json body = {{"events", json::array()}};
         for (auto& [session, event] : events) body["events"].push_back(std::move(event));
-        tally(send_events("/v1/events/batch", dump(body), events.size(), deadline), events.size());
+        tally(send_events("/v1/events/batch", detail::json_text(body), events.size(), deadline), events.size());
         break;
       }
       case HoneyHiveEventsRequest::session_batch: {
@@ -230,17 +230,22 @@ ExportCounts HoneyHiveEventExporter::export_spans_counted(const std::vector<Span
         }
         for (auto& [session, body] : by_session) {
           const std::size_t n = body["events"].size();
-          tally(send_events("/v1/sessions/" + path_segment(session) + "/events/batch", dump(body), n, deadline), n);
+          tally(send_events("/v1/sessions/" + path_segment(session) + "/events/batch", detail::json_text(body), n,
+                            deadline),
+                n);
         }
         break;
       }
       case HoneyHiveEventsRequest::single:
-        for (auto& [session, event] : events) tally(send_events("/v1/events", dump(event), 1, deadline), 1);
+        for (auto& [session, event] : events)
+          tally(send_events("/v1/events", detail::json_text(event), 1, deadline), 1);
         break;
     }
 
     for (const SpanData* span : updates) {
-      tally(send_update(honeyhive_session_id_of(*span), dump(span_to_honeyhive_event_update(*span)), deadline), 1);
+      tally(send_update(honeyhive_session_id_of(*span), detail::json_text(span_to_honeyhive_event_update(*span)),
+                        deadline),
+            1);
     }
   } catch (...) {
     // Out of memory part-way: what was not counted yet did not go out.

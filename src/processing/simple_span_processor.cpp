@@ -38,12 +38,12 @@ bool exporting(const SimpleSpanProcessor* processor) noexcept {
 
 // Every live simple processor, so that a fork() child can reset its exporter. Leaked: processors
 // may be destroyed during exit.
-struct ForkRegistry {
+struct SimpleProcessorForkRegistry {
   std::mutex mutex;
   std::vector<SimpleSpanProcessor*> processors;
 };
-ForkRegistry& fork_registry() {
-  static auto* instance = new ForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory)
+SimpleProcessorForkRegistry& simple_processor_fork_registry() {
+  static auto* instance = new SimpleProcessorForkRegistry();  // NOLINT(cppcoreguidelines-owning-memory)
   return *instance;
 }
 
@@ -125,24 +125,25 @@ void SimpleSpanProcessor::reset_exporter_in_fork_child() noexcept {
 
 SimpleSpanProcessor::SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter) noexcept
     : exporter_(std::move(exporter)), diagnostics_(current_diagnostic_sink_shared()) {
-  static const bool installed =
-      pthread_atfork([] { fork_registry().mutex.lock(); }, [] { fork_registry().mutex.unlock(); },
-                     [] {
-                       // Only this thread exists in the child.
-                       for (auto* processor : fork_registry().processors) processor->reset_exporter_in_fork_child();
-                       fork_registry().mutex.unlock();
-                     }) == 0;
+  static const bool installed = pthread_atfork([] { simple_processor_fork_registry().mutex.lock(); },
+                                               [] { simple_processor_fork_registry().mutex.unlock(); },
+                                               [] {
+                                                 // Only this thread exists in the child.
+                                                 for (auto* processor : simple_processor_fork_registry().processors)
+                                                   processor->reset_exporter_in_fork_child();
+                                                 simple_processor_fork_registry().mutex.unlock();
+                                               }) == 0;
   if (!installed || !exporter_) return;
   try {
-    std::lock_guard<std::mutex> lock(fork_registry().mutex);
-    fork_registry().processors.push_back(this);
+    std::lock_guard<std::mutex> lock(simple_processor_fork_registry().mutex);
+    simple_processor_fork_registry().processors.push_back(this);
   } catch (...) {
   }
 }
 
 SimpleSpanProcessor::~SimpleSpanProcessor() {
-  std::lock_guard<std::mutex> lock(fork_registry().mutex);
-  auto& all = fork_registry().processors;
+  std::lock_guard<std::mutex> lock(simple_processor_fork_registry().mutex);
+  auto& all = simple_processor_fork_registry().processors;
   for (auto it = all.begin(); it != all.end(); ++it) {
     if (*it == this) {
       all.erase(it);

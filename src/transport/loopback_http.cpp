@@ -59,7 +59,8 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-std::string_view trim(std::string_view text) noexcept {
+// Optional whitespace (spaces and tabs) off both ends of a header value.
+std::string_view trim_ows(std::string_view text) noexcept {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
   return text;
@@ -93,7 +94,7 @@ bool parse_head(std::string_view head, Head& out) noexcept {
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = line.substr(0, colon);
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view value = trim_ows(line.substr(colon + 1));
     if (iequals(name, "content-length")) {
       if (value.empty() || value.size() > 18) return false;
       std::size_t length = 0;

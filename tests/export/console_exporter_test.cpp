@@ -13,14 +13,14 @@ namespace honeyhive {
 namespace {
 
 constexpr std::chrono::milliseconds kTimeout{1000};
-constexpr const char* kTraceHex = "4bf92f3577b34da6a3ce929d0e0e4736";
+constexpr const char* kConsoleTraceHex = "4bf92f3577b34da6a3ce929d0e0e4736";
 
-// A span of trace kTraceHex; `parent_hex` empty for a root.
+// A span of trace kConsoleTraceHex; `parent_hex` empty for a root.
 std::shared_ptr<SpanData> make_span(const std::string& name, const char* span_hex, const char* parent_hex,
                                     UnixNanos start, UnixNanos duration) {
   auto span = std::make_shared<SpanData>();
-  span->context =
-      SpanContext(*TraceId::from_hex(kTraceHex), *SpanId::from_hex(span_hex), TraceFlags{TraceFlags::kSampled}, false);
+  span->context = SpanContext(*TraceId::from_hex(kConsoleTraceHex), *SpanId::from_hex(span_hex),
+                              TraceFlags{TraceFlags::kSampled}, false);
   if (parent_hex[0] != '\0') span->parent_span_id = *SpanId::from_hex(parent_hex);
   span->name = name;
   span->start_unix_nanos = start;
@@ -76,7 +76,7 @@ TEST(ConsoleRenderTreeTest, RootIsNotIndented) {
 }
 
 TEST(ConsoleRenderTreeTest, ShowsTheTraceId) {
-  EXPECT_NE(ConsoleExporter::render_tree(family()).find(kTraceHex), std::string::npos);
+  EXPECT_NE(ConsoleExporter::render_tree(family()).find(kConsoleTraceHex), std::string::npos);
 }
 
 TEST(ConsoleRenderTreeTest, ChildrenAreIndentedUnderTheirParentWithTreeGlyphs) {

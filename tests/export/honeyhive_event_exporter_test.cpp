@@ -28,7 +28,7 @@ using test::RecordingServer;
 constexpr const char* kApiKey = "hh-secret-key-0123456789";
 constexpr const char* kSession = "0b7c2c4e-8d2f-4a6e-9b1d-3f5e7a9c1d2e";
 
-tools::HttpResponse reply(int status, std::string body = R"({"success":true})") {
+tools::HttpResponse api_reply(int status, std::string body = R"({"success":true})") {
   tools::HttpResponse response;
   response.status = status;
   response.body = std::move(body);
@@ -81,7 +81,7 @@ json body_of(const tools::HttpRequest& request) { return json::parse(request.bod
 // --- what is sent ---------------------------------------------------------------------------
 
 TEST(HoneyHiveEventExporter, BatchesEventsToV1EventsBatch) {
-  RecordingServer api(always(reply(200, R"({"event_ids":["a","b"],"success":true})")));
+  RecordingServer api(always(api_reply(200, R"({"event_ids":["a","b"],"success":true})")));
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   const std::vector<SpanDataPtr> spans = {make_span("retrieve", "tool", "1111111111111111", "2222222222222222"),
@@ -102,7 +102,7 @@ TEST(HoneyHiveEventExporter, BatchesEventsToV1EventsBatch) {
 }
 
 TEST(HoneyHiveEventExporter, SendsTheBearerKeyAndClientHeaders) {
-  RecordingServer api(always(reply(200)));
+  RecordingServer api(always(api_reply(200)));
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   ASSERT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::success);
@@ -116,7 +116,7 @@ TEST(HoneyHiveEventExporter, SendsTheBearerKeyAndClientHeaders) {
 }
 
 TEST(HoneyHiveEventExporter, SendsOneBareEventPerRequestWhenBatchingIsOff) {
-  RecordingServer api(always(reply(200, R"({"success":true,"event_id":"x"})")));
+  RecordingServer api(always(api_reply(200, R"({"success":true,"event_id":"x"})")));
   ASSERT_TRUE(api.ok());
   auto options = options_for(api);
   options.request = HoneyHiveEventsRequest::single;
@@ -134,7 +134,7 @@ TEST(HoneyHiveEventExporter, SendsOneBareEventPerRequestWhenBatchingIsOff) {
 }
 
 TEST(HoneyHiveEventExporter, SessionBatchPathSendsOneRequestPerSession) {
-  RecordingServer api(always(reply(200)));
+  RecordingServer api(always(api_reply(200)));
   ASSERT_TRUE(api.ok());
   auto options = options_for(api);
   options.request = HoneyHiveEventsRequest::session_batch;
@@ -153,7 +153,7 @@ TEST(HoneyHiveEventExporter, SessionBatchPathSendsOneRequestPerSession) {
 }
 
 TEST(HoneyHiveEventExporter, GzipsTheBodyWhenAsked) {
-  RecordingServer api(always(reply(200)));
+  RecordingServer api(always(api_reply(200)));
   ASSERT_TRUE(api.ok());
   auto options = options_for(api);
   options.gzip = true;
@@ -167,8 +167,8 @@ TEST(HoneyHiveEventExporter, GzipsTheBodyWhenAsked) {
 }
 
 TEST(HoneyHiveEventExporter, SessionSpanStartsTheSessionBeforeItsEventsAndEnrichmentUpdatesIt) {
-  RecordingServer api(always(reply(200, std::string(R"({"event_id":")") + kSession + R"(","session_id":")" + kSession +
-                                            R"(","org_id":"o","workspace_id":"w","project_id":"p"})")));
+  RecordingServer api(always(api_reply(200, std::string(R"({"event_id":")") + kSession + R"(","session_id":")" +
+                                                kSession + R"(","org_id":"o","workspace_id":"w","project_id":"p"})")));
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   auto session = std::make_shared<SpanData>(*make_span("checkout", "session", "1111111111111111"));
@@ -193,7 +193,7 @@ TEST(HoneyHiveEventExporter, SessionSpanStartsTheSessionBeforeItsEventsAndEnrich
 }
 
 TEST(HoneyHiveEventExporter, SpansWithoutASessionAreNotSentAndCountedAsRejected) {
-  RecordingServer api(always(reply(200)));
+  RecordingServer api(always(api_reply(200)));
   ASSERT_TRUE(api.ok());
   test::DiagnosticsCapture diagnostics;
   HoneyHiveEventExporter exporter(options_for(api));
@@ -207,7 +207,7 @@ TEST(HoneyHiveEventExporter, SpansWithoutASessionAreNotSentAndCountedAsRejected)
 
 TEST(HoneyHiveEventExporter, RetriesA429And5xxThenSucceeds) {
   for (const int status : {429, 500, 502, 503, 504}) {
-    RecordingServer api(first_then(reply(status, "{}"), 2, reply(200)));
+    RecordingServer api(first_then(api_reply(status, "{}"), 2, api_reply(200)));
     ASSERT_TRUE(api.ok());
     HoneyHiveEventExporter exporter(options_for(api));
     EXPECT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::success) << status;
@@ -220,7 +220,7 @@ TEST(HoneyHiveEventExporter, RetriesA429And5xxThenSucceeds) {
 }
 
 TEST(HoneyHiveEventExporter, DoesNotRetryA400AndFails) {
-  RecordingServer api(always(reply(400, R"({"error":"bad"})")));
+  RecordingServer api(always(api_reply(400, R"({"error":"bad"})")));
   ASSERT_TRUE(api.ok());
   test::DiagnosticsCapture diagnostics;
   HoneyHiveEventExporter exporter(options_for(api));
@@ -230,7 +230,7 @@ TEST(HoneyHiveEventExporter, DoesNotRetryA400AndFails) {
 }
 
 TEST(HoneyHiveEventExporter, ASuccessFalseAnswerIsAFailure) {
-  RecordingServer api(always(reply(200, R"({"event_ids":[],"success":false})")));
+  RecordingServer api(always(api_reply(200, R"({"event_ids":[],"success":false})")));
   ASSERT_TRUE(api.ok());
   test::DiagnosticsCapture diagnostics;
   HoneyHiveEventExporter exporter(options_for(api));
@@ -240,7 +240,7 @@ TEST(HoneyHiveEventExporter, ASuccessFalseAnswerIsAFailure) {
 TEST(HoneyHiveEventExporter, FailsWhenTheApiIsDownAndSaysSoOnceWithoutTheKey) {
   std::string dead;
   {
-    RecordingServer closed(always(reply(200)));
+    RecordingServer closed(always(api_reply(200)));
     dead = closed.url("");
   }
   test::DiagnosticsCapture diagnostics;
@@ -263,7 +263,7 @@ TEST(HoneyHiveEventExporter, FailsWhenTheApiIsDownAndSaysSoOnceWithoutTheKey) {
 
 TEST(HoneyHiveEventExporter, AFailedSessionStartIsReportedOnceAndTheEventsStillGo) {
   RecordingServer api([](const tools::HttpRequest& request) {
-    return request.target == "/v1/sessions" ? reply(400, "{}") : reply(200);
+    return request.target == "/v1/sessions" ? api_reply(400, "{}") : api_reply(200);
   });
   ASSERT_TRUE(api.ok());
   test::DiagnosticsCapture diagnostics;
@@ -283,7 +283,7 @@ TEST(HoneyHiveEventExporter, AFailedSessionStartIsReportedOnceAndTheEventsStillG
 }
 
 TEST(HoneyHiveEventExporter, ExportsAfterShutdownFailWithoutARequest) {
-  RecordingServer api(always(reply(200)));
+  RecordingServer api(always(api_reply(200)));
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   exporter.shutdown(milliseconds(100));
@@ -292,7 +292,7 @@ TEST(HoneyHiveEventExporter, ExportsAfterShutdownFailWithoutARequest) {
 }
 
 TEST(HoneyHiveEventExporter, ASessionSpansOutputsAndTimesGoInTheSessionAndItsMetricsFeedbackAndErrorInAnUpdate) {
-  RecordingServer api(always(reply(200, std::string(R"({"session_id":")") + kSession + R"("})")));
+  RecordingServer api(always(api_reply(200, std::string(R"({"session_id":")") + kSession + R"("})")));
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   auto session = std::make_shared<SpanData>(*make_span("datapoint", "session", "1111111111111111"));
@@ -317,7 +317,7 @@ TEST(HoneyHiveEventExporter, ASessionSpansOutputsAndTimesGoInTheSessionAndItsMet
 }
 
 TEST(HoneyHiveEventExporter, ASessionSpanWithNothingMoreToSaySendsNoUpdate) {
-  RecordingServer api(always(reply(200)));
+  RecordingServer api(always(api_reply(200)));
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   auto session = std::make_shared<SpanData>(*make_span("s", "session", "1111111111111111"));
@@ -331,7 +331,7 @@ TEST(HoneyHiveEventExporter, ASessionSpanWithNothingMoreToSaySendsNoUpdate) {
 
 TEST(HoneyHiveEventExporter, EverySpanIsExportedFailedOrRejectedExactlyOnceUnderTheSimpleProcessor) {
   RecordingServer api([](const tools::HttpRequest& request) {
-    return request.target == "/v1/sessions" ? reply(400, "{}") : reply(200);
+    return request.target == "/v1/sessions" ? api_reply(400, "{}") : api_reply(200);
   });
   ASSERT_TRUE(api.ok());
   test::DiagnosticsCapture diagnostics;
@@ -353,8 +353,8 @@ TEST(HoneyHiveEventExporter, EverySpanIsExportedFailedOrRejectedExactlyOnceUnder
 TEST(HoneyHiveEventExporter, AFailedRequestFailsOnlyTheSpansItCarriedUnderTheBatchProcessor) {
   const std::string other = "11111111-2222-4333-8444-555555555555";
   RecordingServer api([other](const tools::HttpRequest& request) {
-    if (request.target == "/v1/sessions") return reply(400, "{}");
-    return request.target == "/v1/sessions/" + other + "/events/batch" ? reply(400, "{}") : reply(200);
+    if (request.target == "/v1/sessions") return api_reply(400, "{}");
+    return request.target == "/v1/sessions/" + other + "/events/batch" ? api_reply(400, "{}") : api_reply(200);
   });
   ASSERT_TRUE(api.ok());
   test::DiagnosticsCapture diagnostics;

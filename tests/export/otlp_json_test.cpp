@@ -17,6 +17,7 @@
 #include "honeyhive/core/tracer.hpp"
 #include "support/hex_ids.hpp"
 #include "support/in_memory_provider.hpp"
+#include "support/otlp_bytes.hpp"
 
 namespace honeyhive {
 namespace {
@@ -33,13 +34,8 @@ constexpr const char* kLinkSpanHex = "b7ad6b7169203331";
 using test::span_id;
 using test::trace_id;
 
-std::shared_ptr<const Resource> make_resource(const std::string& service) {
-  return std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{service}}});
-}
-
-std::shared_ptr<const InstrumentationScope> make_scope(const std::string& name, const std::string& version) {
-  return std::make_shared<const InstrumentationScope>(InstrumentationScope{name, version});
-}
+using test::make_resource;
+using test::make_scope;
 
 // A finished, sampled root span with fixed ids and times.
 std::shared_ptr<SpanData> make_span(const std::shared_ptr<const Resource>& resource,

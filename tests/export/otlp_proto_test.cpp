@@ -22,6 +22,7 @@
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "support/in_memory_provider.hpp"
+#include "support/otlp_bytes.hpp"
 
 namespace honeyhive {
 namespace {
@@ -74,12 +75,6 @@ ProtocResult decode_request(const std::string& bytes) {
   return run_protoc("--decode=honeyhive.test.ExportTraceServiceRequest", bytes);
 }
 
-std::string encode(const std::vector<SpanDataPtr>& spans) {
-  std::string out;
-  encode_otlp_proto(spans, out);
-  return out;
-}
-
 // The trimmed lines of `text` that start with one of `prefixes` (a structural summary).
 std::vector<std::string> select_lines(const std::string& text, std::initializer_list<const char*> prefixes) {
   std::vector<std::string> out;
@@ -126,13 +121,8 @@ std::string hex_of(const std::string& text) {
 TraceId trace_id_of(const std::string& sixteen_chars) { return *TraceId::from_hex(hex_of(sixteen_chars)); }
 SpanId span_id_of(const std::string& eight_chars) { return *SpanId::from_hex(hex_of(eight_chars)); }
 
-std::shared_ptr<const Resource> make_resource(const std::string& service) {
-  return std::make_shared<const Resource>(Attributes{{"service.name", AttributeValue{service}}});
-}
-
-std::shared_ptr<const InstrumentationScope> make_scope(const std::string& name, const std::string& version) {
-  return std::make_shared<const InstrumentationScope>(InstrumentationScope{name, version});
-}
+using test::make_resource;
+using test::make_scope;
 
 // A finished, sampled root span, built directly (no tracer).
 std::shared_ptr<SpanData> make_plain_span(const std::string& name, const std::shared_ptr<const Resource>& resource,
@@ -220,7 +210,7 @@ class OtlpProtoTest : public ::testing::Test {
 TEST_F(OtlpProtoTest, ProtocDecodesEveryFieldOfAFullSpan) {
   const SpanDataPtr span = make_full_span();
   ASSERT_NE(span, nullptr);
-  const ProtocResult decoded = decode_request(encode({span}));
+  const ProtocResult decoded = decode_request(test::proto_of({span}));
   ASSERT_EQ(decoded.exit_code, 0);
   // Span.flags 769 = 0x301: W3C sampled | "has is_remote" | "parent is remote".
   // Link.flags 771 = 0x303: sampled + random | "has is_remote" | "target is remote".
@@ -378,7 +368,7 @@ TEST_F(OtlpProtoTest, ALocalRootSpanOmitsDefaultsAndMarksItsParentAsNotRemote) {
   auto span = make_plain_span("root", make_resource("svc"), make_scope("lib", ""));
   span->kind = SpanKind::client;
   span->status.code = StatusCode::ok;
-  const ProtocResult decoded = decode_request(encode({span}));
+  const ProtocResult decoded = decode_request(test::proto_of({span}));
   ASSERT_EQ(decoded.exit_code, 0);
   // Flags 257 = 0x101: sampled | "has is_remote" (and not remote). No parent, no trace state,
   // no version, no dropped counts; an OK status carries no message.
@@ -416,7 +406,7 @@ TEST_F(OtlpProtoTest, ALocalRootSpanOmitsDefaultsAndMarksItsParentAsNotRemote) {
 // --- envelope -------------------------------------------------------------------------------
 
 TEST_F(OtlpProtoTest, EmptyInputIsAnEmptyRequest) {
-  const std::string bytes = encode({});
+  const std::string bytes = test::proto_of({});
   EXPECT_TRUE(bytes.empty());
   const ProtocResult decoded = decode_request(bytes);
   ASSERT_EQ(decoded.exit_code, 0);
@@ -424,7 +414,7 @@ TEST_F(OtlpProtoTest, EmptyInputIsAnEmptyRequest) {
 }
 
 TEST_F(OtlpProtoTest, AppendsToTheOutputString) {
-  const std::string alone = encode({make_plain_span("a", make_resource("svc"), make_scope("lib", "1"))});
+  const std::string alone = test::proto_of({make_plain_span("a", make_resource("svc"), make_scope("lib", "1"))});
   std::string out = "prefix";
   encode_otlp_proto({make_plain_span("a", make_resource("svc"), make_scope("lib", "1"))}, out);
   EXPECT_EQ(out, "prefix" + alone);
@@ -440,7 +430,7 @@ TEST_F(OtlpProtoTest, GroupsSpansByResourceThenScopeInFirstSeenOrder) {
       make_plain_span("a-y", resource_a, scope_y),   make_plain_span("a-x-2", resource_a, scope_x),
       make_plain_span("b-y", resource_b, scope_y),
   };
-  const ProtocResult decoded = decode_request(encode(spans));
+  const ProtocResult decoded = decode_request(test::proto_of(spans));
   ASSERT_EQ(decoded.exit_code, 0);
   const std::vector<std::string> expected = {
       "resource_spans {", "string_value: \"service-a\"",
@@ -469,7 +459,7 @@ TEST_F(OtlpProtoTest, ALargeBatchDecodesWithEverySpan) {
     span->attributes.push_back({"payload", AttributeValue{std::string(200, 'p')}});
     spans.push_back(std::move(span));
   }
-  const ProtocResult decoded = decode_request(encode(spans));
+  const ProtocResult decoded = decode_request(test::proto_of(spans));
   ASSERT_EQ(decoded.exit_code, 0);
   EXPECT_EQ(count_lines_equal_to(decoded.out, "    spans {"), 512U);
   EXPECT_EQ(count_lines_equal_to(decoded.out, "      name: \"span-511\""), 1U);
@@ -505,7 +495,7 @@ TEST_F(OtlpProtoTest, BytesAreCanonicalSoProtocReencodesThemIdentically) {
   // protoc writes the canonical encoding (fields in number order, minimal varints): re-encoding
   // what it decoded gives our bytes back only if every length prefix is minimal too.
   const std::vector<SpanDataPtr> spans = make_spans_of_every_length_class();
-  const std::string bytes = encode(spans);
+  const std::string bytes = test::proto_of(spans);
   ASSERT_GT(bytes.size(), 2U * 1024 * 1024);
   const ProtocResult decoded = decode_request(bytes);
   ASSERT_EQ(decoded.exit_code, 0);
@@ -519,7 +509,7 @@ TEST_F(OtlpProtoTest, BytesAreCanonicalSoProtocReencodesThemIdentically) {
 TEST_F(OtlpProtoTest, FullSpanIsCanonical) {
   const SpanDataPtr span = make_full_span();
   ASSERT_NE(span, nullptr);
-  const std::string bytes = encode({span});
+  const std::string bytes = test::proto_of({span});
   const ProtocResult decoded = decode_request(bytes);
   ASSERT_EQ(decoded.exit_code, 0);
   const ProtocResult reencoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceRequest", decoded.out);
@@ -536,13 +526,13 @@ TEST_F(OtlpProtoTest, AReusedBufferHoldsTheSameBytesAsAFreshEncode) {
   ASSERT_NE(small[0], nullptr);
   std::string buffer = "stale bytes that must not survive";
   ASSERT_TRUE(encode_otlp_proto_reusing(small, buffer));
-  EXPECT_TRUE(buffer == encode(small));
+  EXPECT_TRUE(buffer == test::proto_of(small));
   ASSERT_TRUE(encode_otlp_proto_reusing(large, buffer));  // grows
-  EXPECT_TRUE(buffer == encode(large));
+  EXPECT_TRUE(buffer == test::proto_of(large));
   ASSERT_TRUE(encode_otlp_proto_reusing(small, buffer));  // shrinks: the large batch's bytes are gone
-  EXPECT_TRUE(buffer == encode(small));
+  EXPECT_TRUE(buffer == test::proto_of(small));
   ASSERT_TRUE(encode_otlp_proto_reusing(small, buffer));  // same size again
-  EXPECT_TRUE(buffer == encode(small));
+  EXPECT_TRUE(buffer == test::proto_of(small));
   const ProtocResult decoded = decode_request(buffer);
   ASSERT_EQ(decoded.exit_code, 0);
   EXPECT_EQ(count_lines_equal_to(decoded.out, "    spans {"), 2U);
@@ -562,7 +552,7 @@ TEST_F(OtlpProtoTest, NonAsciiValidUtf8IsKeptAsIs) {
   auto span = make_plain_span("caf\xc3\xa9", make_resource("svc"), make_scope("lib", "1"));
   span->attributes.push_back(
       {"cl\xc3\xa9", AttributeValue{std::string("\xe2\x82\xac 12, \xf0\x9f\x98\x80 and a longer tail")}});
-  const std::string bytes = encode({span});
+  const std::string bytes = test::proto_of({span});
   EXPECT_NE(bytes.find("caf\xc3\xa9"), std::string::npos);
   EXPECT_NE(bytes.find("cl\xc3\xa9"), std::string::npos);
   EXPECT_NE(bytes.find("\xe2\x82\xac 12, \xf0\x9f\x98\x80 and a longer tail"), std::string::npos);
@@ -578,7 +568,7 @@ TEST_F(OtlpProtoTest, InvalidUtf8IsRepairedSoProtocAcceptsIt) {
   span->attributes.push_back({"key\xc0", AttributeValue{std::string("value\xfe")}});
   span->attributes.push_back({"list", AttributeValue{std::vector<std::string>{"ok", "no\x80"}}});
   span->status = Status{StatusCode::error, "why\xf5"};
-  const ProtocResult decoded = decode_request(encode({span}));
+  const ProtocResult decoded = decode_request(test::proto_of({span}));
   ASSERT_EQ(decoded.exit_code, 0) << "protoc rejects invalid UTF-8 in proto3 strings";
   // U+FFFD is EF BF BD, which protoc prints as octal escapes.
   const std::string fffd = "\\357\\277\\275";
@@ -604,7 +594,7 @@ TEST_F(OtlpProtoTest, InvalidUtf8InLongStringsIsRepaired) {
   span->attributes.push_back({"a.key.of.twelve\x80", AttributeValue{std::string(40, 'x') + "\xc3"}});
   span->attributes.push_back({"ok", AttributeValue{std::string("\xfe") + std::string(39, 'y')}});
   span->events.push_back(SpanEvent{"event \xed\xa0\x80 name", 1500, {}, 0});
-  const ProtocResult decoded = decode_request(encode({span}));
+  const ProtocResult decoded = decode_request(test::proto_of({span}));
   ASSERT_EQ(decoded.exit_code, 0);
   const std::string fffd = "\\357\\277\\275";
   const auto strings = select_lines(decoded.out, {"name:", "key:", "string_value:"});
