@@ -190,7 +190,7 @@ TEST_F(FileExporterTest, UnwritablePathFailsAndCountsEachFailure) {
 }
 
 TEST_F(FileExporterTest, UnwritablePathIsReportedOnce) {
-  test::DiagnosticsCapture diagnostics;
+  const test::ThreadDiagnosticsCapture diagnostics;
   FileExporterOptions bad;
   bad.path = directory_ + "/missing-directory/spans.jsonl";
   FileExporter exporter(bad);

@@ -263,7 +263,7 @@ TEST(OtlpHttpExporter, ABackendClaimingMoreRejectedSpansThanItWasSentCountsTheBa
       [](const tools::HttpRequest&) { return reply(200, std::string("\x0a\x03\x08\xe8\x07", 5)); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
-  const test::DiagnosticsCapture diagnostics;
+  const test::ThreadDiagnosticsCapture diagnostics;
   EXPECT_EQ(exporter.export_spans(make_spans(2)), ExportResult::success);
   EXPECT_EQ(exporter.stats().rejected_spans, 2U);
   EXPECT_EQ(diagnostics.count_containing("rejected 2 of 2 span(s) (it claimed 1000)"), 1U);
@@ -289,7 +289,7 @@ TEST(OtlpHttpExporter, ANegativeRejectedCountIsReportedAndNotCounted) {
   auto options = options_for(collector.url());
   options.protocol = OtlpProtocol::http_json;
   OtlpHttpExporter exporter(options);
-  const test::DiagnosticsCapture diagnostics;
+  const test::ThreadDiagnosticsCapture diagnostics;
   EXPECT_EQ(exporter.export_spans(make_spans(2)), ExportResult::success);
   EXPECT_EQ(exporter.stats().rejected_spans, 0U);
   EXPECT_EQ(diagnostics.count_containing("invalid rejected span count (-3)"), 1U);

@@ -76,4 +76,39 @@ class DiagnosticsCapture {
   std::uint64_t suppressed_before_;
 };
 
+// Collects the diagnostics reported on this thread while it lives, through a sink of its own: its
+// rate limit (20 lines per 10 s) starts afresh, so the tests run before in the same process cannot
+// have used it up. For counting lines exactly; diagnostics of other threads (an export thread) go
+// to their own sinks, not here.
+class ThreadDiagnosticsCapture {
+ public:
+  explicit ThreadDiagnosticsCapture(DiagnosticLevel minimum = DiagnosticLevel::warning)
+      : sink_(DiagnosticSink::make(
+            [shared = shared_](DiagnosticLevel, std::string_view message) {
+              std::lock_guard<std::mutex> lock(shared->mutex);
+              shared->lines.emplace_back(message);
+            },
+            minimum)),
+        route_(sink_) {}
+  ThreadDiagnosticsCapture(const ThreadDiagnosticsCapture&) = delete;
+  ThreadDiagnosticsCapture& operator=(const ThreadDiagnosticsCapture&) = delete;
+
+  // How many delivered lines contain `needle`.
+  std::size_t count_containing(std::string_view needle) const {
+    std::lock_guard<std::mutex> lock(shared_->mutex);
+    std::size_t found = 0;
+    for (const auto& line : shared_->lines) found += line.find(needle) != std::string::npos ? 1U : 0U;
+    return found;
+  }
+
+ private:
+  struct Shared {
+    std::mutex mutex;
+    std::vector<std::string> lines;
+  };
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();  // (before sink_, which captures it)
+  std::shared_ptr<DiagnosticSink> sink_;
+  ScopedDiagnosticSink route_;
+};
+
 }  // namespace honeyhive::test
