@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/env.hpp"
+#include "core/json_text.hpp"
 #include "core/printable.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/config/tracer_config.hpp"
@@ -74,9 +75,7 @@ std::string show(const std::string& value) {
 }
 std::string show(bool value) { return value ? "true" : "false"; }
 std::string show(int value) { return std::to_string(value); }
-std::string show(const nlohmann::json& value) {
-  return value.is_null() ? "" : value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+std::string show(const nlohmann::json& value) { return value.is_null() ? "" : detail::json_text(value); }
 
 class Merger {
  public:

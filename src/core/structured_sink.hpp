@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/bytes.hpp"
+#include "core/json_text.hpp"
 #include "honeyhive/core/attribute_value.hpp"
 #include "honeyhive/core/structured.hpp"
 
@@ -83,7 +84,6 @@ class KeyBuffer {
 AttributeValue array_leaf_value(const nlohmann::json& array, std::size_t depth_left);
 std::string unsigned_text(std::uint64_t value);
 std::string non_finite_text(double value);
-std::string json_text(const nlohmann::json& value);
 
 // Hands `value` to the sink under `key` when it is a leaf: anything but a non-empty object within
 // the depth left. Returns false for an object whose members are to be walked.

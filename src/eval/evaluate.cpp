@@ -5,7 +5,7 @@
 #include <optional>
 #include <thread>
 
-#include "core/structured_sink.hpp"  // json_text
+#include "core/json_text.hpp"
 #include "eval/metrics.hpp"
 #include "eval/runs_api.hpp"
 #include "honeyhive/core/diagnostics.hpp"

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/structured_sink.hpp"  // json_text
+#include "core/json_text.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/honeyhive_event.hpp"
 #include "honeyhive/version.hpp"
