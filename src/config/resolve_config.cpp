@@ -334,18 +334,17 @@ std::string ResolvedConfig::report_text() const {
   // line, so it cannot pass for a field of its own or rewrite the report where it is shown.
   // Backslashes are kept: a Windows path, or the JSON of a structured value, reads as it is.
   std::string text;
-  std::string shown;
-  const auto append_line = [&](std::string_view head, std::string_view value, std::string_view tail) {
-    shown.clear();
-    detail::append_printable(shown, value, detail::Backslash::kept);
-    text.append(head).append(shown).append(tail).push_back('\n');
-  };
   for (const auto& entry : provenance) {
-    const std::string head = entry.field + " = ";
-    const std::string tail = "  (" + entry.origin + ")";
-    append_line(head, entry.null ? std::string_view("null") : std::string_view(entry.shown), tail);
+    text.append(entry.field).append(" = ");
+    detail::append_printable(text, entry.null ? std::string_view("null") : std::string_view(entry.shown),
+                             detail::Backslash::kept);
+    text.append("  (").append(entry.origin).append(")\n");
   }
-  for (const auto& line : diagnostics) append_line("note: ", line, "");
+  for (const auto& line : diagnostics) {
+    text.append("note: ");
+    detail::append_printable(text, line, detail::Backslash::kept);
+    text.push_back('\n');
+  }
   return text;
 }
 

@@ -84,8 +84,8 @@ void append_printable(std::string& line, std::string_view text, Backslash backsl
   shown.reserve(out.size() + 16);
   for (std::size_t at = 0; at < out.size();) {
     std::size_t length = 1;
-    const std::uint32_t code = static_cast<unsigned char>(out[at]) < 0x80 ? 0 : decode_at(out, at, length);
-    if (code != 0 && is_hidden_or_reordering(code)) {
+    const std::uint32_t code = decode_at(out, at, length);
+    if (is_hidden_or_reordering(code)) {
       append_escaped_code_point(shown, code);
     } else {
       shown.append(out, at, length);
