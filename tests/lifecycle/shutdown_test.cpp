@@ -225,12 +225,19 @@ TEST(DiagnosticsSinkTest, ASinkRateLimitsAStormToAHandfulOfLinesAndACount) {
   EXPECT_EQ(sink->suppressed(), 980U);
 }
 
+// The lines a sink of its own delivers for one error reporting `message`.
+std::vector<std::string> lines_of_one_error(std::string_view message) {
+  std::vector<std::string> lines;
+  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
+  sink->report(DiagnosticLevel::error, message);
+  return lines;
+}
+
 TEST(DiagnosticsSinkTest, ALineCarriesOutsideTextAsOnePrintableValidLine) {
   // A backend's error message with a terminal escape, a forged second line, a tab, a DEL and a byte
   // that is not UTF-8.
-  std::vector<std::string> lines;
-  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
-  sink->report(DiagnosticLevel::error, "backend said: \x1b[31mred\r\n[honeyhive] error: forged\tline \xff\x7f end");
+  const std::vector<std::string> lines =
+      lines_of_one_error("backend said: \x1b[31mred\r\n[honeyhive] error: forged\tline \xff\x7f end");
   ASSERT_EQ(lines.size(), 1U);
   EXPECT_EQ(
       lines[0],
@@ -240,9 +247,7 @@ TEST(DiagnosticsSinkTest, ALineCarriesOutsideTextAsOnePrintableValidLine) {
 TEST(DiagnosticsSinkTest, ALineEscapesC1ControlsAndBackslashesAndKeepsOtherTextAsItIs) {
   // NEL (U+0085) breaks lines in some log tools and CSI (U+009B) starts a terminal escape; accented
   // letters and symbols are text.
-  std::vector<std::string> lines;
-  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
-  sink->report(DiagnosticLevel::error, "caf\u00e9 \u2713 a\u0085b\u009b31m C:\\temp\\n done");
+  const std::vector<std::string> lines = lines_of_one_error("caf\u00e9 \u2713 a\u0085b\u009b31m C:\\temp\\n done");
   ASSERT_EQ(lines.size(), 1U);
   // A backslash is doubled, so the text \n is not mistaken for an escaped newline.
   EXPECT_EQ(lines[0], "[honeyhive] error: caf\u00e9 \u2713 a\\u0085b\\u009b31m C:\\\\temp\\\\n done");
@@ -252,11 +257,9 @@ TEST(DiagnosticsSinkTest, ALineEscapesBidirectionalControlsAndLineSeparators) {
   // A right-to-left override makes "txt.exe" show as "exe.txt"; isolates, marks and the Arabic letter
   // mark reorder or hide text too; U+2028 and U+2029 break lines in some log viewers. Their
   // neighbours (an em dash U+2014, a check mark U+2713, per mille U+2030, U+2065) are text.
-  std::vector<std::string> lines;
-  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
-  sink->report(DiagnosticLevel::error,
-               "file \u202etxt.exe\u202c \u2066a\u2069 \u200e\u200f \u202a\u202b\u202d \u061c "
-               "one\u2028two\u2029three \u2014\u2713\u2030\u2065");
+  const std::vector<std::string> lines = lines_of_one_error(
+      "file \u202etxt.exe\u202c \u2066a\u2069 \u200e\u200f \u202a\u202b\u202d \u061c "
+      "one\u2028two\u2029three \u2014\u2713\u2030\u2065");
   ASSERT_EQ(lines.size(), 1U);
   EXPECT_EQ(lines[0],
             "[honeyhive] error: file \\u202etxt.exe\\u202c \\u2066a\\u2069 \\u200e\\u200f \\u202a\\u202b\\u202d "
@@ -267,11 +270,9 @@ TEST(DiagnosticsSinkTest, ALineEscapesInvisibleFormatCharactersAndKeepsJoiners) 
   // Tag characters carry invisible ASCII (here "hi" after the flag tag U+E0001); a byte order mark,
   // a word joiner, interlinear annotation and the deprecated format characters hide text too. The
   // zero width joiner in an emoji sequence and accented letters are text.
-  std::vector<std::string> lines;
-  auto sink = DiagnosticSink::make([&](DiagnosticLevel, std::string_view line) { lines.emplace_back(line); });
-  sink->report(DiagnosticLevel::error,
-               "ok\U000E0001\U000E0068\U000E0069 \ufeffa\u2060b \ufff9x\ufffay\ufffb \u206a\u206f \u180e "
-               "\U0001F469\u200D\U0001F4BB caf\u00e9");
+  const std::vector<std::string> lines = lines_of_one_error(
+      "ok\U000E0001\U000E0068\U000E0069 \ufeffa\u2060b \ufff9x\ufffay\ufffb \u206a\u206f \u180e "
+      "\U0001F469\u200D\U0001F4BB caf\u00e9");
   ASSERT_EQ(lines.size(), 1U);
   EXPECT_EQ(lines[0],
             "[honeyhive] error: ok\\U000e0001\\U000e0068\\U000e0069 \\ufeffa\\u2060b \\ufff9x\\ufffay\\ufffb "
