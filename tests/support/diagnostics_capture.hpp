@@ -14,18 +14,43 @@
 
 namespace honeyhive::test {
 
+// The lines a capture's handler delivered, shared with the handler, because an export thread may
+// still be reporting while the capture goes away.
+class CapturedLines {
+ public:
+  // A handler that adds each line here.
+  static DiagnosticHandler handler(const std::shared_ptr<CapturedLines>& into) {
+    return [into](DiagnosticLevel, std::string_view message) {
+      std::lock_guard<std::mutex> lock(into->mutex_);
+      into->lines_.emplace_back(message);
+    };
+  }
+
+  std::vector<std::string> lines() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return lines_;
+  }
+
+  // How many lines contain `needle`.
+  std::size_t count_containing(std::string_view needle) const {
+    std::size_t found = 0;
+    for (const auto& line : lines()) found += line.find(needle) != std::string::npos ? 1U : 0U;
+    return found;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
 // Collects the diagnostics at `minimum` and above while it lives, then restores the defaults
-// (warning level, lines to stderr). The lines live in a block shared with the handler, because an
-// export thread may still be reporting while this goes away.
+// (warning level, lines to stderr).
 class DiagnosticsCapture {
  public:
   explicit DiagnosticsCapture(DiagnosticLevel minimum = DiagnosticLevel::warning)
       : reported_before_(diagnostics_reported()), suppressed_before_(diagnostics_suppressed()) {
     set_diagnostic_level(minimum);
-    set_diagnostic_handler([shared = shared_](DiagnosticLevel, std::string_view message) {
-      std::lock_guard<std::mutex> lock(shared->mutex);
-      shared->lines.emplace_back(message);
-    });
+    set_diagnostic_handler(CapturedLines::handler(captured_));
   }
   ~DiagnosticsCapture() {
     set_diagnostic_level(DiagnosticLevel::warning);
@@ -37,10 +62,7 @@ class DiagnosticsCapture {
   DiagnosticsCapture& operator=(const DiagnosticsCapture&) = delete;
 
   // The lines delivered so far.
-  std::vector<std::string> lines() const {
-    std::lock_guard<std::mutex> lock(shared_->mutex);
-    return shared_->lines;
-  }
+  std::vector<std::string> lines() const { return captured_->lines(); }
 
   // How many diagnostics were reported or held back by the process-wide rate limit since construction.
   std::uint64_t count() const {
@@ -51,11 +73,7 @@ class DiagnosticsCapture {
   bool any_reported() const { return !lines().empty() || diagnostics_suppressed() > suppressed_before_; }
 
   // How many delivered lines contain `needle`.
-  std::size_t count_containing(std::string_view needle) const {
-    std::size_t found = 0;
-    for (const auto& line : lines()) found += line.find(needle) != std::string::npos ? 1U : 0U;
-    return found;
-  }
+  std::size_t count_containing(std::string_view needle) const { return captured_->count_containing(needle); }
 
   // A delivered line contains `needle`, or nothing was delivered because the rate limit swallowed the text.
   bool mentions(std::string_view needle) const {
@@ -67,11 +85,7 @@ class DiagnosticsCapture {
   }
 
  private:
-  struct Shared {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-  };
-  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+  std::shared_ptr<CapturedLines> captured_ = std::make_shared<CapturedLines>();
   std::uint64_t reported_before_;
   std::uint64_t suppressed_before_;
 };
@@ -83,30 +97,15 @@ class DiagnosticsCapture {
 class ThreadDiagnosticsCapture {
  public:
   explicit ThreadDiagnosticsCapture(DiagnosticLevel minimum = DiagnosticLevel::warning)
-      : sink_(DiagnosticSink::make(
-            [shared = shared_](DiagnosticLevel, std::string_view message) {
-              std::lock_guard<std::mutex> lock(shared->mutex);
-              shared->lines.emplace_back(message);
-            },
-            minimum)),
-        route_(sink_) {}
+      : sink_(DiagnosticSink::make(CapturedLines::handler(captured_), minimum)), route_(sink_) {}
   ThreadDiagnosticsCapture(const ThreadDiagnosticsCapture&) = delete;
   ThreadDiagnosticsCapture& operator=(const ThreadDiagnosticsCapture&) = delete;
 
   // How many delivered lines contain `needle`.
-  std::size_t count_containing(std::string_view needle) const {
-    std::lock_guard<std::mutex> lock(shared_->mutex);
-    std::size_t found = 0;
-    for (const auto& line : shared_->lines) found += line.find(needle) != std::string::npos ? 1U : 0U;
-    return found;
-  }
+  std::size_t count_containing(std::string_view needle) const { return captured_->count_containing(needle); }
 
  private:
-  struct Shared {
-    std::mutex mutex;
-    std::vector<std::string> lines;
-  };
-  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();  // (before sink_, which captures it)
+  std::shared_ptr<CapturedLines> captured_ = std::make_shared<CapturedLines>();  // (before sink_, which uses it)
   std::shared_ptr<DiagnosticSink> sink_;
   ScopedDiagnosticSink route_;
 };
