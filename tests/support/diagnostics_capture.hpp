@@ -101,6 +101,9 @@ class ThreadDiagnosticsCapture {
   ThreadDiagnosticsCapture(const ThreadDiagnosticsCapture&) = delete;
   ThreadDiagnosticsCapture& operator=(const ThreadDiagnosticsCapture&) = delete;
 
+  // The lines delivered so far.
+  std::vector<std::string> lines() const { return captured_->lines(); }
+
   // How many delivered lines contain `needle`.
   std::size_t count_containing(std::string_view needle) const { return captured_->count_containing(needle); }
 
