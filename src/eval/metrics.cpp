@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/json_text.hpp"
+
 namespace honeyhive::detail {
 namespace {
 
@@ -44,8 +46,11 @@ std::string add_evaluator_metrics(const std::string& name, const nlohmann::json&
         dropped += " score";
       }
     } else if (key == "explanation") {
-      if (!member.is_null())
-        metrics[name + "_explanation"] = member.is_string() ? member : nlohmann::json(member.dump());
+      // Not a string: its JSON text, with any byte that is not UTF-8 as U+FFFD (dump() would throw,
+      // failing the evaluator and losing its score).
+      if (!member.is_null()) {
+        metrics[name + "_explanation"] = member.is_string() ? member : nlohmann::json(json_text(member));
+      }
     } else if (is_scalar(member)) {
       metrics[name + "_" + key] = member;
     } else if (!member.is_null()) {

@@ -197,6 +197,23 @@ TEST(EvaluateTest, EvaluatorObjectsBecomeTheReferenceSdksFlatMetrics) {
   EXPECT_EQ(summary.metrics.at("judge_tokens").count, 1U);
 }
 
+// An explanation that is not a string is kept as its JSON text; a byte that is not UTF-8 in it (a
+// model's raw output, say) becomes U+FFFD there instead of failing the evaluator and losing its score.
+TEST(EvaluateTest, AnExplanationWithInvalidUtf8IsRepairedNotAnEvaluatorError) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.evaluators.clear();
+  options.evaluators.push_back({"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) {
+                                  return nlohmann::json{{"score", 1}, {"explanation", {{"raw", "ok \xff"}}}};
+                                }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 1U);
+  const DatapointResult& row = summary.rows[0];
+  EXPECT_TRUE(row.evaluator_errors.empty());
+  EXPECT_EQ(row.metrics, (nlohmann::json{{"judge", 1}, {"judge_explanation", "{\"raw\":\"ok \xef\xbf\xbd\"}"}}));
+  EXPECT_EQ(summary.metrics.at("judge").errors, 0U);
+}
+
 TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 10);
