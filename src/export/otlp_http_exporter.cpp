@@ -11,6 +11,7 @@
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
 #include "honeyhive/version.hpp"
+#include "transport/http_headers.hpp"
 
 namespace honeyhive {
 namespace {
@@ -83,7 +84,18 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
     }
     if (const auto headers = otlp_env("HEADERS", &name)) {
       std::string bad_key;
-      if (auto parsed = detail::parse_key_value_list(*headers, &bad_key)) {
+      auto parsed = detail::parse_key_value_list(*headers, &bad_key);
+      if (parsed) {
+        // A percent-encoded line break (%0D%0A) or other control character would inject headers.
+        for (const auto& [key, value] : *parsed) {
+          if (!detail::is_header_name(key) || !detail::is_header_value(value)) {
+            bad_key = key;
+            parsed.reset();
+            break;
+          }
+        }
+      }
+      if (parsed) {
         for (auto& header : *parsed) options.headers.push_back(std::move(header));
       } else {
         // Never echo the value: headers carry API keys.

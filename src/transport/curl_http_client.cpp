@@ -8,6 +8,7 @@
 
 #include "core/random.hpp"
 #include "honeyhive/transport/http_client.hpp"
+#include "transport/http_headers.hpp"
 
 namespace honeyhive {
 namespace {
@@ -92,12 +93,20 @@ class CurlHttpClient final : public HttpClient {
         response.error = "libcurl could not create a handle";
         return response;
       }
+      // A line break in a header would end its line and start another header (see http_headers.hpp).
+      if (std::string problem = detail::header_problem(request.headers); !problem.empty()) {
+        response.error = std::move(problem) + "; not sent";
+        return response;
+      }
       CURL* curl = handle_;
       curl_easy_reset(curl);  // keeps the connection cache: keep-alive across requests
       Transfer transfer{&response, &cancelled_};
       curl_slist* headers = nullptr;
       for (const auto& header : request.headers) {
-        headers = curl_slist_append(headers, (header.first + ": " + header.second).c_str());
+        std::string line = header.first;
+        line += ": ";
+        line += detail::trim_header_value(header.second);
+        headers = curl_slist_append(headers, line.c_str());
       }
       headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
       curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/random.hpp"
+#include "transport/http_headers.hpp"
 
 namespace honeyhive {
 namespace {
@@ -95,6 +96,17 @@ SendOutcome send_until_done(HttpClient& client, HttpRequest& request, const Retr
                             const std::function<void(int attempt)>& on_attempt) noexcept {
   using std::chrono::milliseconds;
   SendOutcome outcome;
+  // A request whose headers cannot be sent as they are fails at once: no attempt, and no retry,
+  // which could not help (see transport/http_headers.hpp).
+  try {
+    if (std::string problem = detail::header_problem(request.headers); !problem.empty()) {
+      outcome.response.error = std::move(problem) + "; not sent";
+      return outcome;
+    }
+  } catch (...) {
+    outcome.response.error = "out of memory checking the request's headers; not sent";
+    return outcome;
+  }
   const milliseconds base_timeout = request.timeout;
   for (int attempt = 0;; ++attempt) {
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -115,6 +115,39 @@ TEST(HoneyHiveEventExporter, SendsTheBearerKeyAndClientHeaders) {
   EXPECT_TRUE(requests[0].header("hh-client-version").has_value());
 }
 
+// An API key read from a file keeps its trailing newline: it is sent without it.
+TEST(HoneyHiveEventExporter, SendsAKeyWithATrailingNewlineWithoutIt) {
+  RecordingServer api(always(api_reply(200)));
+  ASSERT_TRUE(api.ok());
+  auto options = options_for(api);
+  options.api_key = std::string(kApiKey) + "\n";
+  HoneyHiveEventExporter exporter(options);
+  ASSERT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::success);
+  const auto requests = api.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].header("authorization"), std::string("Bearer ") + kApiKey);
+  EXPECT_EQ(requests[0].header("accept"), "application/json");
+}
+
+// A key with a line break inside would inject headers: nothing is sent, the spans fail, and the
+// one diagnostic names the header, not the key.
+TEST(HoneyHiveEventExporter, AKeyWithALineBreakInsideSendsNothingAndSaysWhy) {
+  RecordingServer api(always(api_reply(200)));
+  ASSERT_TRUE(api.ok());
+  const test::ThreadDiagnosticsCapture diagnostics;
+  auto options = options_for(api);
+  options.api_key = std::string(kApiKey) + "\r\nx-injected: 1";
+  HoneyHiveEventExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::failure);
+  EXPECT_TRUE(api.requests().empty());
+  EXPECT_EQ(exporter.stats().requests, 0U);
+  const auto lines = diagnostics.lines();
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("failed after 0 attempt(s): header 'Authorization' has a line break"), std::string::npos)
+      << lines[0];
+  EXPECT_EQ(lines[0].find(kApiKey), std::string::npos) << lines[0];
+}
+
 TEST(HoneyHiveEventExporter, SendsOneBareEventPerRequestWhenBatchingIsOff) {
   RecordingServer api(always(api_reply(200, R"({"success":true,"event_id":"x"})")));
   ASSERT_TRUE(api.ok());

@@ -137,6 +137,24 @@ TEST(OtlpHttpExporter, SendsTheConfiguredHeaders) {
   EXPECT_EQ(requests[0].header("user-agent")->rfind("honeyhive-cpp/", 0), 0U);
 }
 
+// A header value with a line break inside would inject headers: nothing is sent or retried, and
+// the one diagnostic names the header, not its value.
+TEST(OtlpHttpExporter, AHeaderWithALineBreakSendsNothingAndSaysWhy) {
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  const test::ThreadDiagnosticsCapture diagnostics;
+  auto options = options_for(collector.url());
+  options.headers = {{"authorization", "Bearer sk-secret-123\r\nx-injected: 1"}};
+  OtlpHttpExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  EXPECT_TRUE(collector.requests().empty());
+  const auto lines = diagnostics.lines();
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("failed after 0 attempt(s): header 'authorization' has a line break"), std::string::npos)
+      << lines[0];
+  EXPECT_EQ(lines[0].find("sk-secret-123"), std::string::npos) << lines[0];
+}
+
 TEST(OtlpHttpExporter, GzipsTheBodyWhenAsked) {
   RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());
@@ -459,6 +477,26 @@ TEST(OtlpHttpExporterOptionsFromEnv, PercentDecodesHeaders) {
   environment.set("OTEL_EXPORTER_OTLP_HEADERS", "x-key=a%20b, authorization=Bearer%20sk-secret-123");
   const auto options = OtlpHttpExporterOptions::from_env();
   EXPECT_EQ(options.headers, (HttpHeaders{{"x-key", "a b"}, {"authorization", "Bearer sk-secret-123"}}));
+}
+
+// OTEL_EXPORTER_OTLP_HEADERS is percent-decoded: an encoded line break would inject a header. (A
+// trailing one is harmless: values are sent without surrounding whitespace.)
+TEST(OtlpHttpExporterOptionsFromEnv, IgnoresHeadersWithAnEncodedLineBreakOrANameThatIsNotAToken) {
+  OtlpEnvironment environment;
+  const test::ThreadDiagnosticsCapture diagnostics;
+  for (const char* headers : {"x-ok=1,authorization=Bearer%20sk-secret-123%0D%0Ax-injected%3A%201",
+                              "authorization=sk-secret-123%00", "x y=sk-secret-123"}) {
+    environment.set("OTEL_EXPORTER_OTLP_HEADERS", headers);
+    EXPECT_TRUE(OtlpHttpExporterOptions::from_env().headers.empty()) << headers;
+  }
+  const auto lines = diagnostics.lines();
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_NE(lines[0].find("OTEL_EXPORTER_OTLP_HEADERS is malformed near key 'authorization'"), std::string::npos)
+      << lines[0];
+  EXPECT_NE(lines[2].find("near key 'x y'"), std::string::npos) << lines[2];
+  for (const auto& line : lines) EXPECT_EQ(line.find("sk-secret-123"), std::string::npos) << line;
+  environment.set("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20sk-secret-123%0A");
+  EXPECT_EQ(OtlpHttpExporterOptions::from_env().headers.size(), 1U);
 }
 
 TEST(OtlpHttpExporterOptionsFromEnv, TheTracesHeadersWin) {

@@ -216,6 +216,63 @@ TEST(CurlHttpClient, SendsAfterCancelFailAtOnceWithoutContactingTheServer) {
   EXPECT_TRUE(server.requests().empty());
 }
 
+// --- header lines ---------------------------------------------------------------------------
+
+// A line break inside a header value would end the header line there and make the rest another
+// header: the request is refused before anything is sent, and the error never shows the value.
+TEST(CurlHttpClient, RefusesAHeaderValueWithALineBreakWithoutSendingIt) {
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  const std::vector<std::string> values = {"Bearer sk-secret\r\nx-injected: 1", "a\nb",    "a\rb",
+                                           std::string("nul\0byte", 8),         "del\x7f", "bell\a"};
+  for (const std::string& value : values) {
+    HttpRequest request = post(server.url());
+    request.headers = {{"x-ok", "1"}, {"authorization", value}};
+    const HttpResponse response = client->send(request);
+    EXPECT_EQ(response.status, 0);
+    EXPECT_FALSE(response.cancelled);
+    EXPECT_NE(response.error.find("header 'authorization'"), std::string::npos) << response.error;
+    EXPECT_EQ(response.error.find("secret"), std::string::npos) << response.error;
+  }
+  EXPECT_TRUE(server.requests().empty());
+  // The client still sends a good request afterwards.
+  EXPECT_EQ(client->send(post(server.url())).status, 200);
+}
+
+TEST(CurlHttpClient, RefusesAHeaderNameThatIsNotAToken) {
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  for (const char* name : {"", "x b", "x:y", "x\r\ny", "authorization: Bearer sk-secret"}) {
+    HttpRequest request = post(server.url());
+    request.headers = {{name, "v"}};
+    const HttpResponse response = client->send(request);
+    EXPECT_EQ(response.status, 0) << name;
+    EXPECT_NE(response.error.find("header 1 of 1 has a name that is not an HTTP token"), std::string::npos)
+        << response.error;
+    EXPECT_EQ(response.error.find("secret"), std::string::npos) << response.error;
+  }
+  EXPECT_TRUE(server.requests().empty());
+}
+
+// Surrounding whitespace is not part of a header value (RFC 9110 section 5.5): an API key read from
+// a file with its trailing newline is sent without it, rather than breaking the request.
+TEST(CurlHttpClient, SendsHeaderValuesWithoutSurroundingWhitespace) {
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(server.ok());
+  auto client = make_curl_http_client();
+  HttpRequest request = post(server.url());
+  request.headers = {{"authorization", "Bearer key-1\n"}, {"x-tabbed", "\t a\tb \r\n"}, {"x-after", "2"}};
+  EXPECT_EQ(client->send(request).status, 200);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  EXPECT_EQ(requests[0].header("authorization"), "Bearer key-1");
+  EXPECT_EQ(requests[0].header("x-tabbed"), "a\tb");
+  EXPECT_EQ(requests[0].header("x-after"), "2");
+  EXPECT_EQ(requests[0].body, "hello");
+}
+
 // --- gzip and redaction ---------------------------------------------------------------------
 
 TEST(GzipCompress, OutputInflatesBackToTheInput) {

@@ -148,6 +148,24 @@ TEST(SendWithRetries, RetriesConnectionErrorsUpToMaxRetries) {
   EXPECT_FALSE(outcome.response.error.empty());
 }
 
+// A header that cannot be sent fails the request at once: no attempt reaches the client, and no
+// retry could help.
+TEST(SendWithRetries, MakesNoAttemptWithAHeaderThatCannotBeSent) {
+  ScriptedClient client({response_with(200)});
+  FakeSleep sleep;
+  sleep.client = &client;
+  HttpRequest request = make_request();
+  request.headers.emplace_back("authorization", "Bearer sk-secret\r\nx-injected: 1");
+  const SendOutcome outcome = send_with_retries(client, request, RetryPolicy{}, far_deadline(), sleep.function());
+  EXPECT_EQ(outcome.attempts, 0);
+  EXPECT_TRUE(client.requests.empty());
+  EXPECT_TRUE(sleep.waits.empty());
+  EXPECT_EQ(outcome.response.status, 0);
+  EXPECT_NE(outcome.response.error.find("header 'authorization' has a line break"), std::string::npos)
+      << outcome.response.error;
+  EXPECT_EQ(outcome.response.error.find("secret"), std::string::npos) << outcome.response.error;
+}
+
 TEST(SendWithRetries, HonoursASmallerMaxRetries) {
   ScriptedClient client({response_with(503)});
   FakeSleep sleep;
