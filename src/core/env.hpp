@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,13 @@ std::optional<std::string> get_env(const char* name);
 
 // A non-negative decimal integer that fits in uint64; nullopt otherwise.
 std::optional<std::uint64_t> parse_unsigned(std::string_view text) noexcept;
+
+// `count` milliseconds, at most milliseconds::max() (a larger count would wrap to a negative
+// duration): "this many milliseconds, or as good as forever".
+inline std::chrono::milliseconds saturating_millis(std::uint64_t count) noexcept {
+  constexpr auto kMost = static_cast<std::uint64_t>(std::chrono::milliseconds::max().count());
+  return std::chrono::milliseconds(static_cast<std::chrono::milliseconds::rep>(count < kMost ? count : kMost));
+}
 
 std::string_view trim(std::string_view text) noexcept;
 

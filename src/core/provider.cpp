@@ -49,7 +49,7 @@ std::shared_ptr<Tracer> Provider::get_tracer(std::string scope_name, std::string
 }
 
 bool Provider::force_flush(std::chrono::milliseconds timeout) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = detail::deadline_after(timeout);
   bool all = true;
   for (const auto& processor : processors_) all = processor->force_flush(detail::time_left(deadline)) && all;
   return all;
@@ -57,7 +57,7 @@ bool Provider::force_flush(std::chrono::milliseconds timeout) noexcept {
 
 bool Provider::shutdown(std::chrono::milliseconds timeout) noexcept {
   if (shut_down_.exchange(true, std::memory_order_acq_rel)) return true;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = detail::deadline_after(timeout);
   bool all = true;
   for (const auto& processor : processors_) all = processor->shutdown(detail::time_left(deadline)) && all;
   return all;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 
+#include "core/deadline.hpp"
 #include "core/json_text.hpp"
 #include "eval/metrics.hpp"
 #include "eval/runs_api.hpp"
@@ -286,7 +287,8 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
       // The cancellation token and the time budget bound the API calls too (the dataset fetch,
       // the run creation), not only the scheduling of datapoints.
       api->limit([&options] { return options.cancellation.stop_requested(); },
-                 options.time_budget.count() > 0 ? started + options.time_budget : Clock::time_point::max());
+                 options.time_budget.count() > 0 ? detail::deadline_after(options.time_budget, started)
+                                                 : Clock::time_point::max());
     }
 
     std::vector<Datapoint> dataset = std::move(options.dataset);
@@ -308,7 +310,8 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
       std::vector<std::string> errors;
       have_dataset = fetch_dataset(*api, options.dataset_id, dataset, datapoint_ids, errors, [&] {
         return options.cancellation.stop_requested() ||
-               (options.time_budget.count() > 0 && Clock::now() >= started + options.time_budget);
+               (options.time_budget.count() > 0 &&
+                Clock::now() >= detail::deadline_after(options.time_budget, started));
       });
       for (auto& error : errors) report(summary, std::move(error));
     }
@@ -350,7 +353,7 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
       }
 
       std::optional<Clock::time_point> deadline;
-      if (options.time_budget.count() > 0) deadline = started + options.time_budget;
+      if (options.time_budget.count() > 0) deadline = detail::deadline_after(options.time_budget, started);
       RunState run{options,  *tracer, dataset, datapoint_ids, summary.run_id, summary.run_name, summary.dataset_id,
                    deadline, 0U};
       std::vector<std::optional<DatapointResult>> results(dataset.size());
@@ -377,7 +380,7 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
         if (!metadata.empty()) body["metadata"] = std::move(metadata);
         // The closing update goes out even after a cancellation (it says "cancelled"), bounded by one
         // request timeout.
-        api->limit({}, Clock::now() + options.request_timeout);
+        api->limit({}, detail::deadline_after(options.request_timeout));
         const detail::ApiResult updated = api->update_run(summary.run_id, body);
         if (!updated.ok) report(summary, "the run was not updated (" + updated.error + ")");
       }

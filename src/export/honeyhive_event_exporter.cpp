@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/deadline.hpp"
 #include "core/json_text.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/honeyhive_event.hpp"
@@ -176,7 +177,7 @@ ExportCounts HoneyHiveEventExporter::export_spans_counted(const std::vector<Span
   ExportCounts counts;
   if (spans.empty()) return counts;
   if (deadline == std::chrono::steady_clock::time_point::max()) {
-    deadline = std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1);
+    deadline = detail::deadline_after(detail::saturating_times(options_.timeout, options_.retry.max_retries + 1));
   }
   if (sender_.is_shut_down()) {
     counts.failed = spans.size();

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/deadline.hpp"
 #include "core/env.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/otlp_json.hpp"
@@ -104,7 +105,7 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
     }
     if (const auto timeout = otlp_env("TIMEOUT", &name)) {
       if (const auto ms = detail::parse_unsigned(*timeout); ms && *ms > 0) {
-        options.timeout = std::chrono::milliseconds(*ms);
+        options.timeout = detail::saturating_millis(*ms);
       } else {
         report_diagnostic(DiagnosticLevel::warning,
                           name + "='" + *timeout + "' is not a positive number of ms; using 10000");
@@ -139,8 +140,8 @@ OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options)
 OtlpHttpExporter::~OtlpHttpExporter() { shutdown(std::chrono::milliseconds(0)); }
 
 ExportResult OtlpHttpExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
-  return export_spans_until(spans,
-                            std::chrono::steady_clock::now() + options_.timeout * (options_.retry.max_retries + 1));
+  return export_spans_until(
+      spans, detail::deadline_after(detail::saturating_times(options_.timeout, options_.retry.max_retries + 1)));
 }
 
 ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,

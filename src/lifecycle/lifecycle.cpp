@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/deadline.hpp"
 #include "core/env.hpp"
 #include "core/random.hpp"
 #include "core/thread_count.hpp"
@@ -203,7 +204,7 @@ void run_exit_hook() noexcept {
     }
     std::chrono::milliseconds budget{0};
     for (const auto& [owner, entry] : alive) budget = std::max(budget, entry.budget);
-    const auto deadline = Clock::now() + budget;
+    const auto deadline = detail::deadline_after(budget);
     const auto run = [deadline](const std::shared_ptr<void>& owner, const ExitEntry& entry) noexcept {
       try {
         if (entry.action) entry.action(owner, deadline);

@@ -198,7 +198,7 @@ void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) no
                            : options.export_timeout;
   ExportCounts counts;
   try {
-    counts = exporter->export_spans_counted(batch, Clock::now() + timeout);
+    counts = exporter->export_spans_counted(batch, detail::deadline_after(timeout));
   } catch (const std::exception& error) {
     counts = ExportCounts{};
     report_diagnostic(DiagnosticLevel::error, {"exporter threw (", error.what(), "); its batch is counted as failed"});
@@ -258,7 +258,7 @@ void BatchSpanProcessor::State::run() noexcept {
     batch.reserve(options.max_export_batch_size);
   } catch (...) {
   }
-  auto next_timer = Clock::now() + options.schedule_delay;
+  auto next_timer = detail::deadline_after(options.schedule_delay);
   // Staying awake between batches (options.stay_awake_below): when the last full batch was taken,
   // and how long to wait awake for the next one after this round's exports (0: sleep at once).
   // (This thread's CPUs: its affinity is the one of the thread that started it.)
@@ -280,7 +280,7 @@ void BatchSpanProcessor::State::run() noexcept {
       const std::size_t others_awake = g_export_threads_awake.fetch_add(1, std::memory_order_relaxed);
       if (cpus > detail::live_context_threads() + others_awake) {
         stayed_awake.fetch_add(1, std::memory_order_relaxed);
-        const auto until = Clock::now() + stay_awake;
+        const auto until = detail::deadline_after(stay_awake);
         while (queue.size() < options.max_export_batch_size && !shut_down.load(std::memory_order_relaxed) &&
                !flush_requested.load(std::memory_order_relaxed) && Clock::now() < until) {
           std::this_thread::yield();
@@ -299,9 +299,9 @@ void BatchSpanProcessor::State::run() noexcept {
       shutting_down_here = thread_shuts_exporter;
       const bool timer_fired = Clock::now() >= next_timer;
       drain_all = stopping || timer_fired || flush_target > completed;
-      if (timer_fired) next_timer = Clock::now() + options.schedule_delay;
+      if (timer_fired) next_timer = detail::deadline_after(options.schedule_delay);
     }
-    if (shutting_down_here) wait_for_writers(Clock::now() + options.shutdown_export_timeout);
+    if (shutting_down_here) wait_for_writers(detail::deadline_after(options.shutdown_export_timeout));
     // Export full batches; on a timer, flush or stop, also the last partial one.
     for (;;) {
       const bool full_batch = queue.size() >= options.max_export_batch_size;
@@ -375,8 +375,8 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() noexcept {
     if (auto v = read("OTEL_BSP_MAX_QUEUE_SIZE", 1)) options.max_queue_size = static_cast<std::size_t>(*v);
     if (auto v = read("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 1))
       options.max_export_batch_size = static_cast<std::size_t>(*v);
-    if (auto v = read("OTEL_BSP_SCHEDULE_DELAY", 0)) options.schedule_delay = std::chrono::milliseconds(*v);
-    if (auto v = read("OTEL_BSP_EXPORT_TIMEOUT", 0)) options.export_timeout = std::chrono::milliseconds(*v);
+    if (auto v = read("OTEL_BSP_SCHEDULE_DELAY", 0)) options.schedule_delay = detail::saturating_millis(*v);
+    if (auto v = read("OTEL_BSP_EXPORT_TIMEOUT", 0)) options.export_timeout = detail::saturating_millis(*v);
     if (auto v = read("HONEYHIVE_BSP_STAY_AWAKE_US", 0)) {
       const auto most = static_cast<std::uint64_t>(kMaxStayAwake.count());
       if (*v > most) {
@@ -451,7 +451,7 @@ bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept
   if (!state_) return true;
   State& state = *state_;
   if (t_export_state == &state) return false;  // an exporter callback cannot wait for its own thread
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = detail::deadline_after(timeout);
   bool done = false;
   try {
     std::unique_lock<std::mutex> lock(state.mutex);
@@ -499,7 +499,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     try {
       std::unique_lock<std::mutex> lock(state.mutex);
       if (state.shutdown_thread == std::this_thread::get_id() && !state.shutdown_finished) return false;
-      return state.progress.wait_until(lock, Clock::now() + timeout, [&] {
+      return state.progress.wait_until(lock, detail::deadline_after(timeout), [&] {
         return state.shutdown_finished && state.thread_exited;
       }) && state.shutdown_ok;
     } catch (...) {
@@ -520,7 +520,9 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     }
     return true;
   }
-  const auto deadline = Clock::now() + timeout;
+  const auto start = Clock::now();
+  const auto deadline = detail::deadline_after(timeout, start);
+  const Clock::duration budget = deadline - start;  // the timeout, or less when it saturated
   // No position is claimed after this. A producer that claimed one just before may still be
   // writing its span there: let it land before the final drain, within half the budget (the drain
   // has the rest; a span still unwritten then counts as failed).
@@ -530,7 +532,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   } catch (...) {
   }
   state.queue.close();
-  state.wait_for_writers(deadline - std::chrono::duration_cast<Clock::duration>(timeout) / 2);
+  state.wait_for_writers(start + budget / 2);
   // Spans queued with no export thread to drain them (none started yet, or a fork child; or a first
   // span claimed just before the close, whose producer had not yet started it): start it now, or
   // they would count as failed without an export.
@@ -544,8 +546,8 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     state.wake.notify_one();
     // Most of the budget goes to a clean drain. If the exporter is still busy (a dead backend in
     // retries) when only the grace period is left, cancel it so the drain ends in time.
-    const auto grace = std::min(std::chrono::duration_cast<Clock::duration>(timeout / 10),
-                                std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(100)));
+    const auto grace =
+        std::min(budget / 10, std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(100)));
     clean = state.progress.wait_until(lock, deadline - grace, [&] { return state.thread_exited; });
     if (!clean) {
       lock.unlock();

@@ -24,6 +24,7 @@
 #include "honeyhive/version.hpp"
 #include "tracer/hh_local_detect.hpp"
 #include "tracer/registry.hpp"
+#include "transport/http_headers.hpp"
 
 namespace honeyhive {
 namespace {
@@ -305,6 +306,13 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       report_diagnostic(DiagnosticLevel::warning,
                         "export_mode=events needs an API key (HH_API_KEY); exporting as if export_mode=otlp");
     }
+    // A key with a line break inside cannot go into a header (transport/http_headers.hpp): every
+    // request would be refused, so it is said once here.
+    if (!resolved.disabled && !exporter && !resolved.api_key.empty() && !detail::is_header_value(resolved.api_key)) {
+      report_diagnostic(DiagnosticLevel::error,
+                        "the API key (HH_API_KEY or api_key) holds a line break or another control character; "
+                        "no request to HoneyHive can be sent with it");
+    }
     if (resolved.disabled) {
       provider_options.sampler = make_always_off_sampler();
       parts.exporter_description = "disabled (OTEL_SDK_DISABLED)";
@@ -328,10 +336,16 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       otlp.endpoint = resolved.api_url + "/opentelemetry/v1/traces";
       otlp.protocol = resolved.otlp_protocol == "http/protobuf" ? OtlpProtocol::http_protobuf : OtlpProtocol::http_json;
       otlp.headers = {{"Authorization", "Bearer " + resolved.api_key},
-                      {"X-Source", resolved.source},
                       {"hh-client-version", kVersion},
                       {"hh-client-language", "cpp"},
                       {"hh-client-package", "honeyhive-cpp"}};
+      // The source goes on every span too; as a header only when it can be one.
+      if (detail::is_header_value(resolved.source)) {
+        otlp.headers.emplace_back("X-Source", resolved.source);
+      } else {
+        report_diagnostic(DiagnosticLevel::warning,
+                          "source holds a line break or another control character; not sent as the X-Source header");
+      }
       parts.exporter_description = "honeyhive-otlp " + redact_url(otlp.endpoint) + " (" + resolved.otlp_protocol + ")";
       exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
     } else if (!resolved.otlp_endpoint.empty()) {
@@ -598,7 +612,7 @@ bool HoneyHiveTracer::flush(std::chrono::milliseconds timeout) noexcept {
 bool HoneyHiveTracer::shutdown() noexcept { return shutdown(config_.lifecycle.lifecycle_timeout); }
 
 bool HoneyHiveTracer::shutdown(std::chrono::milliseconds timeout) noexcept {
-  return shutdown_until(std::chrono::steady_clock::now() + timeout);
+  return shutdown_until(detail::deadline_after(timeout));
 }
 
 bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadline) noexcept {

@@ -9,6 +9,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/deadline.hpp"
+
 namespace honeyhive::detail {
 namespace {
 
@@ -122,7 +124,7 @@ LoopbackResponse failure(std::string error) {
 LoopbackResponse loopback_http_get(std::uint16_t port, std::string_view path, std::chrono::milliseconds timeout,
                                    std::size_t max_body_bytes) noexcept {
   try {
-    const Clock::time_point deadline = Clock::now() + timeout;
+    const Clock::time_point deadline = detail::deadline_after(timeout);
     Socket socket;
     if (socket.fd() < 0) return failure(describe_errno(errno));
     sockaddr_in address{};

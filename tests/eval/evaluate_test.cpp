@@ -214,6 +214,17 @@ TEST(EvaluateTest, AnExplanationWithInvalidUtf8IsRepairedNotAnEvaluatorError) {
   EXPECT_EQ(summary.metrics.at("judge").errors, 0U);
 }
 
+// The largest time budget means no limit, not a budget spent before the first datapoint.
+TEST(EvaluateTest, TheLargestTimeBudgetRunsEveryDatapoint) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 3);
+  options.time_budget = std::chrono::milliseconds::max();
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(summary.succeeded, 3U);
+  EXPECT_EQ(summary.skipped, 0U);
+  EXPECT_FALSE(summary.cancelled);
+}
+
 TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 10);
@@ -393,6 +404,21 @@ struct FakeApi {
     return out;
   }
 };
+
+// The largest request timeout means no limit: the run is still created and completed (the deadline
+// overflowed into the past, and no request was sent).
+TEST(EvaluateApiTest, TheLargestRequestTimeoutStillSendsTheRunRequests) {
+  FakeApi api;
+  ASSERT_TRUE(api.server.ok());
+  auto t = api.tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.request_timeout = std::chrono::milliseconds::max();
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(summary.api);
+  EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
+  EXPECT_EQ(api.requests("POST").size(), 1U);
+  EXPECT_EQ(api.requests("PUT").size(), 1U);
+}
 
 TEST(EvaluateApiTest, CreatesAPendingRunThenCompletesItWithTheSessions) {
   FakeApi api;

@@ -148,6 +148,18 @@ TEST(HoneyHiveEventExporter, AKeyWithALineBreakInsideSendsNothingAndSaysWhy) {
   EXPECT_EQ(lines[0].find(kApiKey), std::string::npos) << lines[0];
 }
 
+// The largest timeout means no limit: the deadline (timeout x attempts) overflowed into the past,
+// and every export failed with "deadline passed before the first attempt".
+TEST(HoneyHiveEventExporter, TheLargestTimeoutStillSends) {
+  RecordingServer api(always(api_reply(200)));
+  ASSERT_TRUE(api.ok());
+  auto options = options_for(api);
+  options.timeout = milliseconds::max();
+  HoneyHiveEventExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::success);
+  EXPECT_EQ(api.requests().size(), 1U);
+}
+
 TEST(HoneyHiveEventExporter, SendsOneBareEventPerRequestWhenBatchingIsOff) {
   RecordingServer api(always(api_reply(200, R"({"success":true,"event_id":"x"})")));
   ASSERT_TRUE(api.ok());

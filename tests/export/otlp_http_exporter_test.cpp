@@ -252,6 +252,18 @@ TEST(OtlpHttpExporter, DoesNotRetryA400AndFails) {
   EXPECT_EQ(exporter.stats().retries, 0U);
 }
 
+// The largest timeout (OTEL_EXPORTER_OTLP_TIMEOUT can say so) means no limit: the deadline of an
+// export (timeout x attempts) overflowed into the past, and every export failed unsent.
+TEST(OtlpHttpExporter, TheLargestTimeoutStillSends) {
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.timeout = milliseconds::max();
+  OtlpHttpExporter exporter(options);
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::success);
+  EXPECT_EQ(collector.requests().size(), 1U);
+}
+
 TEST(OtlpHttpExporter, FailsWithinTheDeadlineWhenNothingListens) {
   auto options = options_for(dead_endpoint());
   options.retry = RetryPolicy{};  // the real backoff: the deadline must cut it short

@@ -284,6 +284,18 @@ TEST(BatchSpanProcessor, ForceFlushExportsEverythingEnqueuedBefore) {
   EXPECT_EQ(stats.export_batches, 1U);
 }
 
+// "As long as it takes": the deadline saturates instead of overflowing into the past, where the
+// flush would give up at once and return false.
+TEST(BatchSpanProcessor, ForceFlushAndShutdownWithTheLargestTimeoutWaitForTheExport) {
+  Fixture fixture(make_options(2048, 512));
+  fixture.end_spans(3);
+  EXPECT_TRUE(fixture.processor->force_flush(milliseconds::max()));
+  EXPECT_EQ(fixture.control->accepted(), 3U);
+  fixture.end_spans(2);
+  EXPECT_TRUE(fixture.processor->shutdown(milliseconds::max()));
+  EXPECT_EQ(fixture.control->accepted(), 5U);
+}
+
 TEST(BatchSpanProcessor, ForceFlushAlsoFlushesTheExporter) {
   Fixture fixture(make_options(2048, 512));
   fixture.end_spans(1);
@@ -744,6 +756,17 @@ TEST(BatchSpanProcessorOptionsFromEnv, ReadsEveryVariable) {
   EXPECT_EQ(options.schedule_delay, milliseconds(250));
   EXPECT_EQ(options.export_timeout, milliseconds(1000));
   EXPECT_EQ(options.stay_awake_below, std::chrono::microseconds(250));
+}
+
+// Past what milliseconds hold, a delay or timeout is "forever": it wrapped to a negative duration,
+// and a timer always due made the export thread spin.
+TEST(BatchSpanProcessorOptionsFromEnv, MillisecondsPastTheLargestDurationAreTheLargestNotNegative) {
+  BspEnvironment environment;
+  environment.set("OTEL_BSP_SCHEDULE_DELAY", "18446744073709551615");
+  environment.set("OTEL_BSP_EXPORT_TIMEOUT", "9223372036854775808");
+  const auto options = BatchSpanProcessorOptions::from_env();
+  EXPECT_EQ(options.schedule_delay, milliseconds::max());
+  EXPECT_EQ(options.export_timeout, milliseconds::max());
 }
 
 TEST(BatchSpanProcessorOptionsFromEnv, StayAwakeOfZeroTurnsItOffAndOneAbove10msIsCutWithADiagnostic) {
