@@ -290,6 +290,55 @@ TEST(HoneyHiveTracerTest, ApiKeySendsOtlpJsonToTheHoneyHiveEndpointWithItsHeader
   EXPECT_TRUE(body.contains("resourceSpans"));
 }
 
+// A source with a line break would inject a header: the spans still go, without X-Source, and
+// the tracer says why. (The source is on every span as an attribute too.)
+TEST(HoneyHiveTracerTest, ASourceThatCannotBeAHeaderIsLeftOutOfTheHeadersNotTheExport) {
+  std::mutex mutex;
+  std::vector<tools::HttpRequest> requests;
+  tools::MiniHttpServer server(0, [&](const tools::HttpRequest& request) {
+    std::lock_guard<std::mutex> lock(mutex);
+    requests.push_back(request);
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    response.body = "{}";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto lines = std::make_shared<test::CapturedLines>();
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::make(test::CapturedLines::handler(lines), DiagnosticLevel::warning);
+  TracerConfig config;
+  config.api_key = "hh-key-1234";
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  config.source = "ci\r\nx-injected: 1";
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  tracer->shutdown(std::chrono::milliseconds(2000));
+  EXPECT_EQ(lines->count_containing("not sent as the X-Source header"), 1U);
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_FALSE(requests.empty());
+  EXPECT_EQ(requests.front().header("authorization"), "Bearer hh-key-1234");
+  EXPECT_FALSE(requests.front().header("x-source").has_value());
+  EXPECT_FALSE(requests.front().header("x-injected").has_value());
+}
+
+// A key with a line break inside cannot be sent: said once, at init, without the key.
+TEST(HoneyHiveTracerTest, AnApiKeyWithALineBreakIsReportedAtInit) {
+  auto lines = std::make_shared<test::CapturedLines>();
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::make(test::CapturedLines::handler(lines), DiagnosticLevel::warning);
+  TracerConfig config;
+  config.api_key = "hh-key-1234\nx-injected: 1";
+  config.api_url = "http://127.0.0.1:9";
+  config.start_session = false;
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(lines->count_containing("the API key (HH_API_KEY or api_key) holds a line break"), 1U);
+  EXPECT_EQ(lines->count_containing("hh-key-1234"), 0U);
+  tracer->shutdown(std::chrono::milliseconds(200));
+}
+
 TEST(HoneyHiveTracerTest, DisabledSdkGivesNoOpSpans) {
   TracerConfig config;
   config.disabled = true;
