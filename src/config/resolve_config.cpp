@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "core/env.hpp"
+#include "core/json_depth.hpp"
 #include "core/json_text.hpp"
 #include "core/printable.hpp"
 #include "core/utf8.hpp"
@@ -94,6 +95,9 @@ class Merger {
       if (it->param.is_null()) {
         target = T{};
         origin.null = true;
+      } else if constexpr (std::is_same_v<T, nlohmann::json>) {
+        // Copied and shown whole: cut where it nests too deep for that (core/json_depth.hpp).
+        target = detail::copy_within_depth(*it->param);
       } else {
         target = *it->param;
       }

@@ -15,6 +15,7 @@
 
 #include "core/bytes.hpp"
 #include "core/current_context.hpp"
+#include "core/json_depth.hpp"
 #include "core/span_record_pool.hpp"
 #include "core/span_state.hpp"
 #include "core/static_key_texts.hpp"
@@ -746,7 +747,10 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     // into the attribute, and only when the key is new.
     SpanAttributeSink sink(*state_);
     detail::KeyBuffer key(prefix);
-    detail::flatten_into(key, value, limits.structured_max_depth, sink);
+    // At most kMaxJsonDepth levels: the walk recurses once per level.
+    const std::size_t max_depth =
+        limits.structured_max_depth < detail::kMaxJsonDepth ? limits.structured_max_depth : detail::kMaxJsonDepth;
+    detail::flatten_into(key, value, max_depth, sink);
   } catch (...) {
     note_failure("set_structured");
   }
@@ -945,10 +949,12 @@ namespace {
 nlohmann::json apply_content_policy(const ContentPolicy* policy, std::string_view field, const nlohmann::json& value,
                                     bool is_content) {
   if (policy == nullptr) return value;
-  nlohmann::json result = value;
+  // The whole value is copied, given to the mask and dumped here: cut where it nests too deep for
+  // that (core/json_depth.hpp), as flattening would cut it anyway.
+  nlohmann::json result = detail::copy_within_depth(value);
   if (policy->mask) {
     try {
-      result = policy->mask(field, value);
+      result = detail::copy_within_depth(policy->mask(field, result));
     } catch (...) {
       return nlohmann::json("[masking failed]");
     }

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/deadline.hpp"
+#include "core/json_depth.hpp"
 #include "core/json_text.hpp"
 #include "eval/metrics.hpp"
 #include "eval/runs_api.hpp"
@@ -199,6 +200,10 @@ DatapointResult run_datapoint(const RunState& run, std::size_t index) {
       session.set_error(row.error);
     }
     if (row.succeeded()) {
+      // Kept, handed to the evaluators and dumped whole: cut where it nests too deep for that.
+      if (detail::nests_deeper_than(row.outputs, detail::kMaxJsonDepth)) {
+        row.outputs = detail::copy_within_depth(row.outputs);
+      }
       if (!row.outputs.is_null()) {
         session.set_outputs(row.outputs.is_object() ? row.outputs : nlohmann::json{{"result", row.outputs}});
       }
@@ -292,6 +297,18 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
     }
 
     std::vector<Datapoint> dataset = std::move(options.dataset);
+    // A datapoint is copied, hashed and dumped whole: cut where it nests too deep for that
+    // (core/json_depth.hpp), and say so.
+    for (std::size_t i = 0; i < dataset.size(); ++i) {
+      Datapoint& datapoint = dataset[i];
+      if (detail::nests_deeper_than(datapoint.inputs, detail::kMaxJsonDepth) ||
+          detail::nests_deeper_than(datapoint.ground_truth, detail::kMaxJsonDepth)) {
+        datapoint.inputs = detail::copy_within_depth(datapoint.inputs);
+        datapoint.ground_truth = detail::copy_within_depth(datapoint.ground_truth);
+        report(summary, "datapoint " + std::to_string(i) + ": inputs or ground truth nest more than " +
+                            std::to_string(detail::kMaxJsonDepth) + " levels deep; cut there");
+      }
+    }
     std::vector<std::string> datapoint_ids;
     bool have_dataset = true;
     if (!options.function && !options.function_with_context) {

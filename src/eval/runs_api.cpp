@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/deadline.hpp"
+#include "core/json_depth.hpp"
 #include "honeyhive/version.hpp"
 
 namespace honeyhive::detail {
@@ -90,6 +91,13 @@ ApiResult RunsApi::call(const char* method, const std::string& path, const nlohm
     if (response.status < 200 || response.status >= 300) {
       result.error =
           what + " failed: " + (response.status != 0 ? "HTTP " + std::to_string(response.status) : response.error);
+      return result;
+    }
+    // A body nested deeper than any answer of the API could not be copied or dumped later without
+    // overflowing the stack (core/json_depth.hpp): it is not read.
+    if (!detail::text_nests_at_most(response.body)) {
+      result.error = what + " answered with JSON nested more than " + std::to_string(detail::kMaxJsonDepth) +
+                     " levels deep; not read";
       return result;
     }
     result.body = nlohmann::json::parse(response.body, nullptr, false);

@@ -10,6 +10,7 @@
 #include <utility>
 #include <variant>
 
+#include "core/json_depth.hpp"
 #include "core/uuid.hpp"
 #include "honeyhive/core/span_limits.hpp"
 
@@ -44,32 +45,6 @@ constexpr std::array<const char*, 4> kEventTypes = {"session", "chain", "model",
 // key with 100k dots or a 100k-deep "[[[...]]]" string.
 constexpr std::size_t kMaxDepth = SpanLimits{}.structured_max_depth;
 
-// Whether the arrays and objects of the JSON `text` nest at most `max_depth` deep (string
-// literals skipped). A linear scan: it decides whether parsing the text is safe.
-bool nests_at_most(std::string_view text, std::size_t max_depth) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
-
 // The part of `key` under `prefix`: "" for the key itself, "a.b" for "prefix.a.b"; nullopt otherwise.
 std::optional<std::string_view> under_prefix(std::string_view key, std::string_view prefix) {
   if (key.size() < prefix.size() || key.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
@@ -91,7 +66,7 @@ json attribute_to_json(const AttributeValue& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           if (v == "{}") return json::object();
-          if (v.size() >= 2 && v.front() == '[' && v.back() == ']' && nests_at_most(v, kMaxDepth)) {
+          if (v.size() >= 2 && v.front() == '[' && v.back() == ']' && detail::text_nests_at_most(v, kMaxDepth)) {
             json parsed = json::parse(v, nullptr, /*allow_exceptions=*/false);
             if (parsed.is_array()) return parsed;
           }

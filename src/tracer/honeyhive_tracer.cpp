@@ -8,6 +8,7 @@
 #include "core/baggage_find.hpp"
 #include "core/current_context.hpp"
 #include "core/deadline.hpp"
+#include "core/json_depth.hpp"
 #include "core/printable.hpp"
 #include "core/random.hpp"
 #include "core/static_key_texts.hpp"
@@ -768,6 +769,21 @@ Span HoneyHiveTracer::start_session_span(std::string_view name, const std::strin
     return span;
   } catch (...) {
     return Span();
+  }
+}
+
+void HoneyHiveTracer::record_json_result(Span& span, const nlohmann::json* result) noexcept {
+  try {
+    if (result == nullptr) {
+      span.set_outputs(nlohmann::json{{"result", "[to_json failed]"}});
+      report_diagnostic(DiagnosticLevel::warning,
+                        "trace(): the result's to_json threw; its output is recorded as \"[to_json failed]\"");
+      return;
+    }
+    // Copied into the output object: cut where it nests too deep for that (core/json_depth.hpp).
+    span.set_outputs(nlohmann::json{{"result", detail::copy_within_depth(*result)}});
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "trace(): the result could not be recorded (out of memory)");
   }
 }
 

@@ -1,7 +1,10 @@
 #include "honeyhive/tracer/model_call.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/json_depth.hpp"
 
 namespace honeyhive {
 namespace {
@@ -10,6 +13,16 @@ const nlohmann::json* find_member(const nlohmann::json& object, const char* key)
   if (!object.is_object()) return nullptr;
   const auto it = object.find(key);
   return it == object.end() ? nullptr : &*it;
+}
+
+// An integer member as an attribute: above INT64_MAX its decimal text (as flattening records it),
+// never a wrapped negative number.
+void set_integer(SpanRef& span, std::string_view key, const nlohmann::json& value) {
+  if (value.is_number_unsigned()) {
+    span.set_attribute(key, value.get<std::uint64_t>());
+  } else {
+    span.set_attribute(key, value.get<std::int64_t>());
+  }
 }
 
 }  // namespace
@@ -30,14 +43,14 @@ void record_model_call(SpanRef span, const nlohmann::json& request, const nlohma
       config["temperature"] = *temperature;
     }
     if (const auto* max_tokens = find_member(request, "max_tokens"); max_tokens && max_tokens->is_number_integer()) {
-      span.set_attribute("gen_ai.request.max_tokens", max_tokens->get<std::int64_t>());
+      set_integer(span, "gen_ai.request.max_tokens", *max_tokens);
       config["max_tokens"] = *max_tokens;
     }
     if (!config.empty()) span.set_config(config);
     if (const auto* messages = find_member(request, "messages")) {
-      span.set_inputs(nlohmann::json{{"chat_history", *messages}});
+      span.set_inputs(nlohmann::json{{"chat_history", detail::copy_within_depth(*messages)}});
     } else if (const auto* prompt = find_member(request, "prompt")) {
-      span.set_inputs(nlohmann::json{{"prompt", *prompt}});
+      span.set_inputs(nlohmann::json{{"prompt", detail::copy_within_depth(*prompt)}});
     }
 
     if (const auto* model = find_member(response, "model"); model && model->is_string()) {
@@ -56,18 +69,18 @@ void record_model_call(SpanRef span, const nlohmann::json& request, const nlohma
         if (const auto* message = find_member(first, "message")) {
           span.set_outputs(*message);
         } else if (const auto* text = find_member(first, "text")) {
-          span.set_outputs(nlohmann::json{{"text", *text}});
+          span.set_outputs(nlohmann::json{{"text", detail::copy_within_depth(*text)}});
         }
       }
     }
     if (const auto* usage = find_member(response, "usage"); usage && usage->is_object()) {
       nlohmann::json metrics = nlohmann::json::object();
       if (const auto* input = find_member(*usage, "prompt_tokens"); input && input->is_number_integer()) {
-        span.set_attribute("gen_ai.usage.input_tokens", input->get<std::int64_t>());
+        set_integer(span, "gen_ai.usage.input_tokens", *input);
         metrics["prompt_tokens"] = *input;
       }
       if (const auto* output = find_member(*usage, "completion_tokens"); output && output->is_number_integer()) {
-        span.set_attribute("gen_ai.usage.output_tokens", output->get<std::int64_t>());
+        set_integer(span, "gen_ai.usage.output_tokens", *output);
         metrics["completion_tokens"] = *output;
       }
       if (!metrics.empty()) span.set_metrics(metrics);

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_depth.hpp"
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
@@ -532,6 +533,20 @@ TEST_F(SetStructuredTest, ConfiguredDepthLimitIsApplied) {
   ASSERT_NE(data, nullptr);
   ASSERT_EQ(data->attributes.size(), 1U);
   EXPECT_EQ(data->attributes[0].key, dotted_key("p", 2));
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+}
+
+// The walk recurses once per level: a configured limit above kMaxJsonDepth flattens that deep only.
+TEST_F(SetStructuredTest, AnUnlimitedDepthLimitStopsAtTheDeepestSafeLevel) {
+  SpanLimits limits;
+  limits.structured_max_depth = SpanLimits::kUnlimited;
+  start(limits);
+  auto span = traced_.tracer->start_span("s");
+  span.set_structured("p", nested_objects(200000));
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, dotted_key("p", detail::kMaxJsonDepth));
   EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string(kMaxDepthMarker)});
 }
 

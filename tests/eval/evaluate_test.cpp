@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "honeyhive/core/structured.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 #include "lifecycle/lifecycle_support.hpp"
@@ -225,6 +226,37 @@ TEST(EvaluateTest, TheLargestTimeBudgetRunsEveryDatapoint) {
   EXPECT_FALSE(summary.cancelled);
 }
 
+// nlohmann::json nested 200,000 deep: copying or dumping it whole overflows the stack.
+nlohmann::json nested_too_deep() {
+  nlohmann::json value = 1;
+  for (int i = 0; i < 200000; ++i) {
+    nlohmann::json outer = nlohmann::json::array();
+    outer.push_back(std::move(value));
+    value = std::move(outer);
+  }
+  return value;
+}
+
+// An inline datapoint (hashed for its id, copied, recorded) and a function's output nested too
+// deep are cut at kMaxJsonDepth levels, marked, and the datapoint is reported; the run goes on.
+TEST(EvaluateTest, ValuesNestedTooDeepAreCutAndReportedNotCopiedWhole) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  Datapoint datapoint;
+  datapoint.inputs = nlohmann::json{{"deep", nested_too_deep()}};
+  options.dataset.push_back(std::move(datapoint));
+  options.function = [](const nlohmann::json&, const nlohmann::json&) { return nested_too_deep(); };
+  options.evaluators.clear();
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 2U);
+  EXPECT_EQ(summary.succeeded, 2U);
+  ASSERT_EQ(summary.errors.size(), 1U);
+  EXPECT_EQ(summary.errors[0], "datapoint 1: inputs or ground truth nest more than 256 levels deep; cut there");
+  const nlohmann::json* level = &summary.rows[1].outputs;
+  for (std::size_t i = 0; i < 256; ++i) level = &level->at(0);
+  EXPECT_EQ(*level, nlohmann::json(kMaxDepthMarker));
+}
+
 TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 10);
@@ -418,6 +450,42 @@ TEST(EvaluateApiTest, TheLargestRequestTimeoutStillSendsTheRunRequests) {
   EXPECT_TRUE(summary.errors.empty()) << summary.errors.front();
   EXPECT_EQ(api.requests("POST").size(), 1U);
   EXPECT_EQ(api.requests("PUT").size(), 1U);
+}
+
+// A backend answering with JSON nested deeper than any real answer (600 KB of brackets, under the
+// 1 MiB response cap) is refused as an answer, not parsed and copied until the stack overflows.
+TEST(EvaluateApiTest, ADatapointNestedTooDeepToCopyIsRefusedAndReported) {
+  constexpr std::size_t kDepth = 300000;
+  const std::string deep = std::string(kDepth, '[') + std::string(kDepth, ']');
+  test::RecordingServer server([&deep](const tools::HttpRequest& request) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    if (request.method == "GET" && request.target == "/v1/datasets?dataset_id=ds-8") {
+      response.body = R"({"datasets":[{"id":"ds-8","datapoints":["a1","b2"]}]})";
+    } else if (request.method == "GET" && request.target == "/v1/datapoints/a1") {
+      response.body = R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":)" + deep + "}]}";
+    } else if (request.method == "GET" && request.target == "/v1/datapoints/b2") {
+      response.body = R"({"datapoint":[{"id":"b2","inputs":{"x":4}}]})";
+    } else if (request.method == "POST") {
+      response.body = R"({"run_id":"r-8"})";
+    } else {
+      response.body = "{}";
+    }
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  auto t = make_tracer(config);
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "ds-8";
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 1U);  // b2
+  EXPECT_EQ(summary.rows[0].datapoint_id, "b2");
+  ASSERT_FALSE(summary.errors.empty());
+  EXPECT_NE(summary.errors[0].find("nested more than 256 levels deep; not read"), std::string::npos)
+      << summary.errors[0];
 }
 
 TEST(EvaluateApiTest, CreatesAPendingRunThenCompletesItWithTheSessions) {

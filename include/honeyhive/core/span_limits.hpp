@@ -18,7 +18,7 @@ struct SpanLimits {
   std::size_t link_count = 128;             // OTEL_SPAN_LINK_COUNT_LIMIT
   std::size_t event_attribute_count = 128;  // OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT
   std::size_t link_attribute_count = 128;   // OTEL_LINK_ATTRIBUTE_COUNT_LIMIT
-  std::size_t structured_max_depth = 16;    // nesting depth flattened from structured values
+  std::size_t structured_max_depth = 16;    // nesting depth flattened from structured values (at most 256)
 
   // The defaults above overridden by the OTEL_* variables that are set and valid. An invalid
   // value (not a non-negative integer) is reported through the diagnostics sink and ignored.

@@ -120,13 +120,22 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
  private:
   template <class R>
   static void record_result(Span& span, const R& result) noexcept {
-    if constexpr (std::is_constructible_v<nlohmann::json, const R&>) {
+    if constexpr (std::is_same_v<R, nlohmann::json>) {
+      record_json_result(span, &result);
+    } else if constexpr (std::is_constructible_v<nlohmann::json, const R&>) {
+      nlohmann::json converted;
       try {
-        span.set_outputs(nlohmann::json{{"result", nlohmann::json(result)}});
+        converted = nlohmann::json(result);
       } catch (...) {
+        record_json_result(span, nullptr);
+        return;
       }
+      record_json_result(span, &converted);
     }
   }
+  // Records `result` as the span's output "result" (nullptr: its to_json threw, which is recorded
+  // as "[to_json failed]" and reported).
+  static void record_json_result(Span& span, const nlohmann::json* result) noexcept;
 
   static constexpr int kRunning = 0;
   static constexpr int kShuttingDown = 1;
