@@ -80,13 +80,21 @@ bool fetch_dataset(detail::RunsApi& api, const std::string& dataset_id, std::vec
   }
   const nlohmann::json& ids = (*datasets)[0].value("datapoints", nlohmann::json::array());
   std::size_t failures = 0;
+  std::size_t position = 0;
   for (const auto& id_value : ids) {
+    ++position;
     if (stop()) {
       errors.push_back("dataset " + dataset_id + ": fetching stopped (cancelled or out of time) after " +
                        std::to_string(dataset.size()) + " datapoints");
       break;
     }
-    if (!id_value.is_string()) continue;
+    if (!id_value.is_string()) {
+      if (failures++ == 0) {
+        errors.push_back("dataset " + dataset_id + ": datapoint id " + std::to_string(position) + " of " +
+                         std::to_string(ids.size()) + " is not a string; skipped");
+      }
+      continue;
+    }
     const std::string id = id_value.get<std::string>();
     const detail::ApiResult answer = api.get_datapoint(id);
     const auto list = answer.ok ? answer.body.find("datapoint") : answer.body.end();

@@ -10,11 +10,21 @@ namespace {
 
 bool is_scalar(const nlohmann::json& value) { return value.is_boolean() || value.is_number() || value.is_string(); }
 
+// NaN or an infinity: not a score that can be aggregated, or written as JSON (it would become null).
+bool is_non_finite(const nlohmann::json& value) {
+  return value.is_number_float() && !std::isfinite(value.get<double>());
+}
+
+std::string non_finite_name(double value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "Infinity" : "-Infinity";
+}
+
 struct Accumulator {
   std::size_t count = 0;
   std::size_t true_count = 0;
   bool all_boolean = true;
-  double sum = 0.0;
+  double mean = 0.0;  // kept as a running mean: a sum of large scores could overflow
   double min = 0.0;
   double max = 0.0;
   std::size_t errors = 0;
@@ -22,8 +32,9 @@ struct Accumulator {
   void add(double value) {
     min = count == 0 ? value : std::min(min, value);
     max = count == 0 ? value : std::max(max, value);
-    sum += value;
     ++count;
+    const auto n = static_cast<double>(count);
+    mean += value / n - mean / n;
   }
 };
 
@@ -32,6 +43,7 @@ struct Accumulator {
 std::string add_evaluator_metrics(const std::string& name, const nlohmann::json& raw, nlohmann::json& metrics) {
   const nlohmann::json& value = raw.is_array() && raw.size() == 1 ? raw[0] : raw;
   if (value.is_null()) return "";
+  if (is_non_finite(value)) return "returned a score that is not a finite number (" + non_finite_name(value.get<double>()) + ")";
   if (is_scalar(value)) {
     metrics[name] = value;
     return "";
@@ -39,7 +51,9 @@ std::string add_evaluator_metrics(const std::string& name, const nlohmann::json&
   if (!value.is_object()) return "returned an unsupported value (" + std::string(value.type_name()) + ")";
   std::string dropped;
   for (const auto& [key, member] : value.items()) {
-    if (key == "score") {
+    if (is_non_finite(member)) {
+      dropped += " " + key + " (not a finite number)";
+    } else if (key == "score") {
       if (is_scalar(member)) {
         metrics[name] = member;
       } else if (!member.is_null()) {
@@ -57,7 +71,7 @@ std::string add_evaluator_metrics(const std::string& name, const nlohmann::json&
       dropped += " " + key;
     }
   }
-  return dropped.empty() ? "" : "dropped non-scalar member(s):" + dropped;
+  return dropped.empty() ? "" : "dropped member(s) that are not scalars or finite numbers:" + dropped;
 }
 
 std::map<std::string, MetricAggregate> aggregate_metrics(const std::vector<DatapointResult>& rows) {
@@ -88,7 +102,7 @@ std::map<std::string, MetricAggregate> aggregate_metrics(const std::vector<Datap
     aggregate.count = accumulator.count;
     aggregate.errors = accumulator.errors;
     if (accumulator.count == 0) continue;
-    aggregate.mean = accumulator.sum / static_cast<double>(accumulator.count);
+    aggregate.mean = accumulator.mean;
     aggregate.min = accumulator.min;
     aggregate.max = accumulator.max;
     if (accumulator.all_boolean) {

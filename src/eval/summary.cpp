@@ -12,11 +12,19 @@ std::string format(const char* pattern, double value) {
   return buffer;
 }
 
+// `text` in `width` bytes: padded, or cut with "~" at the end, never inside a UTF-8 character.
 std::string pad(std::string text, std::size_t width) {
-  if (text.size() > width) return text.substr(0, width - 1) + "~";
+  if (text.size() > width) {
+    std::size_t cut = width - 1;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;  // a continuation byte
+    return text.substr(0, cut) + "~";
+  }
   text.resize(width, ' ');
   return text;
 }
+
+// A number in a 9-character column: fixed point while it fits, else in exponent form.
+std::string column(double value) { return format(value > -1e5 && value < 1e5 ? "%9.3f" : "%9.3g", value); }
 
 std::string compact(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -74,12 +82,14 @@ std::string EvaluationSummary::table(std::size_t max_rows) const {
   if (!metrics.empty()) {
     out += "\n" + pad("metric", 24) + "count      mean       min       max     pass  errors\n";
     for (const auto& [name, aggregate] : metrics) {
-      char line[128];
-      std::snprintf(line, sizeof(line), "%5zu %9.3f %9.3f %9.3f %8s %7zu\n", aggregate.count, aggregate.mean,
-                    aggregate.min, aggregate.max,
+      char counts[32];
+      std::snprintf(counts, sizeof(counts), "%5zu ", aggregate.count);
+      char tail[48];
+      std::snprintf(tail, sizeof(tail), " %8s %7zu\n",
                     aggregate.pass_rate ? format("%.1f%%", *aggregate.pass_rate * 100.0).c_str() : "-",
                     aggregate.errors);
-      out += pad(name, 24) + line;
+      out += pad(name, 24) + counts + column(aggregate.mean) + " " + column(aggregate.min) + " " +
+             column(aggregate.max) + tail;
     }
   }
   if (!rows.empty() && max_rows > 0) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <set>
 #include <stdexcept>
@@ -257,6 +258,64 @@ TEST(EvaluateTest, ValuesNestedTooDeepAreCutAndReportedNotCopiedWhole) {
   EXPECT_EQ(*level, nlohmann::json(kMaxDepthMarker));
 }
 
+// Scores near the largest double: their mean is the mean, not an overflowed sum's infinity.
+TEST(EvaluateTest, TheMeanOfHugeScoresIsFinite) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 2);
+  options.evaluators.clear();
+  options.evaluators.push_back({"big", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) {
+                                  return nlohmann::json(1e308);
+                                }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.metrics.count("big"), 1U);
+  EXPECT_EQ(summary.metrics.at("big").count, 2U);
+  EXPECT_DOUBLE_EQ(summary.metrics.at("big").mean, 1e308);
+}
+
+// NaN or an infinity is no score: it is an evaluator error on that datapoint, counted and said,
+// not a metric that silently vanishes from the summary.
+TEST(EvaluateTest, ANonFiniteScoreIsAnEvaluatorErrorNotASilentGap) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 2);
+  options.evaluators.clear();
+  options.evaluators.push_back(
+      {"judge", [](const nlohmann::json&, const nlohmann::json& inputs, const nlohmann::json&) {
+         return inputs["x"] == 0 ? nlohmann::json(std::nan("")) : nlohmann::json{{"score", 1}, {"tokens", INFINITY}};
+       }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 2U);
+  EXPECT_EQ(summary.rows[0].evaluator_errors.at("judge"), "returned a score that is not a finite number (NaN)");
+  EXPECT_EQ(summary.rows[0].metrics, nlohmann::json::object());
+  EXPECT_EQ(summary.rows[1].evaluator_errors.at("judge"),
+            "dropped member(s) that are not scalars or finite numbers: tokens (not a finite number)");
+  EXPECT_EQ(summary.rows[1].metrics, (nlohmann::json{{"judge", 1}}));
+  EXPECT_EQ(summary.metrics.at("judge").errors, 2U);
+  EXPECT_EQ(summary.metrics.at("judge").count, 1U);
+}
+
+TEST(EvaluateTest, TheTableKeepsHugeNumbersAndLongUtf8NamesInTheirColumns) {
+  EvaluationSummary summary;
+  MetricAggregate huge;
+  huge.count = 1;
+  huge.mean = huge.min = huge.max = 1e300;
+  huge.errors = 7;
+  summary.metrics["huge"] = huge;
+  MetricAggregate next;
+  next.count = 1;
+  next.mean = next.min = next.max = 1.0;
+  summary.metrics["next"] = next;
+  DatapointResult row;
+  row.datapoint_id = std::string(22, 'x') + "\xc3\xa9\xc3\xa9";  // the cut falls inside the first é
+  summary.rows.push_back(row);
+  const std::string table = summary.table();
+  EXPECT_NE(table.find("huge                        1    1e+300    1e+300    1e+300        -       7\n"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("\nnext "), std::string::npos) << table;
+  EXPECT_NE(table.find(std::string(22, 'x') + "~"), std::string::npos) << table;
+  EXPECT_NO_THROW((void)nlohmann::json(table).dump());  // valid UTF-8
+}
+
 TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 10);
@@ -486,6 +545,36 @@ TEST(EvaluateApiTest, ADatapointNestedTooDeepToCopyIsRefusedAndReported) {
   ASSERT_FALSE(summary.errors.empty());
   EXPECT_NE(summary.errors[0].find("nested more than 256 levels deep; not read"), std::string::npos)
       << summary.errors[0];
+}
+
+// Datapoint ids in a dataset listing that are not strings are skipped and said, not lost unsaid.
+TEST(EvaluateApiTest, DatapointIdsThatAreNotStringsAreReported) {
+  test::RecordingServer server([](const tools::HttpRequest& request) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    if (request.method == "GET" && request.target == "/v1/datasets?dataset_id=ds-7") {
+      response.body = R"({"datasets":[{"id":"ds-7","datapoints":["a1",42,{"id":"b2"}]}]})";
+    } else if (request.method == "GET" && request.target == "/v1/datapoints/a1") {
+      response.body = R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":{"answer":2}}]})";
+    } else if (request.method == "POST") {
+      response.body = R"({"run_id":"r-7"})";
+    } else {
+      response.body = "{}";
+    }
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  auto t = make_tracer(config);
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "ds-7";
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(summary.rows.size(), 1U);
+  ASSERT_EQ(summary.errors.size(), 2U);
+  EXPECT_EQ(summary.errors[0], "dataset ds-7: datapoint id 2 of 3 is not a string; skipped");
+  EXPECT_EQ(summary.errors[1], "2 datapoints of dataset ds-7 skipped");
 }
 
 TEST(EvaluateApiTest, CreatesAPendingRunThenCompletesItWithTheSessions) {
