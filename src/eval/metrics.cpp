@@ -43,10 +43,22 @@ struct Accumulator {
 std::string add_evaluator_metrics(const std::string& name, const nlohmann::json& raw, nlohmann::json& metrics) {
   const nlohmann::json& value = raw.is_array() && raw.size() == 1 ? raw[0] : raw;
   if (value.is_null()) return "";
-  if (is_non_finite(value)) return "returned a score that is not a finite number (" + non_finite_name(value.get<double>()) + ")";
+  if (is_non_finite(value)) {
+    return "returned a score that is not a finite number (" + non_finite_name(value.get<double>()) + ")";
+  }
+  // A metric another evaluator set (two evaluators of one name, or "judge" returning "tokens" beside
+  // an evaluator "judge_tokens") is kept, and the clash said, rather than overwritten unsaid.
+  std::string taken;
+  const auto put = [&metrics, &taken](const std::string& key, const nlohmann::json& metric) {
+    if (metrics.contains(key)) {
+      taken += " " + key;
+    } else {
+      metrics[key] = metric;
+    }
+  };
   if (is_scalar(value)) {
-    metrics[name] = value;
-    return "";
+    put(name, value);
+    return taken.empty() ? "" : "metric" + taken + " already set by another evaluator; not overwritten";
   }
   if (!value.is_object()) return "returned an unsupported value (" + std::string(value.type_name()) + ")";
   std::string dropped;
@@ -55,23 +67,28 @@ std::string add_evaluator_metrics(const std::string& name, const nlohmann::json&
       dropped += " " + key + " (not a finite number)";
     } else if (key == "score") {
       if (is_scalar(member)) {
-        metrics[name] = member;
+        put(name, member);
       } else if (!member.is_null()) {
         dropped += " score";
       }
     } else if (key == "explanation") {
       // Not a string: its JSON text, with any byte that is not UTF-8 as U+FFFD (dump() would throw,
       // failing the evaluator and losing its score).
-      if (!member.is_null()) {
-        metrics[name + "_explanation"] = member.is_string() ? member : nlohmann::json(json_text(member));
-      }
+      if (!member.is_null())
+        put(name + "_explanation", member.is_string() ? member : nlohmann::json(json_text(member)));
     } else if (is_scalar(member)) {
-      metrics[name + "_" + key] = member;
+      put(name + "_" + key, member);
     } else if (!member.is_null()) {
       dropped += " " + key;
     }
   }
-  return dropped.empty() ? "" : "dropped member(s) that are not scalars or finite numbers:" + dropped;
+  std::string problem;
+  if (!dropped.empty()) problem = "dropped member(s) that are not scalars or finite numbers:" + dropped;
+  if (!taken.empty()) {
+    problem += (problem.empty() ? "" : "; ") + std::string("metric(s)") + taken +
+               " already set by another evaluator; not overwritten";
+  }
+  return problem;
 }
 
 std::map<std::string, MetricAggregate> aggregate_metrics(const std::vector<DatapointResult>& rows) {

@@ -316,6 +316,31 @@ TEST(EvaluateTest, TheTableKeepsHugeNumbersAndLongUtf8NamesInTheirColumns) {
   EXPECT_NO_THROW((void)nlohmann::json(table).dump());  // valid UTF-8
 }
 
+// Evaluator "judge" returning "tokens" and an evaluator named "judge_tokens" both make the metric
+// judge_tokens: the first stays, and the clash is an error of the second, not an overwrite unsaid.
+TEST(EvaluateTest, AMetricNameTwoEvaluatorsMakeKeepsTheFirstAndSaysSo) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.evaluators.clear();
+  options.evaluators.push_back({"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) {
+                                  return nlohmann::json{{"score", 1}, {"tokens", 12}};
+                                }});
+  options.evaluators.push_back({"judge_tokens", [](const nlohmann::json&, const nlohmann::json&,
+                                                   const nlohmann::json&) { return nlohmann::json(99); }});
+  options.evaluators.push_back({"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) {
+                                  return nlohmann::json{{"score", 0}, {"extra", true}, {"nested", {1, {2}}}};
+                                }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 1U);
+  const DatapointResult& row = summary.rows[0];
+  EXPECT_EQ(row.metrics, (nlohmann::json{{"judge", 1}, {"judge_tokens", 12}, {"judge_extra", true}}));
+  EXPECT_EQ(row.evaluator_errors.at("judge_tokens"),
+            "metric judge_tokens already set by another evaluator; not overwritten");
+  EXPECT_EQ(row.evaluator_errors.at("judge"),
+            "dropped member(s) that are not scalars or finite numbers: nested; metric(s) judge already set by another "
+            "evaluator; not overwritten");
+}
+
 TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 10);
