@@ -293,7 +293,12 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
 
     ProviderOptions provider_options;
     Attributes resource;
-    if (!resolved.service_name.empty()) resource.push_back({"service.name", AttributeValue{resolved.service_name}});
+    if (!resolved.service_name.empty()) {
+      resource.push_back({"service.name", AttributeValue{resolved.service_name}});
+    } else if (const FieldOrigin* origin = resolved.origin_of("service_name"); origin != nullptr && origin->null) {
+      // An explicit null turns OTEL_SERVICE_NAME off too: OpenTelemetry's name for no name.
+      resource.push_back({"service.name", AttributeValue{std::string("unknown_service")}});
+    }
     if (!resolved.project.empty()) resource.push_back({"honeyhive.project", AttributeValue{resolved.project}});
     resource.push_back({"honeyhive.source", AttributeValue{resolved.source}});
     resource.push_back({"honeyhive.tracer_id", AttributeValue{parts.id}});
@@ -439,6 +444,10 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
   if (lifecycle_state_.load(std::memory_order_acquire) != kRunning) return session_id();
   try {
     ResolvedConfig resolved = resolve_config(TracerConfig{}, session);
+    if (session.session_id.has_value() && resolved.session.id.empty()) {
+      report_diagnostic(DiagnosticLevel::warning,
+                        "start_session: session_id '" + *session.session_id + "' is not a UUID; a new one is used");
+    }
     // The first session takes the tracer's own resolved session fields.
     std::string id;
     std::string name;
@@ -448,19 +457,22 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
       id = !resolved.session.id.empty() && session.session_id.has_value() ? resolved.session.id
            : first && !config_.session.id.empty()                         ? config_.session.id
                                                                           : detail::make_uuid_v4();
-      name = session.session_name.has_value() ? *session.session_name
-             : !config_.session.name.empty()  ? config_.session.name
-                                              : "session";
+      // Unset: the tracer's; an explicit null: none given (the default name).
+      name = session.session_name.has_value()                                   ? *session.session_name
+             : session.session_name.is_unset() && !config_.session.name.empty() ? config_.session.name
+                                                                                : "session";
       session_id_ = id;
       own_baggage_.reset();  // names the previous session: rebuilt by the next span
     }
     if (enrichment_ != nullptr) enrichment_->set_session_id(id);
     // The session event: a short span carrying the session's name and starting values.
     Span span = start_span(name, EventType::session);
-    const auto& inputs = session.inputs.has_value() ? *session.inputs : config_.session.inputs;
-    const auto& metadata = session.metadata.has_value() ? *session.metadata : config_.session.metadata;
+    // Unset: the tracer's session values; an explicit null: none; else the value as resolved (cut
+    // where it nests too deep to copy).
+    const auto& inputs = session.inputs.is_unset() ? config_.session.inputs : resolved.session.inputs;
+    const auto& metadata = session.metadata.is_unset() ? config_.session.metadata : resolved.session.metadata;
     const auto& user_properties =
-        session.user_properties.has_value() ? *session.user_properties : config_.session.user_properties;
+        session.user_properties.is_unset() ? config_.session.user_properties : resolved.session.user_properties;
     if (!inputs.is_null()) span.set_inputs(inputs);
     if (!metadata.is_null()) span.set_metadata(metadata);
     if (!user_properties.is_null()) span.set_user_properties(user_properties);

@@ -12,6 +12,7 @@
 #include "honeyhive/tracer/model_call.hpp"
 #include "support/diagnostics_capture.hpp"
 #include "support/recording_tracer.hpp"
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
@@ -443,6 +444,65 @@ TEST(SessionTest, StartSessionGivesANewIdThatLaterSpansCarry) {
   const auto session_event = t.named("second");
   ASSERT_NE(session_event, nullptr);
   EXPECT_EQ(*find_string_attribute(*session_event, "honeyhive_inputs.topic"), "refunds");
+}
+
+// An explicit null in start_session means "none", not "the first session's": the new session
+// event carries no inputs, and the default name.
+TEST(SessionTest, StartSessionWithExplicitNullsRecordsNoneOfTheFirstSessionsValues) {
+  TracerConfig config;
+  config.project = "p";
+  config.api_key = null;
+  config.otlp_endpoint = null;
+  config.disable_batch = true;
+  config.session_name = "first";
+  SessionConfig first;
+  first.inputs = nlohmann::json{{"q", "first-question"}};
+  first.metadata = nlohmann::json{{"m", 1}};
+  auto exporter = std::make_unique<InMemoryExporter>();
+  InMemoryExporter* memory = exporter.get();
+  TracerOptions options;
+  options.exporter = std::move(exporter);
+  auto tracer = HoneyHiveTracer::init(config, first, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  SessionConfig second;
+  second.session_name = null;
+  second.inputs = null;  // metadata stays unset: the first session's
+  tracer->start_session(second);
+  const auto spans = memory->spans();
+  ASSERT_EQ(spans.size(), 2U);
+  const SpanData& event = *spans[1];
+  EXPECT_EQ(event.name, "session");
+  EXPECT_EQ(event.find_attribute("honeyhive_inputs.q"), nullptr);
+  ASSERT_NE(event.find_attribute("honeyhive_metadata.m"), nullptr);
+  EXPECT_EQ(spans[0]->name, "first");
+  tracer->shutdown(std::chrono::milliseconds(1000));
+}
+
+// A session id that is not a UUID is replaced, and start_session says so.
+TEST(SessionTest, StartSessionReportsASessionIdThatIsNotAUuid) {
+  auto lines = std::make_shared<test::CapturedLines>();
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::make(test::CapturedLines::handler(lines), DiagnosticLevel::warning);
+  auto t = test::make_recording_tracer({}, std::move(options));
+  SessionConfig next;
+  next.session_id = "not-a-uuid";
+  const std::string id = t.tracer->start_session(next);
+  EXPECT_EQ(id.size(), 36U);
+  EXPECT_EQ(lines->count_containing("start_session: session_id 'not-a-uuid' is not a UUID; a new one is used"), 1U);
+}
+
+// service_name = null means no service name: OTEL_SERVICE_NAME does not come back through the
+// resource, which would contradict config_report().
+TEST(SessionTest, AnExplicitNullServiceNameIgnoresOtelServiceName) {
+  test::ScopedEnv env{{"OTEL_SERVICE_NAME", "from-env"}};
+  TracerConfig config;
+  config.service_name = null;
+  auto t = test::make_recording_tracer(config);
+  { Span span = t.tracer->start_span("s"); }
+  const auto span = t.named("s");
+  ASSERT_NE(span, nullptr);
+  ASSERT_NE(span->resource, nullptr);
+  EXPECT_EQ(span->resource->service_name(), "unknown_service");
 }
 
 TEST(SessionTest, InitCanBeToldNotToStartASession) {
