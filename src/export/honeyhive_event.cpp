@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "core/json_depth.hpp"
+#include "core/json_text.hpp"
 #include "core/uuid.hpp"
 #include "honeyhive/core/span_limits.hpp"
 
@@ -88,9 +89,11 @@ json attribute_to_json(const AttributeValue& value) {
       value);
 }
 
-// Sets `value` at the dotted `path` of the object `root`. A path already taken (or running through a
-// non-object value) keeps what it has: the first writer wins. At most kMaxDepth levels: the segments
-// past them stay joined in one key.
+// Sets `value` at the dotted `path` of the object `root`. A path already taken keeps what it has:
+// the first writer wins. A path running through a value that is not an object (the user's
+// metadata "gen_ai" = "mine", then the attribute gen_ai.request.model) keeps the rest of its path
+// joined in one key at that level ("gen_ai.request.model"), so neither value is lost. At most
+// kMaxDepth levels: the segments past them stay joined in one key.
 void set_path(json& root, std::string_view path, json value) {
   json* node = &root;
   for (std::size_t depth = 1;; ++depth) {
@@ -102,7 +105,11 @@ void set_path(json& root, std::string_view path, json value) {
     }
     json& child = (*node)[segment];
     if (child.is_null()) child = json::object();
-    if (!child.is_object()) return;
+    if (!child.is_object()) {
+      const std::string joined(path);
+      if (!node->contains(joined)) (*node)[joined] = std::move(value);
+      return;
+    }
     node = &child;
     path.remove_prefix(dot + 1);
   }
@@ -111,6 +118,15 @@ void set_path(json& root, std::string_view path, json value) {
 const std::string* string_attribute(const SpanData& span, std::string_view key) {
   const AttributeValue* value = span.find_attribute(key);
   return value ? std::get_if<std::string>(value) : nullptr;
+}
+
+// The attribute `key` as text: a string as it is, any other value as its JSON text (an error set
+// as a number is still the event's error, not dropped). Empty when absent.
+std::string text_attribute(const SpanData& span, std::string_view key) {
+  const AttributeValue* value = span.find_attribute(key);
+  if (value == nullptr) return {};
+  if (const auto* text = std::get_if<std::string>(value)) return *text;
+  return detail::json_text(attribute_to_json(*value));
 }
 
 bool is_event_field_key(std::string_view key) {
@@ -128,7 +144,7 @@ bool is_event_field_key(std::string_view key) {
 std::int64_t unix_ms(UnixNanos nanos) { return static_cast<std::int64_t>(nanos / 1000000U); }
 
 std::string source_of(const SpanData& span) {
-  if (const auto* source = string_attribute(span, "honeyhive.source")) return *source;
+  if (std::string source = text_attribute(span, "honeyhive.source"); !source.empty()) return source;
   if (span.resource) {
     if (const auto* value = span.resource->find("honeyhive.source")) {
       if (const auto* source = std::get_if<std::string>(value)) return *source;
@@ -138,7 +154,7 @@ std::string source_of(const SpanData& span) {
 }
 
 std::string error_of(const SpanData& span) {
-  if (const auto* error = string_attribute(span, "honeyhive_error")) return *error;
+  if (std::string error = text_attribute(span, "honeyhive_error"); !error.empty()) return error;
   if (span.status.code == StatusCode::error) return span.status.description;
   return "";
 }
@@ -218,8 +234,8 @@ json span_to_honeyhive_event(const SpanData& span) {
     }
   }
   event["event_type"] = type;
-  const auto* name = string_attribute(span, "honeyhive_event_name");
-  event["event_name"] = name ? *name : span.name;
+  const std::string name = text_attribute(span, "honeyhive_event_name");
+  event["event_name"] = name.empty() ? span.name : name;
 
   for (const auto& [prefix, field] : kStructuredFields) event[field] = unflatten_attributes(span.attributes, prefix);
   // The span's other attributes (gen_ai.*, baggage.*, the user's own) travel in metadata,
@@ -274,9 +290,15 @@ json span_to_honeyhive_event_update(const SpanData& span) {
     json value = unflatten_attributes(span.attributes, prefix);
     if (!value.empty()) update[field] = std::move(value);
   }
+  // The update takes no inputs or error field: they go in metadata, beside (never over) the user's
+  // own metadata keys of those names.
   json inputs = unflatten_attributes(span.attributes, "honeyhive_inputs");
-  if (!inputs.empty()) update["metadata"]["inputs"] = std::move(inputs);
-  if (const auto* error = string_attribute(span, "honeyhive_error")) update["metadata"]["error"] = *error;
+  json& metadata = update["metadata"];
+  if (!inputs.empty()) metadata[metadata.contains("inputs") ? "honeyhive_inputs" : "inputs"] = std::move(inputs);
+  if (std::string error = text_attribute(span, "honeyhive_error"); !error.empty()) {
+    metadata[metadata.contains("error") ? "honeyhive_error" : "error"] = std::move(error);
+  }
+  if (metadata.is_null()) update.erase("metadata");
   return update;
 }
 

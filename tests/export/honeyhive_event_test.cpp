@@ -191,6 +191,46 @@ SpanData span_with(Attributes attributes) {
   return span;
 }
 
+// A key running through a value that is not an object keeps the rest of its path as one key at
+// that level: neither the user's value nor the attribute is lost.
+TEST(HoneyHiveEvent, AKeyThroughAValueThatIsNotAnObjectKeepsItsPathJoined) {
+  const json event =
+      span_to_honeyhive_event(span_with({{"honeyhive_inputs.a", AttributeValue{std::int64_t{1}}},
+                                         {"honeyhive_inputs.a.b", AttributeValue{std::string("second")}},
+                                         {"honeyhive_metadata.gen_ai", AttributeValue{std::string("mine")}},
+                                         {"gen_ai.request.model", AttributeValue{std::string("model-xyz")}}}));
+  EXPECT_EQ(event.value("inputs", json()), (json{{"a", 1}, {"a.b", "second"}}));
+  EXPECT_EQ(event.at("metadata").value("gen_ai", ""), "mine");
+  EXPECT_EQ(event.at("metadata").value("gen_ai.request.model", ""), "model-xyz");
+}
+
+// The event's own fields set with a value that is not a string are its text, not dropped.
+TEST(HoneyHiveEvent, AnErrorOrNameThatIsNotAStringIsItsText) {
+  const json event = span_to_honeyhive_event(span_with({{"honeyhive_error", AttributeValue{std::int64_t{7777777}}},
+                                                        {"honeyhive_event_name", AttributeValue{true}},
+                                                        {"honeyhive.source", AttributeValue{std::int64_t{3}}}}));
+  EXPECT_EQ(event.value("error", ""), "7777777");
+  EXPECT_EQ(event.value("event_name", ""), "true");
+  EXPECT_EQ(event.value("source", ""), "3");
+}
+
+// The session update carries inputs and error in metadata: beside the user's own metadata keys
+// of those names, never over them.
+TEST(HoneyHiveEvent, TheSessionUpdateKeepsTheUsersMetadataInputsAndError) {
+  const auto enrich = record([](Span& s) {
+    s.set_attribute("honeyhive_event_type", "session");
+    s.set_attribute("honeyhive.session_enrichment", true);
+    s.set_metadata(json{{"inputs", "user-inputs"}, {"error", "user-error"}});
+    s.set_inputs(json{{"late", true}});
+    s.set_error("boom");
+  });
+  const json update = span_to_honeyhive_event_update(*enrich);
+  EXPECT_EQ(update.value("metadata", json()), (json{{"inputs", "user-inputs"},
+                                                    {"error", "user-error"},
+                                                    {"honeyhive_inputs", {{"late", true}}},
+                                                    {"honeyhive_error", "boom"}}));
+}
+
 TEST(HoneyHiveEvent, DottedKeysNestAtMost16LevelsAndTheRestStaysOneKey) {
   std::string path;
   for (int i = 0; i < 40; ++i) path += (i == 0 ? "k" : ".k") + std::to_string(i);
