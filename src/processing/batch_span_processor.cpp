@@ -26,6 +26,11 @@ using Clock = std::chrono::steady_clock;
 // wait for an export thread that stays awake to notice it.
 constexpr std::chrono::microseconds kMaxStayAwake{10000};
 
+// The largest queue taken (larger ones are cut to it, with a diagnostic): its cells are allocated
+// and written up front, so OTEL_BSP_MAX_QUEUE_SIZE=1000000000 would take gigabytes at start (or be
+// killed for it). 1024 times the default: 64 MiB of cells.
+constexpr std::size_t kMaxQueueSize = std::size_t{1} << 21;
+
 struct BatchSpanProcessor::State {
   State(std::unique_ptr<SpanExporter> exporter_in, BatchSpanProcessorOptions options_in)
       : options(options_in),
@@ -399,6 +404,12 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() noexcept {
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
                                        BatchSpanProcessorOptions options) noexcept {
   if (options.max_queue_size == 0) options.max_queue_size = 1;
+  if (options.max_queue_size > kMaxQueueSize) {
+    report_diagnostic(DiagnosticLevel::warning,
+                      "batch span processor: max_queue_size " + std::to_string(options.max_queue_size) +
+                          " is above the largest allowed; using " + std::to_string(kMaxQueueSize));
+    options.max_queue_size = kMaxQueueSize;
+  }
   if (options.max_export_batch_size == 0 || options.max_export_batch_size > options.max_queue_size) {
     options.max_export_batch_size = options.max_queue_size;
   }

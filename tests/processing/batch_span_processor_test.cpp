@@ -296,6 +296,18 @@ TEST(BatchSpanProcessor, ForceFlushAndShutdownWithTheLargestTimeoutWaitForTheExp
   EXPECT_EQ(fixture.control->accepted(), 5U);
 }
 
+// The queue's cells are allocated and written up front: a queue of a billion would take tens of
+// gigabytes at start. It is cut to the largest allowed, said once, and works.
+TEST(BatchSpanProcessor, AQueueAboveTheLargestAllowedIsCutAndSaidSo) {
+  const test::ThreadDiagnosticsCapture diagnostics;
+  Fixture fixture(make_options(1000000000, 512));
+  EXPECT_EQ(detail::span_queue_of(*fixture.processor).capacity(), std::size_t{1} << 21);
+  EXPECT_EQ(diagnostics.count_containing("max_queue_size 1000000000 is above the largest allowed; using 2097152"), 1U);
+  fixture.end_spans(3);
+  EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_EQ(fixture.control->accepted(), 3U);
+}
+
 TEST(BatchSpanProcessor, ForceFlushAlsoFlushesTheExporter) {
   Fixture fixture(make_options(2048, 512));
   fixture.end_spans(1);
