@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/deadline.hpp"
+
 namespace honeyhive {
 namespace {
 
@@ -214,7 +216,7 @@ bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     if (exporting(this)) return true;
     try {
       std::unique_lock<std::mutex> lock(deferred_mutex_);
-      return deferred_done_.wait_for(lock, timeout, [&] { return !deferred_pending_; });
+      return deferred_done_.wait_until(lock, detail::deadline_after(timeout), [&] { return !deferred_pending_; });
     } catch (...) {
       return false;
     }

@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <limits>
 
 #include "core/deadline.hpp"
 
@@ -38,7 +40,8 @@ int wait_until(int fd, short events, Clock::time_point deadline) noexcept {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return 0;
     pollfd entry{fd, events, 0};
-    const int ready = ::poll(&entry, 1, static_cast<int>(left));
+    // At most INT_MAX ms at a time: a far deadline would truncate to a negative or zero timeout.
+    const int ready = ::poll(&entry, 1, static_cast<int>(std::min<long long>(left, std::numeric_limits<int>::max())));
     if (ready < 0 && errno == EINTR) continue;
     return ready < 0 ? -1 : ready;
   }

@@ -26,8 +26,10 @@ int month_index(std::string_view name) noexcept {
   return -1;
 }
 
-// IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (the only form senders may generate).
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text) {
+// IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (the only form senders may generate), in
+// seconds since the epoch. (Not a system_clock time point: one in nanoseconds ends in 2262, and a
+// date after it would overflow.)
+std::optional<std::time_t> parse_http_date(std::string_view text) {
   if (text.size() != 29 || text[3] != ',' || text.substr(26) != "GMT") return std::nullopt;
   const auto number = [&](std::size_t at, std::size_t digits) -> int {
     int value = 0;
@@ -57,8 +59,12 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   gmtime_r(&seconds, &back);
   if (back.tm_mday != asked.tm_mday || back.tm_mon != asked.tm_mon || back.tm_year != asked.tm_year)
     return std::nullopt;
-  return std::chrono::system_clock::from_time_t(seconds);
+  return seconds;
 }
+
+// The longest pause taken from Retry-After: a longer one (an absurd number, a date years away) is
+// "very long" (the deadline gives up first), and stays far from overflowing any clock.
+constexpr std::chrono::milliseconds kLongestRetryAfter = std::chrono::hours(24 * 365);
 
 }  // namespace
 
@@ -72,7 +78,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (value.size() > 9) return std::chrono::milliseconds(std::chrono::hours(24 * 365));  // absurd: "very long"
+    if (value.size() > 9) return kLongestRetryAfter;  // absurd: "very long"
     std::int64_t seconds = 0;
     for (char c : value) seconds = seconds * 10 + (c - '0');
     return std::chrono::milliseconds(seconds * 1000);
@@ -80,8 +86,15 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   try {
     const auto date = parse_http_date(value);
     if (!date) return std::nullopt;
-    if (*date <= now) return std::chrono::milliseconds(0);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(*date - now);
+    // Compared in whole seconds, then the sub-second part of now taken off.
+    const std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+    if (*date < now_seconds) return std::chrono::milliseconds(0);
+    if (*date - now_seconds > std::chrono::duration_cast<std::chrono::seconds>(kLongestRetryAfter).count()) {
+      return kLongestRetryAfter;
+    }
+    const auto at = std::chrono::system_clock::from_time_t(*date);
+    if (at <= now) return std::chrono::milliseconds(0);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
   } catch (...) {
     return std::nullopt;
   }

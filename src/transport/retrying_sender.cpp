@@ -3,6 +3,8 @@
 #include <new>
 #include <utility>
 
+#include "core/deadline.hpp"
+
 namespace honeyhive {
 
 RetryingSender::RetryingSender(std::shared_ptr<HttpClient> client, RetryPolicy policy)
@@ -12,7 +14,9 @@ RetryingSender::~RetryingSender() { shutdown(); }
 
 bool RetryingSender::sleep_for(std::chrono::milliseconds duration) noexcept {
   std::unique_lock<std::mutex> lock(sleep_mutex_);
-  return !sleep_cv_.wait_for(lock, duration, [&] { return shut_down_.load(std::memory_order_acquire); });
+  // Until a saturated deadline: wait_for(duration) adds it to now() and overflows for the largest ones.
+  return !sleep_cv_.wait_until(lock, detail::deadline_after(duration),
+                               [&] { return shut_down_.load(std::memory_order_acquire); });
 }
 
 SendOutcome RetryingSender::send(HttpRequest& request, std::chrono::steady_clock::time_point deadline) noexcept {

@@ -113,6 +113,17 @@ TEST(ParseRetryAfter, ReadsAPastImfFixdateAsNoDelay) {
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), milliseconds(0));
 }
 
+// A date past 2262 (where a nanosecond clock ends) or years away is "very long", a year, as an
+// absurd number of seconds is: it overflowed the clock and came out as garbage, often no pause.
+TEST(ParseRetryAfter, ReadsADateYearsAwayAsAYear) {
+  const milliseconds year = std::chrono::hours(24 * 365);
+  EXPECT_EQ(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", kExampleDate), year);
+  EXPECT_EQ(parse_retry_after("Thu, 01 Jan 2026 00:00:00 GMT", kExampleDate), year);
+  EXPECT_EQ(parse_retry_after("99999999999", kExampleDate), year);
+  const auto now = kExampleDate - std::chrono::hours(24 * 364);
+  EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now), std::chrono::hours(24 * 364));
+}
+
 TEST(ParseRetryAfter, RejectsGarbage) {
   for (const char* value :
        {"", "soon", "1.5", "-1", "2s", "0x10", "Sun, 06 Nov 1994 08:49:37 PST", "Sunday, 06-Nov-94 08:49:37 GMT",

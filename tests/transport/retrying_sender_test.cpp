@@ -82,6 +82,25 @@ TEST(RetryingSender, ShutdownEndsABackoffWait) {
   EXPECT_EQ(outcome.response.status, 429);
 }
 
+// A server asking to retry after a date centuries away is waited for (until shutdown ends the
+// wait): wait_for(duration) added the pause to now() in nanoseconds, which overflowed into the past
+// and returned at once, so the retry went out without a pause.
+TEST(RetryingSender, AFarRetryAfterDateIsWaitedForUntilShutdown) {
+  auto client =
+      std::make_shared<CountingClient>(100, 429, HttpHeaders{{"retry-after", "Fri, 31 Dec 9999 23:59:59 GMT"}});
+  RetryingSender sender(client, quick_policy());
+  auto sending = std::async(std::launch::async,
+                            [&] { return sender.send(HttpRequest{}, std::chrono::steady_clock::time_point::max()); });
+  while (client->sent.load() == 0) std::this_thread::yield();
+  // Still waiting when shutdown comes (a wait that ended at once would have retried by then).
+  std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_EQ(client->sent.load(), 1);
+  sender.shutdown();
+  const SendOutcome outcome = sending.get();
+  EXPECT_EQ(outcome.attempts, 1);
+  EXPECT_EQ(outcome.response.status, 429);
+}
+
 TEST(SetRequestBody, GzipsOnlyWhenAsked) {
   HttpRequest plain;
   set_request_body(plain, "hello", false);
