@@ -49,6 +49,12 @@ json copy_within_depth(const json& value, std::size_t max_depth) {
   return copy_cut(value, depth);
 }
 
+json copy_within_depth(json&& value, std::size_t max_depth) {
+  const std::size_t depth = std::min(max_depth, kMaxJsonDepth);
+  if (!nests_deeper_than(value, depth)) return std::move(value);
+  return copy_cut(value, depth);
+}
+
 bool text_nests_at_most(std::string_view text, std::size_t max_depth) noexcept {
   std::size_t depth = 0;
   bool in_string = false;

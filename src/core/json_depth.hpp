@@ -24,6 +24,8 @@ bool nests_deeper_than(const nlohmann::json& value, std::size_t max_depth);
 // A copy of `value` whose containers nested more than `max_depth` levels (at most kMaxJsonDepth)
 // are replaced by kMaxDepthMarker; a plain copy when none is.
 nlohmann::json copy_within_depth(const nlohmann::json& value, std::size_t max_depth = kMaxJsonDepth);
+// The same from a value that is no longer needed: moved, not copied, when nothing is cut.
+nlohmann::json copy_within_depth(nlohmann::json&& value, std::size_t max_depth = kMaxJsonDepth);
 
 // Whether the arrays and objects of the JSON text `text` nest at most `max_depth` levels (string
 // literals skipped): a linear scan that says whether parsing the text is safe.

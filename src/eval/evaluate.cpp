@@ -209,9 +209,7 @@ DatapointResult run_datapoint(const RunState& run, std::size_t index) {
     }
     if (row.succeeded()) {
       // Kept, handed to the evaluators and dumped whole: cut where it nests too deep for that.
-      if (detail::nests_deeper_than(row.outputs, detail::kMaxJsonDepth)) {
-        row.outputs = detail::copy_within_depth(row.outputs);
-      }
+      row.outputs = detail::copy_within_depth(std::move(row.outputs));
       if (!row.outputs.is_null()) {
         session.set_outputs(row.outputs.is_object() ? row.outputs : nlohmann::json{{"result", row.outputs}});
       }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/json_depth.hpp"
 #include "core/json_text.hpp"
 
 namespace honeyhive::detail {
@@ -73,9 +74,9 @@ std::string add_evaluator_metrics(const std::string& name, const nlohmann::json&
       }
     } else if (key == "explanation") {
       // Not a string: its JSON text, with any byte that is not UTF-8 as U+FFFD (dump() would throw,
-      // failing the evaluator and losing its score).
+      // failing the evaluator and losing its score), cut where it nests too deep to dump.
       if (!member.is_null())
-        put(name + "_explanation", member.is_string() ? member : nlohmann::json(json_text(member)));
+        put(name + "_explanation", member.is_string() ? member : nlohmann::json(json_text(copy_within_depth(member))));
     } else if (is_scalar(member)) {
       put(name + "_" + key, member);
     } else if (!member.is_null()) {

@@ -23,8 +23,9 @@ std::string pad(std::string text, std::size_t width) {
   return text;
 }
 
-// A number in a 9-character column: fixed point while it fits, else in exponent form.
-std::string column(double value) { return format(value > -1e5 && value < 1e5 ? "%9.3f" : "%9.3g", value); }
+// A number in a 9-character column: fixed point while it fits ("-9999.999" to "99999.999"), else
+// in exponent form ("-1.2e+300").
+std::string column(double value) { return format(value > -1e4 && value < 1e5 ? "%9.3f" : "%9.1e", value); }
 
 std::string compact(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();

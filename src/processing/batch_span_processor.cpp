@@ -405,9 +405,13 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
                                        BatchSpanProcessorOptions options) noexcept {
   if (options.max_queue_size == 0) options.max_queue_size = 1;
   if (options.max_queue_size > kMaxQueueSize) {
-    report_diagnostic(DiagnosticLevel::warning,
-                      "batch span processor: max_queue_size " + std::to_string(options.max_queue_size) +
-                          " is above the largest allowed; using " + std::to_string(kMaxQueueSize));
+    try {
+      report_diagnostic(DiagnosticLevel::warning,
+                        "batch span processor: max_queue_size " + std::to_string(options.max_queue_size) +
+                            " is above the largest allowed; using " + std::to_string(kMaxQueueSize));
+    } catch (...) {
+      // Out of memory for the message: the queue is cut all the same.
+    }
     options.max_queue_size = kMaxQueueSize;
   }
   if (options.max_export_batch_size == 0 || options.max_export_batch_size > options.max_queue_size) {

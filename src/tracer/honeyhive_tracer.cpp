@@ -446,7 +446,7 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
     ResolvedConfig resolved = resolve_config(TracerConfig{}, session);
     if (session.session_id.has_value() && resolved.session.id.empty()) {
       report_diagnostic(DiagnosticLevel::warning,
-                        "start_session: session_id '" + *session.session_id + "' is not a UUID; a new one is used");
+                        "start_session: session_id '" + *session.session_id + "' is not a UUID; ignored");
     }
     // The first session takes the tracer's own resolved session fields.
     std::string id;
@@ -784,19 +784,29 @@ Span HoneyHiveTracer::start_session_span(std::string_view name, const std::strin
   }
 }
 
-void HoneyHiveTracer::record_json_result(Span& span, const nlohmann::json* result) noexcept {
+void HoneyHiveTracer::record_json_result(Span& span, const nlohmann::json& result) noexcept {
   try {
-    if (result == nullptr) {
-      span.set_outputs(nlohmann::json{{"result", "[to_json failed]"}});
-      report_diagnostic(DiagnosticLevel::warning,
-                        "trace(): the result's to_json threw; its output is recorded as \"[to_json failed]\"");
-      return;
-    }
-    // Copied into the output object: cut where it nests too deep for that (core/json_depth.hpp).
-    span.set_outputs(nlohmann::json{{"result", detail::copy_within_depth(*result)}});
+    span.set_outputs(nlohmann::json{{"result", detail::copy_within_depth(result)}});
   } catch (...) {
     report_diagnostic(DiagnosticLevel::warning, "trace(): the result could not be recorded (out of memory)");
   }
+}
+
+void HoneyHiveTracer::record_json_result(Span& span, nlohmann::json&& result) noexcept {
+  try {
+    span.set_outputs(nlohmann::json{{"result", detail::copy_within_depth(std::move(result))}});
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning, "trace(): the result could not be recorded (out of memory)");
+  }
+}
+
+void HoneyHiveTracer::record_to_json_failure(Span& span) noexcept {
+  try {
+    span.set_outputs(nlohmann::json{{"result", "[to_json failed]"}});
+  } catch (...) {
+  }
+  report_diagnostic(DiagnosticLevel::warning,
+                    "trace(): the result's to_json threw; its output is recorded as \"[to_json failed]\"");
 }
 
 }  // namespace honeyhive

@@ -297,20 +297,23 @@ TEST(EvaluateTest, TheTableKeepsHugeNumbersAndLongUtf8NamesInTheirColumns) {
   EvaluationSummary summary;
   MetricAggregate huge;
   huge.count = 1;
-  huge.mean = huge.min = huge.max = 1e300;
+  huge.mean = huge.min = 1e300;
+  huge.max = -1.234e300;  // (not a real aggregate: the widest numbers, in their columns)
   huge.errors = 7;
   summary.metrics["huge"] = huge;
   MetricAggregate next;
   next.count = 1;
-  next.mean = next.min = next.max = 1.0;
+  next.mean = next.max = 1.0;
+  next.min = -9999.999;
   summary.metrics["next"] = next;
   DatapointResult row;
   row.datapoint_id = std::string(22, 'x') + "\xc3\xa9\xc3\xa9";  // the cut falls inside the first é
   summary.rows.push_back(row);
   const std::string table = summary.table();
-  EXPECT_NE(table.find("huge                        1    1e+300    1e+300    1e+300        -       7\n"),
+  EXPECT_NE(table.find("huge                        1  1.0e+300  1.0e+300 -1.2e+300        -       7\n"),
             std::string::npos)
       << table;
+  EXPECT_NE(table.find("next                        1     1.000 -9999.999     1.000"), std::string::npos) << table;
   EXPECT_NE(table.find("\nnext "), std::string::npos) << table;
   EXPECT_NE(table.find(std::string(22, 'x') + "~"), std::string::npos) << table;
   EXPECT_NO_THROW((void)nlohmann::json(table).dump());  // valid UTF-8

@@ -112,6 +112,17 @@ TEST(DeepValues, DeepChatMessagesOfAModelCallAreCut) {
   const auto span = t.named("llm");
   ASSERT_NE(span, nullptr);
   EXPECT_NE(span->find_attribute("gen_ai.request.model"), nullptr);
+  // Both values are recorded, cut at the flattening depth with the marker.
+  bool chat_history = false;
+  bool text = false;
+  for (const auto& attribute : span->attributes) {
+    const auto* value = std::get_if<std::string>(&attribute.value);
+    if (value == nullptr || *value != kMaxDepthMarker) continue;
+    chat_history = chat_history || attribute.key.rfind("honeyhive_inputs.chat_history", 0) == 0;
+    text = text || attribute.key.rfind("honeyhive_outputs.text", 0) == 0;
+  }
+  EXPECT_TRUE(chat_history);
+  EXPECT_TRUE(text);
 }
 
 TEST(DeepValues, TraceRecordsADeepResultCut) {

@@ -488,7 +488,7 @@ TEST(SessionTest, StartSessionReportsASessionIdThatIsNotAUuid) {
   next.session_id = "not-a-uuid";
   const std::string id = t.tracer->start_session(next);
   EXPECT_EQ(id.size(), 36U);
-  EXPECT_EQ(lines->count_containing("start_session: session_id 'not-a-uuid' is not a UUID; a new one is used"), 1U);
+  EXPECT_EQ(lines->count_containing("start_session: session_id 'not-a-uuid' is not a UUID; ignored"), 1U);
 }
 
 // service_name = null means no service name: OTEL_SERVICE_NAME does not come back through the

@@ -121,21 +121,24 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   template <class R>
   static void record_result(Span& span, const R& result) noexcept {
     if constexpr (std::is_same_v<R, nlohmann::json>) {
-      record_json_result(span, &result);
+      record_json_result(span, result);
     } else if constexpr (std::is_constructible_v<nlohmann::json, const R&>) {
       nlohmann::json converted;
       try {
         converted = nlohmann::json(result);
       } catch (...) {
-        record_json_result(span, nullptr);
+        record_to_json_failure(span);
         return;
       }
-      record_json_result(span, &converted);
+      record_json_result(span, std::move(converted));
     }
   }
-  // Records `result` as the span's output "result" (nullptr: its to_json threw, which is recorded
-  // as "[to_json failed]" and reported).
-  static void record_json_result(Span& span, const nlohmann::json* result) noexcept;
+  // Record `result` as the span's output "result", cut where it nests too deep to copy (the second
+  // moves a conversion made for this in, rather than copying it again).
+  static void record_json_result(Span& span, const nlohmann::json& result) noexcept;
+  static void record_json_result(Span& span, nlohmann::json&& result) noexcept;
+  // Records the output "result" as "[to_json failed]" and reports it.
+  static void record_to_json_failure(Span& span) noexcept;
 
   static constexpr int kRunning = 0;
   static constexpr int kShuttingDown = 1;
