@@ -59,18 +59,21 @@ bool percent_decode(std::string_view text, std::string& out) {
 }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_key_value_list(std::string_view text,
-                                                                                     std::string* bad_item) {
+                                                                                     std::string* bad_item,
+                                                                                     std::size_t* bad_position) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!text.empty()) {
     const std::size_t comma = text.find(',');
     const std::string_view item = trim(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (item.empty()) continue;
+    const std::size_t position = out.size() + 1;
     const std::size_t equals = item.find('=');
     const std::string_view key = trim(item.substr(0, equals));
     std::string value;
     if (equals == std::string_view::npos || key.empty() || !percent_decode(trim(item.substr(equals + 1)), value)) {
       if (bad_item != nullptr) bad_item->assign(key);
+      if (bad_position != nullptr) *bad_position = position;
       return std::nullopt;
     }
     out.emplace_back(std::string(key), std::move(value));

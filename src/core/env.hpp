@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,8 +31,10 @@ bool percent_decode(std::string_view text, std::string& out);
 
 // A comma-separated "key=value" list as OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS
 // use: keys and values trimmed, values percent-decoded. Nullopt when any item is malformed
-// (no '=', empty key, bad escape); `bad_item` then holds that item's key, never its value.
-std::optional<std::vector<std::pair<std::string, std::string>>> parse_key_value_list(std::string_view text,
-                                                                                     std::string* bad_item = nullptr);
+// (no '=', empty key, bad escape); `bad_item` then holds that item's key, never its value (but an
+// item without '=' is all key: a header list must not show it), and `bad_position` its position
+// among the list's non-empty items, from 1.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_key_value_list(
+    std::string_view text, std::string* bad_item = nullptr, std::size_t* bad_position = nullptr);
 
 }  // namespace honeyhive::detail

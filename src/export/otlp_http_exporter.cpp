@@ -84,13 +84,14 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
       }
     }
     if (const auto headers = otlp_env("HEADERS", &name)) {
-      std::string bad_key;
-      auto parsed = detail::parse_key_value_list(*headers, &bad_key);
+      std::size_t bad_position = 0;
+      auto parsed = detail::parse_key_value_list(*headers, nullptr, &bad_position);
       if (parsed) {
         // A percent-encoded line break (%0D%0A) or other control character would inject headers.
-        for (const auto& [key, value] : *parsed) {
+        for (std::size_t i = 0; i < parsed->size(); ++i) {
+          const auto& [key, value] = (*parsed)[i];
           if (!detail::is_header_name(key) || !detail::is_header_value(value)) {
-            bad_key = key;
+            bad_position = i + 1;
             parsed.reset();
             break;
           }
@@ -99,8 +100,12 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
       if (parsed) {
         for (auto& header : *parsed) options.headers.push_back(std::move(header));
       } else {
-        // Never echo the value: headers carry API keys.
-        report_diagnostic(DiagnosticLevel::warning, name + " is malformed near key '" + bad_key + "'; ignoring it");
+        // Named by position only: headers carry API keys, and a malformed item ("Authorization:
+        // Bearer sk-...", without '=') is all key.
+        report_diagnostic(DiagnosticLevel::warning,
+                          name + ": header " + std::to_string(bad_position) +
+                              " is malformed (no '=', a name that is not a token, a bad %-escape, or a control "
+                              "character in its value); ignoring the variable");
       }
     }
     if (const auto timeout = otlp_env("TIMEOUT", &name)) {
