@@ -116,6 +116,12 @@ SendOutcome send_until_done(HttpClient& client, HttpRequest& request, const Retr
       outcome.response.error = std::move(problem) + "; not sent";
       return outcome;
     }
+    // Values go to the client without surrounding whitespace (not part of a value in HTTP): any
+    // client, not only ours, then gets "Bearer k" for a key read with its trailing newline.
+    for (auto& header : request.headers) {
+      const std::string_view trimmed = detail::trim_header_value(header.second);
+      if (trimmed.size() != header.second.size()) header.second = std::string(trimmed);
+    }
   } catch (...) {
     outcome.response.error = "out of memory checking the request's headers; not sent";
     return outcome;

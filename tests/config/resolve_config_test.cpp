@@ -248,6 +248,17 @@ TEST_F(ResolveConfigTest, ReportsRedactTheApiKeyToItsLastFourCharacters) {
   EXPECT_EQ(config.api_key, "hh-super-secret-key-1234");  // the value itself is intact
 }
 
+// A key read from a file keeps its trailing newline: it is used, and shown redacted, without it.
+TEST_F(ResolveConfigTest, TheApiKeyLosesItsSurroundingWhitespace) {
+  TracerConfig tracer;
+  tracer.api_key = " \thh-super-secret-key-1234\r\n";
+  const ResolvedConfig config = resolve_config(tracer);
+  EXPECT_EQ(config.api_key, "hh-super-secret-key-1234");
+  EXPECT_EQ(config.report_json()["fields"]["api_key"]["value"], "****1234");
+  tracer.api_key = "\n \n";
+  EXPECT_EQ(resolve_config(tracer).api_key, "");
+}
+
 TEST_F(ResolveConfigTest, ReportTextShowsEachFieldOnOneLineWhateverItsValueHolds) {
   // An environment value with a newline and a terminal escape, and an invalid one whose note quotes
   // it: neither may add a line that passes for a field, or rewrite the report on a terminal.

@@ -177,6 +177,21 @@ TEST(SendWithRetries, MakesNoAttemptWithAHeaderThatCannotBeSent) {
   EXPECT_EQ(outcome.response.error.find("secret"), std::string::npos) << outcome.response.error;
 }
 
+// Any client gets header values without surrounding whitespace, not only the curl one.
+TEST(SendWithRetries, HandsTheClientHeaderValuesWithoutSurroundingWhitespace) {
+  ScriptedClient client({response_with(200)});
+  FakeSleep sleep;
+  sleep.client = &client;
+  HttpRequest request = make_request();
+  request.headers.emplace_back("authorization", "Bearer key-1\r\n");
+  request.headers.emplace_back("x-tabbed", "\t a\tb ");
+  EXPECT_EQ(send_with_retries(client, request, RetryPolicy{}, far_deadline(), sleep.function()).attempts, 1);
+  ASSERT_EQ(client.requests.size(), 1U);
+  EXPECT_EQ(client.requests[0].headers,
+            (HttpHeaders{
+                {"Content-Type", "application/x-protobuf"}, {"authorization", "Bearer key-1"}, {"x-tabbed", "a\tb"}}));
+}
+
 TEST(SendWithRetries, HonoursASmallerMaxRetries) {
   ScriptedClient client({response_with(503)});
   FakeSleep sleep;
