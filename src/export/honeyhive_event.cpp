@@ -3,6 +3,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,18 +90,27 @@ json attribute_to_json(const AttributeValue& value) {
       value);
 }
 
-// Sets `value` at the dotted `path` of the object `root`. A path already taken keeps what it has:
-// the first writer wins. A path running through a value that is not an object (the user's
-// metadata "gen_ai" = "mine", then the attribute gen_ai.request.model) keeps the rest of its path
-// joined in one key at that level ("gen_ai.request.model"), so neither value is lost. At most
-// kMaxDepth levels: the segments past them stay joined in one key.
+// Sets `value` at the dotted `path` of the object `root`, losing neither it nor what is there:
+// - a path running through a value that is not an object (the user's metadata "gen_ai" = "mine",
+//   then the attribute gen_ai.request.model) keeps the rest of its path joined in one key at that
+//   level ("gen_ai.request.model");
+// - a value whose place holds an object already (gen_ai.request.model, then "gen_ai" = "mine") goes
+//   into that object as "value", as a value set at a prefix itself comes back (unflatten_attributes);
+// - a place taken by a value keeps it: the first writer wins (a span's keys are distinct, so only
+//   the cases above meet).
+// At most kMaxDepth levels: the segments past them stay joined in one key.
 void set_path(json& root, std::string_view path, json value) {
   json* node = &root;
   for (std::size_t depth = 1;; ++depth) {
     const std::size_t dot = depth < kMaxDepth ? path.find('.') : std::string_view::npos;
     const std::string segment(path.substr(0, dot));
     if (dot == std::string_view::npos) {
-      if (!node->contains(segment)) (*node)[segment] = std::move(value);
+      const auto existing = node->find(segment);
+      if (existing == node->end()) {
+        (*node)[segment] = std::move(value);
+      } else if (existing->is_object() && !existing->contains("value")) {
+        (*existing)["value"] = std::move(value);
+      }
       return;
     }
     json& child = (*node)[segment];
@@ -294,9 +304,19 @@ json span_to_honeyhive_event_update(const SpanData& span) {
   // own metadata keys of those names.
   json inputs = unflatten_attributes(span.attributes, "honeyhive_inputs");
   json& metadata = update["metadata"];
-  if (!inputs.empty()) metadata[metadata.contains("inputs") ? "honeyhive_inputs" : "inputs"] = std::move(inputs);
+  // The first of `names` the user's metadata does not use, else the last with "_" until free.
+  const auto free_key = [&metadata](std::initializer_list<const char*> names) {
+    std::string key;
+    for (const char* name : names) {
+      key = name;
+      if (!metadata.contains(key)) return key;
+    }
+    while (metadata.contains(key)) key += '_';
+    return key;
+  };
+  if (!inputs.empty()) metadata[free_key({"inputs", "honeyhive_inputs"})] = std::move(inputs);
   if (std::string error = text_attribute(span, "honeyhive_error"); !error.empty()) {
-    metadata[metadata.contains("error") ? "honeyhive_error" : "error"] = std::move(error);
+    metadata[free_key({"error", "honeyhive_error"})] = std::move(error);
   }
   if (metadata.is_null()) update.erase("metadata");
   return update;

@@ -259,6 +259,24 @@ TEST(EvaluateTest, ValuesNestedTooDeepAreCutAndReportedNotCopiedWhole) {
 }
 
 // Scores near the largest double: their mean is the mean, not an overflowed sum's infinity.
+// An explanation nested too deep is kept as the JSON text of its cut copy: dumping it whole would
+// overflow the stack.
+TEST(EvaluateTest, AnExplanationNestedTooDeepIsCutNotDumpedWhole) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.evaluators.clear();
+  options.evaluators.push_back({"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) {
+                                  return nlohmann::json{{"score", 1}, {"explanation", nested_too_deep()}};
+                                }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 1U);
+  const DatapointResult& row = summary.rows[0];
+  EXPECT_TRUE(row.evaluator_errors.empty());
+  EXPECT_EQ(row.metrics.value("judge", 0), 1);
+  const std::string explanation = row.metrics.value("judge_explanation", "");
+  EXPECT_NE(explanation.find(kMaxDepthMarker), std::string::npos);
+}
+
 TEST(EvaluateTest, TheMeanOfHugeScoresIsFinite) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 2);

@@ -202,6 +202,11 @@ TEST(HoneyHiveEvent, AKeyThroughAValueThatIsNotAnObjectKeepsItsPathJoined) {
   EXPECT_EQ(event.value("inputs", json()), (json{{"a", 1}, {"a.b", "second"}}));
   EXPECT_EQ(event.at("metadata").value("gen_ai", ""), "mine");
   EXPECT_EQ(event.at("metadata").value("gen_ai.request.model", ""), "model-xyz");
+  // The other order: the value goes into the object already there, as "value".
+  const json reversed =
+      span_to_honeyhive_event(span_with({{"honeyhive_inputs.a.b", AttributeValue{std::string("second")}},
+                                         {"honeyhive_inputs.a", AttributeValue{std::int64_t{1}}}}));
+  EXPECT_EQ(reversed.value("inputs", json()), (json{{"a", {{"b", "second"}, {"value", 1}}}}));
 }
 
 // The event's own fields set with a value that is not a string are its text, not dropped.
@@ -220,15 +225,16 @@ TEST(HoneyHiveEvent, TheSessionUpdateKeepsTheUsersMetadataInputsAndError) {
   const auto enrich = record([](Span& s) {
     s.set_attribute("honeyhive_event_type", "session");
     s.set_attribute("honeyhive.session_enrichment", true);
-    s.set_metadata(json{{"inputs", "user-inputs"}, {"error", "user-error"}});
+    s.set_metadata(json{{"inputs", "user-inputs"}, {"error", "user-error"}, {"honeyhive_error", "user-too"}});
     s.set_inputs(json{{"late", true}});
     s.set_error("boom");
   });
   const json update = span_to_honeyhive_event_update(*enrich);
   EXPECT_EQ(update.value("metadata", json()), (json{{"inputs", "user-inputs"},
                                                     {"error", "user-error"},
+                                                    {"honeyhive_error", "user-too"},
                                                     {"honeyhive_inputs", {{"late", true}}},
-                                                    {"honeyhive_error", "boom"}}));
+                                                    {"honeyhive_error_", "boom"}}));
 }
 
 TEST(HoneyHiveEvent, DottedKeysNestAtMost16LevelsAndTheRestStaysOneKey) {
