@@ -66,11 +66,29 @@ struct Palette {
   const char* reset = "";
 };
 
-void render_node(std::string& out, const SpanData& span,
-                 const std::unordered_map<const SpanData*, std::vector<const SpanData*>>& children,
-                 const std::string& indent, bool last, bool is_root, const Palette& p, std::size_t max_shown) {
+using Children = std::unordered_map<const SpanData*, std::vector<const SpanData*>>;
+
+// Levels drawn with their own indentation; deeper spans are drawn at this depth, marked with their
+// level, so a trace 20,000 spans deep prints in linear space.
+constexpr std::size_t kMaxDrawnDepth = 64;
+
+// A span to draw: its indentation, whether it is its parent's last child, and its level (0: root).
+struct PendingNode {
+  const SpanData* span;
+  std::string indent;
+  bool last;
+  std::size_t depth;
+};
+
+// Draws one span (its line and attributes) and returns the indentation of its children.
+std::string render_node(std::string& out, const SpanData& span, const Children& children, const PendingNode& node,
+                        const Palette& p, std::size_t max_shown) {
+  const bool is_root = node.depth == 0;
+  const bool last = node.last;
+  const std::string& indent = node.indent;
   const std::string branch = is_root ? "" : (last ? "└─ " : "├─ ");
   out += indent + branch;
+  if (node.depth > kMaxDrawnDepth) out += "[depth " + std::to_string(node.depth) + "] ";
   out += p.bold;
   out += span.name;
   out += p.reset;
@@ -92,7 +110,8 @@ void render_node(std::string& out, const SpanData& span,
     out += p.reset;
   }
   out += '\n';
-  const std::string child_indent = indent + (is_root ? "" : (last ? "   " : "│  "));
+  const std::string child_indent =
+      node.depth >= kMaxDrawnDepth ? indent : indent + (is_root ? "" : (last ? "   " : "│  "));
 
   std::vector<const Attribute*> shown;
   for (const auto& attribute : span.attributes) {
@@ -111,9 +130,24 @@ void render_node(std::string& out, const SpanData& span,
     out += attribute_indent + p.dim + "(+" + std::to_string(shown.size() - max_shown) + " more attributes)" + p.reset +
            "\n";
   }
-  if (!has_children) return;
-  for (std::size_t i = 0; i < it->second.size(); ++i) {
-    render_node(out, *it->second[i], children, child_indent, i + 1 == it->second.size(), false, p, max_shown);
+  return child_indent;
+}
+
+// Draws `root` and everything under it, depth first, without recursion (a trace can nest as deep as
+// its spans go).
+void render_tree_from(std::string& out, const SpanData& root, const Children& children, const Palette& p,
+                      std::size_t max_shown) {
+  std::vector<PendingNode> pending{{&root, "", true, 0}};
+  while (!pending.empty()) {
+    const PendingNode node = std::move(pending.back());
+    pending.pop_back();
+    std::string child_indent = render_node(out, *node.span, children, node, p, max_shown);
+    const auto it = children.find(node.span);
+    if (it == children.end()) continue;
+    const std::vector<const SpanData*>& kids = it->second;
+    for (std::size_t i = kids.size(); i-- > 0;) {  // the first child is drawn first
+      pending.push_back({kids[i], child_indent, i + 1 == kids.size(), node.depth + 1});
+    }
   }
 }
 
@@ -136,7 +170,7 @@ std::string ConsoleExporter::render_tree(const std::vector<SpanDataPtr>& spans, 
                    [](const SpanData* a, const SpanData* b) { return a->start_unix_nanos < b->start_unix_nanos; });
   std::unordered_map<std::string, const SpanData*> by_id;
   for (const SpanData* span : ordered) by_id[span->context.span_id().to_hex()] = span;
-  std::unordered_map<const SpanData*, std::vector<const SpanData*>> children;
+  Children children;
   std::vector<const SpanData*> roots;
   for (const SpanData* span : ordered) {
     const auto parent = span->parent_span_id.is_valid() ? by_id.find(span->parent_span_id.to_hex()) : by_id.end();
@@ -153,7 +187,7 @@ std::string ConsoleExporter::render_tree(const std::vector<SpanDataPtr>& spans, 
     if (root->parent_span_id.is_valid()) out += " (parent " + root->parent_span_id.to_hex() + ")";
     out += palette.reset;
     out += '\n';
-    render_node(out, *root, children, "", true, true, palette, max_attributes_shown);
+    render_tree_from(out, *root, children, palette, max_attributes_shown);
   }
   return out;
 }

@@ -208,6 +208,27 @@ TEST_F(ConsoleExporterStreamTest, ForceFlushDoesNotPrintATraceTwice) {
   EXPECT_EQ(contents(stream_), before);
 }
 
+// A trace nested deeper than a stack could recurse prints in linear space: past 64 levels spans
+// keep the 64th level's indentation and say their own level.
+TEST(ConsoleExporterRenderTest, ATraceNestedTwentyThousandDeepPrintsInBoundedSpace) {
+  constexpr int kDepth = 20000;
+  std::vector<SpanDataPtr> spans;
+  char parent[17] = "";
+  for (int i = 0; i < kDepth; ++i) {
+    char id[17];
+    std::snprintf(id, sizeof id, "%016x", i + 1);
+    spans.push_back(make_span("level", id, parent, 1000 + static_cast<UnixNanos>(i), 10));
+    std::snprintf(parent, sizeof parent, "%s", id);
+  }
+  const std::string text = ConsoleExporter::render_tree(spans, false, 5);
+  EXPECT_EQ(split_lines(text).size(), static_cast<std::size_t>(kDepth) + 1);  // the trace line, one per span
+  EXPECT_LT(text.size(), 8U * 1024 * 1024);
+  const std::string deepest = line_with(text, "[depth 19999] level");
+  ASSERT_FALSE(deepest.empty());
+  EXPECT_EQ(deepest.find("[depth"), line_with(text, "[depth 65] level").find("[depth"));  // same indentation
+  EXPECT_TRUE(line_with(text, "[depth 64]").empty());  // the first 64 levels are drawn as usual
+}
+
 TEST_F(ConsoleExporterStreamTest, WritesNoAnsiEscapesToANonTerminal) {
   ConsoleExporterOptions opts = options();
   opts.colour_if_terminal = true;
