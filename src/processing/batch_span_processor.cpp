@@ -198,12 +198,18 @@ void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) no
   if (batch.empty()) return;
   const auto count = static_cast<std::uint64_t>(batch.size());
   export_batches.fetch_add(1, std::memory_order_relaxed);
-  const auto timeout = shut_down.load(std::memory_order_acquire)
-                           ? std::min(options.export_timeout, options.shutdown_export_timeout)
-                           : options.export_timeout;
+  // An export timeout of 0 (OTEL_BSP_EXPORT_TIMEOUT=0) sets no limit of the processor's own: the
+  // exporter's own timeout applies (a deadline of now would fail every export unsent).
+  const bool unlimited = options.export_timeout <= std::chrono::milliseconds(0);
+  const bool shutting_down = shut_down.load(std::memory_order_acquire);
+  const auto timeout = shutting_down ? (unlimited ? options.shutdown_export_timeout
+                                                  : std::min(options.export_timeout, options.shutdown_export_timeout))
+                                     : options.export_timeout;
+  const Clock::time_point deadline =
+      unlimited && !shutting_down ? Clock::time_point::max() : detail::deadline_after(timeout);
   ExportCounts counts;
   try {
-    counts = exporter->export_spans_counted(batch, detail::deadline_after(timeout));
+    counts = exporter->export_spans_counted(batch, deadline);
   } catch (const std::exception& error) {
     counts = ExportCounts{};
     report_diagnostic(DiagnosticLevel::error, {"exporter threw (", error.what(), "); its batch is counted as failed"});
@@ -404,6 +410,9 @@ BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() noexcept {
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
                                        BatchSpanProcessorOptions options) noexcept {
   if (options.max_queue_size == 0) options.max_queue_size = 1;
+  // A delay of 0 (OTEL_BSP_SCHEDULE_DELAY=0: export as spans come) or less is a timer always due:
+  // the idle export thread would spin. 1 ms keeps it asleep between checks.
+  if (options.schedule_delay < std::chrono::milliseconds(1)) options.schedule_delay = std::chrono::milliseconds(1);
   if (options.max_queue_size > kMaxQueueSize) {
     try {
       report_diagnostic(DiagnosticLevel::warning,

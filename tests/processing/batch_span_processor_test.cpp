@@ -247,6 +247,34 @@ TEST(BatchSpanProcessor, ExportsWithTheExportTimeoutAsDeadline) {
   EXPECT_GT(fixture.control->time_left[0], milliseconds(6000));
 }
 
+// An export timeout of 0 (OTEL_BSP_EXPORT_TIMEOUT=0) sets no limit of the processor's own: the
+// exporter gets no deadline and applies its own. A deadline of now failed every export unsent.
+TEST(BatchSpanProcessor, AnExportTimeoutOfZeroLeavesTheLimitToTheExporter) {
+  auto options = make_options(100, 10);
+  options.export_timeout = milliseconds(0);
+  Fixture fixture(options);
+  fixture.end_spans(2);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_EQ(fixture.control->accepted(), 2U);
+  std::lock_guard<std::mutex> lock(fixture.control->mutex);
+  ASSERT_EQ(fixture.control->time_left.size(), 1U);
+  EXPECT_GT(fixture.control->time_left[0], std::chrono::minutes(59));  // FakeExporter's own limit, an hour
+}
+
+// A schedule delay of 0 or less is a timer always due: at least 1 ms is used, so the idle export
+// thread sleeps between checks instead of spinning.
+TEST(BatchSpanProcessor, AScheduleDelayBelowAMillisecondIsOneMillisecond) {
+  for (const milliseconds delay : {milliseconds(0), milliseconds(-5)}) {
+    auto options = make_options(100, 10);
+    options.schedule_delay = delay;
+    Fixture fixture(options);
+    EXPECT_EQ(fixture.processor->options().schedule_delay, milliseconds(1));
+    fixture.end_spans(1);
+    EXPECT_TRUE(fixture.processor->force_flush(kPatience));
+    EXPECT_EQ(fixture.control->accepted(), 1U);
+  }
+}
+
 // --- a full queue ---------------------------------------------------------------------------
 
 TEST(BatchSpanProcessor, DropsAndCountsWhenTheQueueIsFullWithoutBlocking) {

@@ -13,8 +13,8 @@ namespace honeyhive {
 struct BatchSpanProcessorOptions {
   std::size_t max_queue_size = 2048;                // OTEL_BSP_MAX_QUEUE_SIZE; at most 2,097,152
   std::size_t max_export_batch_size = 512;          // OTEL_BSP_MAX_EXPORT_BATCH_SIZE (<= queue size)
-  std::chrono::milliseconds schedule_delay{5000};   // OTEL_BSP_SCHEDULE_DELAY
-  std::chrono::milliseconds export_timeout{30000};  // OTEL_BSP_EXPORT_TIMEOUT
+  std::chrono::milliseconds schedule_delay{5000};   // OTEL_BSP_SCHEDULE_DELAY; at least 1 ms is used
+  std::chrono::milliseconds export_timeout{30000};  // OTEL_BSP_EXPORT_TIMEOUT; 0: the exporter's own limit
   // Bounds each export once shutdown has begun (the tracer sets its lifecycle strategy's
   // operation timeout), so a dead backend cannot hold a shutdown for the full export_timeout.
   std::chrono::milliseconds shutdown_export_timeout{1000};
