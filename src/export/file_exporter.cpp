@@ -1,5 +1,6 @@
 #include "honeyhive/export/file_exporter.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,7 +20,17 @@ FileExporter::~FileExporter() {
 }
 
 bool FileExporter::open_locked() noexcept {
-  if (file_ != nullptr) return true;
+  if (file_ != nullptr) {
+    // Still the file at the path? A cleanup job may have removed or replaced it (log rotation by
+    // rename): writing on would go to a file nobody can read. Then a new one is opened there.
+    struct stat at_path {};
+    struct stat open_file {};
+    if (::stat(options_.path.c_str(), &at_path) == 0 && ::fstat(::fileno(file_), &open_file) == 0 &&
+        at_path.st_dev == open_file.st_dev && at_path.st_ino == open_file.st_ino && open_file.st_nlink > 0) {
+      return true;
+    }
+    close_locked();
+  }
   file_ = std::fopen(options_.path.c_str(), "ab");
   if (file_ == nullptr) {
     if (!reported_failure_) {
@@ -35,12 +46,24 @@ bool FileExporter::open_locked() noexcept {
   return true;
 }
 
-void FileExporter::close_locked() noexcept {
-  if (file_ == nullptr) return;
-  std::fflush(file_);
-  ::fsync(::fileno(file_));
-  std::fclose(file_);
+bool FileExporter::close_locked() noexcept {
+  if (file_ == nullptr) return true;
+  const bool flushed = std::fflush(file_) == 0;
+  const bool synced = ::fsync(::fileno(file_)) == 0 || errno == EINVAL;  // (EINVAL: a device, /dev/null)
+  const bool closed = std::fclose(file_) == 0;
   file_ = nullptr;
+  return flushed && synced && closed;
+}
+
+void FileExporter::report_write_failure_locked(int error) noexcept {
+  ++write_failures_;
+  if (reported_failure_) return;
+  reported_failure_ = true;
+  try {
+    report_diagnostic(DiagnosticLevel::error, "file exporter failed to write '" + options_.path +
+                                                  "': " + std::strerror(error) + "; spans are dropped");
+  } catch (...) {
+  }
 }
 
 ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
@@ -63,12 +86,12 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
       ++write_failures_;
       return ExportResult::failure;
     }
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
-      ++write_failures_;
-      if (!reported_failure_) {
-        reported_failure_ = true;
-        report_diagnostic(DiagnosticLevel::error, "file exporter failed to write '" + options_.path + "'");
-      }
+    // Flushed at once: a full disk (ENOSPC) or a failing device shows only when the bytes leave
+    // stdio's buffer, and the spans would otherwise count as exported.
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size() || std::fflush(file_) != 0) {
+      const int error = errno;
+      close_locked();  // opened afresh for the next batch (the stream's error state goes with it)
+      report_write_failure_locked(error);
       return ExportResult::failure;
     }
     size_bytes_ += buffer_.size();
@@ -87,8 +110,9 @@ bool FileExporter::force_flush(std::chrono::milliseconds) noexcept {
 bool FileExporter::shutdown(std::chrono::milliseconds) noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   shut_down_ = true;
-  close_locked();
-  return true;
+  if (close_locked()) return true;
+  report_write_failure_locked(errno);
+  return false;
 }
 
 std::uint64_t FileExporter::write_failures() const noexcept {

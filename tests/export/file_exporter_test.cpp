@@ -200,6 +200,39 @@ TEST_F(FileExporterTest, UnwritablePathIsReportedOnce) {
   EXPECT_EQ(diagnostics.count_containing(bad.path), 1U);
 }
 
+// A full disk shows only when the bytes leave stdio's buffer: each export is flushed, so it fails
+// there, is counted and said once, instead of counting as exported spans that never reach the file.
+TEST_F(FileExporterTest, AFullDiskFailsTheExportAndIsReportedOnce) {
+  if (!std::filesystem::exists("/dev/full")) GTEST_SKIP() << "no /dev/full on this machine";
+  const test::ThreadDiagnosticsCapture diagnostics;
+  FileExporterOptions full;
+  full.path = "/dev/full";
+  full.rotate_size_bytes = 0;
+  FileExporter exporter(full);
+  EXPECT_EQ(exporter.export_spans({make_span("lost")}), ExportResult::failure);
+  EXPECT_EQ(exporter.export_spans({make_span("lost too")}), ExportResult::failure);
+  EXPECT_EQ(exporter.write_failures(), 2U);
+  EXPECT_EQ(diagnostics.count_containing("file exporter failed to write '/dev/full': No space left on device"), 1U);
+}
+
+// A file removed at the path (a cleanup job) is noticed: the next export opens a new one there
+// rather than writing on into the removed file, which nobody can read.
+TEST_F(FileExporterTest, AFileRemovedMeanwhileIsOpenedAgain) {
+  FileExporter exporter(options());
+  ASSERT_EQ(exporter.export_spans({make_span("first")}), ExportResult::success);
+  ASSERT_EQ(read_lines(path_).size(), 1U);
+  std::filesystem::remove(path_);
+  ASSERT_EQ(exporter.export_spans({make_span("second")}), ExportResult::success);
+  const auto lines = read_lines(path_);
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_NE(lines[0].find("second"), std::string::npos);
+  // And one renamed away (log rotation by rename): the next line goes to a new file at the path.
+  std::filesystem::rename(path_, path_ + ".old");
+  ASSERT_EQ(exporter.export_spans({make_span("third")}), ExportResult::success);
+  EXPECT_EQ(read_lines(path_).size(), 1U);
+  EXPECT_EQ(read_lines(path_ + ".old").size(), 1U);
+}
+
 TEST_F(FileExporterTest, ExportFailsAfterShutdown) {
   FileExporter exporter(options());
   ASSERT_TRUE(exporter.shutdown(kFileExportTimeout));

@@ -16,8 +16,10 @@ struct FileExporterOptions {
   std::uint64_t rotate_size_bytes = 64ULL * 1024 * 1024;
 };
 
-// Appends each export as one line of OTLP/JSON (an ExportTraceServiceRequest) to a file; fsyncs on
-// force_flush and shutdown. Thread-safe. Failures to open or write are counted and reported once.
+// Appends each export as one line of OTLP/JSON (an ExportTraceServiceRequest) to a file, flushed to
+// the file as it is written (a full disk fails that export); fsyncs on force_flush and shutdown. A
+// file removed or replaced at the path meanwhile is noticed and a new one opened there. Thread-safe.
+// Failures to open or write are counted and reported once.
 class FileExporter final : public SpanExporter {
  public:
   explicit FileExporter(FileExporterOptions options);
@@ -32,7 +34,10 @@ class FileExporter final : public SpanExporter {
 
  private:
   bool open_locked() noexcept;
-  void close_locked() noexcept;
+  // Flushes, syncs and closes the file; false when any of them failed.
+  bool close_locked() noexcept;
+  // Counts a failed write and reports the first one (with `error`, an errno value).
+  void report_write_failure_locked(int error) noexcept;
 
   FileExporterOptions options_;
   mutable std::mutex mutex_;
