@@ -6,22 +6,14 @@
 #include <string>
 
 #include "honeyhive/core/structured.hpp"
+#include "support/nested_json.hpp"
 
 namespace honeyhive {
 namespace {
 
 using json = nlohmann::json;
 
-// {"a":{"a":...1}} with `depth` objects.
-json nested_objects(std::size_t depth) {
-  json value = 1;
-  for (std::size_t i = 0; i < depth; ++i) {
-    json outer = json::object();
-    outer["a"] = std::move(value);
-    value = std::move(outer);
-  }
-  return value;
-}
+using test::nested_objects;
 
 TEST(NestsDeeperThan, CountsContainerLevels) {
   EXPECT_FALSE(detail::nests_deeper_than(json(1), 0));

@@ -19,6 +19,7 @@
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
 #include "support/in_memory_provider.hpp"
+#include "support/nested_json.hpp"
 
 namespace structured_test {
 
@@ -39,6 +40,8 @@ void to_json(nlohmann::json&, const Unserialisable&) { throw std::runtime_error(
 
 namespace honeyhive {
 namespace {
+
+using test::nested_objects;
 
 using json = nlohmann::json;
 
@@ -67,17 +70,6 @@ AttributeValue only_value(const Attributes& attributes) {
 std::string string_of(const AttributeValue& value) {
   const auto* text = std::get_if<std::string>(&value);
   return text ? *text : std::string("<not a string>");
-}
-
-// `depth` objects nested under key "a", built without recursion; the innermost holds a = 1.
-json nested_objects(std::size_t depth) {
-  json value = 1;
-  for (std::size_t i = 0; i < depth; ++i) {
-    json outer = json::object();
-    outer["a"] = std::move(value);
-    value = std::move(outer);
-  }
-  return value;
 }
 
 // `depth` arrays nested in each other, built without recursion; the innermost holds 1.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -506,6 +507,34 @@ TEST(EvaluateTest, WithoutATracerItMakesItsOwnFromTheConfig) {
 
 constexpr const char* kApiKey = "hh-secret-test-key-7731";
 
+// A tracer whose API key turns the runs API on, against `server` (spans go to memory).
+Recorded api_tracer(const test::RecordingServer& server) {
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  return make_tracer(config);
+}
+
+// A fake HoneyHive API serving dataset `id`: its listing, and the datapoints by id (others {}).
+std::unique_ptr<test::RecordingServer> dataset_api(const std::string& id, std::string listing,
+                                                   std::map<std::string, std::string> datapoints) {
+  return std::make_unique<test::RecordingServer>(
+      [id, listing = std::move(listing), datapoints = std::move(datapoints)](const tools::HttpRequest& request) {
+        tools::HttpResponse response;
+        response.content_type = "application/json";
+        response.body = "{}";
+        if (request.method == "GET" && request.target == "/v1/datasets?dataset_id=" + id) {
+          response.body = listing;
+        } else if (request.method == "GET" && request.target.rfind("/v1/datapoints/", 0) == 0) {
+          const auto found = datapoints.find(request.target.substr(std::string("/v1/datapoints/").size()));
+          if (found != datapoints.end()) response.body = found->second;
+        } else if (request.method == "POST") {
+          response.body = R"({"run_id":"r-1"})";
+        }
+        return response;
+      });
+}
+
 struct FakeApi {
   test::RecordingServer server{[](const tools::HttpRequest& request) {
     tools::HttpResponse response;
@@ -527,12 +556,7 @@ struct FakeApi {
     return response;
   }};
 
-  Recorded tracer() const {
-    TracerConfig config;
-    config.api_key = kApiKey;
-    config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
-    return make_tracer(config);  // spans go to memory; the API key turns the runs API on
-  }
+  Recorded tracer() const { return api_tracer(server); }
   std::vector<tools::HttpRequest> requests(const std::string& method) const {
     std::vector<tools::HttpRequest> out;
     for (const auto& request : server.requests()) {
@@ -562,27 +586,12 @@ TEST(EvaluateApiTest, TheLargestRequestTimeoutStillSendsTheRunRequests) {
 TEST(EvaluateApiTest, ADatapointNestedTooDeepToCopyIsRefusedAndReported) {
   constexpr std::size_t kDepth = 300000;
   const std::string deep = std::string(kDepth, '[') + std::string(kDepth, ']');
-  test::RecordingServer server([&deep](const tools::HttpRequest& request) {
-    tools::HttpResponse response;
-    response.content_type = "application/json";
-    if (request.method == "GET" && request.target == "/v1/datasets?dataset_id=ds-8") {
-      response.body = R"({"datasets":[{"id":"ds-8","datapoints":["a1","b2"]}]})";
-    } else if (request.method == "GET" && request.target == "/v1/datapoints/a1") {
-      response.body = R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":)" + deep + "}]}";
-    } else if (request.method == "GET" && request.target == "/v1/datapoints/b2") {
-      response.body = R"({"datapoint":[{"id":"b2","inputs":{"x":4}}]})";
-    } else if (request.method == "POST") {
-      response.body = R"({"run_id":"r-8"})";
-    } else {
-      response.body = "{}";
-    }
-    return response;
-  });
-  ASSERT_TRUE(server.ok());
-  TracerConfig config;
-  config.api_key = kApiKey;
-  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
-  auto t = make_tracer(config);
+  const auto server =
+      dataset_api("ds-8", R"({"datasets":[{"id":"ds-8","datapoints":["a1","b2"]}]})",
+                  {{"a1", R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":)" + deep + "}]}"},
+                   {"b2", R"({"datapoint":[{"id":"b2","inputs":{"x":4}}]})"}});
+  ASSERT_TRUE(server->ok());
+  auto t = api_tracer(*server);
   EvaluateOptions options = doubling_options(t, 0);
   options.dataset_id = "ds-8";
   const EvaluationSummary summary = evaluate(std::move(options));
@@ -595,25 +604,11 @@ TEST(EvaluateApiTest, ADatapointNestedTooDeepToCopyIsRefusedAndReported) {
 
 // Datapoint ids in a dataset listing that are not strings are skipped and said, not lost unsaid.
 TEST(EvaluateApiTest, DatapointIdsThatAreNotStringsAreReported) {
-  test::RecordingServer server([](const tools::HttpRequest& request) {
-    tools::HttpResponse response;
-    response.content_type = "application/json";
-    if (request.method == "GET" && request.target == "/v1/datasets?dataset_id=ds-7") {
-      response.body = R"({"datasets":[{"id":"ds-7","datapoints":["a1",42,{"id":"b2"}]}]})";
-    } else if (request.method == "GET" && request.target == "/v1/datapoints/a1") {
-      response.body = R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":{"answer":2}}]})";
-    } else if (request.method == "POST") {
-      response.body = R"({"run_id":"r-7"})";
-    } else {
-      response.body = "{}";
-    }
-    return response;
-  });
-  ASSERT_TRUE(server.ok());
-  TracerConfig config;
-  config.api_key = kApiKey;
-  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
-  auto t = make_tracer(config);
+  const auto server =
+      dataset_api("ds-7", R"({"datasets":[{"id":"ds-7","datapoints":["a1",42,{"id":"b2"}]}]})",
+                  {{"a1", R"({"datapoint":[{"id":"a1","inputs":{"x":1},"ground_truth":{"answer":2}}]})"}});
+  ASSERT_TRUE(server->ok());
+  auto t = api_tracer(*server);
   EvaluateOptions options = doubling_options(t, 0);
   options.dataset_id = "ds-7";
   const EvaluationSummary summary = evaluate(std::move(options));
@@ -701,10 +696,7 @@ TEST(EvaluateApiTest, ARefusedRunIsReportedWithoutTheKeyAndTheDatapointsStillRun
     return response;
   });
   ASSERT_TRUE(server.ok());
-  TracerConfig config;
-  config.api_key = kApiKey;
-  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
-  auto t = make_tracer(config);
+  auto t = api_tracer(server);
   test::DiagnosticsCapture diagnostics;
   const EvaluationSummary summary = evaluate(doubling_options(t, 2));
   EXPECT_FALSE(summary.api);
@@ -753,10 +745,7 @@ TEST(EvaluateApiTest, CancellingStopsAHugeDatasetFetch) {
     return response;
   });
   ASSERT_TRUE(server.ok());
-  TracerConfig config;
-  config.api_key = kApiKey;
-  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
-  auto t = make_tracer(config);
+  auto t = api_tracer(server);
   EvaluateOptions options = doubling_options(t, 0);
   options.dataset_id = "huge";
   CancellationToken token;

@@ -16,6 +16,7 @@
 #include "honeyhive/tracer/honeyhive_tracer.hpp"
 #include "honeyhive/tracer/model_call.hpp"
 #include "support/diagnostics_capture.hpp"
+#include "support/nested_json.hpp"
 #include "support/recording_tracer.hpp"
 
 namespace deep_values_test {
@@ -33,15 +34,7 @@ using json = nlohmann::json;
 // Deep enough to overflow an 8 MiB stack in any build when copied or dumped recursively.
 constexpr std::size_t kTooDeep = 200000;
 
-json nested(std::size_t depth) {
-  json value = 1;
-  for (std::size_t i = 0; i < depth; ++i) {
-    json outer = json::object();
-    outer["a"] = std::move(value);
-    value = std::move(outer);
-  }
-  return value;
-}
+json nested(std::size_t depth) { return test::nested_objects(depth); }
 
 bool has_marker(const SpanData& span) {
   for (const auto& attribute : span.attributes) {

@@ -11,6 +11,7 @@
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/tracer/model_call.hpp"
 #include "support/diagnostics_capture.hpp"
+#include "support/http_test_helpers.hpp"
 #include "support/recording_tracer.hpp"
 #include "support/test_env.hpp"
 
@@ -294,11 +295,7 @@ TEST(HoneyHiveTracerTest, ApiKeySendsOtlpJsonToTheHoneyHiveEndpointWithItsHeader
 // A source with a line break would inject a header: the spans still go, without X-Source, and
 // the tracer says why. (The source is on every span as an attribute too.)
 TEST(HoneyHiveTracerTest, ASourceThatCannotBeAHeaderIsLeftOutOfTheHeadersNotTheExport) {
-  std::mutex mutex;
-  std::vector<tools::HttpRequest> requests;
-  tools::MiniHttpServer server(0, [&](const tools::HttpRequest& request) {
-    std::lock_guard<std::mutex> lock(mutex);
-    requests.push_back(request);
+  test::RecordingServer server([](const tools::HttpRequest&) {
     tools::HttpResponse response;
     response.content_type = "application/json";
     response.body = "{}";
@@ -317,7 +314,7 @@ TEST(HoneyHiveTracerTest, ASourceThatCannotBeAHeaderIsLeftOutOfTheHeadersNotTheE
   ASSERT_NE(tracer, nullptr);
   tracer->shutdown(std::chrono::milliseconds(2000));
   EXPECT_EQ(lines->count_containing("not sent as the X-Source header"), 1U);
-  std::lock_guard<std::mutex> lock(mutex);
+  const auto requests = server.requests();
   ASSERT_FALSE(requests.empty());
   EXPECT_EQ(requests.front().header("authorization"), "Bearer hh-key-1234");
   EXPECT_FALSE(requests.front().header("x-source").has_value());
