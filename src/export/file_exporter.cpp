@@ -1,58 +1,86 @@
 #include "honeyhive/export/file_exporter.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 
 namespace honeyhive {
 
-FileExporter::FileExporter(FileExporterOptions options) : options_(std::move(options)) {}
+namespace {
+
+// fsync's answer for files that cannot be synced (a terminal, a pipe, /dev/null): not a failure.
+bool synced(int fd) noexcept { return ::fsync(fd) == 0 || errno == EINVAL || errno == EROFS; }
+
+// `path` made absolute against the working directory now: a later chdir must not move the file.
+std::string absolute_path(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return error ? path : absolute.string();
+}
+
+}  // namespace
+
+FileExporter::FileExporter(FileExporterOptions options) : options_(std::move(options)) {
+  try {
+    options_.path = absolute_path(options_.path);
+  } catch (...) {
+    // Kept as given.
+  }
+}
 
 FileExporter::~FileExporter() {
   std::lock_guard<std::mutex> lock(mutex_);
-  close_locked();
+  close_locked(/*sync=*/true);
 }
 
 bool FileExporter::open_locked() noexcept {
-  if (file_ != nullptr) {
-    // Still the file at the path? A cleanup job may have removed or replaced it (log rotation by
-    // rename): writing on would go to a file nobody can read. Then a new one is opened there.
+  if (fd_ >= 0) {
+    // Still the file at the path? A cleanup job may have removed it, or log rotation renamed it
+    // away: writing on would go to a file nobody reads. Then a new one is opened there.
     struct stat at_path {};
     struct stat open_file {};
-    if (::stat(options_.path.c_str(), &at_path) == 0 && ::fstat(::fileno(file_), &open_file) == 0 &&
+    if (::stat(options_.path.c_str(), &at_path) == 0 && ::fstat(fd_, &open_file) == 0 &&
         at_path.st_dev == open_file.st_dev && at_path.st_ino == open_file.st_ino && open_file.st_nlink > 0) {
       return true;
     }
-    close_locked();
+    close_locked(/*sync=*/false);  // every line written went out whole already
   }
-  file_ = std::fopen(options_.path.c_str(), "ab");
-  if (file_ == nullptr) {
+  fd_ = ::open(options_.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    const int error = errno;
     if (!reported_failure_) {
       reported_failure_ = true;
-      report_diagnostic(DiagnosticLevel::error, "file exporter cannot open '" + options_.path +
-                                                    "': " + std::strerror(errno) + "; spans are dropped");
+      try {
+        report_diagnostic(DiagnosticLevel::error, "file exporter cannot open '" + options_.path +
+                                                      "': " + std::strerror(error) + "; spans are dropped");
+      } catch (...) {
+      }
     }
     return false;
   }
-  std::fseek(file_, 0, SEEK_END);
-  const long position = std::ftell(file_);
-  size_bytes_ = position > 0 ? static_cast<std::uint64_t>(position) : 0;
+  struct stat opened {};
+  regular_ = ::fstat(fd_, &opened) == 0 && S_ISREG(opened.st_mode);
+  size_bytes_ = regular_ && opened.st_size > 0 ? static_cast<std::uint64_t>(opened.st_size) : 0;
   return true;
 }
 
-bool FileExporter::close_locked() noexcept {
-  if (file_ == nullptr) return true;
-  const bool flushed = std::fflush(file_) == 0;
-  const bool synced = ::fsync(::fileno(file_)) == 0 || errno == EINVAL;  // (EINVAL: a device, /dev/null)
-  const bool closed = std::fclose(file_) == 0;
-  file_ = nullptr;
-  return flushed && synced && closed;
+int FileExporter::close_locked(bool sync) noexcept {
+  if (fd_ < 0) return 0;
+  int error = 0;
+  if (sync && !synced(fd_)) error = errno;
+  if (::close(fd_) != 0 && error == 0) error = errno;
+  fd_ = -1;
+  return error;
 }
 
 void FileExporter::report_write_failure_locked(int error) noexcept {
@@ -73,10 +101,11 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
     buffer_.clear();
     encode_otlp_json(spans, buffer_);
     buffer_ += '\n';
-    // Open first: the size of a file left by an earlier run decides the rotation too.
-    if (open_locked() && options_.rotate_size_bytes > 0 && size_bytes_ > 0 &&
+    // Open first: the size of a file left by an earlier run decides the rotation too. Only a
+    // regular file is rotated (renaming /dev/null or a pipe's path would be wrong).
+    if (open_locked() && regular_ && options_.rotate_size_bytes > 0 && size_bytes_ > 0 &&
         size_bytes_ + buffer_.size() > options_.rotate_size_bytes) {
-      close_locked();
+      close_locked(/*sync=*/true);
       const std::string rotated = options_.path + ".1";
       if (std::rename(options_.path.c_str(), rotated.c_str()) != 0) {
         report_diagnostic(DiagnosticLevel::warning, "file exporter could not rotate '" + options_.path + "'");
@@ -86,13 +115,30 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
       ++write_failures_;
       return ExportResult::failure;
     }
-    // Flushed at once: a full disk (ENOSPC) or a failing device shows only when the bytes leave
-    // stdio's buffer, and the spans would otherwise count as exported.
-    if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size() || std::fflush(file_) != 0) {
-      const int error = errno;
-      close_locked();  // opened afresh for the next batch (the stream's error state goes with it)
-      report_write_failure_locked(error);
-      return ExportResult::failure;
+    // Written straight to the file: a full disk (ENOSPC) or a failing device fails this export
+    // here, rather than later in a buffer after the spans were counted as exported.
+    const char* data = buffer_.data();
+    std::size_t left = buffer_.size();
+    while (left > 0) {
+      const ssize_t written = ::write(fd_, data, left);
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) {
+        const int error = written < 0 ? errno : ENOSPC;
+        // Take back the part of the line written, so the next line does not start inside it (the
+        // file holds whole lines only). Appends of other writers would be cut too: one file per
+        // exporter.
+        const std::size_t partial = buffer_.size() - left;
+        if (partial > 0 && regular_) {
+          struct stat now {};
+          if (::fstat(fd_, &now) == 0 && now.st_size >= static_cast<off_t>(partial)) {
+            static_cast<void>(::ftruncate(fd_, now.st_size - static_cast<off_t>(partial)));
+          }
+        }
+        report_write_failure_locked(error);
+        return ExportResult::failure;
+      }
+      data += written;
+      left -= static_cast<std::size_t>(written);
     }
     size_bytes_ += buffer_.size();
     return ExportResult::success;
@@ -103,15 +149,16 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
 
 bool FileExporter::force_flush(std::chrono::milliseconds) noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (file_ == nullptr) return true;
-  return std::fflush(file_) == 0 && ::fsync(::fileno(file_)) == 0;
+  return fd_ < 0 || synced(fd_);
 }
 
 bool FileExporter::shutdown(std::chrono::milliseconds) noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (shut_down_) return true;
   shut_down_ = true;
-  if (close_locked()) return true;
-  report_write_failure_locked(errno);
+  const int error = close_locked(/*sync=*/true);
+  if (error == 0) return true;
+  report_write_failure_locked(error);
   return false;
 }
 

@@ -1,9 +1,13 @@
 #include "honeyhive/export/file_exporter.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -231,6 +235,63 @@ TEST_F(FileExporterTest, AFileRemovedMeanwhileIsOpenedAgain) {
   ASSERT_EQ(exporter.export_spans({make_span("third")}), ExportResult::success);
   EXPECT_EQ(read_lines(path_).size(), 1U);
   EXPECT_EQ(read_lines(path_ + ".old").size(), 1U);
+}
+
+// A write that fails partway (here the file size limit, EFBIG, as a full disk would) takes back the
+// part of the line it wrote: the file holds whole lines only, and the next line starts clean. Run
+// in a child process, whose file size limit and working directory the test may change.
+TEST_F(FileExporterTest, AWriteThatFailsPartwayLeavesOnlyWholeLines) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::string path = path_;
+  const auto child = [&] {
+    FileExporter exporter(options());
+    if (exporter.export_spans({make_span("first")}) != ExportResult::success) std::_Exit(2);
+    const auto size = std::filesystem::file_size(path);
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{static_cast<rlim_t>(size + 100), static_cast<rlim_t>(size + 100)};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) std::_Exit(3);
+    if (exporter.export_spans({make_span(std::string(4000, 'x'))}) != ExportResult::failure) std::_Exit(4);
+    if (std::filesystem::file_size(path) != size) std::_Exit(5);  // the partial line taken back
+    if (exporter.write_failures() != 1) std::_Exit(6);
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "");
+}
+
+// A relative path is taken against the working directory at construction: a later chdir does not
+// move the file (the exporter checks the path before each write).
+TEST_F(FileExporterTest, ARelativePathStaysWhereItWasAfterAChdir) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const std::string directory = directory_;
+  const auto child = [&] {
+    if (::chdir(directory.c_str()) != 0) std::_Exit(2);
+    FileExporterOptions relative;
+    relative.path = "spans.jsonl";
+    FileExporter exporter(relative);
+    if (exporter.export_spans({make_span("one")}) != ExportResult::success) std::_Exit(3);
+    if (::chdir("/") != 0) std::_Exit(4);
+    if (exporter.export_spans({make_span("two")}) != ExportResult::success) std::_Exit(5);
+    if (read_lines(directory + "/spans.jsonl").size() != 2) std::_Exit(6);
+    std::_Exit(0);
+  };
+  EXPECT_EXIT(child(), ::testing::ExitedWithCode(0), "");
+}
+
+// Only regular files are rotated: a path naming a device (here a link to /dev/null) is never
+// renamed, whatever its writes add up to, and it syncs without failing.
+TEST_F(FileExporterTest, APathThatIsNotARegularFileIsNeverRotated) {
+  const std::string link = directory_ + "/null-link";
+  std::filesystem::create_symlink("/dev/null", link);
+  FileExporterOptions to_null;
+  to_null.path = link;
+  to_null.rotate_size_bytes = 100;
+  FileExporter exporter(to_null);
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(exporter.export_spans({make_span("discarded")}), ExportResult::success);
+  EXPECT_TRUE(exporter.force_flush(kFileExportTimeout));
+  EXPECT_TRUE(std::filesystem::is_symlink(link));
+  EXPECT_FALSE(std::filesystem::exists(link + ".1"));
+  EXPECT_TRUE(exporter.shutdown(kFileExportTimeout));
+  EXPECT_EQ(exporter.write_failures(), 0U);
 }
 
 TEST_F(FileExporterTest, ExportFailsAfterShutdown) {

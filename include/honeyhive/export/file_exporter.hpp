@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -16,10 +15,13 @@ struct FileExporterOptions {
   std::uint64_t rotate_size_bytes = 64ULL * 1024 * 1024;
 };
 
-// Appends each export as one line of OTLP/JSON (an ExportTraceServiceRequest) to a file, flushed to
-// the file as it is written (a full disk fails that export); fsyncs on force_flush and shutdown. A
-// file removed or replaced at the path meanwhile is noticed and a new one opened there. Thread-safe.
-// Failures to open or write are counted and reported once.
+// Appends each export as one line of OTLP/JSON (an ExportTraceServiceRequest) to a file, written
+// straight to it (no buffer in between: a full disk fails that export, and the part of the line
+// written is taken back, so the file holds whole lines only); fsyncs on force_flush and shutdown.
+// A file removed or renamed away at the path meanwhile is noticed and a new one opened there (a
+// relative path is taken against the working directory at construction). Only regular files are
+// rotated. Thread-safe. Failures to open or write are counted (write_failures(): exports that
+// failed, and a shutdown whose final sync or close failed) and the first one is reported.
 class FileExporter final : public SpanExporter {
  public:
   explicit FileExporter(FileExporterOptions options);
@@ -34,14 +36,15 @@ class FileExporter final : public SpanExporter {
 
  private:
   bool open_locked() noexcept;
-  // Flushes, syncs and closes the file; false when any of them failed.
-  bool close_locked() noexcept;
+  // Syncs (when `sync`) and closes the file; the first errno of a failure, or 0.
+  int close_locked(bool sync) noexcept;
   // Counts a failed write and reports the first one (with `error`, an errno value).
   void report_write_failure_locked(int error) noexcept;
 
   FileExporterOptions options_;
   mutable std::mutex mutex_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
+  bool regular_ = false;  // the open file is a regular file (only those are rotated)
   std::uint64_t size_bytes_ = 0;
   std::uint64_t write_failures_ = 0;
   bool reported_failure_ = false;
