@@ -184,11 +184,12 @@ void SimpleSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
     report_diagnostic(DiagnosticLevel::error, "exporter threw; the span is counted as failed");
   }
   if (!exporting(this) && deferred_shutdown_.exchange(false, std::memory_order_acq_rel)) {
+    bool ok = false;
     try {
-      exporter_->shutdown(std::chrono::milliseconds(1000));
+      ok = exporter_->shutdown(std::chrono::milliseconds(1000));
     } catch (...) {
     }
-    finish_deferred_shutdown();
+    finish_deferred_shutdown(ok);
   }
 }
 
@@ -201,42 +202,53 @@ bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcep
   }
 }
 
-void SimpleSpanProcessor::finish_deferred_shutdown() noexcept {
+void SimpleSpanProcessor::finish_deferred_shutdown(bool ok) noexcept {
   {
     std::lock_guard<std::mutex> lock(deferred_mutex_);
     deferred_pending_ = false;
+    shutdown_ok_ = ok;
   }
   deferred_done_.notify_all();
 }
 
 bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
-  if (shut_down_.exchange(true, std::memory_order_acq_rel)) {
-    // Shut down already, or being shut down. A shutdown deferred to the end of an export (from an
-    // exporter callback) is waited for, within `timeout`, unless this thread is inside that export.
+  // Whether this is the first shutdown, decided under the lock that later ones wait on, so none of
+  // them can look before the first has marked itself in progress.
+  bool first = false;
+  try {
+    std::lock_guard<std::mutex> lock(deferred_mutex_);
+    first = !shut_down_.exchange(true, std::memory_order_acq_rel);
+    if (first && exporter_) deferred_pending_ = true;
+  } catch (...) {
+    first = !shut_down_.exchange(true, std::memory_order_acq_rel);  // (the lock failed: no waiting)
+  }
+  if (!first) {
+    // Shut down already, or being shut down (on another thread, or deferred to the end of an export
+    // from an exporter callback): waited for, within `timeout`, unless this thread is inside that
+    // export, and its result returned.
     if (exporting(this)) return true;
     try {
       std::unique_lock<std::mutex> lock(deferred_mutex_);
-      return deferred_done_.wait_until(lock, detail::deadline_after(timeout), [&] { return !deferred_pending_; });
+      return deferred_done_.wait_until(lock, detail::deadline_after(timeout), [&] { return !deferred_pending_; }) &&
+             shutdown_ok_;
     } catch (...) {
       return false;
     }
   }
   if (!exporter_) return true;
   if (exporting(this)) {
-    // Inside this processor's export on this thread: the exporter is shut down when that export returns.
-    try {
-      std::lock_guard<std::mutex> lock(deferred_mutex_);
-      deferred_pending_ = true;
-    } catch (...) {
-    }
+    // Inside this processor's export on this thread: the exporter is shut down when that export
+    // returns (finish_deferred_shutdown).
     deferred_shutdown_.store(true, std::memory_order_release);
     return true;
   }
+  bool ok = false;
   try {
-    return exporter_->shutdown(timeout);
+    ok = exporter_->shutdown(timeout);
   } catch (...) {
-    return false;
   }
+  finish_deferred_shutdown(ok);
+  return ok;
 }
 
 }  // namespace honeyhive

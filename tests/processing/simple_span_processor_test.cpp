@@ -5,6 +5,7 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -158,6 +159,53 @@ TEST_F(SimpleSpanProcessorTest, ShutdownShutsTheExporterDown) {
   start(ExportResult::success);
   EXPECT_TRUE(processor_->shutdown(std::chrono::milliseconds(100)));
   EXPECT_EQ(log_->shutdown_calls, 1);
+}
+
+// An exporter whose shutdown waits until released, and fails or succeeds as told.
+class HeldShutdownExporter final : public SpanExporter {
+ public:
+  struct Gate {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool entered = false;
+    bool released = false;
+    bool result = true;
+  };
+  explicit HeldShutdownExporter(std::shared_ptr<Gate> gate) : gate_(std::move(gate)) {}
+  ExportResult export_spans(const std::vector<SpanDataPtr>&) noexcept override { return ExportResult::success; }
+  bool shutdown(std::chrono::milliseconds) noexcept override {
+    std::unique_lock<std::mutex> lock(gate_->mutex);
+    gate_->entered = true;
+    gate_->changed.notify_all();
+    gate_->changed.wait(lock, [&] { return gate_->released; });
+    return gate_->result;
+  }
+
+ private:
+  std::shared_ptr<Gate> gate_;
+};
+
+// A second shutdown while the first is still shutting the exporter down waits for it (within its
+// own timeout) and returns its result: it returned true at once, before the exporter was shut down.
+TEST(SimpleSpanProcessorShutdown, ASecondShutdownWaitsForTheFirstAndReturnsItsResult) {
+  auto gate = std::make_shared<HeldShutdownExporter::Gate>();
+  gate->result = false;  // the exporter's shutdown fails (a last batch it could not send)
+  SimpleSpanProcessor processor(std::make_unique<HeldShutdownExporter>(gate));
+  std::thread first([&] { EXPECT_FALSE(processor.shutdown(std::chrono::seconds(5))); });
+  {
+    std::unique_lock<std::mutex> lock(gate->mutex);
+    gate->changed.wait(lock, [&] { return gate->entered; });
+  }
+  // The first is inside the exporter's shutdown: a second one with a short timeout gives up.
+  EXPECT_FALSE(processor.shutdown(std::chrono::milliseconds(20)));
+  {
+    std::lock_guard<std::mutex> lock(gate->mutex);
+    gate->released = true;
+  }
+  gate->changed.notify_all();
+  first.join();
+  // Once the first has finished, a later one returns its result at once.
+  EXPECT_FALSE(processor.shutdown(std::chrono::seconds(5)));
 }
 
 TEST_F(SimpleSpanProcessorTest, ShutdownIsIdempotent) {

@@ -41,15 +41,18 @@ class SimpleSpanProcessor final : public SpanProcessor {
   void reset_exporter_in_fork_child() noexcept;
 
  private:
-  void finish_deferred_shutdown() noexcept;
+  // Ends the first shutdown (run now or deferred): later shutdown calls return `ok`.
+  void finish_deferred_shutdown(bool ok) noexcept;
 
   std::unique_ptr<SpanExporter> exporter_;
   std::atomic<bool> shut_down_{false};
   std::atomic<bool> deferred_shutdown_{false};
-  // A shutdown deferred to the end of an export: later shutdown calls wait for it here.
+  // The first shutdown, in progress or deferred to the end of an export: later shutdown calls wait
+  // for it here and return its result.
   std::mutex deferred_mutex_;
   std::condition_variable deferred_done_;
-  bool deferred_pending_ = false;  // guarded by deferred_mutex_: deferred and not finished yet
+  bool deferred_pending_ = false;  // guarded by deferred_mutex_: started (or deferred) and not finished
+  bool shutdown_ok_ = true;        // guarded by deferred_mutex_: the first shutdown's result
   std::shared_ptr<DiagnosticSink> diagnostics_;
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> failed_{0};
