@@ -46,7 +46,7 @@ struct ContextStack {
     Context context;
   };
 
-  ContextStack() noexcept {
+  ContextStack() noexcept : next_token(first_token()) {
     g_threads_with_context.fetch_add(1, std::memory_order_relaxed);
     t_stack = this;
   }
@@ -107,7 +107,16 @@ struct ContextStack {
   // Ends the entry at `index`, below the top, in place (an out-of-order detach).
   void end_below_top(std::size_t index) noexcept { const Context released = take(at(index)); }
 
-  std::uint64_t next_token = 1;
+  // Tokens of one stack never match another's: each stack counts from a base of its own (its
+  // creation's number in the upper 24 bits). A thread's stack may sit at the address of an exited
+  // thread's stack, so the address alone does not tell a scope of the old thread from one of this
+  // thread; with tokens counted from 1 on every stack, such a stale scope ended this thread's entry.
+  static std::uint64_t first_token() noexcept {
+    static std::atomic<std::uint64_t> stacks_made{0};
+    return ((stacks_made.fetch_add(1, std::memory_order_relaxed) + 1) << 40) | 1;
+  }
+
+  std::uint64_t next_token;
   const Context empty;  // current when nothing is attached
 
  private:
@@ -337,6 +346,10 @@ void Scope::detach_attached() noexcept {
       return;
     }
   }
+  // Not this stack's (tokens are unique to their stack): a scope of a thread that has exited, whose
+  // stack this thread's now occupies.
+  report_diagnostic(DiagnosticLevel::warning,
+                    "a context scope was ended on a thread other than the one that attached it; ignored");
 }
 
 Scope scoped_baggage(std::vector<std::pair<std::string, std::string>> entries) noexcept {

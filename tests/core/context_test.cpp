@@ -29,6 +29,27 @@ class ContextTest : public ::testing::Test {
   test::DiagnosticsCapture diagnostics_{DiagnosticLevel::debug};
 };
 
+// A scope that outlives its thread, ended on a thread whose context stack now sits where the
+// exited thread's was (glibc reuses its thread-local storage): it must not end that thread's own
+// context. Tokens counted from 1 on every stack made token 1 match the new thread's entry.
+TEST_F(ContextTest, AScopeOfAnExitedThreadDoesNotEndAnotherThreadsContext) {
+  std::optional<Scope> stale;
+  std::thread first([&] { stale.emplace(Context().with_baggage("marker", "dead-thread")); });
+  first.join();
+  std::optional<std::string> before;
+  std::optional<std::string> after;
+  std::thread second([&] {
+    Scope mine(Context().with_baggage("marker", "mine"));
+    before = Context::current().baggage("marker");
+    stale.reset();  // the exited thread's scope, ended here
+    after = Context::current().baggage("marker");
+  });
+  second.join();
+  EXPECT_EQ(before, "mine");
+  EXPECT_EQ(after, "mine");
+  EXPECT_TRUE(diagnostics_.mentions("ended on a thread other than the one that attached it"));
+}
+
 TEST_F(ContextTest, CurrentIsEmptyByDefault) {
   const Context current = Context::current();
   EXPECT_FALSE(current.span_context().is_valid());
