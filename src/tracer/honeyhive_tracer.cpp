@@ -575,7 +575,12 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
         span.hold_scope(detail::ScopeBuilder::attach_span(parent, span, std::move(own_baggage)));
       } else {
         Context active = parent.with_span(span);
-        for (auto& entry : tracer_baggage(session_id())) {
+        // Under another tracer's context: this tracer's entries replace that tracer's. Without a
+        // session of its own, that tracer's session is taken out too, or this tracer's next spans
+        // (whose parent baggage then names this tracer) would be stamped with it.
+        const std::string own_session = session_id();
+        if (own_session.empty()) active = active.without_baggage("session_id");
+        for (auto& entry : tracer_baggage(own_session)) {
           active = active.with_baggage(std::move(entry.key), std::move(entry.value));
         }
         span.hold_scope(Scope(std::move(active)));

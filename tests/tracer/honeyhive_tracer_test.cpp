@@ -337,6 +337,29 @@ TEST(HoneyHiveTracerTest, AnApiKeyWithALineBreakIsReportedAtInit) {
   tracer->shutdown(std::chrono::milliseconds(200));
 }
 
+// A tracer without a session starting spans under another tracer's context: none of its spans
+// carries that tracer's session. Its first span's context named it but kept the other's session
+// id, so its next spans read that session from their parent's baggage.
+TEST(HoneyHiveTracerTest, ASessionlessTracerUnderAnotherTracersContextNeverTakesItsSession) {
+  auto b = test::make_recording_tracer();
+  TracerConfig config;
+  config.start_session = false;
+  auto a = test::make_recording_tracer(config);
+  ASSERT_TRUE(a.tracer->session_id().empty());
+  ASSERT_FALSE(b.tracer->session_id().empty());
+  {
+    Span outer = b.tracer->start_span("b-outer", EventType::chain);
+    Span a1 = a.tracer->start_span("a-1", EventType::chain);
+    Span a2 = a.tracer->start_span("a-2", EventType::tool);
+  }
+  for (const char* name : {"a-1", "a-2"}) {
+    const auto span = a.named(name);
+    ASSERT_NE(span, nullptr) << name;
+    EXPECT_EQ(span->find_attribute("honeyhive.session_id"), nullptr) << name;
+  }
+  EXPECT_EQ(test::string_attribute(*b.named("b-outer"), "honeyhive.session_id"), b.tracer->session_id());
+}
+
 TEST(HoneyHiveTracerTest, DisabledSdkGivesNoOpSpans) {
   TracerConfig config;
   config.disabled = true;
