@@ -160,7 +160,9 @@ void run_evaluators(const RunState& run, const Datapoint& datapoint, SpanRef ses
       problem = "unknown exception";
     }
     if (problem.empty()) continue;
-    row.evaluator_errors[name] = problem;
+    // Two evaluators of one name: both problems are kept, not the later over the earlier.
+    std::string& recorded = row.evaluator_errors[name];
+    recorded = recorded.empty() ? problem : recorded + "; " + problem;
     // The datapoint itself succeeded: the evaluator's failure is an event on the session, not its status.
     session.add_event("exception",
                       {{"exception.message", AttributeValue{problem}}, {"honeyhive.evaluator", AttributeValue{name}}});

@@ -363,6 +363,24 @@ TEST(EvaluateTest, AMetricNameTwoEvaluatorsMakeKeepsTheFirstAndSaysSo) {
             "evaluator; not overwritten");
 }
 
+// Two evaluators of one name that both fail: both problems are recorded under that name.
+TEST(EvaluateTest, TwoFailingEvaluatorsOfOneNameKeepBothProblems) {
+  auto t = make_tracer();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.evaluators.clear();
+  options.evaluators.push_back(
+      {"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) -> nlohmann::json {
+         throw std::runtime_error("first failed");
+       }});
+  options.evaluators.push_back(
+      {"judge", [](const nlohmann::json&, const nlohmann::json&, const nlohmann::json&) -> nlohmann::json {
+         throw std::runtime_error("second failed");
+       }});
+  const EvaluationSummary summary = evaluate(std::move(options));
+  ASSERT_EQ(summary.rows.size(), 1U);
+  EXPECT_EQ(summary.rows[0].evaluator_errors.at("judge"), "first failed; second failed");
+}
+
 TEST(EvaluateTest, CancellingStopsSchedulingAndReturnsAPartialSummary) {
   auto t = make_tracer();
   EvaluateOptions options = doubling_options(t, 10);
