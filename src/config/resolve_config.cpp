@@ -186,11 +186,9 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                            first_env({"HH_API_KEY"}), /*secret=*/true);
     // A key has no surrounding whitespace: one read from a file keeps its trailing newline, which
     // would break the Authorization header.
-    if (const std::size_t first = out.api_key.find_first_not_of(" \t\r\n"); first == std::string::npos) {
-      out.api_key.clear();
-    } else if (first > 0 || out.api_key.find_last_not_of(" \t\r\n") + 1 < out.api_key.size()) {
-      out.api_key = out.api_key.substr(first, out.api_key.find_last_not_of(" \t\r\n") + 1 - first);
-      m.describe_last(redact_secret(out.api_key));
+    if (const std::string_view trimmed = detail::trim(out.api_key); trimmed.size() != out.api_key.size()) {
+      out.api_key = std::string(trimmed);
+      if (!out.api_key.empty()) m.describe_last(redact_secret(out.api_key));
     }
     m.resolve<std::string>("project", out.project, "", {{config.project, kTracer}, {overrides.project, kOverride}},
                            first_env({"HH_PROJECT"}));

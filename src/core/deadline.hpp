@@ -41,4 +41,11 @@ inline std::chrono::milliseconds saturating_times(std::chrono::milliseconds time
   return std::chrono::milliseconds(timeout.count() * times);
 }
 
+// The budget the exporters and the runs API give one request tried up to `attempts` times,
+// `timeout` each: now + timeout x attempts, saturating.
+inline std::chrono::steady_clock::time_point deadline_for_attempts(std::chrono::milliseconds timeout,
+                                                                   long long attempts) noexcept {
+  return deadline_after(saturating_times(timeout, attempts));
+}
+
 }  // namespace honeyhive::detail

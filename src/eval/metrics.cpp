@@ -5,6 +5,7 @@
 
 #include "core/json_depth.hpp"
 #include "core/json_text.hpp"
+#include "core/structured_sink.hpp"
 
 namespace honeyhive::detail {
 namespace {
@@ -14,11 +15,6 @@ bool is_scalar(const nlohmann::json& value) { return value.is_boolean() || value
 // NaN or an infinity: not a score that can be aggregated, or written as JSON (it would become null).
 bool is_non_finite(const nlohmann::json& value) {
   return value.is_number_float() && !std::isfinite(value.get<double>());
-}
-
-std::string non_finite_name(double value) {
-  if (std::isnan(value)) return "NaN";
-  return value > 0 ? "Infinity" : "-Infinity";
 }
 
 struct Accumulator {
@@ -45,7 +41,7 @@ std::string add_evaluator_metrics(const std::string& name, const nlohmann::json&
   const nlohmann::json& value = raw.is_array() && raw.size() == 1 ? raw[0] : raw;
   if (value.is_null()) return "";
   if (is_non_finite(value)) {
-    return "returned a score that is not a finite number (" + non_finite_name(value.get<double>()) + ")";
+    return "returned a score that is not a finite number (" + non_finite_text(value.get<double>()) + ")";
   }
   // A metric another evaluator set (two evaluators of one name, or "judge" returning "tokens" beside
   // an evaluator "judge_tokens") is kept, and the clash said, rather than overwritten unsaid.

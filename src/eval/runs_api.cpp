@@ -74,8 +74,7 @@ ApiResult RunsApi::call(const char* method, const std::string& path, const nlohm
                        {"Authorization", "Bearer " + api_key_}, {"hh-client-version", kVersion},
                        {"hh-client-language", "cpp"},           {"hh-client-package", kSdkName}};
     if (body != nullptr) request.body = body->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const auto deadline =
-        std::min(detail::deadline_after(detail::saturating_times(timeout_, retry_.max_retries + 1)), deadline_);
+    const auto deadline = std::min(detail::deadline_for_attempts(timeout_, retry_.max_retries + 1), deadline_);
     // Backoff waits end early when the run is stopped (false: give up the retries).
     const auto wait = [this](std::chrono::milliseconds duration) {
       const auto until = std::min(detail::deadline_after(duration), deadline_);

@@ -103,15 +103,18 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
     buffer_ += '\n';
     // Open first: the size of a file left by an earlier run decides the rotation too. Only a
     // regular file is rotated (renaming /dev/null or a pipe's path would be wrong).
-    if (open_locked() && regular_ && options_.rotate_size_bytes > 0 && size_bytes_ > 0 &&
+    // (One open_locked() per export: each checks the file at the path with a stat and an fstat.)
+    bool open = open_locked();
+    if (open && regular_ && options_.rotate_size_bytes > 0 && size_bytes_ > 0 &&
         size_bytes_ + buffer_.size() > options_.rotate_size_bytes) {
       close_locked(/*sync=*/true);
       const std::string rotated = options_.path + ".1";
       if (std::rename(options_.path.c_str(), rotated.c_str()) != 0) {
         report_diagnostic(DiagnosticLevel::warning, "file exporter could not rotate '" + options_.path + "'");
       }
+      open = open_locked();
     }
-    if (!open_locked()) {
+    if (!open) {
       ++write_failures_;
       return ExportResult::failure;
     }

@@ -177,7 +177,7 @@ ExportCounts HoneyHiveEventExporter::export_spans_counted(const std::vector<Span
   ExportCounts counts;
   if (spans.empty()) return counts;
   if (deadline == std::chrono::steady_clock::time_point::max()) {
-    deadline = detail::deadline_after(detail::saturating_times(options_.timeout, options_.retry.max_retries + 1));
+    deadline = detail::deadline_for_attempts(options_.timeout, options_.retry.max_retries + 1);
   }
   if (sender_.is_shut_down()) {
     counts.failed = spans.size();

@@ -145,8 +145,7 @@ OtlpHttpExporter::OtlpHttpExporter(OtlpHttpExporterOptions options)
 OtlpHttpExporter::~OtlpHttpExporter() { shutdown(std::chrono::milliseconds(0)); }
 
 ExportResult OtlpHttpExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
-  return export_spans_until(
-      spans, detail::deadline_after(detail::saturating_times(options_.timeout, options_.retry.max_retries + 1)));
+  return export_spans_until(spans, detail::deadline_for_attempts(options_.timeout, options_.retry.max_retries + 1));
 }
 
 ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>& spans,

@@ -2,10 +2,10 @@
 
 #include <cstddef>
 
+#include "core/env.hpp"
+
 namespace honeyhive::detail {
 namespace {
-
-bool is_surrounding_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 bool is_tchar(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -14,11 +14,7 @@ bool is_tchar(char c) noexcept {
 
 }  // namespace
 
-std::string_view trim_header_value(std::string_view value) noexcept {
-  while (!value.empty() && is_surrounding_space(value.front())) value.remove_prefix(1);
-  while (!value.empty() && is_surrounding_space(value.back())) value.remove_suffix(1);
-  return value;
-}
+std::string_view trim_header_value(std::string_view value) noexcept { return trim(value); }
 
 bool is_header_name(std::string_view name) noexcept {
   if (name.empty()) return false;
