@@ -10,6 +10,7 @@
 #include "core/printable.hpp"
 #include "core/utf8.hpp"
 #include "honeyhive/config/tracer_config.hpp"
+#include "honeyhive/transport/http_client.hpp"
 #include "lifecycle/strategy_names.hpp"
 
 namespace honeyhive {
@@ -78,6 +79,10 @@ std::string show(bool value) { return value ? "true" : "false"; }
 std::string show(int value) { return std::to_string(value); }
 std::string show(const nlohmann::json& value) { return value.is_null() ? "" : detail::json_text(value); }
 
+// How a field's value is shown in reports: as it is, as a secret (its last characters), or as a URL
+// without the credentials or token it may carry (user:password@, query, fragment).
+enum class Shown { plain, secret, url };
+
 class Merger {
  public:
   explicit Merger(ResolvedConfig& out) : out_(out) {}
@@ -85,7 +90,7 @@ class Merger {
   // The highest layer that is not unset wins (null included); else the environment; else the default.
   template <class T>
   std::string resolve(const char* field, T& target, const T& default_value, std::initializer_list<Layer<T>> layers,
-                      const std::optional<EnvValue>& env, bool secret = false) {
+                      const std::optional<EnvValue>& env, Shown shown = Shown::plain) {
     FieldOrigin origin{field, "default", false, ""};
     target = default_value;
     bool decided = false;
@@ -130,7 +135,8 @@ class Merger {
         env_name = env->name;
       }
     }
-    origin.shown = secret ? redact_secret(show(target)) : show(target);
+    origin.shown = present(target, shown);
+    shown_ = shown;
     index_ = out_.provenance.size();
     out_.provenance.push_back(origin);
     return env_name.empty() ? origin.origin : env_name;
@@ -140,9 +146,18 @@ class Merger {
   template <class T>
   void correct(T& target, const T& value, const std::string& message) {
     target = value;
-    out_.provenance[index_].shown = show(value);
+    out_.provenance[index_].shown = present(value, shown_);
     out_.provenance[index_].origin += " (corrected)";
     diagnose(message);
+  }
+
+  template <class T>
+  static std::string present(const T& value, Shown shown) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (shown == Shown::secret) return redact_secret(show(value));
+      if (shown == Shown::url) return show(redact_url(value));
+    }
+    return show(value);
   }
 
   // (Notes quote values from the environment: repaired to UTF-8, as shown values are.)
@@ -154,15 +169,20 @@ class Merger {
  private:
   ResolvedConfig& out_;
   std::size_t index_ = 0;
+  Shown shown_ = Shown::plain;  // how the field of index_ is shown
 };
 
 std::string describe(const std::string& origin) { return origin.rfind("env:", 0) == 0 ? origin.substr(4) : origin; }
 
 }  // namespace
 
+constexpr std::size_t kRedactedSecretMinLength = 16;
+
 std::string redact_secret(const std::string& secret) {
   if (secret.empty()) return "";
-  return "****" + (secret.size() > 4 ? secret.substr(secret.size() - 4) : std::string());
+  // The last 4 tell two keys apart; a secret shorter than 16 characters shows none of them, so at
+  // most a quarter of any secret is shown.
+  return "****" + (secret.size() >= kRedactedSecretMinLength ? secret.substr(secret.size() - 4) : std::string());
 }
 
 const FieldOrigin* ResolvedConfig::origin_of(const std::string& field) const noexcept {
@@ -183,7 +203,7 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     const char* kOverride = "override";
 
     m.resolve<std::string>("api_key", out.api_key, "", {{config.api_key, kTracer}, {overrides.api_key, kOverride}},
-                           first_env({"HH_API_KEY"}), /*secret=*/true);
+                           first_env({"HH_API_KEY"}), Shown::secret);
     // A key has no surrounding whitespace: one read from a file keeps its trailing newline, which
     // would break the Authorization header.
     if (const std::string_view trimmed = detail::trim(out.api_key); trimmed.size() != out.api_key.size()) {
@@ -194,15 +214,15 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                            first_env({"HH_PROJECT"}));
     m.resolve<std::string>("source", out.source, kDefaultSource,
                            {{config.source, kTracer}, {overrides.source, kOverride}}, first_env({"HH_SOURCE"}));
-    const std::string api_url_from =
-        m.resolve<std::string>("api_url", out.api_url, kDefaultApiUrl,
-                               {{config.api_url, kTracer}, {overrides.api_url, kOverride}}, first_env({"HH_API_URL"}));
+    const std::string api_url_from = m.resolve<std::string>("api_url", out.api_url, kDefaultApiUrl,
+                                                            {{config.api_url, kTracer}, {overrides.api_url, kOverride}},
+                                                            first_env({"HH_API_URL"}), Shown::url);
     if (out.api_url.empty()) {
       m.correct<std::string>(out.api_url, kDefaultApiUrl, "api_url is null; using " + std::string(kDefaultApiUrl));
     } else if (!is_http_url(out.api_url)) {
       m.correct<std::string>(
           out.api_url, kDefaultApiUrl,
-          describe(api_url_from) + "='" + out.api_url + "' is not an http(s) URL; using " + kDefaultApiUrl);
+          describe(api_url_from) + "='" + redact_url(out.api_url) + "' is not an http(s) URL; using " + kDefaultApiUrl);
     }
     while (!out.api_url.empty() && out.api_url.back() == '/') out.api_url.pop_back();
 
@@ -224,13 +244,13 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
         endpoint_env = std::move(base);
       }
     }
-    const std::string endpoint_from =
-        m.resolve<std::string>("otlp_endpoint", out.otlp_endpoint, "",
-                               {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}}, endpoint_env);
+    const std::string endpoint_from = m.resolve<std::string>(
+        "otlp_endpoint", out.otlp_endpoint, "", {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}},
+        endpoint_env, Shown::url);
     if (!out.otlp_endpoint.empty() && !is_http_url(out.otlp_endpoint)) {
       m.correct<std::string>(
           out.otlp_endpoint, "",
-          describe(endpoint_from) + "='" + out.otlp_endpoint + "' is not an http(s) URL; ignoring it");
+          describe(endpoint_from) + "='" + redact_url(out.otlp_endpoint) + "' is not an http(s) URL; ignoring it");
     }
 
     m.resolve<std::string>("service_name", out.service_name, "",

@@ -248,6 +248,38 @@ TEST_F(ResolveConfigTest, ReportsRedactTheApiKeyToItsLastFourCharacters) {
   EXPECT_EQ(config.api_key, "hh-super-secret-key-1234");  // the value itself is intact
 }
 
+// A URL may carry credentials (user:password@) or a token in its query: reports and diagnostics
+// show it without them, whichever layer gave it, valid or not; the value used is intact.
+TEST_F(ResolveConfigTest, ReportsAndDiagnosticsShowUrlsWithoutTheirCredentials) {
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-user:env-secret-1@127.0.0.1:4318"}};
+  TracerConfig tracer;
+  tracer.api_url = "https://hh-user:url-secret-3@127.0.0.1:8443/base?key=q-secret-4#frag";
+  const ResolvedConfig config = resolve_config(tracer);
+  EXPECT_EQ(config.api_url, "https://hh-user:url-secret-3@127.0.0.1:8443/base?key=q-secret-4#frag");
+  EXPECT_EQ(config.otlp_endpoint, "http://otel-user:env-secret-1@127.0.0.1:4318/v1/traces");
+  EXPECT_EQ(config.report_json()["fields"]["otlp_endpoint"]["value"], "http://127.0.0.1:4318/v1/traces");
+  EXPECT_EQ(config.report_json()["fields"]["api_url"]["value"], "https://127.0.0.1:8443/base");
+  const std::string shown = config.report_text() + config.report_json().dump();
+  for (const char* secret : {"env-secret-1", "url-secret-3", "q-secret-4", "otel-user", "hh-user"}) {
+    EXPECT_EQ(shown.find(secret), std::string::npos) << secret << " in " << shown;
+  }
+
+  // Not http(s): the diagnostic names the value without its credentials either.
+  TracerConfig invalid;
+  invalid.api_url = "ftp://ftp-user:ftp-secret-5@127.0.0.1/x?t=q-secret-6";
+  invalid.otlp_endpoint = "grpc://g-user:g-secret-7@127.0.0.1:4317";
+  const ResolvedConfig corrected = resolve_config(invalid);
+  ASSERT_EQ(corrected.diagnostics.size(), 2U);
+  EXPECT_NE(corrected.diagnostics[0].find("'ftp://127.0.0.1/x' is not an http(s) URL"), std::string::npos)
+      << corrected.diagnostics[0];
+  EXPECT_NE(corrected.diagnostics[1].find("'grpc://127.0.0.1:4317' is not an http(s) URL"), std::string::npos)
+      << corrected.diagnostics[1];
+  const std::string all = corrected.report_text() + corrected.report_json().dump();
+  for (const char* secret : {"ftp-secret-5", "q-secret-6", "g-secret-7"}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in " << all;
+  }
+}
+
 // A key read from a file keeps its trailing newline: it is used, and shown redacted, without it.
 TEST_F(ResolveConfigTest, TheApiKeyLosesItsSurroundingWhitespace) {
   TracerConfig tracer;
@@ -366,10 +398,13 @@ TEST_F(ResolveConfigTest, AnInvalidHhLocalPortFallsBackTo4318WithADiagnostic) {
   EXPECT_NE(from_null.diagnostics[0].find("hh_local_port is null"), std::string::npos);
 }
 
-TEST(RedactSecretTest, KeepsOnlyTheLastFourCharacters) {
+// The last 4 characters, and none of a short secret's: never more than a quarter of it.
+TEST(RedactSecretTest, KeepsOnlyTheLastFourCharactersOfALongSecret) {
   EXPECT_EQ(redact_secret(""), "");
   EXPECT_EQ(redact_secret("abc"), "****");
-  EXPECT_EQ(redact_secret("abcdefgh"), "****efgh");
+  EXPECT_EQ(redact_secret("abcdefgh"), "****");
+  EXPECT_EQ(redact_secret("abcdefghijklmno"), "****");
+  EXPECT_EQ(redact_secret("abcdefghijklmnop"), "****mnop");
 }
 
 }  // namespace

@@ -114,7 +114,8 @@ struct ResolvedConfig {
 ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& session = {},
                               const EvaluationConfig& evaluation = {}, const TracerConfig& overrides = {}) noexcept;
 
-// Shows a secret as "****" + its last 4 characters ("" stays "").
+// Shows a secret as "****" + its last 4 characters, or as "****" when it is shorter than 16
+// characters ("" stays "").
 std::string redact_secret(const std::string& secret);
 
 }  // namespace honeyhive
