@@ -13,6 +13,11 @@ constexpr char kHex[] = "0123456789abcdef";
 // Whether append_printable escapes the code point `code` (see core/printable.hpp).
 bool is_hidden_or_reordering(std::uint32_t code) noexcept {
   return (code >= 0x80 && code <= 0x9f) ||      // C1 controls: NEL, CSI, ...
+         code == 0x00ad || code == 0x034f ||    // soft hyphen, combining grapheme joiner
+         code == 0x115f || code == 0x1160 ||    // Hangul choseong and jungseong fillers (blank)
+         code == 0x17b4 || code == 0x17b5 ||    // Khmer inherent vowels (blank)
+         code == 0x200b ||                      // zero width space
+         code == 0x3164 || code == 0xffa0 ||    // Hangul filler, halfwidth Hangul filler (blank)
          code == 0x061c || code == 0x180e ||    // Arabic letter mark, Mongolian vowel separator
          code == 0x200e || code == 0x200f ||    // left-to-right and right-to-left marks
          (code >= 0x2028 && code <= 0x202e) ||  // line and paragraph separators, embeddings, overrides

@@ -80,8 +80,10 @@ bool printable_lines(std::string_view text, bool multi_line, std::size_t& lines)
     if (code == '\n') {
       if (!multi_line) return false;
       ++lines;
-    } else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code == 0x061c || code == 0x180e || code == 0x200e ||
-               code == 0x200f || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2060 && code <= 0x2064) ||
+    } else if (code < 0x20 || (code >= 0x7f && code <= 0x9f) || code == 0x00ad || code == 0x034f || code == 0x115f ||
+               code == 0x1160 || code == 0x17b4 || code == 0x17b5 || code == 0x200b || code == 0x3164 ||
+               code == 0xffa0 || code == 0x061c || code == 0x180e || code == 0x200e || code == 0x200f ||
+               (code >= 0x2028 && code <= 0x202e) || (code >= 0x2060 && code <= 0x2064) ||
                (code >= 0x2066 && code <= 0x206f) || code == 0xfeff || (code >= 0xfff9 && code <= 0xfffb) ||
                code == 0xe0001 || (code >= 0xe0020 && code <= 0xe007f)) {
       return false;  // (the list of core/printable.hpp: the two change together)

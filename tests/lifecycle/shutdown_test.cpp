@@ -279,6 +279,18 @@ TEST(DiagnosticsSinkTest, ALineEscapesInvisibleFormatCharactersAndKeepsJoiners) 
             "\\u206a\\u206f \\u180e \U0001F469\u200D\U0001F4BB caf\u00e9");
 }
 
+TEST(DiagnosticsSinkTest, ALineEscapesCharactersThatShowAsNothing) {
+  // "api" U+200B "key" reads as "apikey"; a soft hyphen or a Hangul filler hides where a word
+  // breaks or what a blank holds. A hyphen, a no-break space U+00A0 and a Hangul letter are text.
+  const std::vector<std::string> lines = lines_of_one_error(
+      "api\u200bkey se\u00adcret a\u034fb \u115f\u1160 \u17b4\u17b5 [\u3164] [\uffa0] "
+      "a-b \u00a0 \ud55c");
+  ASSERT_EQ(lines.size(), 1U);
+  EXPECT_EQ(lines[0],
+            "[honeyhive] error: api\\u200bkey se\\u00adcret a\\u034fb \\u115f\\u1160 \\u17b4\\u17b5 [\\u3164] "
+            "[\\uffa0] a-b \u00a0 \ud55c");
+}
+
 TEST(DiagnosticsSinkTest, VerboseTurnsOnDebugLinesForThatTracer) {
   test::DiagnosticsCapture process_sink;  // the process sink stays at warning
   TracerConfig config = local_config(false);
