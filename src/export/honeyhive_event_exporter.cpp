@@ -52,6 +52,8 @@ struct HoneyHiveEventExporter::Outcome {
   int attempts = 0;
   bool cancelled = false;
   json body;  // the parsed response (discarded when not JSON)
+  // A 2xx whose answer was not read whole (HttpResponse::body_truncated): what cut it short.
+  std::string cut_short;
 };
 
 HoneyHiveEventExporter::HoneyHiveEventExporter(HoneyHiveEventExporterOptions options)
@@ -90,6 +92,7 @@ HoneyHiveEventExporter::Outcome HoneyHiveEventExporter::send_json(
     result.body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
     result.ok = response.status >= 200 && response.status < 300;
     result.what = response.status != 0 ? "HTTP " + std::to_string(response.status) : response.error;
+    if (result.ok && response.body_truncated) result.cut_short = response.error;
     // A 2xx that says {"success": false} did not store the events (PostEventBatchResponse).
     if (result.ok && result.body.is_object()) {
       const auto success = result.body.find("success");
@@ -110,6 +113,15 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
   const Outcome outcome = send_json("POST", path, body, deadline);
   if (outcome.ok) {
     reported_events_failure_.store(false, std::memory_order_relaxed);
+    if (!outcome.cut_short.empty()) {
+      // The server took the request (2xx): sending it again would store the events twice.
+      if (!reported_cut_answer_.exchange(true, std::memory_order_relaxed))
+        report_diagnostic(
+            DiagnosticLevel::warning,
+            "HoneyHive events to " + redact_url(options_.api_url + path) + " were taken (" + outcome.what +
+                ") but the answer was not read whole (" + outcome.cut_short +
+                "): whether it said \"success\": false is unknown; the spans count as exported (reported once)");
+    }
     return true;
   }
   if (!outcome.cancelled && !reported_events_failure_.exchange(true, std::memory_order_relaxed)) {

@@ -182,8 +182,23 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
     if (!compressed) buffer_.swap(request.body);
     const HttpResponse& response = outcome.response;
     if (response.status >= 200 && response.status < 300) {
-      const bool json = options_.protocol == OtlpProtocol::http_json;
-      const auto partial = json ? parse_json_partial_success(response.body) : decode_otlp_proto_response(response.body);
+      // The server answers in the request's encoding (OTLP/HTTP); one that names the other is read
+      // as it says.
+      const std::string content_type = response.header("content-type").value_or("");
+      const bool json =
+          content_type.find("json") != std::string::npos ||
+          (content_type.find("protobuf") == std::string::npos && options_.protocol == OtlpProtocol::http_json);
+      std::optional<OtlpPartialSuccess> partial;
+      if (!json) {
+        partial = response.body_truncated ? decode_otlp_proto_response_prefix(response.body)
+                                          : decode_otlp_proto_response(response.body);
+      } else if (!response.body_truncated) {
+        partial = parse_json_partial_success(response.body);
+      }
+      if (response.body_truncated || (!partial && !response.body.empty())) {
+        // The batch was taken (2xx) and counts as exported; what the answer said may be unknown.
+        report_unread_answer(response, spans.size(), json);
+      }
       if (partial && partial->rejected_spans < 0) {
         // The field is an int64 that cannot be negative; a claim of 2^63 or more also reads so.
         report_diagnostic(DiagnosticLevel::warning, "OTLP backend sent an invalid rejected span count (" +
@@ -211,6 +226,30 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
     return ExportResult::failure;
   } catch (...) {
     return ExportResult::failure;
+  }
+}
+
+// An answer that was cut short is a warning: the backend may have reported rejected spans in what
+// was not read. One that is whole but not an OTLP response (a proxy's page, a backend that answers
+// "OK") is only a debug line: the OTLP/HTTP spec requires the response message, but many backends
+// that take spans send something else.
+void OtlpHttpExporter::report_unread_answer(const HttpResponse& response, std::size_t spans, bool json) noexcept {
+  std::atomic<bool>& reported = response.body_truncated ? reported_cut_answer_ : reported_foreign_answer_;
+  if (reported.exchange(true, std::memory_order_relaxed)) return;
+  try {
+    std::string what = "OTLP backend took a batch of " + std::to_string(spans) + " span(s) (HTTP " +
+                       std::to_string(response.status) + ") but its answer ";
+    if (response.body_truncated) {
+      what += "was not read whole (" + response.error +
+              "): the spans count as exported; rejected spans it may have reported past what was read are not "
+              "counted";
+    } else {
+      what += std::string("is not an OTLP ") + (json ? "JSON" : "protobuf") + " response; the spans count as exported";
+    }
+    report_diagnostic(response.body_truncated ? DiagnosticLevel::warning : DiagnosticLevel::debug,
+                      what + " (reported once)");
+  } catch (...) {
+    // The line is lost; the export's result stands.
   }
 }
 

@@ -344,10 +344,12 @@ class ResponseReader {
  public:
   explicit ResponseReader(std::string_view bytes) : data_(bytes) {}
   bool done() const { return position_ >= data_.size(); }
+  // Whether a read failed for want of bytes (the message was cut short), not for malformed ones.
+  bool ran_out() const { return ran_out_; }
   bool varint(std::uint64_t& value) {
     value = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {
-      if (position_ >= data_.size()) return false;
+      if (position_ >= data_.size()) return run_out();
       const auto byte = static_cast<std::uint8_t>(data_[position_++]);
       value |= std::uint64_t{byte & 0x7FU} << shift;
       if ((byte & 0x80U) == 0) return true;
@@ -356,9 +358,20 @@ class ResponseReader {
   }
   bool length_delimited(std::string_view& out) {
     std::uint64_t length = 0;
-    if (!varint(length) || length > data_.size() - position_) return false;
+    if (!varint(length)) return false;
+    if (length > data_.size() - position_) return run_out();
     out = data_.substr(position_, static_cast<std::size_t>(length));
     position_ += static_cast<std::size_t>(length);
+    return true;
+  }
+  // length_delimited, taking the bytes that are left when the field claims more.
+  bool length_delimited_prefix(std::string_view& out) {
+    std::uint64_t length = 0;
+    if (!varint(length)) return false;
+    const std::size_t left = data_.size() - position_;
+    const std::size_t taken = length < left ? static_cast<std::size_t>(length) : left;
+    out = data_.substr(position_, taken);
+    position_ += taken;
     return true;
   }
   bool skip(std::uint32_t wire_type) {
@@ -375,12 +388,17 @@ class ResponseReader {
 
  private:
   bool advance(std::size_t n) {
-    if (n > data_.size() - position_) return false;
+    if (n > data_.size() - position_) return run_out();
     position_ += n;
     return true;
   }
+  bool run_out() {
+    ran_out_ = true;
+    return false;
+  }
   std::string_view data_;
   std::size_t position_ = 0;
+  bool ran_out_ = false;
 };
 
 }  // namespace
@@ -411,40 +429,63 @@ bool encode_otlp_proto_reusing(const std::vector<SpanDataPtr>& spans, std::strin
   }
 }
 
-std::optional<OtlpPartialSuccess> decode_otlp_proto_response(std::string_view bytes) {
+namespace {
+
+// decode_otlp_proto_response; with `prefix`, a field cut at the end of `bytes` ends the reading
+// (what came before it stands) and a partial_success longer than the bytes left is read as far as
+// they go.
+std::optional<OtlpPartialSuccess> decode_response(std::string_view bytes, bool prefix) {
   OtlpPartialSuccess result;
   ResponseReader response(bytes);
+  // A read failed: with `prefix`, the end of the bytes ends the reading; malformed bytes never do.
+  const auto cut = [&](const ResponseReader& reader) -> std::optional<OtlpPartialSuccess> {
+    if (prefix && reader.ran_out()) return result;
+    return std::nullopt;
+  };
   while (!response.done()) {
     std::uint64_t key = 0;
-    if (!response.varint(key)) return std::nullopt;
+    if (!response.varint(key)) return cut(response);
     const auto number = static_cast<std::uint32_t>(key >> 3U);
     const auto wire_type = static_cast<std::uint32_t>(key & 7U);
     if (number != field::kResponsePartialSuccess || wire_type != kLengthDelimited) {
-      if (!response.skip(wire_type)) return std::nullopt;
+      if (!response.skip(wire_type)) return cut(response);
       continue;
     }
     std::string_view partial_bytes;
-    if (!response.length_delimited(partial_bytes)) return std::nullopt;
+    if (!(prefix ? response.length_delimited_prefix(partial_bytes) : response.length_delimited(partial_bytes))) {
+      return cut(response);
+    }
     ResponseReader partial(partial_bytes);
     while (!partial.done()) {
       std::uint64_t inner_key = 0;
-      if (!partial.varint(inner_key)) return std::nullopt;
+      if (!partial.varint(inner_key)) return cut(partial);
       const auto inner_number = static_cast<std::uint32_t>(inner_key >> 3U);
       const auto inner_type = static_cast<std::uint32_t>(inner_key & 7U);
       if (inner_number == field::kPartialRejected && inner_type == kVarint) {
         std::uint64_t rejected = 0;
-        if (!partial.varint(rejected)) return std::nullopt;
+        if (!partial.varint(rejected)) return cut(partial);
         result.rejected_spans = static_cast<std::int64_t>(rejected);
       } else if (inner_number == field::kPartialMessage && inner_type == kLengthDelimited) {
         std::string_view message;
-        if (!partial.length_delimited(message)) return std::nullopt;
+        if (!(prefix ? partial.length_delimited_prefix(message) : partial.length_delimited(message)))
+          return cut(partial);
         result.error_message.assign(message);
       } else if (!partial.skip(inner_type)) {
-        return std::nullopt;
+        return cut(partial);
       }
     }
   }
   return result;
+}
+
+}  // namespace
+
+std::optional<OtlpPartialSuccess> decode_otlp_proto_response(std::string_view bytes) {
+  return decode_response(bytes, /*prefix=*/false);
+}
+
+std::optional<OtlpPartialSuccess> decode_otlp_proto_response_prefix(std::string_view bytes) {
+  return decode_response(bytes, /*prefix=*/true);
 }
 
 }  // namespace honeyhive

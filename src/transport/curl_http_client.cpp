@@ -40,8 +40,38 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   const std::size_t room =
       HttpClient::kMaxResponseBytes > body.size() ? HttpClient::kMaxResponseBytes - body.size() : 0;
   body.append(data, bytes < room ? bytes : room);
-  if (bytes > room) transfer->truncated = true;
-  return bytes;
+  if (bytes <= room) return bytes;
+  // Full: the rest is not read at all (an endless body would otherwise hold the request until its
+  // timeout). Returning less than was given ends the transfer (CURLE_WRITE_ERROR).
+  transfer->truncated = true;
+  return 0;
+}
+
+// Errors after which the status that arrived stands, with the body read so far: the body was cut
+// short by the peer, the network or the timeout, or by on_body at the cap.
+bool ends_a_started_body(CURLcode code, bool truncated_at_cap) noexcept {
+  switch (code) {
+    case CURLE_WRITE_ERROR: return truncated_at_cap;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_BAD_CONTENT_ENCODING: return true;
+    default: return false;
+  }
+}
+
+// Errors that the same request would meet again: not retried.
+bool is_permanent(CURLcode code) noexcept {
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS: return true;
+    default: return false;
+  }
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -136,12 +166,20 @@ class CurlHttpClient final : public HttpClient {
       curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
       const CURLcode code = curl_easy_perform(curl);
       curl_slist_free_all(headers);
+      long status = 0;
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
       if (code == CURLE_OK) {
-        long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         response.status = static_cast<int>(status);
+      } else if (status >= 200 && status <= 599 && ends_a_started_body(code, transfer.truncated)) {
+        // The server answered: a 2xx means it took the request, which must not be sent again.
+        response.status = static_cast<int>(status);
+        response.body_truncated = true;
+        response.error = transfer.truncated ? "answer longer than " + std::to_string(kMaxResponseBytes) +
+                                                  " bytes; the rest was not read"
+                                            : std::string("answer cut short: ") + curl_easy_strerror(code);
       } else {
         response.cancelled = code == CURLE_ABORTED_BY_CALLBACK;
+        response.permanent = is_permanent(code);
         response.error = curl_easy_strerror(code);
         response.body.clear();
       }

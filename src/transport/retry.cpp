@@ -140,7 +140,7 @@ SendOutcome send_until_done(HttpClient& client, HttpRequest& request, const Retr
     const HttpResponse& response = outcome.response;
     if (response.cancelled) return outcome;
     const bool success = response.status >= 200 && response.status < 300;
-    const bool retryable = response.status == 0 || is_retryable_status(response.status);
+    const bool retryable = (response.status == 0 && !response.permanent) || is_retryable_status(response.status);
     if (success || !retryable || attempt >= policy.max_retries) return outcome;
 
     // initial * 2^attempt, saturating at max_backoff without overflowing the shift.

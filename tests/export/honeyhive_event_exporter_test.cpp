@@ -264,6 +264,26 @@ TEST(HoneyHiveEventExporter, RetriesA429And5xxThenSucceeds) {
   }
 }
 
+// A 2xx whose body is cut short: the events were taken; sending them again would store them twice.
+TEST(HoneyHiveEventExporter, EventsTakenWithAnAnswerCutShortAreExportedOnceAndSaySo) {
+  RecordingServer api([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"succ";
+    return response;
+  });
+  ASSERT_TRUE(api.ok());
+  HoneyHiveEventExporter exporter(options_for(api));
+  const test::ThreadDiagnosticsCapture diagnostics;
+  const ExportCounts counts = exporter.export_spans_counted(
+      {make_span("t", "tool", "1111111111111111"), make_span("u", "tool", "2222222222222222")}, kNoDeadline);
+  EXPECT_EQ(counts.exported, 2U);
+  EXPECT_EQ(counts.failed, 0U);
+  EXPECT_EQ(api.requests().size(), 1U);
+  EXPECT_EQ(exporter.stats().retries, 0U);
+  EXPECT_EQ(diagnostics.count_containing("but the answer was not read whole"), 1U);
+  EXPECT_EQ(diagnostics.count_containing(kApiKey), 0U);
+}
+
 TEST(HoneyHiveEventExporter, DoesNotRetryA400AndFails) {
   RecordingServer api(always(api_reply(400, R"({"error":"bad"})")));
   ASSERT_TRUE(api.ok());

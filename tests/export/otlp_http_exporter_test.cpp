@@ -325,6 +325,91 @@ TEST(OtlpHttpExporter, ANegativeRejectedCountIsReportedAndNotCounted) {
   EXPECT_EQ(diagnostics.count_containing("invalid rejected span count (-3)"), 1U);
 }
 
+// A 2xx whose body is cut short: the backend took the batch. Sending it again would store it twice.
+TEST(OtlpHttpExporter, ABatchTakenWithAnAnswerCutShortIsExportedOnceAndSaysSo) {
+  RecordingServer collector([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc";
+    return response;
+  });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const test::ThreadDiagnosticsCapture diagnostics;
+  EXPECT_EQ(exporter.export_spans(make_spans(3)), ExportResult::success);
+  EXPECT_EQ(exporter.export_spans(make_spans(3)), ExportResult::success);
+  EXPECT_EQ(collector.requests().size(), 2U);
+  EXPECT_EQ(exporter.stats().retries, 0U);
+  EXPECT_EQ(diagnostics.count_containing("took a batch of 3 span(s) (HTTP 200) but its answer was not read whole"), 1U);
+}
+
+// ExportTraceServiceResponse { partial_success (1) { rejected_spans (1): 5, error_message (2): the
+// message } }, the message `message_size` bytes long.
+std::string partial_success_with_message(std::size_t message_size) {
+  const auto varint = [](std::size_t value) {
+    std::string out;
+    for (; value >= 0x80; value >>= 7) out += static_cast<char>((value & 0x7f) | 0x80);
+    return out + static_cast<char>(value);
+  };
+  const std::string inner = std::string("\x08\x05\x12", 3) + varint(message_size) + std::string(message_size, 'm');
+  return "\x0a" + varint(inner.size()) + inner;
+}
+
+// Over the client's 1 MiB, the rejected count at the start of the answer is still counted.
+TEST(OtlpHttpExporter, CountsRejectedSpansOfAPartialSuccessLongerThanTheClientReads) {
+  const std::string body = partial_success_with_message(2 * HttpClient::kMaxResponseBytes);
+  RecordingServer collector([&](const tools::HttpRequest&) { return reply(200, body); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const test::ThreadDiagnosticsCapture diagnostics;
+  EXPECT_EQ(exporter.export_spans(make_spans(8)), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 5U);
+  EXPECT_EQ(collector.requests().size(), 1U);
+  EXPECT_EQ(diagnostics.count_containing("rejected 5 of 8 span(s)"), 1U);
+  EXPECT_EQ(diagnostics.count_containing("was not read whole"), 1U);
+}
+
+// A JSON answer that is too long to read whole cannot be parsed: the warning says what may be
+// missing from the counts.
+TEST(OtlpHttpExporter, AJsonAnswerTooLongToReadIsReported) {
+  const std::string body = R"({"partialSuccess":{"rejectedSpans":"5","errorMessage":")" +
+                           std::string(2 * HttpClient::kMaxResponseBytes, 'x') + R"("}})";
+  RecordingServer collector([&](const tools::HttpRequest&) { return reply(200, body, "application/json"); });
+  ASSERT_TRUE(collector.ok());
+  auto options = options_for(collector.url());
+  options.protocol = OtlpProtocol::http_json;
+  OtlpHttpExporter exporter(options);
+  const test::ThreadDiagnosticsCapture diagnostics;
+  EXPECT_EQ(exporter.export_spans(make_spans(8)), ExportResult::success);
+  EXPECT_EQ(diagnostics.count_containing("rejected spans it may have reported past what was read are not counted"), 1U);
+}
+
+// The answer is read in the encoding its Content-Type names, whatever the request's was.
+TEST(OtlpHttpExporter, ReadsAnAnswerInTheEncodingItsContentTypeNames) {
+  RecordingServer collector([](const tools::HttpRequest&) {
+    return reply(200, R"({"partialSuccess":{"rejectedSpans":"5"}})", "application/json; charset=utf-8");
+  });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));  // protobuf requests
+  EXPECT_EQ(exporter.export_spans(make_spans(8)), ExportResult::success);
+  EXPECT_EQ(exporter.stats().rejected_spans, 5U);
+}
+
+// A 2xx whose answer is not an OTLP response (a proxy's page, a backend that says "OK"): exported,
+// and a debug line, once, says the answer was not understood.
+TEST(OtlpHttpExporter, AnAnswerThatIsNotAnOtlpResponseIsADebugLineOnce) {
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(200, "<html>OK</html>", "text/html"); });
+  ASSERT_TRUE(collector.ok());
+  OtlpHttpExporter exporter(options_for(collector.url()));
+  const test::ThreadDiagnosticsCapture warnings;
+  {
+    const test::ThreadDiagnosticsCapture debug(DiagnosticLevel::debug);
+    EXPECT_EQ(exporter.export_spans(make_spans(2)), ExportResult::success);
+    EXPECT_EQ(exporter.export_spans(make_spans(2)), ExportResult::success);
+    EXPECT_EQ(debug.count_containing("is not an OTLP protobuf response; the spans count as exported"), 1U);
+  }
+  EXPECT_EQ(exporter.stats().rejected_spans, 0U);
+}
+
 TEST(OtlpHttpExporter, AnEmptySuccessResponseRejectsNothing) {
   RecordingServer collector([](const tools::HttpRequest&) { return reply(200); });
   ASSERT_TRUE(collector.ok());

@@ -640,6 +640,30 @@ TEST_F(OtlpProtoTest, GarbageResponseIsNotAMessage) {
   EXPECT_FALSE(decode_otlp_proto_response(std::string("\x0a\x05\x08", 3)).has_value());  // length past the end
 }
 
+// The start of a response cut short: what its complete fields say stands, the message is cut where
+// the bytes end, and bytes that are malformed (not merely cut) are still not a message.
+TEST_F(OtlpProtoTest, TheStartOfAResponseGivesWhatItsCompleteFieldsSay) {
+  const ProtocResult encoded = run_protoc("--encode=honeyhive.test.ExportTraceServiceResponse",
+                                          "partial_success { rejected_spans: 300 error_message: \"too old\" }");
+  ASSERT_EQ(encoded.exit_code, 0);
+  const std::string& whole = encoded.out;
+  const auto full = decode_otlp_proto_response_prefix(whole);
+  ASSERT_TRUE(full.has_value());
+  EXPECT_EQ(full->rejected_spans, 300);
+  EXPECT_EQ(full->error_message, "too old");
+  // Bytes: 0a <length> 08 ac 02 12 07 "too old". Cut inside the message, then inside the count.
+  const auto cut_message = decode_otlp_proto_response_prefix(whole.substr(0, whole.size() - 3));
+  ASSERT_TRUE(cut_message.has_value());
+  EXPECT_EQ(cut_message->rejected_spans, 300);
+  EXPECT_EQ(cut_message->error_message, "too ");
+  const auto cut_count = decode_otlp_proto_response_prefix(whole.substr(0, 4));
+  ASSERT_TRUE(cut_count.has_value());
+  EXPECT_EQ(cut_count->rejected_spans, 0);
+  EXPECT_FALSE(decode_otlp_proto_response_prefix(std::string("\x0f", 1)).has_value());              // wire type 7
+  EXPECT_FALSE(decode_otlp_proto_response_prefix(std::string("\x0a\x02\x0f\x00", 4)).has_value());  // inside too
+  EXPECT_FALSE(decode_otlp_proto_response(whole.substr(0, whole.size() - 3)).has_value());  // the whole-message reader
+}
+
 TEST_F(OtlpProtoTest, EmptyResponseMeansNothingRejected) {
   const auto response = decode_otlp_proto_response("");
   ASSERT_TRUE(response.has_value());

@@ -110,6 +110,68 @@ TEST(CurlHttpClient, TruncatesAResponseBodyToTheMaximum) {
   EXPECT_EQ(response.status, 200) << response.error;
   EXPECT_EQ(response.body.size(), HttpClient::kMaxResponseBytes);
   EXPECT_EQ(response.body, big.substr(0, HttpClient::kMaxResponseBytes));
+  EXPECT_TRUE(response.body_truncated);
+  EXPECT_NE(response.error.find("the rest was not read"), std::string::npos) << response.error;
+}
+
+// The body of an answer that arrived whole is not marked.
+TEST(CurlHttpClient, AWholeBodyIsNotMarkedTruncated) {
+  RecordingServer server([&](const tools::HttpRequest&) { return reply(200, "whole"); });
+  ASSERT_TRUE(server.ok());
+  const HttpResponse response = make_curl_http_client()->send(post(server.url()));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "whole");
+  EXPECT_FALSE(response.body_truncated);
+  EXPECT_EQ(response.error, "");
+}
+
+// A status that arrived stands when its body is cut short: a 2xx means the server took the
+// request, and reporting status 0 would have it sent again (stored twice).
+TEST(CurlHttpClient, AnAnswerCutShortKeepsItsStatus) {
+  for (const int status : {200, 503}) {
+    RecordingServer server([&](const tools::HttpRequest&) {
+      tools::HttpResponse response;
+      response.raw_reply =
+          "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc";
+      return response;
+    });
+    ASSERT_TRUE(server.ok());
+    const HttpResponse response = make_curl_http_client()->send(post(server.url()));
+    EXPECT_EQ(response.status, status);
+    EXPECT_EQ(response.body, "abc");
+    EXPECT_TRUE(response.body_truncated);
+    EXPECT_NE(response.error.find("answer cut short"), std::string::npos) << response.error;
+    EXPECT_FALSE(response.permanent);
+  }
+}
+
+// An answer that claims a huge body is read up to the cap, not until the timeout.
+TEST(CurlHttpClient, StopsReadingAnEndlessBodyAtTheCap) {
+  RecordingServer server([&](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 100000000000\r\nConnection: close\r\n\r\n" +
+                         std::string(HttpClient::kMaxResponseBytes + 4096, 'z');
+    response.delay_ms = 0;
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  const HttpResponse response = make_curl_http_client()->send(post(server.url()));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body.size(), HttpClient::kMaxResponseBytes);
+  EXPECT_TRUE(response.body_truncated);
+  EXPECT_NE(response.error.find("the rest was not read"), std::string::npos) << response.error;
+}
+
+// Errors the same request would meet again are marked permanent (not retried); a refused
+// connection is not.
+TEST(CurlHttpClient, MarksAMalformedUrlAndAnUnsupportedSchemePermanent) {
+  auto client = make_curl_http_client();
+  for (const char* url : {"http://127.0.0.1:99999/v1/traces", "ftp://127.0.0.1:9/v1/traces"}) {
+    const HttpResponse response = client->send(post(url));
+    EXPECT_EQ(response.status, 0) << url;
+    EXPECT_TRUE(response.permanent) << url << ": " << response.error;
+    EXPECT_FALSE(response.error.empty());
+  }
 }
 
 // --- transport failures ---------------------------------------------------------------------
@@ -126,6 +188,7 @@ TEST(CurlHttpClient, ConnectionRefusedIsStatusZeroWithAnError) {
   EXPECT_EQ(response.status, 0);
   EXPECT_FALSE(response.error.empty());
   EXPECT_FALSE(response.cancelled);
+  EXPECT_FALSE(response.permanent);  // the server may be back on the next attempt
 }
 
 TEST(CurlHttpClient, ASlowServerTimesOutAsStatusZero) {

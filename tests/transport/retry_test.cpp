@@ -159,6 +159,19 @@ TEST(SendWithRetries, RetriesConnectionErrorsUpToMaxRetries) {
   EXPECT_FALSE(outcome.response.error.empty());
 }
 
+// An error the same request would meet again (a malformed URL, a certificate that fails
+// verification) is not retried.
+TEST(SendWithRetries, DoesNotRetryAPermanentTransportError) {
+  HttpResponse permanent = response_with(0);
+  permanent.permanent = true;
+  ScriptedClient client({permanent});
+  FakeSleep sleep;
+  const SendOutcome outcome = send(client, sleep);
+  EXPECT_EQ(outcome.attempts, 1);
+  EXPECT_EQ(client.requests.size(), 1U);
+  EXPECT_TRUE(outcome.response.permanent);
+}
+
 // A header that cannot be sent fails the request at once: no attempt reaches the client, and no
 // retry could help.
 TEST(SendWithRetries, MakesNoAttemptWithAHeaderThatCannotBeSent) {

@@ -58,6 +58,10 @@ class OtlpHttpExporter final : public SpanExporter {
   std::string buffer_;
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<bool> reported_failure_{false};
+  std::atomic<bool> reported_cut_answer_{false};      // an answer not read whole (warning, once)
+  std::atomic<bool> reported_foreign_answer_{false};  // an answer not in OTLP's encoding (debug, once)
+
+  void report_unread_answer(const HttpResponse& response, std::size_t spans, bool json) noexcept;
 };
 
 }  // namespace honeyhive

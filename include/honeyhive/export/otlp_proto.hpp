@@ -34,4 +34,9 @@ struct OtlpPartialSuccess {
 // message; a response without partial_success gives a default (0 rejected).
 std::optional<OtlpPartialSuccess> decode_otlp_proto_response(std::string_view bytes);
 
+// The same, for the start of a response that was cut short (an answer longer than the client reads,
+// or a connection that ended early): what its complete fields say, a message cut at the end of
+// `bytes`. Nullopt when even that start is not a well-formed message.
+std::optional<OtlpPartialSuccess> decode_otlp_proto_response_prefix(std::string_view bytes);
+
 }  // namespace honeyhive

@@ -26,6 +26,13 @@ struct HttpResponse {
   HttpHeaders headers;     // names lowercased
   std::string error;       // transport error when status == 0 (never contains header values)
   bool cancelled = false;  // the client was cancelled while this request ran
+  // The status arrived but `body` is only the start of the answer: it was longer than
+  // kMaxResponseBytes (the rest was not read), or the connection ended or timed out before its end
+  // (`error` says which). The status stands: a 2xx still means the server took the request.
+  bool body_truncated = false;
+  // With status 0: the error is one that trying again cannot fix (a malformed URL, a scheme other
+  // than http/https, a TLS certificate that fails verification), so the request is not retried.
+  bool permanent = false;
 
   std::optional<std::string> header(std::string_view lowercase_name) const;
 };
