@@ -120,7 +120,8 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     const std::string* session = baggage_is_ours ? reserved[detail::kBaggageSessionId] : nullptr;
     const std::string& session_id = session != nullptr && !session->empty() ? *session : defaults->session_id;
     if (!session_id.empty()) texts.add_pair(kSessionIdKeys, session_id);
-    const std::string* project = reserved[detail::kBaggageProject];
+    // Another tracer's project is not this tracer's (a tracer without one stamps none).
+    const std::string* project = baggage_is_ours ? reserved[detail::kBaggageProject] : nullptr;
     const std::string& project_name = !defaults->project.empty() ? defaults->project
                                       : project                  ? *project
                                                                  : defaults->project;

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -514,6 +515,44 @@ std::vector<BaggageEntry> HoneyHiveTracer::tracer_baggage(const std::string& ses
   return entries;
 }
 
+// The baggage of a span started under a parent whose baggage does not name this tracer.
+//  - Another tracer's: this tracer's entries replace its tracer id, source and project, and its
+//    session (taken out when this tracer has none, or this tracer's next spans, whose parent baggage
+//    then names this tracer, would be stamped with it).
+//  - Another service's or the application's (no tracer id): the session and source it names are the
+//    ones the enrichment stamped on this span, and they stay for its children and downstream calls
+//    (a session a Python service started continues here); its parent_id was this span's parent
+//    event, not its children's, and is taken out.
+// This tracer's entries come first: at a header's member or byte limit, the application's are
+// dropped, never the session and tracer id.
+std::vector<BaggageEntry> HoneyHiveTracer::joined_baggage(const std::vector<BaggageEntry>& parent) const {
+  const bool other_tracer = detail::find_baggage_value(parent, kTracerIdKey) != nullptr;
+  std::string session = session_id();
+  const std::string* inbound_source = nullptr;
+  if (!other_tracer) {
+    const std::string* inbound_session = detail::find_baggage_value(parent, "session_id");
+    if (inbound_session != nullptr && !inbound_session->empty()) session = *inbound_session;
+    inbound_source = detail::find_baggage_value(parent, "source");
+    if (inbound_source != nullptr && inbound_source->empty()) inbound_source = nullptr;
+  }
+  std::vector<BaggageEntry> entries = tracer_baggage(session);
+  const std::size_t own = entries.size();
+  if (inbound_source != nullptr) {
+    for (auto& entry : entries) {
+      if (entry.key == "source") entry.value = *inbound_source;
+    }
+  }
+  entries.reserve(own + parent.size());
+  for (const auto& entry : parent) {
+    const bool replaced = std::any_of(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(own),
+                                      [&](const BaggageEntry& mine) { return mine.key == entry.key; });
+    const bool taken_out =
+        other_tracer ? entry.key == "session_id" || entry.key == "project" : entry.key == "parent_id";
+    if (!replaced && !taken_out) entries.push_back(entry);
+  }
+  return entries;
+}
+
 bool HoneyHiveTracer::is_session_span_locked(const SpanContext& span) const noexcept {
   for (auto it = session_spans_.rbegin(); it != session_spans_.rend(); ++it) {
     if (it->span_id() == span.span_id() && it->trace_id() == span.trace_id()) return true;
@@ -574,16 +613,7 @@ Span HoneyHiveTracer::start_typed(std::string_view name, EventType type, const S
         // parent's baggage, which names this tracer already) goes onto it, not onto a copy.
         span.hold_scope(detail::ScopeBuilder::attach_span(parent, span, std::move(own_baggage)));
       } else {
-        Context active = parent.with_span(span);
-        // Under another tracer's context: this tracer's entries replace that tracer's. Without a
-        // session of its own, that tracer's session is taken out too, or this tracer's next spans
-        // (whose parent baggage then names this tracer) would be stamped with it.
-        const std::string own_session = session_id();
-        if (own_session.empty()) active = active.without_baggage("session_id");
-        for (auto& entry : tracer_baggage(own_session)) {
-          active = active.with_baggage(std::move(entry.key), std::move(entry.value));
-        }
-        span.hold_scope(Scope(std::move(active)));
+        span.hold_scope(Scope(parent.with_span(span).with_all_baggage(joined_baggage(parent_baggage))));
       }
     } catch (...) {
       // Out of memory while building the context: the span is already started and stays the

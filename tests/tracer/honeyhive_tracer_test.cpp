@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 #include <stdexcept>
 #include <thread>
 
 #include "common/mini_http_server.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
+#include "honeyhive/propagation/propagator.hpp"
 #include "honeyhive/tracer/model_call.hpp"
 #include "support/diagnostics_capture.hpp"
 #include "support/http_test_helpers.hpp"
@@ -598,6 +600,82 @@ TEST(EnrichmentProcessorTest, AnInboundSessionContinuesHere) {
   ASSERT_NE(span, nullptr);
   EXPECT_EQ(*find_string_attribute(*span, "honeyhive.session_id"), "11111111-2222-4333-8444-555555555555");
   EXPECT_EQ(*find_string_attribute(*span, "honeyhive.parent_id"), "evt-9");
+}
+
+// The session and source a request arrives with (a Python service's) hold for the whole subtree
+// and go on to the next service; the remote parent event is the first span's parent only.
+TEST(EnrichmentProcessorTest, AnInboundSessionHoldsForTheSubtreeAndGoesDownstream) {
+  constexpr const char* kInbound = "11111111-2222-4333-8444-555555555555";
+  auto t = make_tracer("p");
+  ASSERT_NE(t.tracer->session_id(), kInbound);
+  std::map<std::string, std::string> inbound{
+      {"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+      {"baggage", std::string("session_id=") + kInbound + ",source=python-svc,parent_id=evt-9,tenant=acme"}};
+  const Context extracted = make_default_propagator()->extract(make_map_carrier(inbound), Context());
+  std::map<std::string, std::string> outbound;
+  {
+    Scope scope(extracted);
+    Span root = t.tracer->start_span("handler", EventType::chain);
+    Span child = t.tracer->start_span("llm", EventType::model);
+    Span grandchild = t.tracer->start_span("tool", EventType::tool);
+    auto carrier = make_map_carrier(outbound);
+    inject_current(carrier);
+  }
+  for (const char* name : {"handler", "llm", "tool"}) {
+    const auto span = t.named(name);
+    ASSERT_NE(span, nullptr) << name;
+    EXPECT_EQ(*find_string_attribute(*span, "honeyhive.session_id"), kInbound) << name;
+    EXPECT_EQ(*find_string_attribute(*span, "honeyhive.source"), "python-svc") << name;
+    EXPECT_EQ(*find_string_attribute(*span, "baggage.tenant"), "acme") << name;
+  }
+  EXPECT_EQ(*find_string_attribute(*t.named("handler"), "honeyhive.parent_id"), "evt-9");
+  EXPECT_EQ(find_string_attribute(*t.named("llm"), "honeyhive.parent_id"), nullptr);
+  const std::string& header = outbound["baggage"];
+  EXPECT_NE(header.find(std::string("session_id=") + kInbound), std::string::npos) << header;
+  EXPECT_NE(header.find("source=python-svc"), std::string::npos) << header;
+  EXPECT_NE(header.find("honeyhive_tracer_id=" + t.tracer->id()), std::string::npos) << header;
+  EXPECT_EQ(header.find("parent_id="), std::string::npos) << header;
+}
+
+// An inbound header at the member limit: the next service still gets the session and tracer id
+// (the application's members past the limit are the ones dropped).
+TEST(EnrichmentProcessorTest, OutboundBaggageKeepsTheSessionWhenTheInboundHeaderIsFull) {
+  auto t = make_tracer("p");
+  std::string header;
+  for (int i = 0; i < 64; ++i) header += (i > 0 ? "," : "") + std::string("app") + std::to_string(i) + "=v";
+  std::map<std::string, std::string> inbound{{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+                                             {"baggage", header}};
+  const Context extracted = make_default_propagator()->extract(make_map_carrier(inbound), Context());
+  ASSERT_EQ(extracted.all_baggage().size(), 64U);
+  std::map<std::string, std::string> outbound;
+  {
+    Scope scope(extracted);
+    Span root = t.tracer->start_span("handler", EventType::chain);
+    auto carrier = make_map_carrier(outbound);
+    inject_current(carrier);
+  }
+  EXPECT_NE(outbound["baggage"].find("session_id=" + t.tracer->session_id()), std::string::npos);
+  EXPECT_NE(outbound["baggage"].find("honeyhive_tracer_id=" + t.tracer->id()), std::string::npos);
+  EXPECT_NE(outbound["baggage"].find("app0=v"), std::string::npos);
+}
+
+// Tracer B without a project, under tracer A's span: B's spans carry no project (A's would route
+// them to A's project while B's session holds them).
+TEST(EnrichmentProcessorTest, ATracerWithoutAProjectDoesNotTakeAnotherTracersProject) {
+  auto a = make_tracer("project-a");
+  TracerConfig config_b;
+  config_b.project = null;
+  auto b = test::make_recording_tracer(config_b);
+  {
+    Span outer = a.tracer->start_span("a-outer", EventType::chain);
+    Span inner = b.tracer->start_span("b-inner", EventType::chain);
+    Span leaf = b.tracer->start_span("b-leaf", EventType::tool);
+  }
+  for (const char* name : {"b-inner", "b-leaf"}) {
+    const auto span = b.named(name);
+    ASSERT_NE(span, nullptr) << name;
+    EXPECT_EQ(find_string_attribute(*span, "honeyhive.project"), nullptr) << name;
+  }
 }
 
 }  // namespace

@@ -176,6 +176,8 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
   bool is_session_span_locked(const SpanContext& span) const noexcept;
   // This tracer's baggage entries for `session_id`, in the order they are added to a context.
   std::vector<BaggageEntry> tracer_baggage(const std::string& session_id) const;
+  // The baggage of a span started under `parent` baggage that does not name this tracer.
+  std::vector<BaggageEntry> joined_baggage(const std::vector<BaggageEntry>& parent) const;
   // Both start_span overloads; null `options` means the defaults (none are built then).
   Span start_typed(std::string_view name, EventType type, const StartSpanOptions* options) noexcept;
 };
