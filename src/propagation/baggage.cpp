@@ -187,6 +187,16 @@ void append_percent_encoded(std::string_view value, Writer& out) {
   out.append(value.substr(verbatim_from));
 }
 
+// The bytes format() writes for `entry` (without a separator): its value percent-encoded and its
+// properties as parse() normalised them.
+std::size_t formatted_size(const BaggageEntry& entry) noexcept {
+  std::size_t value = entry.value.size();
+  for (const char c : entry.value) {
+    if ((kClasses.of[static_cast<unsigned char>(c)] & kVerbatim) == 0) value += 2;  // "%XX"
+  }
+  return entry.key.size() + 1 + value + (entry.properties.empty() ? 0 : 1 + entry.properties.size());
+}
+
 // At most `limit` list-members (the commas plus one); used to size allocations up front.
 std::size_t count_members(std::string_view header, std::size_t limit) noexcept {
   std::size_t members = 1;
@@ -236,13 +246,15 @@ ParseResult parse(std::string_view header) {
       ++result.invalid;
       continue;
     }
-    // Limits count what would be propagated: the member as received, plus its separator.
-    const std::size_t size = raw.size() + (result.entries.empty() ? 0 : 1);
+    // Limits count what would be propagated: the member as format() writes it again (an escape of
+    // invalid UTF-8 grows to that of U+FFFD), plus its separator.
+    const std::size_t member = formatted_size(entry);
+    const std::size_t size = member + (result.entries.empty() ? 0 : 1);
     auto existing = std::find_if(result.entries.begin(), result.entries.end(),
                                  [&](const BaggageEntry& e) { return e.key == entry.key; });
     if (existing != result.entries.end()) {
       const auto index = static_cast<std::size_t>(existing - result.entries.begin());
-      const std::size_t replaced_size = raw.size() + (index == 0 ? 0 : 1);
+      const std::size_t replaced_size = member + (index == 0 ? 0 : 1);
       if (bytes - sizes[index] + replaced_size > kMaxBytes) {
         ++result.dropped;  // the later value does not fit: keep the earlier one whole
         continue;
@@ -262,6 +274,22 @@ ParseResult parse(std::string_view header) {
     entry = BaggageEntry();
   }
   return result;
+}
+
+std::size_t keep_within_limits(std::vector<BaggageEntry>& entries) noexcept {
+  std::size_t members = 0;
+  std::size_t bytes = 0;
+  const auto cut = std::remove_if(entries.begin(), entries.end(), [&](const BaggageEntry& entry) {
+    if (!is_valid_key(entry.key)) return false;
+    const std::size_t size = formatted_size(entry) + (members > 0 ? 1 : 0);
+    if (members >= kMaxMembers || bytes + size > kMaxBytes) return true;
+    ++members;
+    bytes += size;
+    return false;
+  });
+  const auto removed = static_cast<std::size_t>(entries.end() - cut);
+  entries.erase(cut, entries.end());
+  return removed;
 }
 
 std::string format(const std::vector<BaggageEntry>& entries, std::size_t* dropped) {

@@ -113,7 +113,10 @@ void BaggagePropagator::inject(const Context& context, TextMapCarrier& carrier) 
     std::size_t dropped = 0;
     char buffer[baggage::kMaxBytes];  // the carrier makes the only copy
     const std::string_view header = baggage::format_into(entries, buffer, &dropped);
-    if (dropped > 0) dropped_.fetch_add(dropped, std::memory_order_relaxed);
+    if (dropped > 0) {
+      dropped_.fetch_add(dropped, std::memory_order_relaxed);
+      report_dropped(dropped, "inject");
+    }
     if (!header.empty()) carrier.set(kBaggage, header);
   } catch (...) {
     report_diagnostic(DiagnosticLevel::warning, "baggage inject failed; the request goes out without it");
@@ -133,7 +136,10 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
     if (!header) return;
     baggage::ParseResult parsed = baggage::parse(*header);
     if (parsed.invalid > 0) invalid_.fetch_add(parsed.invalid, std::memory_order_relaxed);
-    if (parsed.dropped > 0) dropped_.fetch_add(parsed.dropped, std::memory_order_relaxed);
+    if (parsed.dropped > 0) {
+      dropped_.fetch_add(parsed.dropped, std::memory_order_relaxed);
+      report_dropped(parsed.dropped, "extract");
+    }
     // Entries the inbound policy refuses are taken out; parse() already kept one entry per key.
     std::vector<BaggageEntry>& inbound = parsed.entries;
     std::size_t untrusted = 0;
@@ -166,6 +172,12 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
           merged.push_back(std::move(entry));
         }
       }
+      // The context's entries and the overrides come first: at the limits, the new inbound ones
+      // are dropped (and counted), so repeated extracts cannot grow a context without bound.
+      if (const std::size_t cut = baggage::keep_within_limits(merged); cut > 0) {
+        dropped_.fetch_add(cut, std::memory_order_relaxed);
+        report_dropped(cut, "extract");
+      }
       set_all_baggage(context, std::move(merged));
     }
     if (untrusted > 0) {
@@ -178,6 +190,17 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
     }
   } catch (...) {
     // The context stays as it was.
+  }
+}
+
+// Per request: a debug line, built only for a sink that takes them (the count is in stats()).
+void BaggagePropagator::report_dropped(std::size_t count, const char* where) noexcept {
+  try {
+    if (!diagnostic_accepted(DiagnosticLevel::debug)) return;
+    report_diagnostic(DiagnosticLevel::debug, std::string("baggage ") + where + ": " + std::to_string(count) +
+                                                  " member(s) past the 64-member / 8192-byte limit left out");
+  } catch (...) {
+    // The line is lost; the count is kept.
   }
 }
 
@@ -264,6 +287,26 @@ void inject_current(TextMapCarrier& carrier) noexcept {
     default_propagator().inject(Context::current(), carrier);
   } catch (...) {
   }
+}
+
+PropagationStats default_propagation_stats() noexcept {
+  PropagationStats total;
+  try {
+    const auto* composite = dynamic_cast<const CompositePropagator*>(&default_propagator());
+    if (composite == nullptr) return total;
+    for (const auto& propagator : composite->propagators()) {
+      PropagationStats part;
+      if (const auto* trace = dynamic_cast<const TraceContextPropagator*>(propagator.get())) part = trace->stats();
+      if (const auto* bag = dynamic_cast<const BaggagePropagator*>(propagator.get())) part = bag->stats();
+      total.traceparent_rejected += part.traceparent_rejected;
+      total.tracestate_rejected += part.tracestate_rejected;
+      total.baggage_invalid_members += part.baggage_invalid_members;
+      total.baggage_dropped_members += part.baggage_dropped_members;
+      total.baggage_untrusted_members += part.baggage_untrusted_members;
+    }
+  } catch (...) {
+  }
+  return total;
 }
 
 Context extract_onto_current(const TextMapCarrier& carrier) noexcept {

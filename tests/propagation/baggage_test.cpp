@@ -311,5 +311,37 @@ TEST(BaggagePercentDecodeTest, DecodesEscapeAtTheVeryEnd) {
   EXPECT_EQ(out, "abcA");
 }
 
+// The limits count a member as format() writes it again: an escape of invalid UTF-8 is written as
+// that of U+FFFD (3 bytes become 9), so a header taken in whole goes out whole.
+TEST(BaggageParseTest, AHeaderTakenInWholeGoesOutWhole) {
+  std::string header;
+  for (int i = 0; i < 60; ++i) {
+    header += (i > 0 ? "," : "") + std::string("k") + std::to_string(i) + "=";
+    for (int j = 0; j < 40; ++j) header += "%FF";
+  }
+  ASSERT_LE(header.size(), kMaxBytes);
+  const ParseResult parsed = parse(header);
+  std::size_t dropped = 0;
+  const std::string out = format(parsed.entries, &dropped);
+  EXPECT_EQ(dropped, 0U);
+  EXPECT_EQ(split_members(out).size(), parsed.entries.size());
+  EXPECT_EQ(parsed.entries.size() + parsed.dropped, 60U);
+  EXPECT_GT(parsed.dropped, 0U);  // what does not fit once re-encoded is dropped here, and counted
+}
+
+TEST(BaggageLimitsTest, KeepsWhatFitsInOrderAndSaysHowManyWereRemoved) {
+  Entries entries;
+  for (int i = 0; i < 70; ++i) entries.push_back({"k" + std::to_string(i), "v", ""});
+  entries.insert(entries.begin() + 1, BaggageEntry{"bad key", "x", ""});  // format() skips it: not counted
+  EXPECT_EQ(keep_within_limits(entries), 6U);
+  ASSERT_EQ(entries.size(), 65U);
+  EXPECT_EQ(entries[1].key, "bad key");
+  EXPECT_EQ(entries.back().key, "k63");
+  Entries large = {{"a", std::string(5000, 'x'), ""}, {"b", std::string(5000, 'y'), ""}, {"c", "z", ""}};
+  EXPECT_EQ(keep_within_limits(large), 1U);
+  ASSERT_EQ(large.size(), 2U);
+  EXPECT_EQ(large[1].key, "c");
+}
+
 }  // namespace
 }  // namespace honeyhive::baggage

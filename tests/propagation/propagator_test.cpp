@@ -499,6 +499,61 @@ TEST(BaggagePropagatorTest, CountsInvalidAndDroppedMembers) {
   EXPECT_EQ(propagator.stats().baggage_dropped_members, 1U);
 }
 
+std::string members_named(const std::string& prefix, int count, const std::string& value = "v") {
+  std::string header;
+  for (int i = 0; i < count; ++i) header += (i > 0 ? "," : "") + prefix + std::to_string(i) + "=" + value;
+  return header;
+}
+
+// Extracting onto a context that has baggage keeps the merge within the limits: repeated extracts
+// (middleware, then the handler) cannot grow a context without bound; the new inbound members past
+// the limit are dropped and counted, the context's own and the overrides kept.
+TEST(BaggagePropagatorTest, ExtractsOntoBaggageStayWithinTheMemberLimit) {
+  BaggagePropagator propagator;
+  Context context = Context().with_baggage("mine", "kept");
+  for (int round = 0; round < 4; ++round) {
+    Headers headers{{"baggage", members_named("r" + std::to_string(round) + "k", 64)}};
+    context = propagator.extract(make_map_carrier(headers), context);
+  }
+  EXPECT_EQ(context.all_baggage().size(), baggage::kMaxMembers);
+  EXPECT_EQ(context.baggage("mine"), "kept");
+  EXPECT_EQ(context.baggage("r0k62"), "v");
+  EXPECT_EQ(context.baggage("r0k63"), std::nullopt);
+  EXPECT_EQ(propagator.stats().baggage_dropped_members, 1U + 3U * 64U);
+}
+
+TEST(BaggagePropagatorTest, ExtractOntoLargeBaggageStaysWithinTheByteLimit) {
+  const std::string big(4000, 'x');
+  const Context base = Context().with_baggage("a", big).with_baggage("b", big);
+  Headers headers{{"baggage", "c=" + big + ",d=" + big + ",e=small"}};
+  BaggagePropagator propagator;
+  const Context context = propagator.extract(make_map_carrier(headers), base);
+  EXPECT_EQ(context.baggage("a"), big);
+  EXPECT_EQ(context.baggage("b"), big);
+  EXPECT_EQ(context.baggage("c"), std::nullopt);
+  EXPECT_EQ(context.baggage("e"), "small");  // a later member that fits is kept
+  EXPECT_EQ(propagator.stats().baggage_dropped_members, 2U);
+  EXPECT_LE(baggage::format(context.all_baggage()).size(), baggage::kMaxBytes);
+}
+
+// Members left out at inject or extract are counted where the caller can read them, and said in a
+// debug line; inject_current's and extract_onto_current's too.
+TEST(BaggagePropagatorTest, DroppedMembersAreCountedAndSaid) {
+  const test::ThreadDiagnosticsCapture debug(DiagnosticLevel::debug);
+  Context context;
+  for (int i = 0; i < 70; ++i) context = context.with_baggage("k" + std::to_string(i), "v");
+  const std::uint64_t before = default_propagation_stats().baggage_dropped_members;
+  Headers out;
+  {
+    Scope scope(context);
+    auto carrier = make_map_carrier(out);
+    inject_current(carrier);
+  }
+  EXPECT_EQ(out["baggage"], members_named("k", 64));
+  EXPECT_EQ(default_propagation_stats().baggage_dropped_members - before, 6U);
+  EXPECT_EQ(debug.count_containing("baggage inject: 6 member(s) past the 64-member / 8192-byte limit left out"), 1U);
+}
+
 TEST(BaggagePropagatorTest, FieldsAreBaggage) {
   EXPECT_EQ(BaggagePropagator().fields(), std::vector<std::string>{"baggage"});
 }

@@ -96,6 +96,8 @@ class BaggagePropagator final : public TextMapPropagator {
   PropagationStats stats() const noexcept;
 
  private:
+  static void report_dropped(std::size_t count, const char* where) noexcept;
+
   InboundBaggagePolicy policy_;
   mutable std::atomic<std::uint64_t> invalid_{0};
   mutable std::atomic<std::uint64_t> dropped_{0};
@@ -126,5 +128,7 @@ std::shared_ptr<TextMapPropagator> propagator_from_env(InboundBaggagePolicy poli
 // propagator (tracecontext + baggage, default policy).
 void inject_current(TextMapCarrier& carrier) noexcept;
 Context extract_onto_current(const TextMapCarrier& carrier) noexcept;
+// The counters of the propagator those two use (rejected traceparents, dropped baggage members, ...).
+PropagationStats default_propagation_stats() noexcept;
 
 }  // namespace honeyhive
