@@ -523,8 +523,9 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     try {
       std::unique_lock<std::mutex> lock(state.mutex);
       if (state.shutdown_thread == std::this_thread::get_id() && !state.shutdown_finished) return false;
+      // A first shutdown that gave up on the export thread is final: that thread is not waited for.
       return state.progress.wait_until(lock, detail::deadline_after(timeout), [&] {
-        return state.shutdown_finished && state.thread_exited;
+        return state.shutdown_finished && (state.thread_exited || state.thread_abandoned);
       }) && state.shutdown_ok;
     } catch (...) {
       return false;

@@ -628,6 +628,21 @@ TEST(BatchSpanProcessor, ShutdownWithAStuckExporterReturnsFalseWithinItsTimeout)
   EXPECT_TRUE(identity_holds(stats));
 }
 
+// A shutdown that gave up on a stuck export thread is final: a later call (the destructor's, with
+// its own 5 s) returns false at once instead of waiting for a thread that was abandoned.
+TEST(BatchSpanProcessor, AShutdownAfterOneThatAbandonedTheThreadReturnsAtOnce) {
+  Fixture fixture(make_options(2048, 1));
+  fixture.control->set_blocked(true);
+  fixture.end_spans(1);
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  EXPECT_FALSE(fixture.processor->shutdown(milliseconds(100)));
+  auto again = std::async(std::launch::async, [&] { return fixture.processor->shutdown(std::chrono::hours(1)); });
+  const std::future_status status = again.wait_for(kPatience);
+  fixture.control->set_blocked(false);  // the thread can end now, whatever happened
+  EXPECT_EQ(status, std::future_status::ready) << "waited for the abandoned export thread";
+  EXPECT_FALSE(again.get());
+}
+
 TEST(BatchSpanProcessor, DestroyingTheProcessorFlushes) {
   auto control = std::make_shared<ExporterControl>();
   {
