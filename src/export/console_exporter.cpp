@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <new>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "export/json_writer.hpp"
+#include "export/lock_within.hpp"
 
 namespace honeyhive {
 namespace {
@@ -201,8 +203,8 @@ void ConsoleExporter::print_locked(const std::vector<SpanDataPtr>& spans) {
 
 ExportResult ConsoleExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (shut_down_) return ExportResult::failure;
+    std::lock_guard<std::timed_mutex> lock(mutex_);
+    if (shut_down_.load(std::memory_order_acquire)) return ExportResult::failure;
     for (const auto& span : spans) {
       if (!span) continue;
       auto& pending = pending_[span->context.trace_id().to_hex()];
@@ -220,9 +222,11 @@ ExportResult ConsoleExporter::export_spans(const std::vector<SpanDataPtr>& spans
   }
 }
 
-bool ConsoleExporter::force_flush(std::chrono::milliseconds) noexcept {
+bool ConsoleExporter::force_flush(std::chrono::milliseconds timeout) noexcept {
+  // A print stuck on a full pipe or a paused terminal holds the lock: not flushed in time.
+  if (!detail::lock_within(mutex_, timeout)) return false;
+  std::lock_guard<std::timed_mutex> lock(mutex_, std::adopt_lock);
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& entry : pending_) print_locked(entry.second);
     pending_.clear();
     return true;
@@ -232,10 +236,12 @@ bool ConsoleExporter::force_flush(std::chrono::milliseconds) noexcept {
 }
 
 bool ConsoleExporter::shutdown(std::chrono::milliseconds timeout) noexcept {
-  const bool flushed = force_flush(timeout);
-  std::lock_guard<std::mutex> lock(mutex_);
-  shut_down_ = true;
-  return flushed;
+  shut_down_.store(true, std::memory_order_release);  // later exports fail, even if the flush cannot run
+  return force_flush(timeout);
+}
+
+void ConsoleExporter::reset_after_fork() noexcept {
+  new (&mutex_) std::timed_mutex();  // NOLINT: abandoned, possibly held by a parent thread mid-print
 }
 
 }  // namespace honeyhive

@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <string>
 #include <system_error>
 
+#include "export/lock_within.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 
@@ -39,7 +41,7 @@ FileExporter::FileExporter(FileExporterOptions options) : options_(std::move(opt
 }
 
 FileExporter::~FileExporter() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   close_locked(/*sync=*/true);
 }
 
@@ -96,8 +98,8 @@ void FileExporter::report_write_failure_locked(int error) noexcept {
 
 ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (shut_down_) return ExportResult::failure;
+    std::lock_guard<std::timed_mutex> lock(mutex_);
+    if (shut_down_.load(std::memory_order_acquire)) return ExportResult::failure;
     buffer_.clear();
     encode_otlp_json(spans, buffer_);
     buffer_ += '\n';
@@ -150,23 +152,32 @@ ExportResult FileExporter::export_spans(const std::vector<SpanDataPtr>& spans) n
   }
 }
 
-bool FileExporter::force_flush(std::chrono::milliseconds) noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+bool FileExporter::force_flush(std::chrono::milliseconds timeout) noexcept {
+  if (!detail::lock_within(mutex_, timeout)) return false;  // a write is stuck: not synced in time
+  std::lock_guard<std::timed_mutex> lock(mutex_, std::adopt_lock);
   return fd_ < 0 || synced(fd_);
 }
 
-bool FileExporter::shutdown(std::chrono::milliseconds) noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (shut_down_) return true;
-  shut_down_ = true;
+bool FileExporter::shutdown(std::chrono::milliseconds timeout) noexcept {
+  // Later exports fail from now on, even when a stuck write keeps the lock past the budget (the
+  // file is then closed by the destructor).
+  shut_down_.store(true, std::memory_order_release);
+  if (!detail::lock_within(mutex_, timeout)) return false;
+  std::lock_guard<std::timed_mutex> lock(mutex_, std::adopt_lock);
+  if (closed_) return true;
+  closed_ = true;
   const int error = close_locked(/*sync=*/true);
   if (error == 0) return true;
   report_write_failure_locked(error);
   return false;
 }
 
+void FileExporter::reset_after_fork() noexcept {
+  new (&mutex_) std::timed_mutex();  // NOLINT: abandoned, possibly held by a parent thread mid-write
+}
+
 std::uint64_t FileExporter::write_failures() const noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::timed_mutex> lock(mutex_);
   return write_failures_;
 }
 

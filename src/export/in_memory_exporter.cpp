@@ -1,5 +1,7 @@
 #include "honeyhive/export/in_memory_exporter.hpp"
 
+#include <new>
+
 namespace honeyhive {
 
 ExportResult InMemoryExporter::export_spans(const std::vector<SpanDataPtr>& spans) noexcept {
@@ -26,6 +28,10 @@ std::vector<SpanDataPtr> InMemoryExporter::spans() const {
 void InMemoryExporter::clear() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   spans_.clear();
+}
+
+void InMemoryExporter::reset_after_fork() noexcept {
+  new (&mutex_) std::mutex();  // NOLINT: abandoned, possibly held by a parent thread
 }
 
 }  // namespace honeyhive

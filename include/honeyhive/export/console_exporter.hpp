@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -27,6 +28,8 @@ class ConsoleExporter final : public SpanExporter {
   ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override;
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  // In a fork child: drops the lock a parent thread may have held mid-print.
+  void reset_after_fork() noexcept override;
 
   // Renders spans of one trace as the tree text that export prints (no colour). For tests and tools.
   static std::string render_tree(const std::vector<SpanDataPtr>& spans, bool colour = false,
@@ -37,9 +40,9 @@ class ConsoleExporter final : public SpanExporter {
 
   ConsoleExporterOptions options_;
   bool colour_ = false;
-  std::mutex mutex_;
+  std::timed_mutex mutex_;
   std::map<std::string, std::vector<SpanDataPtr>> pending_;  // by trace id hex
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 }  // namespace honeyhive

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -30,6 +31,9 @@ class FileExporter final : public SpanExporter {
   ExportResult export_spans(const std::vector<SpanDataPtr>& spans) noexcept override;
   bool force_flush(std::chrono::milliseconds timeout) noexcept override;
   bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  // In a fork child: the lock a parent thread may have held (mid-write) is dropped; the file stays
+  // open (appends from both processes land as whole lines).
+  void reset_after_fork() noexcept override;
 
   const std::string& path() const noexcept { return options_.path; }
   std::uint64_t write_failures() const noexcept;
@@ -42,13 +46,14 @@ class FileExporter final : public SpanExporter {
   void report_write_failure_locked(int error) noexcept;
 
   FileExporterOptions options_;
-  mutable std::mutex mutex_;
+  mutable std::timed_mutex mutex_;
   int fd_ = -1;
   bool regular_ = false;  // the open file is a regular file (only those are rotated)
   std::uint64_t size_bytes_ = 0;
   std::uint64_t write_failures_ = 0;
   bool reported_failure_ = false;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};  // set first by shutdown(), which may not get the lock in time
+  bool closed_ = false;                 // shutdown() closed the file
   std::string buffer_;
 };
 

@@ -18,6 +18,8 @@ class InMemoryExporter final : public SpanExporter {
   std::vector<SpanDataPtr> spans() const;
   void clear() noexcept;
   bool is_shut_down() const noexcept { return shut_down_.load(std::memory_order_acquire); }
+  // In a fork child: drops the lock a parent thread may have held.
+  void reset_after_fork() noexcept override;
 
  private:
   mutable std::mutex mutex_;
