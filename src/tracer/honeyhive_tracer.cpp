@@ -663,13 +663,34 @@ bool HoneyHiveTracer::shutdown(std::chrono::milliseconds timeout) noexcept {
   return shutdown_until(detail::deadline_after(timeout));
 }
 
+namespace {
+
+// The tracers this thread is shutting down, innermost first: a shutdown that calls back into one of
+// them (an exporter's shutdown that shuts "its" tracer down) must not wait for itself.
+struct ShutdownInProgress {
+  const HoneyHiveTracer* tracer;
+  const ShutdownInProgress* outer;
+};
+thread_local const ShutdownInProgress* t_shutting_down = nullptr;
+
+bool shutting_down_on_this_thread(const HoneyHiveTracer* tracer) noexcept {
+  for (const ShutdownInProgress* at = t_shutting_down; at != nullptr; at = at->outer) {
+    if (at->tracer == tracer) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadline) noexcept {
   ScopedDiagnosticSink route(diagnostics_);
-  const bool in_exporter = BatchSpanProcessor::on_export_thread() || SimpleSpanProcessor::on_export_call();
+  const bool in_exporter = BatchSpanProcessor::on_export_thread() || SimpleSpanProcessor::on_export_call() ||
+                           shutting_down_on_this_thread(this);
   int expected = kRunning;
   if (!lifecycle_state_.compare_exchange_strong(expected, kShuttingDown, std::memory_order_acq_rel)) {
     // Another call got here first. Wait for it (bounded), unless this thread is one it may be
-    // waiting for (an exporter callback): then return at once.
+    // waiting for (an exporter callback), or is that call itself (re-entered from an exporter's
+    // shutdown): then return at once.
     if (in_exporter) return expected == kShutDown;
     try {
       bool result = false;
@@ -691,6 +712,8 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
       return false;
     }
   }
+  const ShutdownInProgress in_progress{this, t_shutting_down};
+  t_shutting_down = &in_progress;
   bool result = true;
   if (provider_) {
     // 1. Flush, holding no lock: exporters may call back into the tracer. Half the budget at
@@ -701,6 +724,7 @@ bool HoneyHiveTracer::shutdown_until(std::chrono::steady_clock::time_point deadl
     //    gets here, so that state is the lifecycle lock: no second lock is needed.
     result = provider_->shutdown(detail::time_left(deadline)) && result;
   }
+  t_shutting_down = in_progress.outer;
   try {
     std::lock_guard<std::mutex> lock(shutdown_mutex_);
     shutdown_result_ = result;

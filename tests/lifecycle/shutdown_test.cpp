@@ -156,6 +156,42 @@ TEST(ShutdownTest, ShutdownFromInsideASimpleExporterCallbackDoesNotDeadlock) {
   EXPECT_EQ(recorder->shutdowns(), 1);  // once the first export had returned
 }
 
+// An exporter whose shutdown shuts "its" tracer down (a wrapper that owns both): the inner call,
+// on the thread of the shutdown it is part of, returns at once instead of waiting for itself.
+class ShutsItsTracerDownExporter final : public SpanExporter {
+ public:
+  explicit ShutsItsTracerDownExporter(std::weak_ptr<HoneyHiveTracer>* tracer) : tracer_(tracer) {}
+  ExportResult export_spans(const std::vector<SpanDataPtr>&) override { return ExportResult::success; }
+  bool shutdown(milliseconds) override {
+    if (auto tracer = tracer_->lock()) {
+      inner_result = tracer->shutdown(std::chrono::hours(1));
+      inner_called = true;
+    }
+    return true;
+  }
+  std::weak_ptr<HoneyHiveTracer>* tracer_;
+  std::atomic<bool> inner_called{false};
+  std::atomic<bool> inner_result{true};
+};
+
+TEST(ShutdownTest, AShutdownReenteredFromTheExportersShutdownDoesNotWaitForItself) {
+  for (const bool batch : {true, false}) {
+    std::weak_ptr<HoneyHiveTracer> weak;
+    auto exporter = std::make_unique<ShutsItsTracerDownExporter>(&weak);
+    ShutsItsTracerDownExporter* inner = exporter.get();
+    auto tracer = make_tracer(std::move(exporter), batch);
+    weak = tracer;
+    { Span span = tracer->start_span("s", EventType::tool); }
+    bool outer = false;
+    test::with_watchdog("a shutdown re-entered from the exporter's shutdown", seconds(60),
+                        [&] { outer = tracer->shutdown(seconds(5)); });
+    EXPECT_TRUE(outer) << batch;
+    EXPECT_TRUE(inner->inner_called) << batch;
+    EXPECT_FALSE(inner->inner_result) << batch;  // not shut down yet when it was asked
+    EXPECT_TRUE(tracer->is_shut_down()) << batch;
+  }
+}
+
 TEST(ShutdownTest, DroppingTheLastReferenceShutsTheTracerDownAndUnregistersIt) {
   auto exporter = std::make_unique<InMemoryExporter>();
   InMemoryExporter* memory = exporter.get();
