@@ -319,6 +319,7 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
     }
     std::vector<std::string> datapoint_ids;
     bool have_dataset = true;
+    bool fetch_stopped = false;  // the run was stopped (cancelled, out of time) while fetching its dataset
     if (!options.function && !options.function_with_context) {
       report(summary, "no function to evaluate");
       have_dataset = false;
@@ -333,11 +334,15 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
     } else {
       summary.dataset_id = options.dataset_id;
       std::vector<std::string> errors;
-      have_dataset = fetch_dataset(*api, options.dataset_id, dataset, datapoint_ids, errors, [&] {
-        return options.cancellation.stop_requested() ||
-               (options.time_budget.count() > 0 &&
-                Clock::now() >= detail::deadline_after(options.time_budget, started));
-      });
+      const auto stop = [&] {
+        fetch_stopped =
+            fetch_stopped || options.cancellation.stop_requested() ||
+            (options.time_budget.count() > 0 && Clock::now() >= detail::deadline_after(options.time_budget, started));
+        return fetch_stopped;
+      };
+      have_dataset = fetch_dataset(*api, options.dataset_id, dataset, datapoint_ids, errors, stop);
+      // The API refuses requests once the run is stopped (the listing too): the fetch failed then.
+      if (!have_dataset) stop();
       for (auto& error : errors) report(summary, std::move(error));
     }
 
@@ -389,7 +394,8 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
         summary.rows.push_back(std::move(*result));
       }
       summary.skipped = summary.datapoints - summary.rows.size();
-      summary.cancelled = summary.skipped > 0;
+      // A fetch cut short by the stop left datapoints out of the run too.
+      summary.cancelled = summary.skipped > 0 || fetch_stopped;
       summary.metrics = detail::aggregate_metrics(summary.rows);
       tracer->flush();
 
@@ -409,6 +415,8 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
         const detail::ApiResult updated = api->update_run(summary.run_id, body);
         if (!updated.ok) report(summary, "the run was not updated (" + updated.error + ")");
       }
+    } else if (fetch_stopped) {
+      summary.cancelled = true;  // stopped before its dataset was had: nothing ran
     }
   } catch (...) {
     try {

@@ -780,6 +780,23 @@ TEST(EvaluateApiTest, CancellingStopsAHugeDatasetFetch) {
   bool said_so = false;
   for (const auto& error : summary.errors) said_so = said_so || error.find("stopped") != std::string::npos;
   EXPECT_TRUE(said_so);
+  EXPECT_TRUE(summary.cancelled);
+}
+
+// A run stopped before its HoneyHive dataset was fetched says it was cancelled, as one over an
+// inline dataset does.
+TEST(EvaluateApiTest, ARunStoppedBeforeItsDatasetIsFetchedSaysCancelled) {
+  const auto server = dataset_api("ds-c", R"({"datasets":[{"id":"ds-c","datapoints":["a1","b2"]}]})",
+                                  {{"a1", R"({"datapoint":[{"id":"a1","inputs":{"x":1}}]})"},
+                                   {"b2", R"({"datapoint":[{"id":"b2","inputs":{"x":2}}]})"}});
+  ASSERT_TRUE(server->ok());
+  auto t = api_tracer(*server);
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "ds-c";
+  options.cancellation.request_stop();
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(summary.rows.empty());
+  EXPECT_TRUE(summary.cancelled);
 }
 
 }  // namespace
