@@ -312,7 +312,9 @@ Scope ScopeBuilder::attach_span(const Context& parent, const SpanRef& span,
 
 Scope& Scope::operator=(Scope&& other) noexcept {
   if (this != &other) {
-    detach();
+    // `scope = Scope(context)` replaces what this scope holds: its entry, just below the new one,
+    // is ended on purpose, not out of order.
+    if (stack_ != nullptr) detach_attached(/*replaced=*/true);
     stack_ = other.stack_;
     token_ = other.token_;
     other.stack_ = nullptr;
@@ -321,7 +323,7 @@ Scope& Scope::operator=(Scope&& other) noexcept {
   return *this;
 }
 
-void Scope::detach_attached() noexcept {
+void Scope::detach_attached(bool replaced) noexcept {
   detail::ContextStack* stack = stack_;
   stack_ = nullptr;
   detail::ContextStack* const current = detail::t_stack;
@@ -340,6 +342,7 @@ void Scope::detach_attached() noexcept {
   for (std::size_t i = 0; i < stack->size(); ++i) {
     if (stack->at(i).token == token_) {
       stack->end_below_top(i);
+      if (replaced) return;
       report_diagnostic(
           DiagnosticLevel::warning,
           "context scopes ended out of order; the out-of-order scope was removed, the current context is unchanged");

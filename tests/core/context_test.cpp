@@ -94,6 +94,19 @@ TEST_F(ContextTest, OutOfOrderDetachKeepsTheLaterContextCurrentAndReports) {
   second.detach();
 }
 
+// `scope = Scope(context)` replaces the context a scope holds: not reported as out of order, and
+// the context before the scope comes back when it ends.
+TEST_F(ContextTest, MoveAssigningAScopeReplacesItsContextWithoutAReport) {
+  Scope scope(marked("a"));
+  scope = Scope(marked("b"));
+  EXPECT_EQ(current_marker(), "b");
+  scope = Scope(marked("c"));
+  EXPECT_EQ(current_marker(), "c");
+  scope.detach();
+  EXPECT_EQ(current_marker(), std::nullopt);
+  EXPECT_EQ(diagnostics_.count(), 0U);
+}
+
 TEST_F(ContextTest, OutOfOrderDetachRestoresTheOriginalOnceTheLaterScopeEnds) {
   Scope base(marked("base"));
   Scope first(marked("a"));

@@ -97,7 +97,9 @@ class [[nodiscard]] Scope {
   }
 
  private:
-  void detach_attached() noexcept;
+  // Ends this scope's entry; `replaced`: by a move-assignment, which ends it below the new one on
+  // purpose (not reported as out of order).
+  void detach_attached(bool replaced = false) noexcept;
   friend struct detail::ScopeBuilder;
 
   detail::ContextStack* stack_ = nullptr;
