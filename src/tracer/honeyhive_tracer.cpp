@@ -45,6 +45,9 @@ struct Registry {
   std::map<std::string, std::weak_ptr<HoneyHiveTracer>> tracers;
   std::weak_ptr<HoneyHiveTracer> default_tracer;
   bool default_chosen_by_user = false;
+  // The tracers in the order they were created (expired ones pruned): when the default tracer is
+  // destroyed, the oldest live one becomes the default.
+  std::vector<std::weak_ptr<HoneyHiveTracer>> by_age;
 };
 
 Registry& registry() {
@@ -236,14 +239,26 @@ void register_tracer(const std::shared_ptr<HoneyHiveTracer>& tracer) {
     it = it->second.expired() ? r.tracers.erase(it) : std::next(it);
   }
   r.tracers[tracer->id()] = tracer;
+  r.by_age.erase(std::remove_if(r.by_age.begin(), r.by_age.end(), [](const auto& t) { return t.expired(); }),
+                 r.by_age.end());
+  r.by_age.push_back(tracer);
   if (!r.default_chosen_by_user && r.default_tracer.expired()) r.default_tracer = tracer;
 }
 
+// Called by a tracer's destructor (its weak references have expired). When it was the default
+// (chosen or not), the oldest live tracer takes its place: HH_SPAN and current_tracer() go on
+// recording where a tracer lives, whatever order tracers were created and destroyed in.
 void unregister_tracer(const std::string& id) noexcept {
   try {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     r.tracers.erase(id);
+    r.by_age.erase(std::remove_if(r.by_age.begin(), r.by_age.end(), [](const auto& t) { return t.expired(); }),
+                   r.by_age.end());
+    if (r.default_tracer.expired()) {
+      r.default_chosen_by_user = false;
+      r.default_tracer = r.by_age.empty() ? std::weak_ptr<HoneyHiveTracer>() : r.by_age.front();
+    }
   } catch (...) {
   }
 }

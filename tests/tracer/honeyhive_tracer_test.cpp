@@ -371,6 +371,22 @@ TEST(HoneyHiveTracerTest, DisabledSdkGivesNoOpSpans) {
   EXPECT_FALSE(span.is_recording());
 }
 
+// When the default tracer is destroyed, the oldest live one takes its place, whichever order the
+// tracers were created in: HH_SPAN outside any context goes on recording while a tracer lives.
+TEST(HoneyHiveTracerTest, TheOldestLiveTracerBecomesTheDefaultWhenTheDefaultIsDestroyed) {
+  auto first = make_tracer("first");
+  set_default_tracer(first.tracer);
+  auto second = make_tracer("second");
+  auto third = make_tracer("third");
+  EXPECT_EQ(current_tracer(), first.tracer);
+  first.tracer.reset();
+  EXPECT_EQ(current_tracer(), second.tracer);
+  { HH_SPAN(span, "via-the-default", tool); }
+  EXPECT_NE(second.named("via-the-default"), nullptr);
+  second.tracer.reset();
+  EXPECT_EQ(current_tracer(), third.tracer);
+}
+
 TEST(HoneyHiveTracerTest, CurrentTracerWithoutAnyContextIsNeverNull) {
   const auto tracer = current_tracer();
   ASSERT_NE(tracer, nullptr);

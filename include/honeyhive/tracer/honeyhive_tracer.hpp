@@ -217,7 +217,9 @@ decltype(auto) HoneyHiveTracer::trace(std::string_view name, EventType type, F&&
 // The tracer of the active context: baggage honeyhive_tracer_id -> registry -> the default tracer ->
 // a disabled tracer whose spans are no-ops. Null only when memory is too short to build that one.
 std::shared_ptr<HoneyHiveTracer> current_tracer() noexcept;
-// Makes `tracer` the process default (the first tracer created is the default until then).
+// Makes `tracer` the process default (the first tracer created is the default until then; when the
+// default is destroyed, the oldest live tracer becomes the default). Null: back to the oldest live one
+// as soon as a tracer is created or destroyed.
 void set_default_tracer(const std::shared_ptr<HoneyHiveTracer>& tracer) noexcept;
 // The live tracer with this id, or null.
 std::shared_ptr<HoneyHiveTracer> find_tracer(const std::string& tracer_id) noexcept;
