@@ -47,19 +47,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return 0;
 }
 
-// Errors after which the status that arrived stands, with the body read so far: the body was cut
-// short by the peer, the network or the timeout, or by on_body at the cap.
-bool ends_a_started_body(CURLcode code, bool truncated_at_cap) noexcept {
-  switch (code) {
-    case CURLE_WRITE_ERROR: return truncated_at_cap;
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_BAD_CONTENT_ENCODING: return true;
-    default: return false;
-  }
-}
-
 // Errors that the same request would meet again: not retried.
 bool is_permanent(CURLcode code) noexcept {
   switch (code) {
@@ -170,10 +157,13 @@ class CurlHttpClient final : public HttpClient {
       curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
       if (code == CURLE_OK) {
         response.status = static_cast<int>(status);
-      } else if (status >= 200 && status <= 599 && ends_a_started_body(code, transfer.truncated)) {
-        // The server answered: a 2xx means it took the request, which must not be sent again.
+      } else if (status >= 200 && status <= 599) {
+        // The server answered before the transfer failed (the body cut short by the peer, the
+        // network, the timeout, a cancel, or on_body at the cap): the status stands. A 2xx means it
+        // took the request, which must not be sent again.
         response.status = static_cast<int>(status);
         response.body_truncated = true;
+        response.cancelled = code == CURLE_ABORTED_BY_CALLBACK;
         response.error = transfer.truncated ? "answer longer than " + std::to_string(kMaxResponseBytes) +
                                                   " bytes; the rest was not read"
                                             : std::string("answer cut short: ") + curl_easy_strerror(code);
@@ -249,22 +239,41 @@ std::optional<std::string> gzip_compress(std::string_view data) {
   return out;
 }
 
+// `url` as libcurl reads it (the host it would connect to), rebuilt without user, password, query
+// and fragment. A URL libcurl cannot read (a password with '/', '?' or '#' in it, a bad port) shows
+// its scheme only: nothing of what may be credentials.
 std::string redact_url(std::string_view url) {
-  std::string_view rest = url;
-  std::string scheme;
-  const std::size_t scheme_end = rest.find("://");
-  if (scheme_end != std::string_view::npos) {
-    scheme.assign(rest.substr(0, scheme_end + 3));
-    rest.remove_prefix(scheme_end + 3);
+  const std::size_t scheme_end = url.find("://");
+  const std::string scheme = scheme_end == std::string_view::npos ? "" : std::string(url.substr(0, scheme_end + 3));
+  const std::string unreadable = scheme + "****";
+  try {
+    CURLU* parsed = curl_url();
+    if (parsed == nullptr) return unreadable;
+    const std::string text(url);
+    std::string out;
+    if (curl_url_set(parsed, CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
+      const auto part = [&](CURLUPart which) {
+        char* value = nullptr;
+        std::string got;
+        if (curl_url_get(parsed, which, &value, 0) == CURLUE_OK && value != nullptr) got = value;
+        curl_free(value);
+        return got;
+      };
+      const std::string host = part(CURLUPART_HOST);
+      const std::string port = part(CURLUPART_PORT);
+      std::string path = part(CURLUPART_PATH);
+      // libcurl says "/" for a URL without a path: shown as it was written.
+      if (path == "/" &&
+          text.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3) == std::string::npos) {
+        path.clear();
+      }
+      if (!host.empty()) out = part(CURLUPART_SCHEME) + "://" + host + (port.empty() ? "" : ":" + port) + path;
+    }
+    curl_url_cleanup(parsed);
+    return out.empty() ? unreadable : out;
+  } catch (...) {
+    return unreadable;
   }
-  const std::size_t path_start = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, path_start);
-  std::string_view path = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
-  const std::size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) authority.remove_prefix(at + 1);
-  const std::size_t query = path.find_first_of("?#");
-  if (query != std::string_view::npos) path = path.substr(0, query);
-  return scheme + std::string(authority) + std::string(path);
 }
 
 }  // namespace honeyhive

@@ -139,8 +139,14 @@ SendOutcome send_until_done(HttpClient& client, HttpRequest& request, const Retr
     ++outcome.attempts;
     const HttpResponse& response = outcome.response;
     if (response.cancelled) return outcome;
-    const bool success = response.status >= 200 && response.status < 300;
-    const bool retryable = (response.status == 0 && !response.permanent) || is_retryable_status(response.status);
+    // A GET whose answer was cut short (not at the size cap, which a second read would meet again)
+    // is read again: a read changes nothing on the server. Any other request the server answered
+    // stands, whatever became of its body (a 2xx took it; sent again, it would be stored twice).
+    const bool read_again =
+        response.body_truncated && request.method == "GET" && response.body.size() < HttpClient::kMaxResponseBytes;
+    const bool success = response.status >= 200 && response.status < 300 && !read_again;
+    const bool retryable =
+        read_again || (response.status == 0 && !response.permanent) || is_retryable_status(response.status);
     if (success || !retryable || attempt >= policy.max_retries) return outcome;
 
     // initial * 2^attempt, saturating at max_backoff without overflowing the shift.

@@ -783,6 +783,38 @@ TEST(EvaluateApiTest, CancellingStopsAHugeDatasetFetch) {
   EXPECT_TRUE(summary.cancelled);
 }
 
+// A datapoint whose answer is cut short (the connection ended mid-body) is read again: a read
+// changes nothing on the server.
+TEST(EvaluateApiTest, ADatapointWhoseAnswerWasCutShortIsReadAgain) {
+  std::atomic<int> datapoint_reads{0};
+  test::RecordingServer server([&](const tools::HttpRequest& request) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    response.body = R"({"run_id":"r-1"})";
+    if (request.target == "/v1/datasets?dataset_id=ds-cut") {
+      response.body = R"({"datasets":[{"id":"ds-cut","datapoints":["a1"]}]})";
+    } else if (request.target == "/v1/datapoints/a1") {
+      const std::string whole = R"({"datapoint":[{"id":"a1","inputs":{"x":1}}]})";
+      if (datapoint_reads.fetch_add(1) == 0) {
+        response.raw_reply =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(whole.size()) +
+            "\r\nConnection: close\r\n\r\n" + whole.substr(0, 10);
+      } else {
+        response.body = whole;
+      }
+    }
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto t = api_tracer(server);
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "ds-cut";
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_EQ(datapoint_reads.load(), 2);
+  ASSERT_EQ(summary.rows.size(), 1U);
+  EXPECT_EQ(summary.rows[0].datapoint_id, "a1");
+}
+
 // A run stopped before its HoneyHive dataset was fetched says it was cancelled, as one over an
 // inline dataset does.
 TEST(EvaluateApiTest, ARunStoppedBeforeItsDatasetIsFetchedSaysCancelled) {

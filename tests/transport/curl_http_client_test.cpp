@@ -145,6 +145,19 @@ TEST(CurlHttpClient, AnAnswerCutShortKeepsItsStatus) {
   }
 }
 
+// Whatever error follows the status line (here a Content-Length curl cannot read), the status stands.
+TEST(CurlHttpClient, AnyErrorAfterTheStatusKeepsIt) {
+  RecordingServer server([&](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: abc\r\nConnection: close\r\n\r\n{}";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  const HttpResponse response = make_curl_http_client()->send(post(server.url()));
+  EXPECT_EQ(response.status, 200) << response.error;
+  EXPECT_TRUE(response.body_truncated);
+}
+
 // An answer that claims a huge body is read up to the cap, not until the timeout.
 TEST(CurlHttpClient, StopsReadingAnEndlessBodyAtTheCap) {
   RecordingServer server([&](const tools::HttpRequest&) {
@@ -367,6 +380,16 @@ TEST(RedactUrl, StripsCredentialsAndQuery) {
 TEST(RedactUrl, KeepsAPlainUrl) {
   EXPECT_EQ(redact_url("http://localhost:4318/v1/traces"), "http://localhost:4318/v1/traces");
   EXPECT_EQ(redact_url("https://api.honeyhive.ai"), "https://api.honeyhive.ai");
+}
+
+// A password with '/', '?' or '#' in it is not a URL libcurl reads: only the scheme is shown, never
+// a part of what may be the password.
+TEST(RedactUrl, ShowsOnlyTheSchemeOfAUrlWhoseCredentialsCannotBeRead) {
+  EXPECT_EQ(redact_url("https://hh-user:pa/ss-secret@127.0.0.1:8443/base"), "https://****");
+  EXPECT_EQ(redact_url("http://otel-user:pa#ss-secret@127.0.0.1:4318/v1/traces"), "http://****");
+  EXPECT_EQ(redact_url("http://u:pa?ss-secret@127.0.0.1/x"), "http://****");
+  EXPECT_EQ(redact_url("not a url"), "****");
+  EXPECT_EQ(redact_url("http://u:p%2Fw@127.0.0.1/x"), "http://127.0.0.1/x");  // the encoded form reads
 }
 
 TEST(RedactUrl, StripsAQueryThatFollowsTheHostDirectly) {

@@ -172,6 +172,44 @@ TEST(SendWithRetries, DoesNotRetryAPermanentTransportError) {
   EXPECT_TRUE(outcome.response.permanent);
 }
 
+// A GET whose answer was cut short is read again; a POST the server answered is not sent again
+// (a 2xx took it), and neither is a GET whose answer is longer than the client reads.
+TEST(SendWithRetries, ReadsAGetWhoseAnswerWasCutShortAgainButNeverResendsAnAnsweredPost) {
+  HttpResponse cut = response_with(200);
+  cut.body = "{\"datap";
+  cut.body_truncated = true;
+  HttpResponse whole = response_with(200);
+  whole.body = "{}";
+  {
+    ScriptedClient client({cut, whole});
+    FakeSleep sleep;
+    sleep.client = &client;
+    HttpRequest get = make_request();
+    get.method = "GET";
+    const SendOutcome outcome = send_with_retries(client, get, RetryPolicy{}, far_deadline(), sleep.function());
+    EXPECT_EQ(outcome.attempts, 2);
+    EXPECT_EQ(outcome.response.body, "{}");
+  }
+  {
+    ScriptedClient client({cut, whole});
+    FakeSleep sleep;
+    const SendOutcome outcome = send(client, sleep);  // a POST
+    EXPECT_EQ(outcome.attempts, 1);
+    EXPECT_TRUE(outcome.response.body_truncated);
+  }
+  {
+    HttpResponse over_cap = response_with(200);
+    over_cap.body.assign(HttpClient::kMaxResponseBytes, 'x');
+    over_cap.body_truncated = true;
+    ScriptedClient client({over_cap, whole});
+    FakeSleep sleep;
+    sleep.client = &client;
+    HttpRequest get = make_request();
+    get.method = "GET";
+    EXPECT_EQ(send_with_retries(client, get, RetryPolicy{}, far_deadline(), sleep.function()).attempts, 1);
+  }
+}
+
 // A header that cannot be sent fails the request at once: no attempt reaches the client, and no
 // retry could help.
 TEST(SendWithRetries, MakesNoAttemptWithAHeaderThatCannotBeSent) {

@@ -24,7 +24,7 @@ struct HttpResponse {
   int status = 0;          // 0 when no HTTP response arrived (see error)
   std::string body;        // capped at HttpClient::kMaxResponseBytes
   HttpHeaders headers;     // names lowercased
-  std::string error;       // transport error when status == 0 (never contains header values)
+  std::string error;       // transport error when status == 0, or what cut the body short (never header values)
   bool cancelled = false;  // the client was cancelled while this request ran
   // The status arrived but `body` is only the start of the answer: it was longer than
   // kMaxResponseBytes (the rest was not read), or the connection ended or timed out before its end

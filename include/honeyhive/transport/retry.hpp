@@ -12,7 +12,9 @@
 namespace honeyhive {
 
 // Retries of one export: up to `max_retries` more attempts after the first, on connection errors
-// and HTTP 408, 429, 500, 502, 503, 504 (never on other 4xx). The n-th retry waits a random time
+// (not permanent ones: HttpResponse::permanent), HTTP 408, 429, 500, 502, 503, 504 (never on other
+// 4xx), and a GET whose answer was cut short (never another request the server answered: a 2xx
+// took it). The n-th retry waits a random time
 // in [0, initial_backoff * 2^(n-1)] ("full jitter"), or what Retry-After says; every wait is capped
 // by the time left before the deadline.
 struct RetryPolicy {
