@@ -364,12 +364,13 @@ class ResponseReader {
     position_ += static_cast<std::size_t>(length);
     return true;
   }
-  // length_delimited, taking the bytes that are left when the field claims more.
-  bool length_delimited_prefix(std::string_view& out) {
+  // length_delimited, taking the bytes that are left when the field claims more (`shortened`).
+  bool length_delimited_prefix(std::string_view& out, bool& shortened) {
     std::uint64_t length = 0;
     if (!varint(length)) return false;
     const std::size_t left = data_.size() - position_;
-    const std::size_t taken = length < left ? static_cast<std::size_t>(length) : left;
+    shortened = length > left;
+    const std::size_t taken = shortened ? left : static_cast<std::size_t>(length);
     out = data_.substr(position_, taken);
     position_ += taken;
     return true;
@@ -437,9 +438,15 @@ namespace {
 std::optional<OtlpPartialSuccess> decode_response(std::string_view bytes, bool prefix) {
   OtlpPartialSuccess result;
   ResponseReader response(bytes);
-  // A read failed: with `prefix`, the end of the bytes ends the reading; malformed bytes never do.
+  // A read failed: with `prefix`, the end of the bytes ends the reading; malformed bytes never do
+  // (inside partial_success, only its own end when that was where the bytes ended).
+  bool partial_shortened = false;
   const auto cut = [&](const ResponseReader& reader) -> std::optional<OtlpPartialSuccess> {
     if (prefix && reader.ran_out()) return result;
+    return std::nullopt;
+  };
+  const auto cut_inside = [&](const ResponseReader& reader) -> std::optional<OtlpPartialSuccess> {
+    if (prefix && partial_shortened && reader.ran_out()) return result;
     return std::nullopt;
   };
   while (!response.done()) {
@@ -452,26 +459,29 @@ std::optional<OtlpPartialSuccess> decode_response(std::string_view bytes, bool p
       continue;
     }
     std::string_view partial_bytes;
-    if (!(prefix ? response.length_delimited_prefix(partial_bytes) : response.length_delimited(partial_bytes))) {
+    if (!(prefix ? response.length_delimited_prefix(partial_bytes, partial_shortened)
+                 : response.length_delimited(partial_bytes))) {
       return cut(response);
     }
     ResponseReader partial(partial_bytes);
     while (!partial.done()) {
       std::uint64_t inner_key = 0;
-      if (!partial.varint(inner_key)) return cut(partial);
+      if (!partial.varint(inner_key)) return cut_inside(partial);
       const auto inner_number = static_cast<std::uint32_t>(inner_key >> 3U);
       const auto inner_type = static_cast<std::uint32_t>(inner_key & 7U);
       if (inner_number == field::kPartialRejected && inner_type == kVarint) {
         std::uint64_t rejected = 0;
-        if (!partial.varint(rejected)) return cut(partial);
+        if (!partial.varint(rejected)) return cut_inside(partial);
         result.rejected_spans = static_cast<std::int64_t>(rejected);
       } else if (inner_number == field::kPartialMessage && inner_type == kLengthDelimited) {
         std::string_view message;
-        if (!(prefix ? partial.length_delimited_prefix(message) : partial.length_delimited(message)))
-          return cut(partial);
+        bool message_shortened = false;
+        if (!(prefix && partial_shortened ? partial.length_delimited_prefix(message, message_shortened)
+                                          : partial.length_delimited(message)))
+          return cut_inside(partial);
         result.error_message.assign(message);
       } else if (!partial.skip(inner_type)) {
-        return cut(partial);
+        return cut_inside(partial);
       }
     }
   }

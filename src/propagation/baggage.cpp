@@ -187,14 +187,32 @@ void append_percent_encoded(std::string_view value, Writer& out) {
   out.append(value.substr(verbatim_from));
 }
 
-// The bytes format() writes for `entry` (without a separator): its value percent-encoded and its
-// properties as parse() normalised them.
+// Counts what would be written, writing nothing.
+class CountingWriter {
+ public:
+  void append(std::string_view text) noexcept { size_ += text.size(); }
+  void push(char) noexcept { ++size_; }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  std::size_t size_ = 0;
+};
+
+// The bytes format() writes for `entry` (without a separator): its value percent-encoded, its
+// properties normalised; 0 for an entry format() leaves out (an invalid key or properties).
 std::size_t formatted_size(const BaggageEntry& entry) noexcept {
+  if (!is_valid_key(entry.key)) return 0;
   std::size_t value = entry.value.size();
   for (const char c : entry.value) {
     if ((kClasses.of[static_cast<unsigned char>(c)] & kVerbatim) == 0) value += 2;  // "%XX"
   }
-  return entry.key.size() + 1 + value + (entry.properties.empty() ? 0 : 1 + entry.properties.size());
+  std::size_t properties = 0;
+  if (!entry.properties.empty()) {
+    CountingWriter counter;
+    if (!append_properties(entry.properties, counter)) return 0;
+    properties = 1 + counter.size();
+  }
+  return entry.key.size() + 1 + value + properties;
 }
 
 // At most `limit` list-members (the commas plus one); used to size allocations up front.
@@ -276,20 +294,39 @@ ParseResult parse(std::string_view header) {
   return result;
 }
 
-std::size_t keep_within_limits(std::vector<BaggageEntry>& entries) noexcept {
+std::size_t merge_within_limits(std::vector<BaggageEntry>& into, std::vector<BaggageEntry> entries) {
+  // What `into` would be sent as: its members, and their bytes without the separators.
   std::size_t members = 0;
-  std::size_t bytes = 0;
-  const auto cut = std::remove_if(entries.begin(), entries.end(), [&](const BaggageEntry& entry) {
-    if (!is_valid_key(entry.key)) return false;
-    const std::size_t size = formatted_size(entry) + (members > 0 ? 1 : 0);
-    if (members >= kMaxMembers || bytes + size > kMaxBytes) return true;
-    ++members;
-    bytes += size;
-    return false;
-  });
-  const auto removed = static_cast<std::size_t>(entries.end() - cut);
-  entries.erase(cut, entries.end());
-  return removed;
+  std::size_t sum = 0;
+  for (const auto& entry : into) {
+    const std::size_t size = formatted_size(entry);
+    members += size > 0 ? 1 : 0;
+    sum += size;
+  }
+  const auto header_bytes = [](std::size_t count, std::size_t sizes) { return sizes + (count > 0 ? count - 1 : 0); };
+  std::size_t dropped = 0;
+  for (auto& entry : entries) {
+    const std::size_t size = formatted_size(entry);
+    auto existing = std::find_if(into.begin(), into.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
+    const std::size_t replaced = existing != into.end() ? formatted_size(*existing) : 0;
+    const std::size_t members_after = members - (replaced > 0 ? 1 : 0) + (size > 0 ? 1 : 0);
+    const std::size_t sum_after = sum - replaced + size;
+    // Within the limits, or (for a context already past them, built in-process) no further past.
+    const bool fits = members_after <= std::max(kMaxMembers, members) &&
+                      header_bytes(members_after, sum_after) <= std::max(kMaxBytes, header_bytes(members, sum));
+    if (!fits) {
+      ++dropped;  // a new member is left out; an override leaves the context's value
+      continue;
+    }
+    members = members_after;
+    sum = sum_after;
+    if (existing != into.end()) {
+      *existing = std::move(entry);
+    } else {
+      into.push_back(std::move(entry));
+    }
+  }
+  return dropped;
 }
 
 std::string format(const std::vector<BaggageEntry>& entries, std::size_t* dropped) {

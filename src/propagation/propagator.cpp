@@ -159,22 +159,11 @@ void BaggagePropagator::extract_into(const TextMapCarrier& carrier, Context& con
     } else if (current.empty()) {
       set_all_baggage(context, std::move(inbound));
     } else {
-      // One merged copy (inbound entries override the context's), attached once.
-      std::vector<BaggageEntry> merged;
-      merged.reserve(current.size() + inbound.size());
-      merged = current;
-      for (auto& entry : inbound) {
-        auto existing =
-            std::find_if(merged.begin(), merged.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
-        if (existing != merged.end()) {
-          *existing = std::move(entry);
-        } else {
-          merged.push_back(std::move(entry));
-        }
-      }
-      // The context's entries and the overrides come first: at the limits, the new inbound ones
-      // are dropped (and counted), so repeated extracts cannot grow a context without bound.
-      if (const std::size_t cut = baggage::keep_within_limits(merged); cut > 0) {
+      // One merged copy (inbound entries override the context's), attached once. The context's
+      // entries are never removed: at the limits, new inbound members (and overrides that would not
+      // fit) are dropped and counted, so repeated extracts cannot grow a context without bound.
+      std::vector<BaggageEntry> merged = current;
+      if (const std::size_t cut = baggage::merge_within_limits(merged, std::move(inbound)); cut > 0) {
         dropped_.fetch_add(cut, std::memory_order_relaxed);
         report_dropped(cut, "extract");
       }

@@ -662,6 +662,13 @@ TEST_F(OtlpProtoTest, TheStartOfAResponseGivesWhatItsCompleteFieldsSay) {
   EXPECT_FALSE(decode_otlp_proto_response_prefix(std::string("\x0f", 1)).has_value());              // wire type 7
   EXPECT_FALSE(decode_otlp_proto_response_prefix(std::string("\x0a\x02\x0f\x00", 4)).has_value());  // inside too
   EXPECT_FALSE(decode_otlp_proto_response(whole.substr(0, whole.size() - 3)).has_value());  // the whole-message reader
+  // A partial_success complete in its length but malformed inside (a count with no value, then more
+  // fields) is not "cut short".
+  EXPECT_FALSE(decode_otlp_proto_response_prefix(std::string("\x0a\x03\x08\x05\x08\x12\x00", 7)).has_value());
+  EXPECT_FALSE(decode_otlp_proto_response_prefix(std::string("\x0a\x04\x12\x09"
+                                                             "ab\x08\x01",
+                                                             7))
+                   .has_value());
 }
 
 TEST_F(OtlpProtoTest, EmptyResponseMeansNothingRejected) {

@@ -329,18 +329,18 @@ TEST(BaggageParseTest, AHeaderTakenInWholeGoesOutWhole) {
   EXPECT_GT(parsed.dropped, 0U);  // what does not fit once re-encoded is dropped here, and counted
 }
 
-TEST(BaggageLimitsTest, KeepsWhatFitsInOrderAndSaysHowManyWereRemoved) {
+TEST(BaggageMergeTest, AddsWhatFitsInOrderAndSaysHowManyWereLeftOut) {
+  Entries into{{"bad key", "x", ""}};  // format() leaves it out: it counts for nothing
   Entries entries;
   for (int i = 0; i < 70; ++i) entries.push_back({"k" + std::to_string(i), "v", ""});
-  entries.insert(entries.begin() + 1, BaggageEntry{"bad key", "x", ""});  // format() skips it: not counted
-  EXPECT_EQ(keep_within_limits(entries), 6U);
-  ASSERT_EQ(entries.size(), 65U);
-  EXPECT_EQ(entries[1].key, "bad key");
-  EXPECT_EQ(entries.back().key, "k63");
-  Entries large = {{"a", std::string(5000, 'x'), ""}, {"b", std::string(5000, 'y'), ""}, {"c", "z", ""}};
-  EXPECT_EQ(keep_within_limits(large), 1U);
+  EXPECT_EQ(merge_within_limits(into, entries), 6U);
+  ASSERT_EQ(into.size(), 65U);
+  EXPECT_EQ(into[0].key, "bad key");
+  EXPECT_EQ(into.back().key, "k63");
+  Entries large{{"a", std::string(5000, 'x'), ""}};
+  EXPECT_EQ(merge_within_limits(large, {{"b", std::string(5000, 'y'), ""}, {"c", "z", ""}}), 1U);
   ASSERT_EQ(large.size(), 2U);
-  EXPECT_EQ(large[1].key, "c");
+  EXPECT_EQ(large[1].key, "c");  // a later member that fits is still added
 }
 
 }  // namespace

@@ -536,6 +536,46 @@ TEST(BaggagePropagatorTest, ExtractOntoLargeBaggageStaysWithinTheByteLimit) {
   EXPECT_LE(baggage::format(context.all_baggage()).size(), baggage::kMaxBytes);
 }
 
+// The context's own entries are never removed by an extract: an inbound override that does not fit
+// leaves the context's value, and a context already past the limits (built in-process) keeps all of
+// its members while the new inbound one is left out.
+TEST(BaggagePropagatorTest, AnExtractNeverRemovesTheContextsOwnEntries) {
+  {
+    const std::string own(300, 'y');
+    const Context base = Context().with_baggage("a", "1").with_baggage("b", own);
+    Headers headers{{"baggage", "a=" + std::string(7950, 'x') + ",c=3"}};  // fits alone, not with b
+    BaggagePropagator propagator;
+    const Context context = propagator.extract(make_map_carrier(headers), base);
+    EXPECT_EQ(context.baggage("a"), "1");
+    EXPECT_EQ(context.baggage("b"), own);
+    EXPECT_EQ(context.baggage("c"), "3");
+    EXPECT_EQ(propagator.stats().baggage_dropped_members, 1U);
+  }
+  {
+    Context base;
+    for (int i = 0; i < 70; ++i) base = base.with_baggage("k" + std::to_string(i), "v");
+    Headers headers{{"baggage", "inbound=1,k3=new"}};
+    BaggagePropagator propagator;
+    const Context context = propagator.extract(make_map_carrier(headers), base);
+    EXPECT_EQ(context.all_baggage().size(), 70U);
+    EXPECT_EQ(context.baggage("k69"), "v");
+    EXPECT_EQ(context.baggage("k3"), "new");  // an override of the same size makes nothing worse
+    EXPECT_EQ(context.baggage("inbound"), std::nullopt);
+    EXPECT_EQ(propagator.stats().baggage_dropped_members, 1U);
+  }
+}
+
+// Sizes count properties as format() writes them (whitespace around them removed).
+TEST(BaggageMergeTest, CountsPropertiesAsFormatWritesThem) {
+  std::vector<BaggageEntry> into{{"a", std::string(8185, 'x'), {}}};
+  const std::vector<BaggageEntry> entries{{"b", "", "p   "}};
+  std::vector<BaggageEntry> all = into;
+  all.push_back(entries[0]);
+  ASSERT_EQ(baggage::format(all).size(), baggage::kMaxBytes);  // "a=xxx...,b=;p"
+  EXPECT_EQ(baggage::merge_within_limits(into, entries), 0U);
+  EXPECT_EQ(into.size(), 2U);
+}
+
 // Members left out at inject or extract are counted where the caller can read them, and said in a
 // debug line; inject_current's and extract_onto_current's too.
 TEST(BaggagePropagatorTest, DroppedMembersAreCountedAndSaid) {

@@ -14,7 +14,7 @@ namespace honeyhive {
 // environment or the default, set it to honeyhive::null to turn it off / leave it empty on
 // purpose (the environment is then ignored too), or give a value.
 struct TracerConfig {
-  Param<std::string> api_key;        // HH_API_KEY (secret: reports show only its last 4 characters)
+  Param<std::string> api_key;        // HH_API_KEY (secret: reports show at most its last 4 characters)
   Param<std::string> project;        // HH_PROJECT
   Param<std::string> source;         // HH_SOURCE, default "dev"
   Param<std::string> api_url;        // HH_API_URL, default https://api.dp1.us.honeyhive.ai
@@ -61,7 +61,7 @@ struct FieldOrigin {
   std::string field;   // e.g. "project", "session.id"
   std::string origin;  // "default", "env:HH_PROJECT", "TracerConfig", "SessionConfig", "EvaluationConfig", "override"
   bool null = false;   // the winning layer set it to null explicitly
-  std::string shown;   // the value as reports show it (secrets redacted to their last 4 characters)
+  std::string shown;   // as reports show it: secrets redacted (redact_secret), URLs without credentials or query
 };
 
 // The configuration after the merge: every field final and validated. Precedence, lowest first:

@@ -34,10 +34,11 @@ std::string format(const std::vector<BaggageEntry>& entries, std::size_t* droppe
 std::string_view format_into(const std::vector<BaggageEntry>& entries, char (&buffer)[kMaxBytes],
                              std::size_t* dropped = nullptr) noexcept;
 
-// Keeps the entries that fit the limits as format() would write them (in order: an entry that does
-// not fit is left out, a later smaller one may still fit), and removes the others. Returns how many
-// were removed. Entries with an invalid key, which format() leaves out anyway, count for nothing.
-std::size_t keep_within_limits(std::vector<BaggageEntry>& entries) noexcept;
+// Adds `entries` to `into` (a key already there takes the new value) as far as the limits allow,
+// counting members and bytes as format() would write them. What `into` holds is never removed: a
+// new member that does not fit is left out, a new value that does not fit leaves the old one. Returns
+// how many of `entries` were left out.
+std::size_t merge_within_limits(std::vector<BaggageEntry>& into, std::vector<BaggageEntry> entries);
 
 bool is_valid_key(std::string_view key) noexcept;
 std::string percent_encode(std::string_view value);
