@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <new>
 
@@ -246,34 +247,28 @@ std::string redact_url(std::string_view url) {
   const std::size_t scheme_end = url.find("://");
   const std::string scheme = scheme_end == std::string_view::npos ? "" : std::string(url.substr(0, scheme_end + 3));
   const std::string unreadable = scheme + "****";
-  try {
-    CURLU* parsed = curl_url();
-    if (parsed == nullptr) return unreadable;
-    const std::string text(url);
-    std::string out;
-    if (curl_url_set(parsed, CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
-      const auto part = [&](CURLUPart which) {
-        char* value = nullptr;
-        std::string got;
-        if (curl_url_get(parsed, which, &value, 0) == CURLUE_OK && value != nullptr) got = value;
-        curl_free(value);
-        return got;
-      };
-      const std::string host = part(CURLUPART_HOST);
-      const std::string port = part(CURLUPART_PORT);
-      std::string path = part(CURLUPART_PATH);
-      // libcurl says "/" for a URL without a path: shown as it was written.
-      if (path == "/" &&
-          text.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3) == std::string::npos) {
-        path.clear();
-      }
-      if (!host.empty()) out = part(CURLUPART_SCHEME) + "://" + host + (port.empty() ? "" : ":" + port) + path;
-    }
-    curl_url_cleanup(parsed);
-    return out.empty() ? unreadable : out;
-  } catch (...) {
+  // Owned, so that an allocation failing below (std::bad_alloc) frees what libcurl allocated.
+  const std::unique_ptr<CURLU, void (*)(CURLU*)> parsed(curl_url(), &curl_url_cleanup);
+  if (!parsed) return unreadable;
+  const std::string text(url);
+  if (curl_url_set(parsed.get(), CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
     return unreadable;
   }
+  const auto part = [&](CURLUPart which) {
+    char* value = nullptr;
+    const bool got = curl_url_get(parsed.get(), which, &value, 0) == CURLUE_OK;
+    const std::unique_ptr<char, void (*)(void*)> owned(value, &curl_free);
+    return got && owned ? std::string(owned.get()) : std::string();
+  };
+  const std::string host = part(CURLUPART_HOST);
+  if (host.empty()) return unreadable;
+  const std::string port = part(CURLUPART_PORT);
+  std::string path = part(CURLUPART_PATH);
+  // libcurl says "/" for a URL without a path: shown as it was written.
+  if (path == "/" && text.find('/', scheme_end == std::string_view::npos ? 0 : scheme_end + 3) == std::string::npos) {
+    path.clear();
+  }
+  return part(CURLUPART_SCHEME) + "://" + host + (port.empty() ? "" : ":" + port) + path;
 }
 
 }  // namespace honeyhive

@@ -33,7 +33,7 @@ using Clock = std::chrono::steady_clock;
 constexpr milliseconds kBlockedFor{6000};
 constexpr milliseconds kWellUnderTheBlock{3000};
 
-TracerConfig local_config() {
+TracerConfig blocked_writer_config() {
   TracerConfig config;
   config.project = "blocked-writer";
   config.api_key = null;
@@ -45,13 +45,13 @@ TracerConfig local_config() {
 }
 
 // A FIFO at a fresh path; an exporter that opens it for writing blocks until a reader comes.
-class Fifo {
+class BlockedFifo {
  public:
-  explicit Fifo(const char* stem) : path_(test::temp_path(stem)) {
+  explicit BlockedFifo(const char* stem) : path_(test::temp_path(stem)) {
     ::signal(SIGPIPE, SIG_IGN);
     made_ = ::mkfifo(path_.c_str(), 0600) == 0;
   }
-  ~Fifo() { ::unlink(path_.c_str()); }
+  ~BlockedFifo() { ::unlink(path_.c_str()); }
   bool made() const { return made_; }
   const std::string& path() const { return path_; }
 
@@ -61,14 +61,14 @@ class Fifo {
 };
 
 // Opens the FIFO for reading after `delay` (O_RDWR: never blocks), letting a blocked writer go on.
-class DelayedReader {
+class DelayedFifoReader {
  public:
-  DelayedReader(const std::string& path, milliseconds delay)
+  DelayedFifoReader(const std::string& path, milliseconds delay)
       : thread_([this, path, delay] {
           std::this_thread::sleep_for(delay);
           fd_ = ::open(path.c_str(), O_RDWR | O_NONBLOCK);
         }) {}
-  ~DelayedReader() {
+  ~DelayedFifoReader() {
     thread_.join();
     if (fd_ >= 0) ::close(fd_);
   }
@@ -78,41 +78,43 @@ class DelayedReader {
   std::thread thread_;
 };
 
-std::shared_ptr<HoneyHiveTracer> tracer_writing_to(const std::string& path) {
+std::shared_ptr<HoneyHiveTracer> tracer_writing_to_file(const std::string& path) {
   TracerOptions options;
   options.exporter = std::make_unique<FileExporter>(FileExporterOptions{path, 0});
-  return HoneyHiveTracer::init(local_config(), {}, {}, {}, std::move(options));
+  return HoneyHiveTracer::init(blocked_writer_config(), {}, {}, {}, std::move(options));
 }
 
-milliseconds since(Clock::time_point start) { return std::chrono::duration_cast<milliseconds>(Clock::now() - start); }
+milliseconds elapsed_since(Clock::time_point start) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+}
 
 TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheFileExporterIsBlocked) {
-  const Fifo fifo("hh-blocked-flush");
+  const BlockedFifo fifo("hh-blocked-flush");
   ASSERT_TRUE(fifo.made());
-  auto tracer = tracer_writing_to(fifo.path());
+  auto tracer = tracer_writing_to_file(fifo.path());
   { Span span = tracer->start_span("s", EventType::tool); }
   milliseconds took{0};
   {
-    const DelayedReader reader(fifo.path(), kBlockedFor);
+    const DelayedFifoReader reader(fifo.path(), kBlockedFor);
     const auto start = Clock::now();
     EXPECT_FALSE(tracer->flush(milliseconds(100)));
-    took = since(start);
+    took = elapsed_since(start);
   }
   EXPECT_LT(took, kWellUnderTheBlock) << "flush(100 ms) waited for the blocked write";
   tracer->shutdown(seconds(5));
 }
 
 TEST(BlockedWriterTest, ShutdownKeepsItsBudgetWhileTheFileExporterIsBlocked) {
-  const Fifo fifo("hh-blocked-shutdown");
+  const BlockedFifo fifo("hh-blocked-shutdown");
   ASSERT_TRUE(fifo.made());
-  auto tracer = tracer_writing_to(fifo.path());
+  auto tracer = tracer_writing_to_file(fifo.path());
   { Span span = tracer->start_span("s", EventType::tool); }
   milliseconds took{0};
   {
-    const DelayedReader reader(fifo.path(), kBlockedFor);
+    const DelayedFifoReader reader(fifo.path(), kBlockedFor);
     const auto start = Clock::now();
     EXPECT_FALSE(tracer->shutdown(milliseconds(200)));
-    took = since(start);
+    took = elapsed_since(start);
   }
   EXPECT_LT(took, kWellUnderTheBlock) << "shutdown(200 ms) waited for the blocked write";
 }
@@ -133,7 +135,7 @@ TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheConsoleExporterIsBlocked) {
   console.stream = stream;
   TracerOptions options;
   options.exporter = std::make_unique<ConsoleExporter>(console);
-  auto tracer = HoneyHiveTracer::init(local_config(), {}, {}, {}, std::move(options));
+  auto tracer = HoneyHiveTracer::init(blocked_writer_config(), {}, {}, {}, std::move(options));
   { Span span = tracer->start_span("s", EventType::tool); }
   std::atomic<bool> stop_draining{false};
   std::thread drain([&] {
@@ -146,7 +148,7 @@ TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheConsoleExporterIsBlocked) {
   });
   const auto start = Clock::now();
   EXPECT_FALSE(tracer->flush(milliseconds(100)));
-  const milliseconds took = since(start);
+  const milliseconds took = elapsed_since(start);
   EXPECT_LT(took, kWellUnderTheBlock) << "flush(100 ms) waited for the blocked print";
   tracer->shutdown(seconds(10));
   stop_draining = true;
@@ -158,9 +160,9 @@ TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheConsoleExporterIsBlocked) {
 // A child forked while the parent's export thread is inside the file exporter (here blocked opening
 // a FIFO) exports and flushes its own spans: it does not wait forever on the lock that thread held.
 TEST(BlockedWriterTest, AChildForkedMidWriteStillExportsAndFlushes) {
-  const Fifo fifo("hh-blocked-fork");
+  const BlockedFifo fifo("hh-blocked-fork");
   ASSERT_TRUE(fifo.made());
-  auto tracer = tracer_writing_to(fifo.path());
+  auto tracer = tracer_writing_to_file(fifo.path());
   { Span span = tracer->start_span("parent", EventType::tool); }
   std::thread flusher([&] { tracer->flush(milliseconds(100)); });  // the export thread blocks in open()
   std::this_thread::sleep_for(milliseconds(500));
@@ -183,7 +185,7 @@ TEST(BlockedWriterTest, AChildForkedMidWriteStillExportsAndFlushes) {
     ::waitpid(pid, &status, 0);
   }
   {
-    const DelayedReader reader(fifo.path(), milliseconds(0));
+    const DelayedFifoReader reader(fifo.path(), milliseconds(0));
     flusher.join();
     tracer->shutdown(seconds(5));
   }
