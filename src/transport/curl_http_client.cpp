@@ -244,6 +244,7 @@ std::optional<std::string> gzip_compress(std::string_view data) {
 // and fragment. A URL libcurl cannot read (a password with '/', '?' or '#' in it, a bad port) shows
 // its scheme only: nothing of what may be credentials.
 std::string redact_url(std::string_view url) {
+  if (url.empty()) return {};  // none configured: nothing to hide
   const std::size_t scheme_end = url.find("://");
   const std::string scheme = scheme_end == std::string_view::npos ? "" : std::string(url.substr(0, scheme_end + 3));
   const std::string unreadable = scheme + "****";

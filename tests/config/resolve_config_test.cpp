@@ -34,6 +34,8 @@ class ResolveConfigTest : public ::testing::Test {
 
 TEST_F(ResolveConfigTest, DefaultsApplyWhenNothingIsSet) {
   const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_EQ(config.report_json()["fields"]["otlp_endpoint"]["value"], "");  // none, shown as none
+  EXPECT_EQ(config.report_json()["fields"]["api_url"]["value"], "https://api.dp1.us.honeyhive.ai");
   EXPECT_EQ(config.source, "dev");
   EXPECT_EQ(config.api_url, "https://api.dp1.us.honeyhive.ai");
   EXPECT_EQ(config.otlp_protocol, "http/json");
