@@ -389,7 +389,7 @@ TEST(RedactUrl, ShowsOnlyTheSchemeOfAUrlWhoseCredentialsCannotBeRead) {
   EXPECT_EQ(redact_url("http://otel-user:pa#ss-secret@127.0.0.1:4318/v1/traces"), "http://****");
   EXPECT_EQ(redact_url("http://u:pa?ss-secret@127.0.0.1/x"), "http://****");
   EXPECT_EQ(redact_url("not a url"), "****");
-  EXPECT_EQ(redact_url(""), "");  // none: nothing hidden
+  EXPECT_EQ(redact_url(""), "");                                              // none: nothing hidden
   EXPECT_EQ(redact_url("http://u:p%2Fw@127.0.0.1/x"), "http://127.0.0.1/x");  // the encoded form reads
 }
 
