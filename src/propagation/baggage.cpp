@@ -215,6 +215,39 @@ std::size_t formatted_size(const BaggageEntry& entry) noexcept {
   return entry.key.size() + 1 + value + properties;
 }
 
+// The members and bytes of a header as format() writes it, while entries are added or replaced:
+// what parse() keeps and what merge_within_limits() adds are held to the limits by the same rule.
+class HeaderBudget {
+ public:
+  // Counts an entry already there (`size`: its formatted_size, 0 when format() leaves it out).
+  void count(std::size_t size) noexcept {
+    members_ += size > 0 ? 1 : 0;
+    sum_ += size;
+  }
+  // Whether an entry of `size`, replacing one of `replaced` (0: a new entry), keeps the header within
+  // the limits, or no further past them than it already is (a context built in-process may be); if
+  // so, it is counted.
+  bool admit(std::size_t replaced, std::size_t size) noexcept {
+    const std::size_t members = members_ - (replaced > 0 ? 1 : 0) + (size > 0 ? 1 : 0);
+    const std::size_t sum = sum_ - replaced + size;
+    if (members > std::max(kMaxMembers, members_) || bytes(members, sum) > std::max(kMaxBytes, bytes(members_, sum_))) {
+      return false;
+    }
+    members_ = members;
+    sum_ = sum;
+    return true;
+  }
+
+ private:
+  // The separators included.
+  static std::size_t bytes(std::size_t members, std::size_t sum) noexcept {
+    return sum + (members > 0 ? members - 1 : 0);
+  }
+
+  std::size_t members_ = 0;
+  std::size_t sum_ = 0;  // the members' bytes, without separators
+};
+
 // At most `limit` list-members (the commas plus one); used to size allocations up front.
 std::size_t count_members(std::string_view header, std::size_t limit) noexcept {
   std::size_t members = 1;
@@ -249,9 +282,7 @@ ParseResult parse(std::string_view header) {
   ParseResult result;
   if (trim_ows(header).empty()) return result;
   result.entries.reserve(count_members(header, kMaxMembers));
-  std::size_t bytes = 0;
-  // The size each kept entry counts for, so a replacement can adjust `bytes`.
-  std::size_t sizes[kMaxMembers];
+  HeaderBudget budget;
   std::size_t start = 0;
   BaggageEntry entry;
   while (start <= header.size()) {
@@ -265,29 +296,18 @@ ParseResult parse(std::string_view header) {
       continue;
     }
     // Limits count what would be propagated: the member as format() writes it again (an escape of
-    // invalid UTF-8 grows to that of U+FFFD), plus its separator.
-    const std::size_t member = formatted_size(entry);
-    const std::size_t size = member + (result.entries.empty() ? 0 : 1);
+    // invalid UTF-8 grows to that of U+FFFD). A later value of a key replaces the earlier one.
     auto existing = std::find_if(result.entries.begin(), result.entries.end(),
                                  [&](const BaggageEntry& e) { return e.key == entry.key; });
-    if (existing != result.entries.end()) {
-      const auto index = static_cast<std::size_t>(existing - result.entries.begin());
-      const std::size_t replaced_size = member + (index == 0 ? 0 : 1);
-      if (bytes - sizes[index] + replaced_size > kMaxBytes) {
-        ++result.dropped;  // the later value does not fit: keep the earlier one whole
-        continue;
-      }
-      bytes = bytes - sizes[index] + replaced_size;
-      sizes[index] = replaced_size;
+    const bool replacing = existing != result.entries.end();
+    if (!budget.admit(replacing ? formatted_size(*existing) : 0, formatted_size(entry))) {
+      ++result.dropped;  // a later value that does not fit keeps the earlier one whole
+      continue;
+    }
+    if (replacing) {
       std::swap(*existing, entry);
       continue;
     }
-    if (result.entries.size() >= kMaxMembers || bytes + size > kMaxBytes) {
-      ++result.dropped;
-      continue;
-    }
-    bytes += size;
-    sizes[result.entries.size()] = size;
     result.entries.push_back(std::move(entry));
     entry = BaggageEntry();
   }
@@ -295,32 +315,17 @@ ParseResult parse(std::string_view header) {
 }
 
 std::size_t merge_within_limits(std::vector<BaggageEntry>& into, std::vector<BaggageEntry> entries) {
-  // What `into` would be sent as: its members, and their bytes without the separators.
-  std::size_t members = 0;
-  std::size_t sum = 0;
-  for (const auto& entry : into) {
-    const std::size_t size = formatted_size(entry);
-    members += size > 0 ? 1 : 0;
-    sum += size;
-  }
-  const auto header_bytes = [](std::size_t count, std::size_t sizes) { return sizes + (count > 0 ? count - 1 : 0); };
+  HeaderBudget budget;
+  for (const auto& entry : into) budget.count(formatted_size(entry));
   std::size_t dropped = 0;
   for (auto& entry : entries) {
-    const std::size_t size = formatted_size(entry);
     auto existing = std::find_if(into.begin(), into.end(), [&](const BaggageEntry& e) { return e.key == entry.key; });
-    const std::size_t replaced = existing != into.end() ? formatted_size(*existing) : 0;
-    const std::size_t members_after = members - (replaced > 0 ? 1 : 0) + (size > 0 ? 1 : 0);
-    const std::size_t sum_after = sum - replaced + size;
-    // Within the limits, or (for a context already past them, built in-process) no further past.
-    const bool fits = members_after <= std::max(kMaxMembers, members) &&
-                      header_bytes(members_after, sum_after) <= std::max(kMaxBytes, header_bytes(members, sum));
-    if (!fits) {
+    const bool replacing = existing != into.end();
+    if (!budget.admit(replacing ? formatted_size(*existing) : 0, formatted_size(entry))) {
       ++dropped;  // a new member is left out; an override leaves the context's value
       continue;
     }
-    members = members_after;
-    sum = sum_after;
-    if (existing != into.end()) {
+    if (replacing) {
       *existing = std::move(entry);
     } else {
       into.push_back(std::move(entry));
