@@ -63,8 +63,9 @@ HoneyHiveEventExporter::HoneyHiveEventExporter(HoneyHiveEventExporterOptions opt
 
 HoneyHiveEventExporter::~HoneyHiveEventExporter() { sender_.shutdown(); }
 
-void HoneyHiveEventExporter::report_once(std::atomic<bool>& reported, const std::string& message) noexcept {
-  if (!reported.exchange(true, std::memory_order_relaxed)) report_diagnostic(DiagnosticLevel::error, message);
+void HoneyHiveEventExporter::report_once(std::atomic<bool>& reported, const std::string& message,
+                                         DiagnosticLevel level) noexcept {
+  if (!reported.exchange(true, std::memory_order_relaxed)) report_diagnostic(level, message);
 }
 
 HoneyHiveEventExporter::Outcome HoneyHiveEventExporter::send_json(
@@ -115,12 +116,15 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
     reported_events_failure_.store(false, std::memory_order_relaxed);
     if (!outcome.cut_short.empty()) {
       // The server took the request (2xx): sending it again would store the events twice.
-      if (!reported_cut_answer_.exchange(true, std::memory_order_relaxed))
-        report_diagnostic(
-            DiagnosticLevel::warning,
-            "HoneyHive events to " + redact_url(options_.api_url + path) + " were taken (" + outcome.what +
-                ") but the answer was not read whole (" + outcome.cut_short +
-                "): whether it said \"success\": false is unknown; the spans count as exported (reported once)");
+      try {
+        report_once(reported_cut_answer_,
+                    "HoneyHive events to " + redact_url(options_.api_url + path) + " were taken (" + outcome.what +
+                        ") but the answer was not read whole (" + outcome.cut_short +
+                        "): whether it said \"success\": false is unknown; the spans count as exported (reported once)",
+                    DiagnosticLevel::warning);
+      } catch (...) {
+        // Out of memory for the line: the events were taken all the same.
+      }
     }
     return true;
   }

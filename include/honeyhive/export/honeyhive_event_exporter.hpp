@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/span_exporter.hpp"
 #include "honeyhive/transport/http_client.hpp"
 #include "honeyhive/transport/retry.hpp"
@@ -66,7 +67,8 @@ class HoneyHiveEventExporter final : public SpanExporter {
   bool send_session_start(const SpanData& span, std::chrono::steady_clock::time_point deadline);
   bool send_update(const std::string& session_id, const std::string& body,
                    std::chrono::steady_clock::time_point deadline);
-  void report_once(std::atomic<bool>& reported, const std::string& message) noexcept;
+  void report_once(std::atomic<bool>& reported, const std::string& message,
+                   DiagnosticLevel level = DiagnosticLevel::error) noexcept;
 
   HoneyHiveEventExporterOptions options_;
   RetryingSender sender_;
