@@ -42,12 +42,14 @@ constexpr const char* kEmbeddedFile = "honeyhive-traces.jsonl";
 
 struct Registry {
   std::mutex mutex;
-  std::map<std::string, std::weak_ptr<HoneyHiveTracer>> tracers;
+  struct Registered {
+    std::weak_ptr<HoneyHiveTracer> tracer;
+    std::uint64_t created = 0;  // in creation order: the oldest live tracer follows a destroyed default
+  };
+  std::map<std::string, Registered> tracers;
+  std::uint64_t created = 0;
   std::weak_ptr<HoneyHiveTracer> default_tracer;
   bool default_chosen_by_user = false;
-  // The tracers in the order they were created (expired ones pruned): when the default tracer is
-  // destroyed, the oldest live one becomes the default.
-  std::vector<std::weak_ptr<HoneyHiveTracer>> by_age;
 };
 
 Registry& registry() {
@@ -192,7 +194,7 @@ struct TracerForkHandlers {
     try {
       auto* tracers = new std::vector<std::shared_ptr<HoneyHiveTracer>>();
       for (const auto& entry : r.tracers) {
-        if (auto tracer = entry.second.lock()) tracers->push_back(std::move(tracer));
+        if (auto tracer = entry.second.tracer.lock()) tracers->push_back(std::move(tracer));
       }
       for (const auto& tracer : *tracers) {
         tracer->session_mutex_.lock();
@@ -236,12 +238,9 @@ void register_tracer(const std::shared_ptr<HoneyHiveTracer>& tracer) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   for (auto it = r.tracers.begin(); it != r.tracers.end();) {
-    it = it->second.expired() ? r.tracers.erase(it) : std::next(it);
+    it = it->second.tracer.expired() ? r.tracers.erase(it) : std::next(it);
   }
-  r.tracers[tracer->id()] = tracer;
-  r.by_age.erase(std::remove_if(r.by_age.begin(), r.by_age.end(), [](const auto& t) { return t.expired(); }),
-                 r.by_age.end());
-  r.by_age.push_back(tracer);
+  r.tracers[tracer->id()] = Registry::Registered{tracer, ++r.created};
   if (!r.default_chosen_by_user && r.default_tracer.expired()) r.default_tracer = tracer;
 }
 
@@ -253,11 +252,15 @@ void unregister_tracer(const std::string& id) noexcept {
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     r.tracers.erase(id);
-    r.by_age.erase(std::remove_if(r.by_age.begin(), r.by_age.end(), [](const auto& t) { return t.expired(); }),
-                   r.by_age.end());
     if (r.default_tracer.expired()) {
       r.default_chosen_by_user = false;
-      r.default_tracer = r.by_age.empty() ? std::weak_ptr<HoneyHiveTracer>() : r.by_age.front();
+      const Registry::Registered* oldest = nullptr;
+      for (const auto& entry : r.tracers) {
+        if (!entry.second.tracer.expired() && (oldest == nullptr || entry.second.created < oldest->created)) {
+          oldest = &entry.second;
+        }
+      }
+      r.default_tracer = oldest != nullptr ? oldest->tracer : std::weak_ptr<HoneyHiveTracer>();
     }
   } catch (...) {
   }
@@ -756,7 +759,7 @@ std::shared_ptr<HoneyHiveTracer> find_tracer(const std::string& tracer_id) noexc
     Registry& r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);
     const auto it = r.tracers.find(tracer_id);
-    return it == r.tracers.end() ? nullptr : it->second.lock();
+    return it == r.tracers.end() ? nullptr : it->second.tracer.lock();
   } catch (...) {
     return nullptr;
   }
