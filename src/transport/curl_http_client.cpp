@@ -156,6 +156,7 @@ class CurlHttpClient final : public HttpClient {
       curl_slist_free_all(headers);
       long status = 0;
       curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+      response.cancelled = code == CURLE_ABORTED_BY_CALLBACK;
       if (code == CURLE_OK) {
         response.status = static_cast<int>(status);
       } else if (status >= 200 && status <= 599) {
@@ -164,12 +165,10 @@ class CurlHttpClient final : public HttpClient {
         // took the request, which must not be sent again.
         response.status = static_cast<int>(status);
         response.body_truncated = true;
-        response.cancelled = code == CURLE_ABORTED_BY_CALLBACK;
         response.error = transfer.truncated ? "answer longer than " + std::to_string(kMaxResponseBytes) +
                                                   " bytes; the rest was not read"
                                             : std::string("answer cut short: ") + curl_easy_strerror(code);
       } else {
-        response.cancelled = code == CURLE_ABORTED_BY_CALLBACK;
         response.permanent = is_permanent(code);
         response.error = curl_easy_strerror(code);
         response.body.clear();
