@@ -795,13 +795,8 @@ TEST(EvaluateApiTest, ADatapointWhoseAnswerWasCutShortIsReadAgain) {
       response.body = R"({"datasets":[{"id":"ds-cut","datapoints":["a1"]}]})";
     } else if (request.target == "/v1/datapoints/a1") {
       const std::string whole = R"({"datapoint":[{"id":"a1","inputs":{"x":1}}]})";
-      if (datapoint_reads.fetch_add(1) == 0) {
-        response.raw_reply =
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(whole.size()) +
-            "\r\nConnection: close\r\n\r\n" + whole.substr(0, 10);
-      } else {
-        response.body = whole;
-      }
+      if (datapoint_reads.fetch_add(1) == 0) return test::answer_cut_short(200, whole.substr(0, 10), whole.size());
+      response.body = whole;
     }
     return response;
   });

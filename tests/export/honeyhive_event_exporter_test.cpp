@@ -266,11 +266,7 @@ TEST(HoneyHiveEventExporter, RetriesA429And5xxThenSucceeds) {
 
 // A 2xx whose body is cut short: the events were taken; sending them again would store them twice.
 TEST(HoneyHiveEventExporter, EventsTakenWithAnAnswerCutShortAreExportedOnceAndSaySo) {
-  RecordingServer api([](const tools::HttpRequest&) {
-    tools::HttpResponse response;
-    response.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"succ";
-    return response;
-  });
+  RecordingServer api([](const tools::HttpRequest&) { return test::answer_cut_short(200, "{\"succ", 100); });
   ASSERT_TRUE(api.ok());
   HoneyHiveEventExporter exporter(options_for(api));
   const test::ThreadDiagnosticsCapture diagnostics;

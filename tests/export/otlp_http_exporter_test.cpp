@@ -327,11 +327,7 @@ TEST(OtlpHttpExporter, ANegativeRejectedCountIsReportedAndNotCounted) {
 
 // A 2xx whose body is cut short: the backend took the batch. Sending it again would store it twice.
 TEST(OtlpHttpExporter, ABatchTakenWithAnAnswerCutShortIsExportedOnceAndSaysSo) {
-  RecordingServer collector([](const tools::HttpRequest&) {
-    tools::HttpResponse response;
-    response.raw_reply = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc";
-    return response;
-  });
+  RecordingServer collector([](const tools::HttpRequest&) { return test::answer_cut_short(200, "abc", 100); });
   ASSERT_TRUE(collector.ok());
   OtlpHttpExporter exporter(options_for(collector.url()));
   const test::ThreadDiagnosticsCapture diagnostics;

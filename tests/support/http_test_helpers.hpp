@@ -67,6 +67,15 @@ class RecordingServer {
 };
 
 // The gzip-decoded `data`, or a "<... failed>" marker that no expected text equals.
+// An answer whose status line arrives but whose body is cut short: its Content-Length promises
+// `promised` bytes, `sent` arrive, then the connection closes.
+inline tools::HttpResponse answer_cut_short(int status, const std::string& sent, std::size_t promised) {
+  tools::HttpResponse response;
+  response.raw_reply = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " + std::to_string(promised) +
+                       "\r\nConnection: close\r\n\r\n" + sent;
+  return response;
+}
+
 inline std::string gunzip(const std::string& data) {
   z_stream stream{};
   if (inflateInit2(&stream, 15 + 16) != Z_OK) return "<inflateInit2 failed>";

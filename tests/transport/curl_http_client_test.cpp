@@ -129,12 +129,7 @@ TEST(CurlHttpClient, AWholeBodyIsNotMarkedTruncated) {
 // request, and reporting status 0 would have it sent again (stored twice).
 TEST(CurlHttpClient, AnAnswerCutShortKeepsItsStatus) {
   for (const int status : {200, 503}) {
-    RecordingServer server([&](const tools::HttpRequest&) {
-      tools::HttpResponse response;
-      response.raw_reply =
-          "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc";
-      return response;
-    });
+    RecordingServer server([&](const tools::HttpRequest&) { return test::answer_cut_short(status, "abc", 100); });
     ASSERT_TRUE(server.ok());
     const HttpResponse response = make_curl_http_client()->send(post(server.url()));
     EXPECT_EQ(response.status, status);
