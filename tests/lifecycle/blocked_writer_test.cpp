@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -88,8 +89,12 @@ milliseconds elapsed_since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
 }
 
-TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheFileExporterIsBlocked) {
-  const BlockedFifo fifo("hh-blocked-flush");
+// Runs `call` (a flush or a shutdown with a budget of 100-200 ms, which fails: the write cannot
+// finish in time) on a tracer whose file exporter is blocked writing to a FIFO nobody reads until
+// kBlockedFor has passed, and expects it to return well before then. The tracer is shut down after.
+void expect_the_call_keeps_its_budget(const char* stem, const char* what,
+                                      const std::function<bool(HoneyHiveTracer&)>& call) {
+  const BlockedFifo fifo(stem);
   ASSERT_TRUE(fifo.made());
   auto tracer = tracer_writing_to_file(fifo.path());
   { Span span = tracer->start_span("s", EventType::tool); }
@@ -97,26 +102,21 @@ TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheFileExporterIsBlocked) {
   {
     const DelayedFifoReader reader(fifo.path(), kBlockedFor);
     const auto start = Clock::now();
-    EXPECT_FALSE(tracer->flush(milliseconds(100)));
+    EXPECT_FALSE(call(*tracer)) << what;
     took = elapsed_since(start);
   }
-  EXPECT_LT(took, kWellUnderTheBlock) << "flush(100 ms) waited for the blocked write";
+  EXPECT_LT(took, kWellUnderTheBlock) << what << " waited for the blocked write";
   tracer->shutdown(seconds(5));
 }
 
+TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheFileExporterIsBlocked) {
+  expect_the_call_keeps_its_budget("hh-blocked-flush", "flush(100 ms)",
+                                   [](HoneyHiveTracer& tracer) { return tracer.flush(milliseconds(100)); });
+}
+
 TEST(BlockedWriterTest, ShutdownKeepsItsBudgetWhileTheFileExporterIsBlocked) {
-  const BlockedFifo fifo("hh-blocked-shutdown");
-  ASSERT_TRUE(fifo.made());
-  auto tracer = tracer_writing_to_file(fifo.path());
-  { Span span = tracer->start_span("s", EventType::tool); }
-  milliseconds took{0};
-  {
-    const DelayedFifoReader reader(fifo.path(), kBlockedFor);
-    const auto start = Clock::now();
-    EXPECT_FALSE(tracer->shutdown(milliseconds(200)));
-    took = elapsed_since(start);
-  }
-  EXPECT_LT(took, kWellUnderTheBlock) << "shutdown(200 ms) waited for the blocked write";
+  expect_the_call_keeps_its_budget("hh-blocked-shutdown", "shutdown(200 ms)",
+                                   [](HoneyHiveTracer& tracer) { return tracer.shutdown(milliseconds(200)); });
 }
 
 TEST(BlockedWriterTest, FlushKeepsItsBudgetWhileTheConsoleExporterIsBlocked) {
