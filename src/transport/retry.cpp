@@ -26,31 +26,97 @@ int month_index(std::string_view name) noexcept {
   return -1;
 }
 
-// IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (the only form senders may generate), in
-// seconds since the epoch. (Not a system_clock time point: one in nanoseconds ends in 2262, and a
-// date after it would overflow.)
-std::optional<std::time_t> parse_http_date(std::string_view text) {
-  if (text.size() != 29 || text[3] != ',' || text.substr(26) != "GMT") return std::nullopt;
-  const auto number = [&](std::size_t at, std::size_t digits) -> int {
-    int value = 0;
-    for (std::size_t i = 0; i < digits; ++i) {
-      const char c = text[at + i];
-      if (c < '0' || c > '9') return -1;
-      value = value * 10 + (c - '0');
-    }
-    return value;
-  };
+// Whether `name` is a day name: "Sun" ("Mon", ...) or, with `long_form`, "Sunday" ("Monday", ...).
+bool is_day_name(std::string_view name, bool long_form) noexcept {
+  static constexpr const char* kDays[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  for (const std::string_view day : kDays) {
+    if (name == (long_form ? day : day.substr(0, 3))) return true;
+  }
+  return false;
+}
+
+// The number written in text[at, at + digits), or -1 unless those are all digits (a leading space
+// counts as a zero where `space_first` allows one: asctime's " 6").
+int read_number(std::string_view text, std::size_t at, std::size_t digits, bool space_first = false) noexcept {
+  int value = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const char c = text[at + i];
+    if (i == 0 && space_first && c == ' ' && digits > 1) continue;
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+// "08:49:37" at text[at] into `tm`; false when it is not a time of day.
+bool read_time_of_day(std::string_view text, std::size_t at, std::tm& tm) noexcept {
+  if (text[at + 2] != ':' || text[at + 5] != ':') return false;
+  tm.tm_hour = read_number(text, at, 2);
+  tm.tm_min = read_number(text, at + 3, 2);
+  tm.tm_sec = read_number(text, at + 6, 2);
+  return tm.tm_hour >= 0 && tm.tm_hour <= 23 && tm.tm_min >= 0 && tm.tm_min <= 59 && tm.tm_sec >= 0 && tm.tm_sec <= 60;
+}
+
+// The fields of an HTTP-date in any of the three forms a recipient must accept (RFC 9110 section
+// 5.6.7), tm_year as the full year:
+//   IMF-fixdate   "Sun, 06 Nov 1994 08:49:37 GMT" (the only form senders may generate)
+//   rfc850-date   "Sunday, 06-Nov-94 08:49:37 GMT" (obsolete; a two-digit year)
+//   asctime-date  "Sun Nov  6 08:49:37 1994" (obsolete; the day padded with a space)
+// `two_digit_year` is set for rfc850-date, whose century the caller decides.
+std::optional<std::tm> read_http_date(std::string_view text, bool& two_digit_year) {
   std::tm tm{};
-  tm.tm_mday = number(5, 2);
-  tm.tm_mon = month_index(text.substr(8, 3));
-  tm.tm_year = number(12, 4) - 1900;
-  tm.tm_hour = number(17, 2);
-  tm.tm_min = number(20, 2);
-  tm.tm_sec = number(23, 2);
-  if (tm.tm_mday < 1 || tm.tm_mon < 0 || tm.tm_year < 70 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-      tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
+  two_digit_year = false;
+  if (text.size() == 29 && text[3] == ',' && is_day_name(text.substr(0, 3), false)) {
+    if (text[4] != ' ' || text[7] != ' ' || text[11] != ' ' || text[16] != ' ' || text.substr(25) != " GMT") {
+      return std::nullopt;
+    }
+    tm.tm_mday = read_number(text, 5, 2);
+    tm.tm_mon = month_index(text.substr(8, 3));
+    tm.tm_year = read_number(text, 12, 4);
+    if (!read_time_of_day(text, 17, tm)) return std::nullopt;
+  } else if (text.size() == 24 && text[3] == ' ' && is_day_name(text.substr(0, 3), false)) {
+    if (text[7] != ' ' || text[10] != ' ' || text[19] != ' ') return std::nullopt;
+    tm.tm_mon = month_index(text.substr(4, 3));
+    tm.tm_mday = read_number(text, 8, 2, true);
+    if (!read_time_of_day(text, 11, tm)) return std::nullopt;
+    tm.tm_year = read_number(text, 20, 4);
+  } else if (const auto comma = text.find(',');
+             comma != std::string_view::npos && text.size() == comma + 24 && is_day_name(text.substr(0, comma), true)) {
+    const std::string_view rest = text.substr(comma + 1);  // " 06-Nov-94 08:49:37 GMT"
+    if (rest[0] != ' ' || rest[3] != '-' || rest[7] != '-' || rest[10] != ' ' || rest.substr(19) != " GMT") {
+      return std::nullopt;
+    }
+    tm.tm_mday = read_number(rest, 1, 2);
+    tm.tm_mon = month_index(rest.substr(4, 3));
+    tm.tm_year = read_number(rest, 8, 2);
+    if (!read_time_of_day(rest, 11, tm)) return std::nullopt;
+    two_digit_year = true;
+  } else {
     return std::nullopt;
   }
+  if (tm.tm_mday < 1 || tm.tm_mon < 0 || tm.tm_year < 0) return std::nullopt;
+  return tm;
+}
+
+// An HTTP-date in seconds since the epoch. (Not a system_clock time point: one in nanoseconds ends
+// in 2262, and a date after it would overflow.) `now` places rfc850-date's two-digit year: in
+// this century unless that is more than 50 years ahead, then in the one before (RFC 9110 section
+// 5.6.7).
+std::optional<std::time_t> parse_http_date(std::string_view text, std::time_t now) {
+  bool two_digit_year = false;
+  auto fields = read_http_date(text, two_digit_year);
+  if (!fields) return std::nullopt;
+  std::tm tm = *fields;
+  if (two_digit_year) {
+    std::tm today{};
+    gmtime_r(&now, &today);
+    const int this_year = today.tm_year + 1900;
+    int year = this_year - this_year % 100 + tm.tm_year;
+    if (year > this_year + 50) year -= 100;
+    tm.tm_year = year;
+  }
+  tm.tm_year -= 1900;
+  if (tm.tm_year < 70) return std::nullopt;
   const std::tm asked = tm;
   const std::time_t seconds = timegm(&tm);
   if (seconds < 0) return std::nullopt;
@@ -74,8 +140,9 @@ bool is_retryable_status(int status) noexcept {
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now) noexcept {
-  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  // Optional whitespace (spaces and tabs) around the value is not part of it.
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     if (value.size() > 9) return kLongestRetryAfter;  // absurd: "very long"
@@ -84,10 +151,10 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     return std::chrono::milliseconds(seconds * 1000);
   }
   try {
-    const auto date = parse_http_date(value);
-    if (!date) return std::nullopt;
     // Compared in whole seconds, then the sub-second part of now taken off.
     const std::time_t now_seconds = std::chrono::system_clock::to_time_t(now);
+    const auto date = parse_http_date(value, now_seconds);
+    if (!date) return std::nullopt;
     if (*date < now_seconds) return std::chrono::milliseconds(0);
     if (*date - now_seconds > std::chrono::duration_cast<std::chrono::seconds>(kLongestRetryAfter).count()) {
       return kLongestRetryAfter;

@@ -125,16 +125,59 @@ TEST(ParseRetryAfter, ReadsADateYearsAwayAsAYear) {
 }
 
 TEST(ParseRetryAfter, RejectsGarbage) {
-  for (const char* value :
-       {"", "soon", "1.5", "-1", "2s", "0x10", "Sun, 06 Nov 1994 08:49:37 PST", "Sunday, 06-Nov-94 08:49:37 GMT",
-        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT extra"}) {
+  for (const char* value : {"",
+                            "soon",
+                            "1.5",
+                            "-1",
+                            "2s",
+                            "0x10",
+                            "Sun, 06 Nov 1994 08:49:37 PST",
+                            "Sun, 06 Foo 1994 08:49:37 GMT",
+                            "Sun, 06 Nov 1994 25:49:37 GMT",
+                            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+                            "Xyz, 06 Nov 1994 08:49:37 GMT",
+                            "Sun,  6 Nov 1994 08:49:37 GMT",
+                            "Sunday, 06-Nov-1994 08:49:37 GMT",
+                            "Sunday, 06-Nov-94 08:49:37 PST",
+                            "Sunday, 06 Nov 94 08:49:37 GMT",
+                            "Funday, 06-Nov-94 08:49:37 GMT",
+                            "Sun, 06-Nov-94 08:49:37 GMT",
+                            "Sun Nov 6 08:49:37 1994",
+                            "Sun Nov  6 08:49:37 94",
+                            "Sun Nov  6 08:49 37 1994",
+                            "Sunday Nov  6 08:49:37 1994"}) {
     EXPECT_FALSE(parse_retry_after(value, kExampleDate).has_value()) << "'" << value << "'";
   }
+}
+
+// RFC 9110 section 5.6.7: a recipient must accept the two obsolete forms as well.
+TEST(ParseRetryAfter, ReadsTheObsoleteRfc850AndAsctimeForms) {
+  const auto now = kExampleDate - std::chrono::seconds(30);
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now), milliseconds(30000));
+  EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:37 1994", now), milliseconds(30000));
+  EXPECT_EQ(parse_retry_after("Sun Nov 06 08:49:37 1994", now), milliseconds(30000));
+  EXPECT_EQ(parse_retry_after("\tSun Nov  6 08:49:37 1994 ", now), milliseconds(30000));
+  const auto later = std::chrono::system_clock::from_time_t(784111777 + 24 * 3600 * 9);  // Tue, 15 Nov 1994
+  EXPECT_EQ(parse_retry_after("Wednesday, 16-Nov-94 08:49:37 GMT", later), std::chrono::hours(24));
+  EXPECT_EQ(parse_retry_after("Wed Nov 16 08:49:37 1994", later), std::chrono::hours(24));
+}
+
+// rfc850-date's two-digit year is in the current century, unless that is more than 50 years ahead:
+// then it is the century before.
+TEST(ParseRetryAfter, PlacesATwoDigitYearWithinFiftyYearsOfNow) {
+  const auto in_2026 = std::chrono::system_clock::from_time_t(1767225600 + 3600);  // Thu, 01 Jan 2026 01:00:00
+  EXPECT_EQ(parse_retry_after("Thursday, 01-Jan-26 01:00:10 GMT", in_2026), milliseconds(10000));
+  // 2094 is more than 50 years ahead: 1994, in the past, so no pause.
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", in_2026), milliseconds(0));
+  // 2076 is exactly 50 years ahead: still this century, so a far date (a year, the longest pause).
+  EXPECT_EQ(parse_retry_after("Wednesday, 01-Jan-76 00:00:00 GMT", in_2026), std::chrono::hours(24 * 365));
 }
 
 TEST(ParseRetryAfter, RejectsADateWithAnImpossibleDayOfMonth) {
   // RFC 9110 section 5.6.7: day is 2DIGIT of a real calendar date; 99 is not one.
   EXPECT_FALSE(parse_retry_after("Sun, 99 Nov 1994 08:49:37 GMT", kExampleDate).has_value());
+  EXPECT_FALSE(parse_retry_after("Thursday, 31-Nov-94 08:49:37 GMT", kExampleDate).has_value());
+  EXPECT_FALSE(parse_retry_after("Thu Nov 31 08:49:37 1994", kExampleDate).has_value());
 }
 
 // --- send_with_retries: which answers are retried -------------------------------------------

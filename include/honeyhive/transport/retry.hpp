@@ -25,8 +25,9 @@ struct RetryPolicy {
 
 bool is_retryable_status(int status) noexcept;
 
-// Retry-After as a delay: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3); nullopt when
-// malformed. A date in the past is a zero delay.
+// Retry-After as a delay: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3) in any of its
+// three forms (IMF-fixdate, and the obsolete rfc850-date and asctime-date a recipient must accept,
+// section 5.6.7); nullopt when malformed. A date in the past is a zero delay.
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
                                                            std::chrono::system_clock::time_point now) noexcept;
 
