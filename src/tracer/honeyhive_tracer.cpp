@@ -492,10 +492,12 @@ std::string HoneyHiveTracer::start_session(const SessionConfig& session) noexcep
     const auto& metadata = session.metadata.is_unset() ? config_.session.metadata : resolved.session.metadata;
     const auto& user_properties =
         session.user_properties.is_unset() ? config_.session.user_properties : resolved.session.user_properties;
+    // The name first: it marks the span as the session's start (honeyhive_span_role), and values
+    // that fill the span's attribute limit must not push it out.
+    span.set_attribute("honeyhive.session_name", name);
     if (!inputs.is_null()) span.set_inputs(inputs);
     if (!metadata.is_null()) span.set_metadata(metadata);
     if (!user_properties.is_null()) span.set_user_properties(user_properties);
-    span.set_attribute("honeyhive.session_name", name);
     {
       std::lock_guard<detail::SpinMutex> lock(session_mutex_);
       session_span_ = span.context();

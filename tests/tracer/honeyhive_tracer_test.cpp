@@ -9,6 +9,7 @@
 
 #include "common/mini_http_server.hpp"
 #include "honeyhive/core/diagnostics.hpp"
+#include "honeyhive/export/honeyhive_event.hpp"
 #include "honeyhive/export/in_memory_exporter.hpp"
 #include "honeyhive/propagation/propagator.hpp"
 #include "honeyhive/tracer/model_call.hpp"
@@ -527,6 +528,26 @@ TEST(SessionTest, StartSessionReportsASessionIdThatIsNotAUuid) {
   const std::string id = t.tracer->start_session(next);
   EXPECT_EQ(id.size(), 36U);
   EXPECT_EQ(lines->count_containing("start_session: session_id 'not-a-uuid' is not a UUID; ignored"), 1U);
+}
+
+// Starting values that fill the span's attribute limit do not push the session's name out: it is
+// what marks the span as the session's start (events mode then opens the session with it).
+TEST(SessionTest, StartingValuesThatFillTheSpanLeaveTheSessionItsName) {
+  TracerConfig config;
+  config.project = "p";
+  config.start_session = false;
+  auto t = test::make_recording_tracer(config);
+  nlohmann::json inputs = nlohmann::json::object();
+  for (int i = 0; i < 130; ++i) inputs["field_" + std::to_string(i)] = i;
+  SessionConfig session;
+  session.session_name = std::string("my-session");
+  session.inputs = inputs;
+  t.tracer->start_session(session);
+  const auto span = t.named("my-session");
+  ASSERT_NE(span, nullptr);
+  EXPECT_GT(span->dropped_attributes_count, 0U);  // the limit was reached
+  EXPECT_EQ(test::string_attribute(*span, "honeyhive.session_name"), "my-session");
+  EXPECT_EQ(honeyhive_span_role(*span), HoneyHiveSpanRole::session_start);
 }
 
 // service_name = null means no service name: OTEL_SERVICE_NAME does not come back through the
