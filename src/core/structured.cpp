@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "core/json_depth.hpp"
 #include "core/structured_sink.hpp"
 
 namespace honeyhive {
@@ -134,6 +135,8 @@ std::string detail::non_finite_text(double value) {
 std::string detail::json_text(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 void flatten_structured(std::string_view prefix, const json& value, std::size_t max_depth, Attributes& out) {
+  // The walk recurses once per level: kMaxJsonDepth at most, as SpanRef::set_structured does.
+  if (max_depth > detail::kMaxJsonDepth) max_depth = detail::kMaxJsonDepth;
   AppendingSink sink(out);
   detail::KeyBuffer key(prefix);
   detail::flatten_into(key, value, max_depth, sink);

@@ -242,6 +242,20 @@ TEST(FlattenStructuredTest, ArraysNestedPastTheDepthLimitBecomeTheMarker) {
   EXPECT_EQ(only_value(flatten(nested_arrays(4), 3)), AttributeValue{std::string(kMaxDepthMarker)});
 }
 
+// The walk recurses once per level: an unlimited (or any larger) depth flattens kMaxJsonDepth levels
+// at most, so user data nested 100,000 deep gives the marker, not a stack overflow.
+TEST(FlattenStructuredTest, AnUnlimitedDepthStopsAtTheDeepestTheWalkCanGo) {
+  for (const json& deep : {nested_objects(100000), nested_arrays(100000)}) {
+    const Attributes out = flatten(deep, SpanLimits::kUnlimited);
+    ASSERT_EQ(out.size(), 1U);
+    EXPECT_EQ(out[0].value, AttributeValue{std::string(kMaxDepthMarker)});
+  }
+  // Up to kMaxJsonDepth levels still flatten.
+  const Attributes within = flatten(nested_objects(detail::kMaxJsonDepth - 1), SpanLimits::kUnlimited);
+  ASSERT_EQ(within.size(), 1U);
+  EXPECT_EQ(within[0].value, AttributeValue{std::int64_t{1}});
+}
+
 TEST(FlattenStructuredTest, SiblingsOfATooDeepValueAreKept) {
   json value = json::object();
   value["deep"] = nested_objects(5);

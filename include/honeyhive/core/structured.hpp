@@ -18,7 +18,8 @@ inline constexpr const char* kMaxDepthMarker = "[max depth exceeded]";
 //   other arrays (objects, nested arrays, mixed types, nulls) become one JSON string;
 // - NaN and +/-Inf become the strings "NaN", "Infinity", "-Infinity";
 // - unsigned integers above INT64_MAX become decimal strings; nulls are skipped;
-// - containers nested deeper than `max_depth` levels are replaced by kMaxDepthMarker.
+// - containers nested deeper than `max_depth` levels (at most 256, whatever is asked: the walk
+//   recurses once per level) are replaced by kMaxDepthMarker.
 // An empty prefix puts top-level object keys at the root. Does not throw on any json input
 // except std::bad_alloc.
 void flatten_structured(std::string_view prefix, const nlohmann::json& value, std::size_t max_depth, Attributes& out);
