@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
+#include <type_traits>
 
 namespace honeyhive {
 namespace {
@@ -51,6 +53,31 @@ TEST(ParamTest, EqualityComparesStateAndValue) {
   EXPECT_NE(Param<int>(), Param<int>(null));
   EXPECT_EQ(Param<int>(1), Param<int>(1));
   EXPECT_NE(Param<int>(1), Param<int>(2));
+}
+
+// std::getenv gives a null pointer for a variable not set: the field stays (or becomes) unset,
+// where building a std::string from it threw.
+TEST(ParamTest, ANullCStringLeavesTheFieldUnset) {
+  const char* missing = std::getenv("HONEYHIVE_TEST_SURELY_NOT_SET");
+  ASSERT_EQ(missing, nullptr);
+  Param<std::string> from_construction = missing;
+  EXPECT_TRUE(from_construction.is_unset());
+  Param<std::string> assigned = "set before";
+  EXPECT_NO_THROW(assigned = missing);
+  EXPECT_TRUE(assigned.is_unset());
+  const char* present = "value";
+  assigned = present;
+  EXPECT_EQ(*assigned, "value");
+}
+
+// Text in a boolean field would be `true` whatever it says ("false" included): not accepted.
+TEST(ParamTest, ABooleanFieldTakesNoTextNorPointer) {
+  EXPECT_FALSE((std::is_assignable_v<Param<bool>&, const char(&)[6]>));
+  EXPECT_FALSE((std::is_assignable_v<Param<bool>&, const char*>));
+  EXPECT_FALSE((std::is_assignable_v<Param<bool>&, std::nullptr_t>));
+  EXPECT_FALSE((std::is_constructible_v<Param<bool>, const char*>));
+  EXPECT_TRUE((std::is_assignable_v<Param<bool>&, bool>));
+  EXPECT_TRUE((std::is_assignable_v<Param<std::string>&, const char*>));
 }
 
 TEST(ParamTest, FalseIsAValueNotNull) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -20,22 +21,36 @@ class Param {
  public:
   enum class State : unsigned char { unset, explicit_null, value };
 
+  // What a Param<T> can be given: whatever T can be made from, except that a boolean field takes no
+  // text (`cfg.disabled = "false"` would be true) and no pointer: that is a compile error.
+  template <class U>
+  static constexpr bool kAccepts = std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Param> &&
+                                   !std::is_same_v<std::decay_t<U>, Null> &&
+                                   !(std::is_same_v<T, bool> && (std::is_pointer_v<std::decay_t<U>> ||
+                                                                 std::is_same_v<std::decay_t<U>, std::nullptr_t>));
+
   constexpr Param() noexcept = default;
   constexpr Param(Null) noexcept : state_(State::explicit_null) {}  // NOLINT(google-explicit-constructor)
-  template <class U = T,
-            class = std::enable_if_t<std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Param> &&
-                                     !std::is_same_v<std::decay_t<U>, Null>>>
-  Param(U&& value) : state_(State::value), value_(std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor)
+  // A null C string (`cfg.api_key = std::getenv("KEY")` with KEY not set) leaves the field unset.
+  template <class U = T, class = std::enable_if_t<kAccepts<U>>>
+  Param(U&& value) {  // NOLINT(google-explicit-constructor)
+    if (is_null_text(value)) return;
+    value_.emplace(std::forward<U>(value));
+    state_ = State::value;
+  }
 
   Param& operator=(Null) noexcept {
     state_ = State::explicit_null;
     value_.reset();
     return *this;
   }
-  template <class U = T,
-            class = std::enable_if_t<std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Param> &&
-                                     !std::is_same_v<std::decay_t<U>, Null>>>
+  // A null C string makes the field unset again.
+  template <class U = T, class = std::enable_if_t<kAccepts<U>>>
   Param& operator=(U&& value) {
+    if (is_null_text(value)) {
+      reset();
+      return *this;
+    }
     value_.emplace(std::forward<U>(value));
     state_ = State::value;
     return *this;
@@ -66,6 +81,16 @@ class Param {
   friend bool operator!=(const Param& a, const Param& b) { return !(a == b); }
 
  private:
+  // Whether `value` is a null `char` pointer (what std::getenv gives for a variable not set).
+  template <class U>
+  static bool is_null_text(const U& value) noexcept {
+    if constexpr (std::is_pointer_v<U> && std::is_same_v<std::remove_cv_t<std::remove_pointer_t<U>>, char>) {
+      return value == nullptr;
+    } else {
+      return false;
+    }
+  }
+
   State state_ = State::unset;
   std::optional<T> value_;
 };
