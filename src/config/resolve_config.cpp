@@ -12,6 +12,7 @@
 #include "honeyhive/config/tracer_config.hpp"
 #include "honeyhive/transport/http_client.hpp"
 #include "lifecycle/strategy_names.hpp"
+#include "transport/http_url.hpp"
 
 namespace honeyhive {
 namespace {
@@ -45,18 +46,6 @@ std::optional<bool> parse_bool(std::string text) {
   if (text == "true" || text == "1" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "0" || text == "no" || text == "off") return false;
   return std::nullopt;
-}
-
-bool is_http_url(const std::string& url) {
-  const auto rest = url.rfind("https://", 0) == 0 ? url.substr(8) : url.rfind("http://", 0) == 0 ? url.substr(7) : "";
-  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
-  // No space and no control character: no URL has them unencoded, and they would reach logs and the
-  // configuration report as they are.
-  for (char c : rest) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7f) return false;
-  }
-  return true;
 }
 
 bool is_uuid(const std::string& text) {
@@ -180,9 +169,16 @@ constexpr std::size_t kRedactedSecretMinLength = 16;
 
 std::string redact_secret(const std::string& secret) {
   if (secret.empty()) return "";
-  // The last 4 tell two keys apart; a secret shorter than 16 characters shows none of them, so at
-  // most a quarter of any secret is shown.
-  return "****" + (secret.size() >= kRedactedSecretMinLength ? secret.substr(secret.size() - 4) : std::string());
+  // The last 4 characters tell two keys apart; a secret shorter than 16 bytes shows none of them,
+  // so at most a quarter of any secret is shown. Characters, not bytes: a UTF-8 character cut in
+  // two would make the redacted text invalid UTF-8 (and a JSON report of it could not be written).
+  if (secret.size() < kRedactedSecretMinLength) return "****";
+  std::size_t start = secret.size();
+  for (int characters = 0; characters < 4 && start > 0; ++characters) {
+    --start;
+    while (start > 0 && (static_cast<unsigned char>(secret[start]) & 0xC0U) == 0x80U) --start;
+  }
+  return "****" + secret.substr(start);
 }
 
 const FieldOrigin* ResolvedConfig::origin_of(const std::string& field) const noexcept {
@@ -202,13 +198,16 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     const char* kEvaluation = "EvaluationConfig";
     const char* kOverride = "override";
 
-    m.resolve<std::string>("api_key", out.api_key, "", {{config.api_key, kTracer}, {overrides.api_key, kOverride}},
-                           first_env({"HH_API_KEY"}), Shown::secret);
+    const std::string api_key_from =
+        m.resolve<std::string>("api_key", out.api_key, "", {{config.api_key, kTracer}, {overrides.api_key, kOverride}},
+                               first_env({"HH_API_KEY"}), Shown::secret);
     // A key has no surrounding whitespace: one read from a file keeps its trailing newline, which
     // would break the Authorization header.
     if (const std::string_view trimmed = detail::trim(out.api_key); trimmed.size() != out.api_key.size()) {
       out.api_key = std::string(trimmed);
-      if (!out.api_key.empty()) m.describe_last(redact_secret(out.api_key));
+      m.describe_last(redact_secret(out.api_key));
+      // Only whitespace (an empty key file): no key, and the report says so.
+      if (out.api_key.empty()) m.diagnose(describe(api_key_from) + " is blank; no API key is used");
     }
     m.resolve<std::string>("project", out.project, "", {{config.project, kTracer}, {overrides.project, kOverride}},
                            first_env({"HH_PROJECT"}));
@@ -219,10 +218,18 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                                                             first_env({"HH_API_URL"}), Shown::url);
     if (out.api_url.empty()) {
       m.correct<std::string>(out.api_url, kDefaultApiUrl, "api_url is null; using " + std::string(kDefaultApiUrl));
-    } else if (!is_http_url(out.api_url)) {
-      m.correct<std::string>(
-          out.api_url, kDefaultApiUrl,
-          describe(api_url_from) + "='" + redact_url(out.api_url) + "' is not an http(s) URL; using " + kDefaultApiUrl);
+    } else if (auto url = detail::normalized_http_url(out.api_url)) {
+      // Read from a file (a trailing newline) or with the scheme in capitals: the same URL.
+      if (*url != out.api_url) {
+        out.api_url = std::move(*url);
+        m.describe_last(redact_url(out.api_url));
+      }
+    } else {
+      // Not the public API instead: spans and the API key meant for the user's own deployment would
+      // go there. No HoneyHive export then (the tracer says where spans go instead).
+      m.correct<std::string>(out.api_url, "",
+                             describe(api_url_from) + "='" + redact_url(out.api_url) +
+                                 "' is not an http(s) URL; nothing is sent to HoneyHive (and the API key nowhere)");
     }
     while (!out.api_url.empty() && out.api_url.back() == '/') out.api_url.pop_back();
 
@@ -239,18 +246,25 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     std::optional<EnvValue> endpoint_env = first_env({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"});
     if (!endpoint_env) {
       if (auto base = first_env({"OTEL_EXPORTER_OTLP_ENDPOINT"})) {
-        if (base->value.back() != '/') base->value += '/';
-        base->value += "v1/traces";
+        // The signal's path goes after the base's own path, before any query.
+        base->value = detail::append_url_path(base->value, "/v1/traces");
         endpoint_env = std::move(base);
       }
     }
     const std::string endpoint_from = m.resolve<std::string>(
         "otlp_endpoint", out.otlp_endpoint, "", {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}},
         endpoint_env, Shown::url);
-    if (!out.otlp_endpoint.empty() && !is_http_url(out.otlp_endpoint)) {
-      m.correct<std::string>(
-          out.otlp_endpoint, "",
-          describe(endpoint_from) + "='" + redact_url(out.otlp_endpoint) + "' is not an http(s) URL; ignoring it");
+    if (!out.otlp_endpoint.empty()) {
+      if (auto url = detail::normalized_http_url(out.otlp_endpoint)) {
+        if (*url != out.otlp_endpoint) {
+          out.otlp_endpoint = std::move(*url);
+          m.describe_last(redact_url(out.otlp_endpoint));
+        }
+      } else {
+        m.correct<std::string>(
+            out.otlp_endpoint, "",
+            describe(endpoint_from) + "='" + redact_url(out.otlp_endpoint) + "' is not an http(s) URL; ignoring it");
+      }
     }
 
     m.resolve<std::string>("service_name", out.service_name, "",
@@ -272,8 +286,10 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     m.resolve<bool>("trace_content", out.trace_content, true,
                     {{config.trace_content, kTracer}, {overrides.trace_content, kOverride}},
                     first_env({"HH_TRACE_CONTENT"}));
+    // HH_DISABLE_TRACING is the HoneyHive Python SDK's switch (TracerConfig.disable_tracing); like
+    // the other HH_ variables it comes before its OpenTelemetry counterpart.
     m.resolve<bool>("disabled", out.disabled, false, {{config.disabled, kTracer}, {overrides.disabled, kOverride}},
-                    first_env({"OTEL_SDK_DISABLED"}));
+                    first_env({"HH_DISABLE_TRACING", "OTEL_SDK_DISABLED"}));
     m.resolve<bool>("start_session", out.start_session, true,
                     {{config.start_session, kTracer}, {overrides.start_session, kOverride}}, std::nullopt);
     std::string strategy_name;

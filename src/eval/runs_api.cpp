@@ -7,6 +7,7 @@
 #include "core/deadline.hpp"
 #include "core/json_depth.hpp"
 #include "honeyhive/version.hpp"
+#include "transport/http_url.hpp"
 
 namespace honeyhive::detail {
 
@@ -67,7 +68,7 @@ ApiResult RunsApi::call(const char* method, const std::string& path, const nlohm
     }
     HttpRequest request;
     request.method = method;
-    request.url = api_url_ + path;
+    request.url = detail::append_url_path(api_url_, path);
     request.timeout = timeout_;
     // The reference SDK's REST headers (docs/honeyhive-wire-compat.md section 4), in this SDK's name.
     request.headers = {{"Content-Type", "application/json"},    {"Accept", "application/json"},

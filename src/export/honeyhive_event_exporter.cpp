@@ -12,6 +12,7 @@
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/honeyhive_event.hpp"
 #include "honeyhive/version.hpp"
+#include "transport/http_url.hpp"
 
 namespace honeyhive {
 namespace {
@@ -75,7 +76,7 @@ HoneyHiveEventExporter::Outcome HoneyHiveEventExporter::send_json(
   try {
     HttpRequest request;
     request.method = method;
-    request.url = options_.api_url + path;
+    request.url = detail::append_url_path(options_.api_url, path);
     request.timeout = options_.timeout;
     // The reference SDK's REST headers (src/honeyhive/_generated/api_config.py, get_default_headers).
     request.headers = {{"Content-Type", "application/json"},
@@ -118,8 +119,8 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
       // The server took the request (2xx): sending it again would store the events twice.
       try {
         report_once(reported_cut_answer_,
-                    "HoneyHive events to " + redact_url(options_.api_url + path) + " were taken (" + outcome.what +
-                        ") but the answer was not read whole (" + outcome.cut_short +
+                    "HoneyHive events to " + redact_url(detail::append_url_path(options_.api_url, path)) +
+                        " were taken (" + outcome.what + ") but the answer was not read whole (" + outcome.cut_short +
                         "): whether it said \"success\": false is unknown; the spans count as exported (reported once)",
                     DiagnosticLevel::warning);
       } catch (...) {
@@ -131,9 +132,9 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
   if (!outcome.cancelled && !reported_events_failure_.exchange(true, std::memory_order_relaxed)) {
     try {
       report_diagnostic(DiagnosticLevel::error,
-                        {"HoneyHive events to ", redact_url(options_.api_url + path), " failed after ",
-                         std::to_string(outcome.attempts), " attempt(s): ", outcome.what, "; ", std::to_string(count),
-                         " span(s) dropped and counted as failed"});
+                        {"HoneyHive events to ", redact_url(detail::append_url_path(options_.api_url, path)),
+                         " failed after ", std::to_string(outcome.attempts), " attempt(s): ", outcome.what, "; ",
+                         std::to_string(count), " span(s) dropped and counted as failed"});
     } catch (...) {
       report_diagnostic(DiagnosticLevel::error, "HoneyHive events failed; spans dropped and counted as failed");
     }
@@ -159,8 +160,9 @@ bool HoneyHiveEventExporter::send_session_start(const SpanData& span, std::chron
   if (!outcome.ok) {
     if (!outcome.cancelled) {
       report_once(reported_session_failure_, "HoneyHive session start (POST " +
-                                                 redact_url(options_.api_url + "/v1/sessions") + ") failed after " +
-                                                 std::to_string(outcome.attempts) + " attempt(s): " + outcome.what +
+                                                 redact_url(detail::append_url_path(options_.api_url, "/v1/sessions")) +
+                                                 ") failed after " + std::to_string(outcome.attempts) +
+                                                 " attempt(s): " + outcome.what +
                                                  "; tracing goes on with the local session id " + local_id);
     }
     return false;
@@ -181,9 +183,9 @@ bool HoneyHiveEventExporter::send_update(const std::string& session_id, const st
   const std::string path = "/v1/events/" + path_segment(session_id);
   const Outcome outcome = send_json("PUT", path, body, deadline);
   if (!outcome.ok && !outcome.cancelled) {
-    report_once(reported_update_failure_, "HoneyHive session update (PUT " + redact_url(options_.api_url + path) +
-                                              ") failed after " + std::to_string(outcome.attempts) +
-                                              " attempt(s): " + outcome.what);
+    report_once(reported_update_failure_,
+                "HoneyHive session update (PUT " + redact_url(detail::append_url_path(options_.api_url, path)) +
+                    ") failed after " + std::to_string(outcome.attempts) + " attempt(s): " + outcome.what);
   }
   return outcome.ok;
 }

@@ -13,6 +13,7 @@
 #include "honeyhive/export/otlp_proto.hpp"
 #include "honeyhive/version.hpp"
 #include "transport/http_headers.hpp"
+#include "transport/http_url.hpp"
 
 namespace honeyhive {
 namespace {
@@ -27,10 +28,6 @@ std::optional<std::string> otlp_env(const char* suffix, std::string* used_name) 
   const std::string general = std::string("OTEL_EXPORTER_OTLP_") + suffix;
   *used_name = general;
   return detail::get_env(general.c_str());
-}
-
-bool looks_like_http_url(const std::string& url) {
-  return (url.rfind("http://", 0) == 0 && url.size() > 7) || (url.rfind("https://", 0) == 0 && url.size() > 8);
 }
 
 std::optional<OtlpPartialSuccess> parse_json_partial_success(const std::string& body) {
@@ -59,17 +56,16 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
   try {
     std::string name;
     if (const auto traces = detail::get_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-      if (looks_like_http_url(*traces)) {
-        options.endpoint = *traces;
+      if (auto url = detail::normalized_http_url(*traces)) {
+        options.endpoint = std::move(*url);
       } else {
         report_diagnostic(DiagnosticLevel::warning,
                           "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; ignoring it");
       }
     } else if (const auto base = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-      if (looks_like_http_url(*base)) {
-        options.endpoint = *base;
-        if (options.endpoint.back() != '/') options.endpoint += '/';
-        options.endpoint += "v1/traces";
+      if (auto url = detail::normalized_http_url(*base)) {
+        // The signal's path goes after the base's own path, before any query.
+        options.endpoint = detail::append_url_path(*url, "/v1/traces");
       } else {
         report_diagnostic(DiagnosticLevel::warning, "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL; ignoring it");
       }

@@ -27,6 +27,7 @@
 #include "tracer/hh_local_detect.hpp"
 #include "tracer/registry.hpp"
 #include "transport/http_headers.hpp"
+#include "transport/http_url.hpp"
 
 namespace honeyhive {
 namespace {
@@ -340,11 +341,15 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
     }
     if (resolved.disabled) {
       provider_options.sampler = make_always_off_sampler();
-      parts.exporter_description = "disabled (OTEL_SDK_DISABLED)";
+      // Named by what turned it off: the variable (HH_DISABLE_TRACING, OTEL_SDK_DISABLED) or the config.
+      const FieldOrigin* disabled_by = resolved.origin_of("disabled");
+      std::string by = disabled_by != nullptr ? disabled_by->origin : std::string("disabled");
+      if (by.rfind("env:", 0) == 0) by.erase(0, 4);
+      parts.exporter_description = "disabled (" + by + ")";
       exporter.reset();
     } else if (exporter) {
       parts.exporter_description = "custom exporter";
-    } else if (!resolved.api_key.empty() && resolved.export_mode == "events") {
+    } else if (!resolved.api_key.empty() && !resolved.api_url.empty() && resolved.export_mode == "events") {
       HoneyHiveEventExporterOptions events;
       // The OTLP exporter's timeout and compression rules (OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT, _COMPRESSION).
       const OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
@@ -353,12 +358,13 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       events.api_url = resolved.api_url;
       events.api_key = resolved.api_key;
       events.request = resolved.disable_batch ? HoneyHiveEventsRequest::single : HoneyHiveEventsRequest::batch;
-      parts.exporter_description = "honeyhive-events " + redact_url(resolved.api_url) +
-                                   (resolved.disable_batch ? "/v1/events" : "/v1/events/batch");
+      parts.exporter_description =
+          "honeyhive-events " + redact_url(detail::append_url_path(
+                                    resolved.api_url, resolved.disable_batch ? "/v1/events" : "/v1/events/batch"));
       exporter = std::make_unique<HoneyHiveEventExporter>(std::move(events));
-    } else if (!resolved.api_key.empty()) {
+    } else if (!resolved.api_key.empty() && !resolved.api_url.empty()) {
       OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
-      otlp.endpoint = resolved.api_url + "/opentelemetry/v1/traces";
+      otlp.endpoint = detail::append_url_path(resolved.api_url, "/opentelemetry/v1/traces");
       otlp.protocol = resolved.otlp_protocol == "http/protobuf" ? OtlpProtocol::http_protobuf : OtlpProtocol::http_json;
       otlp.headers = {{"Authorization", "Bearer " + resolved.api_key},
                       {"hh-client-version", kVersion},

@@ -68,7 +68,8 @@ std::vector<std::string> all_env_names() {
           "HH_DISABLE_BATCH",
           "HH_VERBOSE",
           "HH_TRACE_CONTENT",
-          "OTEL_SDK_DISABLED"};
+          "OTEL_SDK_DISABLED",
+          "HH_DISABLE_TRACING"};
 }
 
 // Runs every combination of {absent, env value} x {unset, null, value}^layers for one field and
@@ -199,6 +200,9 @@ TEST(PrecedenceMatrixTest, BooleanFieldsOfTheTracer) {
           "disabled", "OTEL_SDK_DISABLED", false, &TracerConfig::disabled,
           [](const ResolvedConfig& c) { return c.disabled; }, true, false),
       tracer_bool(
+          "disabled", "HH_DISABLE_TRACING", false, &TracerConfig::disabled,
+          [](const ResolvedConfig& c) { return c.disabled; }, true, false),
+      tracer_bool(
           "start_session", nullptr, true, &TracerConfig::start_session,
           [](const ResolvedConfig& c) { return c.start_session; }, false, true),
   };
@@ -210,7 +214,7 @@ TEST(PrecedenceMatrixTest, BooleanFieldsOfTheTracer) {
       checked += check_matrix<bool>(field, {std::nullopt, "true", "false", "maybe"}, bool_meaning);
     }
   }
-  EXPECT_EQ(checked, 4 * 4 * 9 + 9);
+  EXPECT_EQ(checked, 5 * 4 * 9 + 9);
 }
 
 TEST(PrecedenceMatrixTest, SessionFieldsAcrossFourLayers) {

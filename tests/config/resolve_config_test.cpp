@@ -27,6 +27,7 @@ class ResolveConfigTest : public ::testing::Test {
                          {"HH_VERBOSE", nullptr},
                          {"HH_TRACE_CONTENT", nullptr},
                          {"OTEL_SDK_DISABLED", nullptr},
+                         {"HH_DISABLE_TRACING", nullptr},
                          {"HH_EXPORT_MODE", nullptr},
                          {"HH_LOCAL_DETECT", nullptr},
                          {"HH_LOCAL_PORT", nullptr}};
@@ -143,13 +144,65 @@ TEST_F(ResolveConfigTest, AnInvalidBooleanNamesTheVariableAndTheValueUsed) {
   EXPECT_EQ(config.origin_of("disable_batch")->origin, "default");
 }
 
-TEST_F(ResolveConfigTest, AMalformedApiUrlFallsBackToTheDefaultWithADiagnostic) {
+// Not the public API instead: what (and the key) was meant for the user's own deployment would go
+// there. No API URL: the tracer then sends nothing to HoneyHive.
+TEST_F(ResolveConfigTest, AMalformedApiUrlIsNotReplacedByThePublicOne) {
   test::ScopedEnv env{{"HH_API_URL", "not a url"}};
   const ResolvedConfig config = resolve_config(TracerConfig{});
-  EXPECT_EQ(config.api_url, "https://api.dp1.us.honeyhive.ai");
+  EXPECT_EQ(config.api_url, "");
   ASSERT_EQ(config.diagnostics.size(), 1U);
   // Not readable as a URL: not shown (what was pasted there may be a secret), the variable named.
-  EXPECT_NE(config.diagnostics[0].find("HH_API_URL='****' is not an http(s) URL"), std::string::npos)
+  EXPECT_NE(config.diagnostics[0].find("HH_API_URL='****' is not an http(s) URL; nothing is sent to HoneyHive"),
+            std::string::npos)
+      << config.diagnostics[0];
+}
+
+// A URL read from a file keeps its newline; a scheme may be written in capitals (RFC 3986: schemes
+// are case-insensitive). Both are the URL meant, not a reason to send elsewhere.
+TEST_F(ResolveConfigTest, AnApiUrlWithSurroundingWhitespaceOrACapitalSchemeIsUsed) {
+  TracerConfig tracer;
+  tracer.api_url = "https://hh.internal.example:8443\n";
+  ResolvedConfig config = resolve_config(tracer);
+  EXPECT_EQ(config.api_url, "https://hh.internal.example:8443");
+  EXPECT_TRUE(config.diagnostics.empty());
+  EXPECT_EQ(config.report_json()["fields"]["api_url"]["value"], "https://hh.internal.example:8443");
+  tracer.api_url = "HTTPS://hh.internal.example:8443/Base";
+  EXPECT_EQ(resolve_config(tracer).api_url, "https://hh.internal.example:8443/Base");
+  tracer.api_url.reset();
+  tracer.otlp_endpoint = " HTTP://127.0.0.1:4318/v1/traces\r\n";
+  config = resolve_config(tracer);
+  EXPECT_EQ(config.otlp_endpoint, "http://127.0.0.1:4318/v1/traces");
+  EXPECT_TRUE(config.diagnostics.empty());
+}
+
+// OTEL_EXPORTER_OTLP_ENDPOINT's signal path goes into the path, before a query the collector needs.
+TEST_F(ResolveConfigTest, TheSignalPathGoesBeforeTheQueryOfTheOtlpBaseEndpoint) {
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318/base/?tenant=acme"}};
+  EXPECT_EQ(resolve_config(TracerConfig{}).otlp_endpoint, "http://127.0.0.1:4318/base/v1/traces?tenant=acme");
+}
+
+// HH_DISABLE_TRACING is the HoneyHive Python SDK's switch; as every HH_ variable, it comes before its
+// OpenTelemetry counterpart.
+TEST_F(ResolveConfigTest, HhDisableTracingTurnsTheTracerOffAsInThePythonSdk) {
+  test::ScopedEnv env{{"HH_DISABLE_TRACING", "true"}};
+  ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_TRUE(config.disabled);
+  EXPECT_EQ(config.origin_of("disabled")->origin, "env:HH_DISABLE_TRACING");
+  test::ScopedEnv both{{"HH_DISABLE_TRACING", "false"}, {"OTEL_SDK_DISABLED", "true"}};
+  config = resolve_config(TracerConfig{});
+  EXPECT_FALSE(config.disabled);
+  EXPECT_EQ(config.origin_of("disabled")->origin, "env:HH_DISABLE_TRACING");
+}
+
+// An empty key file gives a key of whitespace only: no key, and the report does not show one.
+TEST_F(ResolveConfigTest, AnApiKeyOfWhitespaceOnlyIsNoKey) {
+  TracerConfig tracer;
+  tracer.api_key = "\n";
+  const ResolvedConfig config = resolve_config(tracer);
+  EXPECT_EQ(config.api_key, "");
+  EXPECT_EQ(config.report_json()["fields"]["api_key"]["value"], "") << config.report_text();
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("TracerConfig is blank; no API key is used"), std::string::npos)
       << config.diagnostics[0];
 }
 
@@ -409,6 +462,21 @@ TEST(RedactSecretTest, KeepsOnlyTheLastFourCharactersOfALongSecret) {
   EXPECT_EQ(redact_secret("abcdefgh"), "****");
   EXPECT_EQ(redact_secret("abcdefghijklmno"), "****");
   EXPECT_EQ(redact_secret("abcdefghijklmnop"), "****mnop");
+}
+
+// Characters, not bytes: a UTF-8 character is never cut in two, so the report stays valid UTF-8 and
+// its JSON can be written (a cut one made dump() throw into the caller).
+TEST_F(ResolveConfigTest, ARedactedKeyEndingInMultiByteCharactersStaysValidUtf8) {
+  EXPECT_EQ(redact_secret("0123456789abcdef\xE2\x82\xAC\xE2\x82\xAC"), "****ef\xE2\x82\xAC\xE2\x82\xAC");
+  TracerConfig tracer;
+  tracer.api_key = "0123456789abcdef\xE2\x82\xAC\xE2\x82\xAC";
+  EXPECT_NO_THROW(static_cast<void>(resolve_config(tracer).report_json().dump()));
+  // Bytes that are not UTF-8 are shown repaired (U+FFFD, 3 bytes each), then cut by characters.
+  test::ScopedEnv env{{"HH_API_KEY", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"}};
+  const ResolvedConfig from_env = resolve_config(TracerConfig{});
+  EXPECT_NO_THROW(static_cast<void>(from_env.report_json().dump()));
+  EXPECT_EQ(from_env.report_json()["fields"]["api_key"]["value"],
+            "****\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 }  // namespace

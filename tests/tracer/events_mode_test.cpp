@@ -254,6 +254,27 @@ TEST(EventsModeTest, HhExportModeSelectsEventsMode) {
   tracer->shutdown(milliseconds(1000));
 }
 
+// An API URL with a query a gateway needs: each request's path goes into the URL's path, and the
+// query stays on every request.
+TEST(EventsModeTest, TheApiPathsGoBeforeTheQueryOfTheApiUrl) {
+  RecordingServer api([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    response.body = R"({"success":true,"event_ids":[]})";
+    return response;
+  });
+  ASSERT_TRUE(api.ok());
+  auto tracer = HoneyHiveTracer::init(events_config(api.url("/hh/?tenant=acme#part")));
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(tracer->exporter_description(), "honeyhive-events " + api.url("/hh/v1/events/batch"));
+  { Span span = tracer->start_span("step", EventType::tool); }
+  ASSERT_TRUE(tracer->flush(milliseconds(5000)));
+  const auto requests = api.requests();
+  EXPECT_NE(find_request(requests, "POST", "/hh/v1/sessions?tenant=acme"), nullptr);
+  EXPECT_NE(find_request(requests, "POST", "/hh/v1/events/batch?tenant=acme"), nullptr);
+  for (const auto& request : requests) EXPECT_EQ(request.target.rfind("/hh/v1/", 0), 0U) << request.target;
+}
+
 TEST(EventsModeTest, EventsModeWithoutAnApiKeyWarnsAndExportsOverOtlp) {
   RecordingServer collector(ok_reply);
   ASSERT_TRUE(collector.ok());

@@ -550,6 +550,74 @@ TEST(SessionTest, StartingValuesThatFillTheSpanLeaveTheSessionItsName) {
   EXPECT_EQ(honeyhive_span_role(*span), HoneyHiveSpanRole::session_start);
 }
 
+// The OTLP path goes into the API URL's path, before the query a gateway needs.
+TEST(ApiUrlTest, TheOtlpPathGoesBeforeTheQueryOfTheApiUrl) {
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
+                      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
+                      {"HH_EXPORT_MODE", nullptr},
+                      {"HH_API_URL", nullptr}};
+  test::RecordingServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    response.body = "{}";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  TracerConfig config;
+  config.api_key = "hh-test-key-not-real-0000";
+  config.api_url = server.url("/hh?tenant=acme");
+  config.disable_batch = true;
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::off();
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(tracer->exporter_description(),
+            "honeyhive-otlp " + server.url("/hh/opentelemetry/v1/traces") + " (http/json)");
+  tracer->shutdown(std::chrono::milliseconds(2000));
+  const auto requests = server.requests();
+  ASSERT_FALSE(requests.empty());
+  EXPECT_EQ(requests.front().target, "/hh/opentelemetry/v1/traces?tenant=acme");
+}
+
+// An API URL that is not one sends nothing to HoneyHive, the key to nowhere: the spans go where
+// they would without a key (here the OTLP endpoint), without the Authorization header.
+TEST(ApiUrlTest, AMalformedApiUrlSendsTheKeyNowhere) {
+  // Should the tracer ever fall back to the public API again, its https request goes to a closed
+  // port on this machine (curl's proxy variables), never off it.
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_ENDPOINT", nullptr},
+                      {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
+                      {"HH_EXPORT_MODE", nullptr},
+                      {"HH_API_URL", nullptr},
+                      {"https_proxy", "http://127.0.0.1:9"},
+                      {"HTTPS_PROXY", "http://127.0.0.1:9"},
+                      {"NO_PROXY", nullptr},
+                      {"no_proxy", nullptr}};
+  test::RecordingServer server([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.content_type = "application/json";
+    response.body = "{}";
+    return response;
+  });
+  ASSERT_TRUE(server.ok());
+  auto lines = std::make_shared<test::CapturedLines>();
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::make(test::CapturedLines::handler(lines), DiagnosticLevel::warning);
+  TracerConfig config;
+  config.api_key = "hh-test-key-not-real-0000";
+  config.api_url = "hh.internal.example:8443";  // no scheme
+  config.otlp_endpoint = server.url();
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  EXPECT_EQ(tracer->exporter_description().rfind("otlp " + server.url(), 0), 0U) << tracer->exporter_description();
+  EXPECT_EQ(lines->count_containing("is not an http(s) URL; nothing is sent to HoneyHive"), 1U);
+  { Span span = tracer->start_span("s"); }
+  tracer->shutdown(std::chrono::milliseconds(2000));
+  const auto requests = server.requests();
+  ASSERT_FALSE(requests.empty());
+  for (const auto& request : requests) EXPECT_FALSE(request.header("authorization").has_value());
+}
+
 // service_name = null means no service name: OTEL_SERVICE_NAME does not come back through the
 // resource, which would contradict config_report().
 TEST(SessionTest, AnExplicitNullServiceNameIgnoresOtelServiceName) {

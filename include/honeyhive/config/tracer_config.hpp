@@ -28,7 +28,7 @@ struct TracerConfig {
   Param<bool> disable_batch;        // HH_DISABLE_BATCH, default false
   Param<bool> verbose;              // HH_VERBOSE, default false
   Param<bool> trace_content;        // HH_TRACE_CONTENT, default true
-  Param<bool> disabled;             // OTEL_SDK_DISABLED, default false
+  Param<bool> disabled;             // HH_DISABLE_TRACING, else OTEL_SDK_DISABLED; default false
   Param<bool> start_session;        // default true: init starts a session (false or null: it does not)
   // HH_LIFECYCLE_STRATEGY: auto (default: detect), lambda, kubernetes, high_concurrency, standard.
   Param<std::string> lifecycle_strategy;
