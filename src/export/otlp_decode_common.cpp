@@ -8,18 +8,24 @@ namespace honeyhive::detail {
 
 bool DecodeBudget::add_span() {
   if (++spans_ <= limits_.max_spans) return true;
-  return fail("more than " + std::to_string(limits_.max_spans) + " spans in one request");
+  return fail_limit("more than " + std::to_string(limits_.max_spans) + " spans in one request");
 }
 
 bool DecodeBudget::add_element() {
-  if (++elements_ <= limits_.max_elements) return true;
-  return fail("more than " + std::to_string(limits_.max_elements) +
-              " elements (resources, scopes, events, links, attributes, array values) in one request");
+  if (++elements_ <= max_elements_) return true;
+  return fail_limit("more than " + std::to_string(max_elements_) +
+                    " elements (resources, scopes, events, links, attributes, array values) in one request of " +
+                    std::to_string(input_bytes_) + " bytes");
 }
 
 bool DecodeBudget::check_depth(std::size_t depth) {
   if (depth <= limits_.max_depth) return true;
-  return fail("values nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+  return fail_limit("values nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+}
+
+bool DecodeBudget::fail_limit(const std::string& message) {
+  if (error_.empty()) limit_exceeded_ = true;
+  return fail(message);
 }
 
 bool DecodeBudget::fail(const std::string& message) {

@@ -17,17 +17,21 @@
 
 namespace honeyhive::detail {
 
-// Counts what a request decodes against OtlpDecodeLimits and remembers where the decoder is
-// ("resource_spans[0].scope_spans[2].spans[7]") for error messages.
+// Counts what a request of `input_bytes` bytes decodes against OtlpDecodeLimits (its element budget
+// scaled to its size) and remembers where the decoder is ("resource_spans[0].scope_spans[2].spans[7]")
+// for error messages.
 class DecodeBudget {
  public:
-  explicit DecodeBudget(const OtlpDecodeLimits& limits) : limits_(limits) {}
+  DecodeBudget(const OtlpDecodeLimits& limits, std::size_t input_bytes)
+      : limits_(limits), input_bytes_(input_bytes), max_elements_(limits.element_budget(input_bytes)) {}
 
   const OtlpDecodeLimits& limits() const noexcept { return limits_; }
   bool failed() const noexcept { return !error_.empty(); }
   const std::string& error() const noexcept { return error_; }
+  // True when the first error was a limit passed (add_span, add_element, check_depth), not malformed input.
+  bool limit_exceeded() const noexcept { return limit_exceeded_; }
 
-  // False (and the error set) once the limit is passed.
+  // False (and the error set, as a limit) once the limit is passed.
   bool add_span();
   bool add_element();
   // False when a value at `depth` (1 = an attribute's own value) is nested too deep.
@@ -35,6 +39,8 @@ class DecodeBudget {
 
   // Records the first error only, prefixed with the current location.
   bool fail(const std::string& message);
+  // The same for a limit passed.
+  bool fail_limit(const std::string& message);
 
   void push(const char* name, std::size_t index) { path_.push_back({name, index}); }
   void pop() { path_.pop_back(); }
@@ -45,10 +51,13 @@ class DecodeBudget {
     std::size_t index;
   };
   OtlpDecodeLimits limits_;
+  std::size_t input_bytes_;
+  std::size_t max_elements_;
   std::size_t spans_ = 0;
   std::size_t elements_ = 0;
   std::vector<Step> path_;
   std::string error_;
+  bool limit_exceeded_ = false;
 };
 
 // Enters a location for the lifetime of the guard.

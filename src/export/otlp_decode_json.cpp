@@ -19,7 +19,9 @@ using json = nlohmann::json;
 // object, values array) each further AnyValue adds.
 constexpr std::size_t kFixedJsonDepth = 16;
 constexpr std::size_t kJsonDepthPerValue = 3;
-// A parsed document costs tens of bytes per JSON value: the count is bounded before the document is built.
+// A parsed document costs tens of bytes per JSON value: the count is bounded (by this many per element
+// of the request's element budget) before the document is built. A JSON text of n bytes holds at most
+// (n + 1) / 2 values, so a well-formed request is refused for it only past max_elements_absolute.
 constexpr std::size_t kJsonValuesPerElement = 4;
 
 // First pass: checks nesting and the number of values without building anything.
@@ -45,17 +47,21 @@ class JsonShapeCheck {
   }
 
   const std::string& error() const { return error_; }
+  // True when the check stopped at a limit (values or nesting), not at invalid JSON.
+  bool limit_exceeded() const { return limit_exceeded_; }
 
  private:
   bool value() {
     if (++values_ <= max_values_) return true;
     error_ = "more than " + std::to_string(max_values_) + " JSON values in one request";
+    limit_exceeded_ = true;
     return false;
   }
   bool open() {
     if (!value()) return false;
     if (++depth_ <= max_depth_) return true;
     error_ = "JSON nested deeper than " + std::to_string(max_depth_) + " levels";
+    limit_exceeded_ = true;
     return false;
   }
   bool close() {
@@ -68,6 +74,7 @@ class JsonShapeCheck {
   std::size_t depth_ = 0;
   std::size_t values_ = 0;
   std::string error_;
+  bool limit_exceeded_ = false;
 };
 
 // A member by its lowerCamelCase name or its original proto name (the JSON mapping accepts both).
@@ -80,7 +87,7 @@ const json* member(const json& object, const char* camel, const char* snake = nu
 
 class JsonDecoder {
  public:
-  explicit JsonDecoder(const OtlpDecodeLimits& limits) : budget_(limits) {}
+  JsonDecoder(const OtlpDecodeLimits& limits, std::size_t input_bytes) : budget_(limits, input_bytes) {}
 
   bool request(const json& document, std::vector<SpanDataPtr>& spans) {
     if (!document.is_object()) return budget_.fail("the request is not a JSON object");
@@ -94,6 +101,7 @@ class JsonDecoder {
   }
 
   const std::string& error() const { return budget_.error(); }
+  bool limit_exceeded() const { return budget_.limit_exceeded(); }
 
  private:
   const json* array_member(const json& object, const char* camel, const char* snake) {
@@ -418,19 +426,24 @@ class JsonDecoder {
 OtlpDecodeResult decode_otlp_json_request(std::string_view text, const OtlpDecodeLimits& limits) noexcept {
   OtlpDecodeResult result;
   try {
-    JsonShapeCheck check(kFixedJsonDepth + kJsonDepthPerValue * limits.max_depth,
-                         kJsonValuesPerElement * limits.max_elements);
+    const std::size_t elements = limits.element_budget(text.size());
+    const std::size_t max_values = elements > std::numeric_limits<std::size_t>::max() / kJsonValuesPerElement
+                                       ? std::numeric_limits<std::size_t>::max()
+                                       : kJsonValuesPerElement * elements;
+    JsonShapeCheck check(kFixedJsonDepth + kJsonDepthPerValue * limits.max_depth, max_values);
     if (!json::sax_parse(text, &check, json::input_format_t::json, true)) {
       result.error = check.error().empty() ? "invalid JSON" : check.error();
+      result.limit_exceeded = check.limit_exceeded();
       return result;
     }
     const json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    JsonDecoder decoder(limits);
+    JsonDecoder decoder(limits, text.size());
     if (document.is_discarded()) {
       result.error = "invalid JSON";
     } else if (!decoder.request(document, result.spans)) {
       result.spans.clear();
       result.error = decoder.error();
+      result.limit_exceeded = decoder.limit_exceeded();
     }
   } catch (const std::bad_alloc&) {
     result.spans.clear();

@@ -107,7 +107,7 @@ class Reader {
 
 class ProtoDecoder {
  public:
-  explicit ProtoDecoder(const OtlpDecodeLimits& limits) : budget_(limits) {}
+  ProtoDecoder(const OtlpDecodeLimits& limits, std::size_t input_bytes) : budget_(limits, input_bytes) {}
 
   bool request(std::string_view bytes, std::vector<SpanDataPtr>& spans) {
     Reader reader(bytes, budget_);
@@ -122,6 +122,7 @@ class ProtoDecoder {
   }
 
   const std::string& error() const { return budget_.error(); }
+  bool limit_exceeded() const { return budget_.limit_exceeded(); }
 
  private:
   bool want(const Field& f, WireType type, const char* name) {
@@ -551,10 +552,11 @@ class ProtoDecoder {
 OtlpDecodeResult decode_otlp_proto_request(std::string_view bytes, const OtlpDecodeLimits& limits) noexcept {
   OtlpDecodeResult result;
   try {
-    ProtoDecoder decoder(limits);
+    ProtoDecoder decoder(limits, bytes.size());
     if (!decoder.request(bytes, result.spans)) {
       result.spans.clear();
       result.error = decoder.error();
+      result.limit_exceeded = decoder.limit_exceeded();
     }
   } catch (const std::bad_alloc&) {
     result.spans.clear();

@@ -5,17 +5,20 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
 #include "support/hex_ids.hpp"
+#include "support/otlp_bytes.hpp"
 
 namespace honeyhive {
 namespace {
@@ -353,21 +356,111 @@ TEST(OtlpDecode, RejectsDeepJsonBeforeBuildingIt) {
   EXPECT_NE(decoded.error.find("nested deeper"), std::string::npos) << decoded.error;
 }
 
-TEST(OtlpDecode, RejectsAMillionAttributes) {
-  std::string span = field(1, std::string(16, '\x01')) + field(2, std::string(8, '\x02'));
-  const std::string attribute = field(9, string_attribute("k", "v"));
-  span.reserve(span.size() + attribute.size() * 1000000);
-  for (int i = 0; i < 1000000; ++i) span += attribute;
-  const OtlpDecodeResult decoded = decode_otlp_proto_request(request_with_span(span));
-  EXPECT_FALSE(decoded.ok());
-  EXPECT_NE(decoded.error.find("elements"), std::string::npos) << decoded.error;
+void expect_default_batch_of_arrays(const OtlpDecodeResult& decoded) {
+  ASSERT_TRUE(decoded.ok()) << decoded.error;
+  ASSERT_EQ(decoded.spans.size(), 512U);
+  for (const SpanDataPtr& span : decoded.spans) {
+    ASSERT_EQ(span->attributes.size(), 128U);
+    EXPECT_EQ(std::get<std::vector<std::int64_t>>(span->attributes[127].value),
+              (std::vector<std::int64_t>{1, 2, 3, 4}));
+  }
 }
 
-TEST(OtlpDecode, RejectsAMillionJsonAttributes) {
+TEST(OtlpDecode, DecodesTheDefaultBatchOfArrayAttributesAsProtobuf) {
+  std::string bytes;
+  encode_otlp_proto(test::default_batch_of_array_spans(), bytes);
+  ASSERT_GT(512U * 128U * 5U, OtlpDecodeLimits().max_elements);  // what made it fail at span 409
+  expect_default_batch_of_arrays(decode_otlp_proto_request(bytes));
+}
+
+TEST(OtlpDecode, DecodesTheDefaultBatchOfArrayAttributesAsJson) {
+  std::string text;
+  encode_otlp_json(test::default_batch_of_array_spans(), text);
+  expect_default_batch_of_arrays(decode_otlp_json_request(text));
+}
+
+TEST(OtlpDecode, ElementBudgetGrowsWithTheInputUpToTheAbsoluteLimit) {
+  const OtlpDecodeLimits limits;
+  EXPECT_EQ(limits.element_budget(0), limits.max_elements);
+  EXPECT_EQ(limits.element_budget(2 * limits.max_elements), limits.max_elements);
+  EXPECT_EQ(limits.element_budget(10000000), 5000000U);
+  EXPECT_EQ(limits.element_budget(2 * limits.max_elements_absolute + 2), limits.max_elements_absolute);
+  EXPECT_EQ(limits.element_budget(~std::size_t{0}), limits.max_elements_absolute);
+}
+
+// 300,000 attributes of 10 bytes each: more than max_elements, fewer than one per 2 bytes.
+std::string decode_test_span_of_300k_attributes() {
+  std::string span = field(1, std::string(16, '\x01')) + field(2, std::string(8, '\x02'));
+  const std::string attribute = field(9, string_attribute("k", "v"));
+  span.reserve(span.size() + attribute.size() * 300000);
+  for (int i = 0; i < 300000; ++i) span += attribute;
+  return request_with_span(span);
+}
+
+TEST(OtlpDecode, RejectsMoreElementsThanTheAbsoluteLimitAsALimit) {
+  const std::string request = decode_test_span_of_300k_attributes();
+  const OtlpDecodeResult within = decode_otlp_proto_request(request);
+  ASSERT_TRUE(within.ok()) << within.error;
+  EXPECT_EQ(within.spans[0]->attributes.size(), 300000U);
+
+  OtlpDecodeLimits limits;
+  limits.max_elements_absolute = 100000;
+  const OtlpDecodeResult decoded = decode_otlp_proto_request(request, limits);
+  EXPECT_FALSE(decoded.ok());
+  EXPECT_TRUE(decoded.limit_exceeded);
+  EXPECT_TRUE(decoded.spans.empty());
+  EXPECT_NE(decoded.error.find("more than 100000 elements"), std::string::npos) << decoded.error;
+}
+
+TEST(OtlpDecode, RejectsMoreJsonElementsThanTheAbsoluteLimitAsALimit) {
   std::string text = R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[)";
-  for (int i = 0; i < 1000000; ++i) text += i == 0 ? "{}" : ",{}";
+  for (int i = 0; i < 150000; ++i) text += i == 0 ? "{}" : ",{}";
   text += "]}]}]}]}";
-  EXPECT_FALSE(decode_otlp_json_request(text).ok());
+  ASSERT_TRUE(decode_otlp_json_request(text).ok());
+
+  OtlpDecodeLimits limits;
+  limits.max_elements_absolute = 100000;
+  const OtlpDecodeResult decoded = decode_otlp_json_request(text, limits);  // under 4 JSON values per element
+  EXPECT_FALSE(decoded.ok());
+  EXPECT_TRUE(decoded.limit_exceeded);
+  EXPECT_NE(decoded.error.find("more than 100000 elements"), std::string::npos) << decoded.error;
+
+  limits.max_elements_absolute = 10000;  // past 4 JSON values per element: refused before it is parsed
+  const OtlpDecodeResult unparsed = decode_otlp_json_request(text, limits);
+  EXPECT_FALSE(unparsed.ok());
+  EXPECT_TRUE(unparsed.limit_exceeded);
+  EXPECT_NE(unparsed.error.find("JSON values"), std::string::npos) << unparsed.error;
+}
+
+TEST(OtlpDecode, TellsLimitsFromMalformedInput) {
+  OtlpDecodeLimits limits;
+  limits.max_spans = 1;
+  const OtlpDecodeResult spans = decode_otlp_proto_request(field(1, field(2, field(2, "") + field(2, ""))), limits);
+  EXPECT_FALSE(spans.ok());
+  EXPECT_TRUE(spans.limit_exceeded);
+
+  std::string deep = field(1, "leaf");
+  for (int i = 0; i < 40; ++i) deep = field(5, field(1, deep));
+  const OtlpDecodeResult nested =
+      decode_otlp_proto_request(request_with_span(field(9, field(1, "k") + field(2, deep))));
+  EXPECT_FALSE(nested.ok());
+  EXPECT_TRUE(nested.limit_exceeded);
+  const OtlpDecodeResult deep_json =
+      decode_otlp_json_request("{\"resourceSpans\":" + std::string(1000, '[') + std::string(1000, ']') + "}");
+  EXPECT_FALSE(deep_json.ok());
+  EXPECT_TRUE(deep_json.limit_exceeded);
+
+  for (const std::string& bytes :
+       {std::string("\x0a\x05\x12\x03"), std::string("\x0a"), request_with_span(field(1, "abc"))}) {
+    const OtlpDecodeResult malformed = decode_otlp_proto_request(bytes);
+    EXPECT_FALSE(malformed.ok());
+    EXPECT_FALSE(malformed.limit_exceeded) << malformed.error;
+  }
+  for (const char* text : {"{\"resourceSpans\":", "[]", "{\"resourceSpans\":[1]}"}) {
+    const OtlpDecodeResult malformed = decode_otlp_json_request(text);
+    EXPECT_FALSE(malformed.ok());
+    EXPECT_FALSE(malformed.limit_exceeded) << malformed.error;
+  }
 }
 
 TEST(OtlpDecode, RejectsMoreSpansThanTheLimit) {
