@@ -7,9 +7,11 @@
 #include <vector>
 
 #include "hhlocal_support.hpp"
+#include "honeyhive/export/otlp_http_exporter.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
 #include "honeyhive/transport/http_client.hpp"
+#include "support/otlp_bytes.hpp"
 
 namespace honeyhive::hhlocal {
 namespace {
@@ -121,6 +123,56 @@ TEST_F(HhLocalService, AnswersAnUndecodableRequestWith400AndSaysWhy) {
   EXPECT_NE(status["message"].get<std::string>().find("invalid JSON"), std::string::npos);
   EXPECT_EQ(send("POST", "/v1/traces", "not gzip", "application/json", "gzip").status, 400);
   EXPECT_EQ(store_->span_count(), 0);
+}
+
+TEST_F(HhLocalService, StoresTheDefaultBatchOfArrayAttributes) {
+  const std::vector<SpanDataPtr> spans = honeyhive::test::default_batch_of_array_spans();
+  std::string body;
+  encode_otlp_proto(spans, body);
+  const tools::HttpResponse protobuf = send("POST", "/v1/traces", body, "application/x-protobuf");
+  EXPECT_EQ(protobuf.status, 200) << protobuf.body;
+  EXPECT_EQ(store_->span_count(), 512);
+  std::string text_body;
+  encode_otlp_json(spans, text_body);
+  const tools::HttpResponse text = send("POST", "/v1/traces", text_body, "application/json");
+  EXPECT_EQ(text.status, 200) << text.body;
+  EXPECT_EQ(store_->span_count(), 512);  // the same ids: stored once
+}
+
+TEST_F(HhLocalService, AnswersARequestPastADecodeLimitWith413AndMalformedBytesWith400) {
+  ServiceOptions options = HhLocalService::options();
+  options.decode_limits.max_elements_absolute = 4;  // fewer than two_spans() holds
+  TempDatabase database;
+  const auto store = open_store(database.path());
+  Service limited(*store, options);
+  const auto post = [&limited](const std::string& body, const std::string& content_type) {
+    tools::HttpRequest request;
+    request.method = "POST";
+    request.target = "/v1/traces";
+    request.body = body;
+    request.headers.emplace_back("content-type", content_type);
+    return limited.handle(request);
+  };
+  std::string body;
+  encode_otlp_proto(two_spans(), body);
+  const tools::HttpResponse protobuf = post(body, "application/x-protobuf");
+  EXPECT_EQ(protobuf.status, 413);
+  EXPECT_EQ(protobuf.content_type, "application/x-protobuf");
+  EXPECT_NE(protobuf.body.find("too large"), std::string::npos) << protobuf.body;
+  EXPECT_NE(protobuf.body.find("more than 4 elements"), std::string::npos) << protobuf.body;
+
+  std::string text_body;
+  encode_otlp_json(two_spans(), text_body);
+  const tools::HttpResponse text = post(text_body, "application/json");
+  EXPECT_EQ(text.status, 413);
+  const json status = json::parse(text.body, nullptr, false);
+  EXPECT_EQ(status.value("code", 0), 8);  // RESOURCE_EXHAUSTED
+  EXPECT_NE(status.value("message", std::string()).find("too large"), std::string::npos) << text.body;
+  EXPECT_EQ(store->span_count(), 0);
+
+  EXPECT_EQ(post("\x0a\x05\x12\x03", "application/x-protobuf").status, 400);
+  EXPECT_EQ(post("{\"resourceSpans\":", "application/json").status, 400);
+  EXPECT_EQ(post("{\"resourceSpans\":[1]}", "application/json").status, 400);
 }
 
 TEST_F(HhLocalService, RefusesUnsupportedContentTypesAndEncodings) {
@@ -273,6 +325,22 @@ TEST(HhLocalHttp, RefusesABodyOverTheLimitWith413BeforeReadingIt) {
   EXPECT_EQ(client->send(request).status, 413);
   request.body = std::string();  // an empty request is a valid one, with no spans
   EXPECT_EQ(client->send(request).status, 200);
+}
+
+// The SDK's exporter with its defaults against hh-local with its defaults: a batch within every
+// default limit is taken whole.
+TEST(HhLocalHttp, TakesTheExportersDefaultBatchOfArrayAttributes) {
+  test::LocalServer server;
+  ASSERT_TRUE(server.ok());
+  for (const OtlpProtocol protocol : {OtlpProtocol::http_protobuf, OtlpProtocol::http_json}) {
+    OtlpHttpExporterOptions options;
+    options.endpoint = server.url("/v1/traces");
+    options.protocol = protocol;
+    options.retry.max_retries = 0;
+    OtlpHttpExporter exporter(options);
+    EXPECT_EQ(exporter.export_spans(honeyhive::test::default_batch_of_array_spans()), ExportResult::success);
+    EXPECT_EQ(server.store().span_count(), 512);
+  }
 }
 
 }  // namespace

@@ -286,6 +286,12 @@ HttpResponse Service::handle_otlp(const HttpRequest& request, const std::string&
   }
   const OtlpDecodeResult decoded = protobuf ? decode_otlp_proto_request(body, options_.decode_limits)
                                             : decode_otlp_json_request(body, options_.decode_limits);
+  if (!decoded.ok() && decoded.limit_exceeded) {
+    // Well-formed but past a decode limit: "too large" (RESOURCE_EXHAUSTED), so the client can tell
+    // it from garbage; the same spans in smaller requests are taken.
+    return otlp_error(protobuf, 413, 8,
+                      "OTLP request too large to decode: " + decoded.error + "; send fewer spans per request");
+  }
   if (!decoded.ok()) return otlp_error(protobuf, 400, 3, "undecodable OTLP request: " + decoded.error);
 
   std::vector<SpanRecord> records;
