@@ -163,10 +163,35 @@ std::string source_of(const SpanData& span) {
   return "";
 }
 
+// The span's error: honeyhive_error, else an error status's description, else (an error status
+// without one) the message of its last exception event, else "error". Never empty for a span whose
+// status is an error: the API takes an event without an error text for a success.
 std::string error_of(const SpanData& span) {
   if (std::string error = text_attribute(span, "honeyhive_error"); !error.empty()) return error;
-  if (span.status.code == StatusCode::error) return span.status.description;
-  return "";
+  if (span.status.code != StatusCode::error) return "";
+  if (!span.status.description.empty()) return span.status.description;
+  for (auto event = span.events.rbegin(); event != span.events.rend(); ++event) {
+    if (event->name != "exception") continue;
+    for (const char* key : {"exception.message", "exception.type"}) {
+      for (const auto& attribute : event->attributes) {
+        const auto* text = std::get_if<std::string>(&attribute.value);
+        if (attribute.key == key && text != nullptr && !text->empty()) return *text;
+      }
+    }
+  }
+  return "error";
+}
+
+// The first of `names` that `metadata` (the user's own metadata, or what will be merged with it)
+// does not use, else the last with "_" added until free: what the SDK adds never replaces a user's key.
+std::string free_metadata_key(const json& metadata, std::initializer_list<const char*> names) {
+  std::string key;
+  for (const char* name : names) {
+    key = name;
+    if (!metadata.is_object() || !metadata.contains(key)) return key;
+  }
+  while (metadata.contains(key)) key += '_';
+  return key;
 }
 
 }  // namespace
@@ -288,8 +313,12 @@ json span_to_honeyhive_session_update(const SpanData& span) {
     json value = unflatten_attributes(span.attributes, prefix);
     if (!value.empty()) update[std::string(prefix).substr(10)] = std::move(value);  // drop "honeyhive_"
   }
-  const std::string error = error_of(span);
-  if (!error.empty()) update["metadata"]["error"] = error;  // the update takes no error field
+  // The update takes no error field: it goes in metadata, which the API merges with the session's,
+  // beside (never over) the user's own key of that name.
+  if (std::string error = error_of(span); !error.empty()) {
+    const json user_metadata = unflatten_attributes(span.attributes, "honeyhive_metadata");
+    update["metadata"][free_metadata_key(user_metadata, {"error", "honeyhive_error"})] = std::move(error);
+  }
   return update;
 }
 
@@ -304,19 +333,9 @@ json span_to_honeyhive_event_update(const SpanData& span) {
   // own metadata keys of those names.
   json inputs = unflatten_attributes(span.attributes, "honeyhive_inputs");
   json& metadata = update["metadata"];
-  // The first of `names` the user's metadata does not use, else the last with "_" until free.
-  const auto free_key = [&metadata](std::initializer_list<const char*> names) {
-    std::string key;
-    for (const char* name : names) {
-      key = name;
-      if (!metadata.contains(key)) return key;
-    }
-    while (metadata.contains(key)) key += '_';
-    return key;
-  };
-  if (!inputs.empty()) metadata[free_key({"inputs", "honeyhive_inputs"})] = std::move(inputs);
+  if (!inputs.empty()) metadata[free_metadata_key(metadata, {"inputs", "honeyhive_inputs"})] = std::move(inputs);
   if (std::string error = text_attribute(span, "honeyhive_error"); !error.empty()) {
-    metadata[free_key({"error", "honeyhive_error"})] = std::move(error);
+    metadata[free_metadata_key(metadata, {"error", "honeyhive_error"})] = std::move(error);
   }
   if (metadata.is_null()) update.erase("metadata");
   return update;

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -235,6 +236,48 @@ TEST(HoneyHiveEvent, TheSessionUpdateKeepsTheUsersMetadataInputsAndError) {
                                                     {"honeyhive_error", "user-too"},
                                                     {"honeyhive_inputs", {{"late", true}}},
                                                     {"honeyhive_error_", "boom"}}));
+}
+
+// The session start's update (PUT of the session event) is merged into the session's metadata by the
+// API: its error goes beside the user's own "error" key, never over it.
+TEST(HoneyHiveEvent, TheSessionStartUpdateKeepsTheUsersMetadataError) {
+  const auto session = record([](Span& s) {
+    s.set_attribute("honeyhive_event_type", "session");
+    s.set_attribute("honeyhive.session_name", "checkout");
+    s.set_metadata(json{{"error", "user-error"}});
+    s.set_error("boom");
+  });
+  ASSERT_EQ(honeyhive_span_role(*session), HoneyHiveSpanRole::session_start);
+  EXPECT_EQ(span_to_honeyhive_session(*session)["metadata"], (json{{"error", "user-error"}}));
+  EXPECT_EQ(span_to_honeyhive_session_update(*session)["metadata"], (json{{"honeyhive_error", "boom"}}));
+  // Without a user key of that name, the error is "error", as before.
+  const auto plain = record([](Span& s) {
+    s.set_attribute("honeyhive_event_type", "session");
+    s.set_attribute("honeyhive.session_name", "checkout");
+    s.set_error("boom");
+  });
+  EXPECT_EQ(span_to_honeyhive_session_update(*plain)["metadata"], (json{{"error", "boom"}}));
+}
+
+// A failed span is a failed event, with or without a description: over OTLP its status says so, and
+// the API reads an event without an error text as a success.
+TEST(HoneyHiveEvent, AnErrorStatusWithoutADescriptionStillGivesTheEventAnError) {
+  const auto bare = record([](Span& s) { s.set_status(StatusCode::error); });
+  EXPECT_EQ(span_to_honeyhive_event(*bare).value("error", ""), "error");
+  const auto thrown = record([](Span& s) {
+    s.record_exception(std::runtime_error("disk full"));
+    s.set_status(StatusCode::error);
+  });
+  EXPECT_EQ(span_to_honeyhive_event(*thrown).value("error", ""), "disk full");
+  const auto session = record([](Span& s) {
+    s.set_attribute("honeyhive_event_type", "session");
+    s.set_attribute("honeyhive.session_name", "checkout");
+    s.set_status(StatusCode::error);
+  });
+  EXPECT_EQ(span_to_honeyhive_session_update(*session)["metadata"], (json{{"error", "error"}}));
+  // Not an error: no error field.
+  const auto ok = record([](Span& s) { s.set_status(StatusCode::ok); });
+  EXPECT_FALSE(span_to_honeyhive_event(*ok).contains("error"));
 }
 
 TEST(HoneyHiveEvent, DottedKeysNestAtMost16LevelsAndTheRestStaysOneKey) {
