@@ -126,6 +126,20 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
       } catch (...) {
         // Out of memory for the line: the events were taken all the same.
       }
+    } else if (!outcome.body.is_object()) {
+      // The API answers every accepted batch with a JSON object ({"success": true, ...}). Anything
+      // else in a 2xx is likely not the API (a web app or proxy at that address that answers 200 to
+      // everything): whether the events were stored is unknown. Said once, loudly.
+      try {
+        report_once(reported_not_json_,
+                    "HoneyHive events to " + redact_url(detail::append_url_path(options_.api_url, path)) +
+                        " were answered " + outcome.what +
+                        " without the API's JSON answer: is api_url the HoneyHive API (not its web app or a "
+                        "proxy)? whether the events were stored is unknown; they count as exported (reported once)",
+                    DiagnosticLevel::warning);
+      } catch (...) {
+        // Out of memory for the line.
+      }
     }
     return true;
   }

@@ -280,6 +280,25 @@ TEST(HoneyHiveEventExporter, EventsTakenWithAnAnswerCutShortAreExportedOnceAndSa
   EXPECT_EQ(diagnostics.count_containing(kApiKey), 0U);
 }
 
+// The API answers an accepted batch with a JSON object: a 2xx page of HTML is someone else (a web
+// app answering 200 to everything), and the user hears of it once.
+TEST(HoneyHiveEventExporter, A2xxAnswerThatIsNotTheApisJsonIsReportedOnce) {
+  RecordingServer api([](const tools::HttpRequest&) {
+    tools::HttpResponse response;
+    response.content_type = "text/html";
+    response.body = "<!doctype html><html><body>HoneyHive</body></html>";
+    return response;
+  });
+  ASSERT_TRUE(api.ok());
+  HoneyHiveEventExporter exporter(options_for(api));
+  const test::ThreadDiagnosticsCapture diagnostics;
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(exporter.export_spans({make_span("t", "tool", "1111111111111111")}), ExportResult::success);
+  }
+  EXPECT_EQ(diagnostics.count_containing("without the API's JSON answer: is api_url the HoneyHive API"), 1U);
+  EXPECT_EQ(diagnostics.count_containing(kApiKey), 0U);
+}
+
 TEST(HoneyHiveEventExporter, DoesNotRetryA400AndFails) {
   RecordingServer api(always(api_reply(400, R"({"error":"bad"})")));
   ASSERT_TRUE(api.ok());

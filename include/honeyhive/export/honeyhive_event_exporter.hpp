@@ -76,6 +76,7 @@ class HoneyHiveEventExporter final : public SpanExporter {
   std::atomic<std::uint64_t> rejected_{0};
   std::atomic<bool> reported_events_failure_{false};
   std::atomic<bool> reported_cut_answer_{false};
+  std::atomic<bool> reported_not_json_{false};
   std::atomic<bool> reported_session_failure_{false};
   std::atomic<bool> reported_update_failure_{false};
   std::atomic<bool> reported_no_session_{false};
