@@ -169,12 +169,14 @@ constexpr std::size_t kRedactedSecretMinLength = 16;
 
 std::string redact_secret(const std::string& secret) {
   if (secret.empty()) return "";
-  // The last 4 characters tell two keys apart; a secret shorter than 16 bytes shows none of them,
+  // The last 4 characters tell two keys apart; a secret of fewer than 16 characters shows none,
   // so at most a quarter of any secret is shown. Characters, not bytes: a UTF-8 character cut in
   // two would make the redacted text invalid UTF-8 (and a JSON report of it could not be written).
-  if (secret.size() < kRedactedSecretMinLength) return "****";
+  std::size_t characters = 0;
+  for (const char c : secret) characters += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
+  if (characters < kRedactedSecretMinLength) return "****";
   std::size_t start = secret.size();
-  for (int characters = 0; characters < 4 && start > 0; ++characters) {
+  for (int shown = 0; shown < 4 && start > 0; ++shown) {
     --start;
     while (start > 0 && (static_cast<unsigned char>(secret[start]) & 0xC0U) == 0x80U) --start;
   }
@@ -228,10 +230,10 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
       // Not the public API instead: spans and the API key meant for the user's own deployment would
       // go there. No HoneyHive export then (the tracer says where spans go instead).
       m.correct<std::string>(out.api_url, "",
-                             describe(api_url_from) + "='" + redact_url(out.api_url) +
-                                 "' is not an http(s) URL; nothing is sent to HoneyHive (and the API key nowhere)");
+                             "api_url from " + describe(api_url_from) + " ('" + redact_url(out.api_url) +
+                                 "') is not an http(s) URL; nothing is sent to HoneyHive (and the API key nowhere)");
     }
-    while (!out.api_url.empty() && out.api_url.back() == '/') out.api_url.pop_back();
+    detail::trim_trailing_slashes(out.api_url);
 
     const std::string protocol_from = m.resolve<std::string>(
         "otlp_protocol", out.otlp_protocol, kDefaultProtocol,

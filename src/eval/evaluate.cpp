@@ -295,7 +295,13 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
     }
     const ResolvedConfig& config = tracer->config();
     std::optional<detail::RunsApi> api;
-    if (!options.offline && !config.api_key.empty() && !config.disabled) {
+    // An API URL that was not one resolved to none (its diagnostic says which): the key goes nowhere.
+    const bool no_api_url = !options.offline && !config.api_key.empty() && !config.disabled && config.api_url.empty();
+    if (no_api_url) {
+      report(summary,
+             "api_url is not an http(s) URL (see the tracer's configuration diagnostics); the runs API is "
+             "not used");
+    } else if (!options.offline && !config.api_key.empty() && !config.disabled) {
       api.emplace(config.api_url, config.api_key, options.http_client, options.retry, options.request_timeout);
       // The cancellation token and the time budget bound the API calls too (the dataset fetch,
       // the run creation), not only the scheduling of datapoints.
@@ -329,7 +335,8 @@ EvaluationSummary evaluate(EvaluateOptions options) noexcept {
       report(summary, "no dataset: pass datapoints inline or a HoneyHive dataset_id");
       have_dataset = false;
     } else if (!api) {
-      report(summary, "dataset " + options.dataset_id + " is a HoneyHive dataset: fetching it needs an API key");
+      report(summary, "dataset " + options.dataset_id + " is a HoneyHive dataset: fetching it needs an API key" +
+                          (no_api_url ? std::string(" and an http(s) api_url") : std::string()));
       have_dataset = false;
     } else {
       summary.dataset_id = options.dataset_id;

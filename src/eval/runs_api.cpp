@@ -37,7 +37,7 @@ RunsApi::RunsApi(std::string api_url, std::string api_key, std::shared_ptr<HttpC
       client_(client ? std::move(client) : std::shared_ptr<HttpClient>(make_curl_http_client())),
       retry_(retry),
       timeout_(timeout) {
-  while (!api_url_.empty() && api_url_.back() == '/') api_url_.pop_back();
+  detail::trim_trailing_slashes(api_url_);
 }
 
 ApiResult RunsApi::create_run(const nlohmann::json& body) noexcept { return call("POST", "/v1/runs", &body); }

@@ -59,7 +59,7 @@ struct HoneyHiveEventExporter::Outcome {
 
 HoneyHiveEventExporter::HoneyHiveEventExporter(HoneyHiveEventExporterOptions options)
     : options_(std::move(options)), sender_(options_.client, options_.retry) {
-  while (!options_.api_url.empty() && options_.api_url.back() == '/') options_.api_url.pop_back();
+  detail::trim_trailing_slashes(options_.api_url);
 }
 
 HoneyHiveEventExporter::~HoneyHiveEventExporter() { sender_.shutdown(); }

@@ -386,7 +386,10 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       parts.exporter_description = "otlp " + redact_url(otlp.endpoint) + " (" + resolved.otlp_protocol + ")";
       exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
     } else {
-      // No API key, no endpoint: hh-local when it runs on this machine, else the embedded default.
+      // No API key (or one with no API URL to go to), no endpoint: hh-local when it runs on this
+      // machine, else the embedded default.
+      const std::string no_key =
+          resolved.api_key.empty() ? "no API key" : "API key unused (api_url is not an http(s) URL)";
       const auto port = static_cast<std::uint16_t>(resolved.hh_local_port);
       const std::string local = "127.0.0.1:" + std::to_string(port);
       const detail::HhLocalProbe probe =
@@ -400,14 +403,14 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
         const std::string protocol_name = protocol_chosen ? resolved.otlp_protocol : "http/protobuf";
         otlp.protocol = protocol_name == "http/json" ? OtlpProtocol::http_json : OtlpProtocol::http_protobuf;
         parts.exporter_description =
-            "hh-local " + otlp.endpoint + " (" + protocol_name + "; auto-detected: no API key, no OTLP endpoint)";
+            "hh-local " + otlp.endpoint + " (" + protocol_name + "; auto-detected: " + no_key + ", no OTLP endpoint)";
         exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
       } else {
         std::vector<std::unique_ptr<SpanExporter>> both;
         both.push_back(std::make_unique<ConsoleExporter>());
         both.push_back(std::make_unique<FileExporter>(FileExporterOptions{kEmbeddedFile, 64ULL * 1024 * 1024}));
         parts.exporter_description =
-            std::string("embedded (console tree + ") + kEmbeddedFile + "; no API key, no OTLP endpoint, " +
+            std::string("embedded (console tree + ") + kEmbeddedFile + "; " + no_key + ", no OTLP endpoint, " +
             (resolved.hh_local_detect ? "hh-local not running on " + local + ": " + probe.detail
                                       : std::string("hh-local detection off")) +
             ")";

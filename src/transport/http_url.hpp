@@ -37,8 +37,10 @@ inline std::optional<std::string> normalized_http_url(std::string_view url) {
 }
 
 // `base` with `path` (starting with '/') added to its path: before its query, which is kept (a
-// gateway may need it on every request), its fragment dropped (never sent), and the path's own
-// trailing slashes not doubled. "https://h/hh/?t=1" + "/v1/events" gives "https://h/hh/v1/events?t=1".
+// gateway may need it on every request; after the path's own query, if it has one), its fragment
+// dropped (never sent), and the base path's trailing slashes not doubled.
+// "https://h/hh/?t=1" + "/v1/events" gives "https://h/hh/v1/events?t=1"; + "/v1/d?id=x",
+// "https://h/hh/v1/d?id=x&t=1".
 inline std::string append_url_path(std::string_view base, std::string_view path) {
   const std::size_t fragment = base.find('#');
   if (fragment != std::string_view::npos) base = base.substr(0, fragment);
@@ -50,8 +52,21 @@ inline std::string append_url_path(std::string_view base, std::string_view path)
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
   std::string out;
   out.reserve(base.size() + path.size() + query.size());
-  out.append(base).append(path).append(query);
+  out.append(base).append(path);
+  // A path with a query of its own ("/v1/datasets?dataset_id=x"): the base's parameters follow.
+  if (!query.empty() && path.find('?') != std::string_view::npos) {
+    out.append("&").append(query.substr(1));
+  } else {
+    out.append(query);
+  }
   return out;
+}
+
+// Takes the trailing slashes off `url`'s path, unless it has a query or fragment (a slash there is
+// part of the value, and append_url_path handles the path's own slashes).
+inline void trim_trailing_slashes(std::string& url) {
+  if (url.find_first_of("?#") != std::string::npos) return;
+  while (!url.empty() && url.back() == '/') url.pop_back();
 }
 
 }  // namespace honeyhive::detail

@@ -100,20 +100,25 @@ std::optional<std::tm> read_http_date(std::string_view text, bool& two_digit_yea
 
 // An HTTP-date in seconds since the epoch. (Not a system_clock time point: one in nanoseconds ends
 // in 2262, and a date after it would overflow.) `now` places rfc850-date's two-digit year: in
-// this century unless that is more than 50 years ahead, then in the one before (RFC 9110 section
-// 5.6.7).
+// this century unless the date is then more than 50 years ahead, else in the one before (RFC 9110
+// section 5.6.7).
 std::optional<std::time_t> parse_http_date(std::string_view text, std::time_t now) {
   bool two_digit_year = false;
   auto fields = read_http_date(text, two_digit_year);
   if (!fields) return std::nullopt;
   std::tm tm = *fields;
   if (two_digit_year) {
+    // The date in this century; when that moment is more than 50 years after now (the date and
+    // time compared, not only the years), the same date a century earlier.
     std::tm today{};
     gmtime_r(&now, &today);
     const int this_year = today.tm_year + 1900;
-    int year = this_year - this_year % 100 + tm.tm_year;
-    if (year > this_year + 50) year -= 100;
-    tm.tm_year = year;
+    tm.tm_year = this_year - this_year % 100 + tm.tm_year - 1900;
+    std::tm candidate = tm;
+    std::tm fifty_years_on = today;
+    fifty_years_on.tm_year += 50;
+    if (timegm(&candidate) > timegm(&fifty_years_on)) tm.tm_year -= 100;
+    tm.tm_year += 1900;
   }
   tm.tm_year -= 1900;
   if (tm.tm_year < 70) return std::nullopt;

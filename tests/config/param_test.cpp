@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -68,6 +70,13 @@ TEST(ParamTest, ANullCStringLeavesTheFieldUnset) {
   const char* present = "value";
   assigned = present;
   EXPECT_EQ(*assigned, "value");
+  // A nullptr literal too.
+  EXPECT_NO_THROW({
+    Param<std::string> from_nullptr = nullptr;
+    EXPECT_TRUE(from_nullptr.is_unset());
+  });
+  EXPECT_NO_THROW(assigned = nullptr);
+  EXPECT_TRUE(assigned.is_unset());
 }
 
 // Text in a boolean field would be `true` whatever it says ("false" included): not accepted.
@@ -76,6 +85,11 @@ TEST(ParamTest, ABooleanFieldTakesNoTextNorPointer) {
   EXPECT_FALSE((std::is_assignable_v<Param<bool>&, const char*>));
   EXPECT_FALSE((std::is_assignable_v<Param<bool>&, std::nullptr_t>));
   EXPECT_FALSE((std::is_constructible_v<Param<bool>, const char*>));
+  // Anything else that reads as true when not empty, whatever it holds.
+  EXPECT_FALSE((std::is_assignable_v<Param<bool>&, std::optional<bool>>));
+  EXPECT_FALSE((std::is_assignable_v<Param<bool>&, std::shared_ptr<int>>));
+  EXPECT_TRUE((std::is_assignable_v<Param<bool>&, const bool&>));
+  EXPECT_TRUE((std::is_assignable_v<Param<bool>&, int>));
   EXPECT_TRUE((std::is_assignable_v<Param<bool>&, bool>));
   EXPECT_TRUE((std::is_assignable_v<Param<std::string>&, const char*>));
 }

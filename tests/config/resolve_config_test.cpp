@@ -152,7 +152,8 @@ TEST_F(ResolveConfigTest, AMalformedApiUrlIsNotReplacedByThePublicOne) {
   EXPECT_EQ(config.api_url, "");
   ASSERT_EQ(config.diagnostics.size(), 1U);
   // Not readable as a URL: not shown (what was pasted there may be a secret), the variable named.
-  EXPECT_NE(config.diagnostics[0].find("HH_API_URL='****' is not an http(s) URL; nothing is sent to HoneyHive"),
+  EXPECT_NE(config.diagnostics[0].find(
+                "api_url from HH_API_URL ('****') is not an http(s) URL; nothing is sent to HoneyHive"),
             std::string::npos)
       << config.diagnostics[0];
 }
@@ -327,7 +328,7 @@ TEST_F(ResolveConfigTest, ReportsAndDiagnosticsShowUrlsWithoutTheirCredentials) 
   invalid.otlp_endpoint = "grpc://g-user:g-secret-7@127.0.0.1:4317";
   const ResolvedConfig corrected = resolve_config(invalid);
   ASSERT_EQ(corrected.diagnostics.size(), 2U);
-  EXPECT_NE(corrected.diagnostics[0].find("'ftp://127.0.0.1/x' is not an http(s) URL"), std::string::npos)
+  EXPECT_NE(corrected.diagnostics[0].find("('ftp://127.0.0.1/x') is not an http(s) URL"), std::string::npos)
       << corrected.diagnostics[0];
   EXPECT_NE(corrected.diagnostics[1].find("'grpc://127.0.0.1:4317' is not an http(s) URL"), std::string::npos)
       << corrected.diagnostics[1];
@@ -462,6 +463,19 @@ TEST(RedactSecretTest, KeepsOnlyTheLastFourCharactersOfALongSecret) {
   EXPECT_EQ(redact_secret("abcdefgh"), "****");
   EXPECT_EQ(redact_secret("abcdefghijklmno"), "****");
   EXPECT_EQ(redact_secret("abcdefghijklmnop"), "****mnop");
+}
+
+// The threshold counts characters too: four 4-byte characters are not shown whole.
+TEST(RedactSecretTest, NeverShowsMoreThanAQuarterOfTheCharacters) {
+  EXPECT_EQ(redact_secret("\xF0\x9F\x94\x91\xF0\x9F\x94\x92\xF0\x9F\x94\x93\xF0\x9F\x94\x94"), "****");
+  EXPECT_EQ(redact_secret(std::string(16, '\x80')), "****");
+}
+
+// A query's value may end in a slash: only the path's trailing slashes go.
+TEST_F(ResolveConfigTest, TheApiUrlsQueryIsNotTrimmed) {
+  TracerConfig tracer;
+  tracer.api_url = "https://hh.internal.example/hh/?next=/";
+  EXPECT_EQ(resolve_config(tracer).api_url, "https://hh.internal.example/hh/?next=/");
 }
 
 // Characters, not bytes: a UTF-8 character is never cut in two, so the report stays valid UTF-8 and

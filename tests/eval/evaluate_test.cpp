@@ -854,5 +854,62 @@ TEST(EvaluateTest, EnrichSessionInsideTheFunctionEnrichesTheDatapointsSession) {
   EXPECT_EQ(enriched_sessions, datapoint_sessions);
 }
 
+// An HttpClient that sends nothing and records what it was asked to send.
+class UrlRecordingClient final : public HttpClient {
+ public:
+  HttpResponse send(const HttpRequest& request) noexcept override {
+    try {
+      urls.push_back(request.url);
+    } catch (...) {
+    }
+    HttpResponse response;
+    response.error = "not sent (test)";
+    response.permanent = true;
+    return response;
+  }
+  void cancel() noexcept override {}
+  std::vector<std::string> urls;
+};
+
+// An API URL that is not one: no request goes anywhere with the key, and the summary says why.
+TEST(EvaluateApiTest, AnApiUrlThatIsNotAUrlCallsNoApiAndSaysSo) {
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "not a url";
+  auto t = make_tracer(config);
+  ASSERT_EQ(t.tracer->config().api_url, "");
+  auto client = std::make_shared<UrlRecordingClient>();
+  EvaluateOptions options = doubling_options(t, 1);
+  options.http_client = client;
+  const EvaluationSummary summary = evaluate(std::move(options));
+  EXPECT_TRUE(client->urls.empty()) << "first request to '" << client->urls.front() << "'";
+  EXPECT_FALSE(summary.api);
+  EXPECT_EQ(summary.succeeded, 1U);  // the datapoint still ran, offline
+  bool said = false;
+  for (const auto& error : summary.errors)
+    said = said || error.find("api_url is not an http(s) URL") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+// An API URL with a query: the dataset fetch keeps one query, the dataset's id first.
+TEST(EvaluateApiTest, AnApiUrlWithAQueryFetchesTheDatasetWithOneQuery) {
+  auto client = std::make_shared<UrlRecordingClient>();
+  TracerConfig config;
+  config.api_key = kApiKey;
+  config.api_url = "http://127.0.0.1:9/?gw=1";
+  auto t = make_tracer(config);
+  EvaluateOptions options = doubling_options(t, 0);
+  options.dataset_id = "ds-42";
+  options.http_client = client;
+  static_cast<void>(evaluate(std::move(options)));
+  bool fetched = false;
+  for (const auto& url : client->urls) {
+    if (url.find("/v1/datasets") == std::string::npos) continue;
+    fetched = true;
+    EXPECT_EQ(url, "http://127.0.0.1:9/v1/datasets?dataset_id=ds-42&gw=1");
+  }
+  EXPECT_TRUE(fetched);
+}
+
 }  // namespace
 }  // namespace honeyhive

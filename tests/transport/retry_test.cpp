@@ -171,6 +171,8 @@ TEST(ParseRetryAfter, PlacesATwoDigitYearWithinFiftyYearsOfNow) {
   EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", in_2026), milliseconds(0));
   // 2076 is exactly 50 years ahead: still this century, so a far date (a year, the longest pause).
   EXPECT_EQ(parse_retry_after("Wednesday, 01-Jan-76 00:00:00 GMT", in_2026), std::chrono::hours(24 * 365));
+  // The dates are compared, not the years: the end of 2076 is more than 50 years ahead, so 1976.
+  EXPECT_EQ(parse_retry_after("Friday, 31-Dec-76 23:59:59 GMT", in_2026), milliseconds(0));
 }
 
 TEST(ParseRetryAfter, RejectsADateWithAnImpossibleDayOfMonth) {

@@ -290,7 +290,8 @@ HttpResponse Service::handle_otlp(const HttpRequest& request, const std::string&
     // Well-formed but past a decode limit: "too large" (RESOURCE_EXHAUSTED), so the client can tell
     // it from garbage; the same spans in smaller requests are taken.
     return otlp_error(protobuf, 413, 8,
-                      "OTLP request too large to decode: " + decoded.error + "; send fewer spans per request");
+                      "OTLP request too large to decode: " + decoded.error +
+                          "; send fewer spans (or less deeply nested values) per request");
   }
   if (!decoded.ok()) return otlp_error(protobuf, 400, 3, "undecodable OTLP request: " + decoded.error);
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -21,13 +22,13 @@ class Param {
  public:
   enum class State : unsigned char { unset, explicit_null, value };
 
-  // What a Param<T> can be given: whatever T can be made from, except that a boolean field takes no
-  // text (`cfg.disabled = "false"` would be true) and no pointer: that is a compile error.
+  // What a Param<T> can be given: whatever T can be made from, except that a boolean field takes
+  // only a number or a bool: text (`cfg.disabled = "false"` would be true), a pointer, an optional or
+  // a smart pointer (true when not empty, whatever it holds) is a compile error.
   template <class U>
   static constexpr bool kAccepts = std::is_constructible_v<T, U&&> && !std::is_same_v<std::decay_t<U>, Param> &&
                                    !std::is_same_v<std::decay_t<U>, Null> &&
-                                   !(std::is_same_v<T, bool> && (std::is_pointer_v<std::decay_t<U>> ||
-                                                                 std::is_same_v<std::decay_t<U>, std::nullptr_t>));
+                                   !(std::is_same_v<T, bool> && !std::is_arithmetic_v<std::remove_reference_t<U>>);
 
   constexpr Param() noexcept = default;
   constexpr Param(Null) noexcept : state_(State::explicit_null) {}  // NOLINT(google-explicit-constructor)
@@ -81,11 +82,15 @@ class Param {
   friend bool operator!=(const Param& a, const Param& b) { return !(a == b); }
 
  private:
-  // Whether `value` is a null `char` pointer (what std::getenv gives for a variable not set).
+  // Whether `value` is a null `char` pointer (what std::getenv gives for a variable not set), or a
+  // nullptr given to a text field (a std::string cannot be made from either; a json field keeps
+  // nullptr as JSON null).
   template <class U>
   static bool is_null_text(const U& value) noexcept {
     if constexpr (std::is_pointer_v<U> && std::is_same_v<std::remove_cv_t<std::remove_pointer_t<U>>, char>) {
       return value == nullptr;
+    } else if constexpr (std::is_same_v<U, std::nullptr_t>) {
+      return std::is_same_v<T, std::string>;
     } else {
       return false;
     }
