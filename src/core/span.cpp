@@ -2,16 +2,20 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
 #include <typeinfo>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "core/current_context.hpp"
@@ -222,18 +226,19 @@ void filter_add(std::uint64_t* filter, unsigned key_class_value) noexcept {
 }
 
 template <class Value>
-void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value, std::size_t max_count,
-                         std::size_t max_chars, std::uint32_t& dropped);
+Attribute* upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value, std::size_t max_count,
+                               std::size_t max_chars, std::uint32_t& dropped);
 
 // Sets key=value among the live attributes (overwrite keeps its place; a new key past `max_count`
 // is dropped and counted in `dropped`). A new attribute is written into the slot at
 // attributes[count] when there is one (a recycled record's: it still holds the key the last span
 // wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view, or
 // a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
-// an exception the attribute is either set whole or not at all.
+// an exception the attribute is either set whole or not at all. Returns the live attribute whose
+// value it wrote over, or null when it added the key or dropped it.
 template <class Key, class Value>
-[[gnu::always_inline]] inline void upsert(const LiveAttributes& live, Key&& key, Value&& value, std::size_t max_count,
-                                          std::size_t max_chars, std::uint32_t& dropped) {
+[[gnu::always_inline]] inline Attribute* upsert(const LiveAttributes& live, Key&& key, Value&& value,
+                                                std::size_t max_count, std::size_t max_chars, std::uint32_t& dropped) {
   Attributes& attributes = live.attributes;
   std::size_t& count = live.count;
   const std::string_view view = key;
@@ -244,16 +249,15 @@ template <class Key, class Value>
   const bool in_next_slot =
       existing == nullptr && count < attributes.size() && detail::same_bytes(attributes[count].key, view);
   if (existing == nullptr && !in_next_slot && !detail::is_valid_utf8(view)) {
-    upsert_repaired_key(live, view, std::forward<Value>(value), max_count, max_chars, dropped);
-    return;
+    return upsert_repaired_key(live, view, std::forward<Value>(value), max_count, max_chars, dropped);
   }
   if (existing != nullptr) {
     if (assign_value(existing->value, std::forward<Value>(value), max_chars)) live.grown = true;
-    return;
+    return existing;
   }
   if (count >= max_count) {
     dropped = saturating_increment(dropped);
-    return;
+    return nullptr;
   }
   constexpr bool kOwnedKey = std::is_same_v<std::decay_t<Key>, std::string>;
   if (count < attributes.size()) {
@@ -277,7 +281,7 @@ template <class Key, class Value>
     if (assign_value(slot.value, std::forward<Value>(value), max_chars)) live.grown = true;
     filter_add(live.key_filter, cls);
     ++count;
-    return;
+    return nullptr;
   }
   // Most spans carry a handful of attributes: one allocation instead of four regrowths.
   if (attributes.capacity() == 0) attributes.reserve(max_count < 8 ? max_count : 8);
@@ -295,15 +299,16 @@ template <class Key, class Value>
   note_slot_key(live, count, cls);
   filter_add(live.key_filter, cls);
   ++count;
+  return nullptr;
 }
 
 // A key that is not valid UTF-8 (rare, so out of line): keys are stored repaired, so it is looked up
 // and stored repaired.
 template <class Value>
-[[gnu::noinline, gnu::cold]] void upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value,
-                                                      std::size_t max_count, std::size_t max_chars,
-                                                      std::uint32_t& dropped) {
-  upsert(live, detail::repair_utf8(key), std::forward<Value>(value), max_count, max_chars, dropped);
+[[gnu::noinline, gnu::cold]] Attribute* upsert_repaired_key(LiveAttributes live, std::string_view key, Value&& value,
+                                                            std::size_t max_count, std::size_t max_chars,
+                                                            std::uint32_t& dropped) {
+  return upsert(live, detail::repair_utf8(key), std::forward<Value>(value), max_count, max_chars, dropped);
 }
 
 // Applies the limits to a list given whole (events, links): later duplicates overwrite.
@@ -356,14 +361,130 @@ namespace {
 }
 
 // Sets one attribute on a recording span: the setters' common body (may throw bad_alloc). `value`
-// is an AttributeValue, a TextValue or a scalar.
+// is an AttributeValue, a TextValue or a scalar. Returns the live attribute whose value it wrote
+// over, or null (see upsert).
 template <class Value>
-[[gnu::noinline]] void set_one_slow(detail::SpanState& state, std::string_view key, Value&& value) {
+[[gnu::always_inline]] inline Attribute* set_one_general(detail::SpanState& state, std::string_view key,
+                                                         Value&& value) {
   const SpanLimits& limits = state.limits;
   catch_up_key_filter(state);
-  upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count, limits.attribute_value_length,
-         state.dropped_attributes_count);
+  Attribute* replaced = upsert(live_attributes(state), key, std::forward<Value>(value), limits.attribute_count,
+                               limits.attribute_value_length, state.dropped_attributes_count);
   state.filtered = state.attribute_count;  // upsert adds each new key's class
+  return replaced;
+}
+
+template <class Value>
+[[gnu::noinline]] void set_one_slow(detail::SpanState& state, std::string_view key, Value&& value) {
+  set_one_general(state, key, std::forward<Value>(value));
+}
+
+}  // namespace
+
+// What one set_structured call wrote over (see set_leaf_slow): made at its first overwrite of a live
+// attribute, kept in SpanState::structured_overwrites (none, in the steady state: the call then only
+// tests a null pointer), and taken and freed by the call before it releases the span's mutex.
+struct detail::StructuredOverwrites {
+  // The attributes from before the value that its leaves wrote over: bit i for slot i < 64, then a
+  // list of the others' slots.
+  std::uint64_t earlier_low = 0;
+  std::vector<std::size_t> earlier_high;
+  // How many values of the call's own leaves a later leaf wrote over (dropped), and the first such
+  // key, cut to kCollisionKeyChars characters: what set_structured reports once the call is done.
+  std::uint32_t dropped = 0;
+  std::string first_key;
+};
+
+namespace {
+
+using detail::StructuredOverwrites;
+
+constexpr std::size_t kCollisionKeyChars = 200;
+
+// A leaf wrote over the value of an earlier leaf of the same structured value, whose key is `key`:
+// that value is dropped, and counted.
+[[gnu::noinline, gnu::cold]] void note_collision(detail::SpanState& state, const std::string& key,
+                                                 StructuredOverwrites& overwrites) noexcept {
+  state.dropped_attributes_count = saturating_increment(state.dropped_attributes_count);
+  overwrites.dropped = saturating_increment(overwrites.dropped);
+  if (overwrites.dropped != 1) return;
+  try {
+    overwrites.first_key.assign(key, 0, detail::utf8_prefix_length(key, kCollisionKeyChars));
+  } catch (...) {
+    // Out of memory: reported without the key.
+  }
+}
+
+// A leaf wrote over the attribute in slot `index`, set before its structured value: a deliberate
+// overwrite the first time (a second set_inputs), a collision the next (the value's first leaf
+// under that key was the overwrite).
+[[gnu::noinline]] void note_earlier_overwrite(detail::SpanState& state, std::size_t index, const std::string& key) {
+  StructuredOverwrites*& overwrites = state.structured_overwrites;
+  if (overwrites == nullptr) overwrites = new StructuredOverwrites();
+  bool seen = false;
+  if (index < 64) {
+    const std::uint64_t bit = std::uint64_t{1} << index;
+    seen = (overwrites->earlier_low & bit) != 0;
+    overwrites->earlier_low |= bit;
+  } else {
+    auto& high = overwrites->earlier_high;
+    seen = std::find(high.begin(), high.end(), index) != high.end();
+    if (!seen) high.push_back(index);
+  }
+  if (seen) note_collision(state, key, *overwrites);
+}
+
+// set_one_slow() for a leaf of a structured value whose first leaf went into slot `first` or after.
+// Flattening joins member names with '.' as they are, so leaves may meet under one key
+// ({"a.b": 1, "a": {"b": 2}}, or names that are the same once repaired to UTF-8): a leaf that
+// writes over an attribute at `first` or after it, or over one from before the value that an earlier
+// leaf of it wrote over already, writes over its own value's. The last value stays, as HoneyHive's
+// Python SDK keeps it, and the one it replaced is counted as dropped and noted in `overwrites`. (The
+// first write over an attribute set before the value is a deliberate overwrite, as with a second
+// set_inputs: silent. The in-place paths never get here: they never meet a live key.)
+template <class Value>
+[[gnu::noinline]] void set_leaf_slow(detail::SpanState& state, std::string_view key, Value&& value, std::size_t first) {
+  const Attribute* replaced = set_one_general(state, key, std::forward<Value>(value));
+  if (replaced == nullptr) return;
+  const auto index = static_cast<std::size_t>(replaced - state.attributes.data());
+  if (index < first) {
+    note_earlier_overwrite(state, index, replaced->key);
+    return;
+  }
+  StructuredOverwrites*& overwrites = state.structured_overwrites;
+  if (overwrites == nullptr) overwrites = new StructuredOverwrites();
+  note_collision(state, replaced->key, *overwrites);
+}
+
+void report_collisions(const StructuredOverwrites& collisions) noexcept;
+
+// The end of a set_structured call whose leaves wrote over live attributes, its caller's guard
+// holding the span's mutex: takes and frees what they wrote over, and reports what they dropped, if
+// any, with the mutex released (a diagnostic handler may use the span), then takes the mutex again
+// for the guard to release. (A guard that could release it early, std::unique_lock, cost a typed
+// span about 15 instructions in the steady state, where this is not called.)
+[[gnu::noinline]] void finish_overwrites(detail::SpanState& state) noexcept {
+  const std::unique_ptr<StructuredOverwrites> owned(std::exchange(state.structured_overwrites, nullptr));
+  if (owned->dropped == 0) return;
+  state.mutex.unlock();
+  report_collisions(*owned);
+  state.mutex.lock();
+}
+
+// The diagnostic for the leaves of one set_structured call that met under one key (after the span's
+// mutex is released: a diagnostic handler may use the span). Keys, not values: values may be secret.
+[[gnu::noinline, gnu::cold]] void report_collisions(const StructuredOverwrites& collisions) noexcept {
+  try {
+    report_diagnostic(
+        DiagnosticLevel::warning,
+        {"set_structured: ", std::to_string(collisions.dropped),
+         " value(s) dropped: leaves of one structured value flattened to the same attribute key "
+         "(a member name containing '.', or names that are the same once repaired to UTF-8), first '",
+         collisions.first_key, "'; the last value is kept, the dropped ones are counted in dropped_attributes_count"});
+  } catch (...) {
+    report_diagnostic(DiagnosticLevel::warning,
+                      "set_structured: values dropped: leaves of one structured value flattened to the same key");
+  }
 }
 
 // An ASCII text within the length limit that `target`'s string holds without growing, written over
@@ -587,7 +708,7 @@ namespace {
 // Upserts each leaf of a structured value into a span's attributes (span mutex held).
 class SpanAttributeSink {
  public:
-  explicit SpanAttributeSink(detail::SpanState& state) : state_(state) {}
+  explicit SpanAttributeSink(detail::SpanState& state) noexcept : state_(state), first_(state.attribute_count) {}
 
   // Writes members of one object into the span's next slots in place, one after another (see
   // put()). A local of flatten_members() whose address is never taken, so its fields stay in
@@ -696,7 +817,7 @@ class SpanAttributeSink {
   [[gnu::always_inline]] void array_leaf(std::string_view key, const nlohmann::json& array, std::size_t depth_left) {
     const JsonArray value{array, depth_left};
     in_sequence_ = set_in_next_slot(state_, key, value);
-    if (!in_sequence_) set_one_slow(state_, key, value);
+    if (!in_sequence_) set_leaf_slow(state_, key, value, first_);
   }
   [[gnu::always_inline]] void text_leaf(std::string_view key, std::string_view text) { put(key, TextValue{text}); }
   [[gnu::always_inline]] void bool_leaf(std::string_view key, bool value) { put(key, value); }
@@ -707,7 +828,7 @@ class SpanAttributeSink {
   template <class Value>
   [[gnu::always_inline]] void put(std::string_view key, Value value) {
     in_sequence_ = set_in_next_slot(state_, key, value);
-    if (!in_sequence_) set_one_slow(state_, key, value);
+    if (!in_sequence_) set_leaf_slow(state_, key, value, first_);
   }
 
   // Whether `key` is `prefix` + "." + something.
@@ -717,6 +838,7 @@ class SpanAttributeSink {
   }
 
   detail::SpanState& state_;
+  std::size_t first_;  // the value's first slot: attribute_count when the walk began
   // The last leaf this sink put under its whole key (array_leaf, put; not put_member_in_next_slot)
   // went into the next slot, which held that key.
   bool in_sequence_ = false;
@@ -727,9 +849,10 @@ class SpanAttributeSink {
 void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& value) noexcept {
   if (!state_ || !state_->recording) return;
   try {
-    std::lock_guard<detail::SpanMutex> lock(state_->mutex);
-    if (state_->ended) return;
-    const SpanLimits& limits = state_->limits;
+    detail::SpanState& state = *state_;
+    std::lock_guard<detail::SpanMutex> lock(state.mutex);
+    if (state.ended) return;
+    const SpanLimits& limits = state.limits;
     // Room for an object's keys at once, and at least double: typed spans take several structured
     // values, and every regrowth moves each attribute already there. (Counted from the live
     // attributes: recycled slots past them are written over, not added. Doubling stops at what a
@@ -745,12 +868,20 @@ void SpanRef::set_structured(std::string_view prefix, const nlohmann::json& valu
     }
     // Flattened straight into the span: each key is built in one reused buffer and copied once,
     // into the attribute, and only when the key is new.
-    SpanAttributeSink sink(*state_);
+    SpanAttributeSink sink(state);
     detail::KeyBuffer key(prefix);
     // At most kMaxJsonDepth levels: the walk recurses once per level.
     const std::size_t max_depth =
         limits.structured_max_depth < detail::kMaxJsonDepth ? limits.structured_max_depth : detail::kMaxJsonDepth;
-    detail::flatten_into(key, value, max_depth, sink);
+    try {
+      detail::flatten_into(key, value, max_depth, sink);
+    } catch (...) {
+      delete std::exchange(state.structured_overwrites, nullptr);
+      throw;
+    }
+    // Leaves wrote over live attributes: what they dropped, if any, is reported (finish_overwrites).
+    // (Through `state`, a local: state_ would be loaded again after the walk's stores.)
+    if (state.structured_overwrites != nullptr) finish_overwrites(state);
   } catch (...) {
     note_failure("set_structured");
   }

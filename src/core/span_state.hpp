@@ -60,6 +60,9 @@ inline std::uint16_t shared_prefix(std::string_view a, std::string_view b) noexc
   return static_cast<std::uint16_t>(i);
 }
 
+// What one SpanRef::set_structured call wrote over (core/span.cpp).
+struct StructuredOverwrites;
+
 // The shared, mutable state behind Span/SpanRef handles. Its SpanData part is guarded by `mutex`
 // until `ended` is set; after that it is immutable and handed to processors as a SpanDataPtr to
 // that base (one allocation per span, no copy at end; a Span that ends as it is destroyed moves its
@@ -139,6 +142,10 @@ struct SpanState : SpanData {
   // (slot_keys_written). Guarded by `mutex`.
   static constexpr std::size_t kStaticKeySlots = 16;
   const char* slot_static_keys[kStaticKeySlots] = {};
+  // During a SpanRef::set_structured call whose leaves wrote over a live attribute: what they wrote
+  // over (owned). Null otherwise: the call takes it before it releases `mutex`, so nothing else ever
+  // sees it, and the steady state only tests it. Guarded by `mutex`.
+  StructuredOverwrites* structured_overwrites = nullptr;
 
   // Empties the state for the next span while keeping bounded buffers (see the pool's header).
   // Called when the last reference goes, on whichever thread that is.

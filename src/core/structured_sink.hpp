@@ -30,7 +30,9 @@ namespace honeyhive::detail {
 // to kInline bytes (nearly all) stay in the object itself; longer ones move to the heap.
 class KeyBuffer {
  public:
-  explicit KeyBuffer(std::string_view prefix) { append(prefix.data(), prefix.size()); }
+  // (Inline, as append: an out-of-line call at each set_structured costs a typed span 100
+  // instructions, and GCC stops inlining it once set_structured's body grows.)
+  [[gnu::always_inline]] explicit KeyBuffer(std::string_view prefix) { append(prefix.data(), prefix.size()); }
   KeyBuffer(const KeyBuffer&) = delete;
   KeyBuffer& operator=(const KeyBuffer&) = delete;
 
@@ -43,7 +45,7 @@ class KeyBuffer {
     if (size_ == capacity_) grow(1);
     data_[size_++] = c;
   }
-  void append(const char* text, std::size_t n) {
+  [[gnu::always_inline]] void append(const char* text, std::size_t n) {
     if (n > capacity_ - size_) grow(n);
     copy_bytes(data_ + size_, text, n);
     size_ += n;

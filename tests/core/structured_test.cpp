@@ -18,6 +18,7 @@
 #include "honeyhive/core/provider.hpp"
 #include "honeyhive/core/span.hpp"
 #include "honeyhive/core/tracer.hpp"
+#include "support/diagnostics_capture.hpp"
 #include "support/in_memory_provider.hpp"
 #include "support/nested_json.hpp"
 
@@ -643,6 +644,112 @@ TEST_F(SetStructuredTest, OverwritesKeysSetEarlier) {
   ASSERT_NE(data, nullptr);
   ASSERT_EQ(data->attributes.size(), 1U);
   EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string("new")});
+}
+
+// Leaves of one value that flatten to one key ("a.b" and "a" > "b"): the last in the walk is kept
+// ("a.b" comes after "a"), the other is counted as dropped and reported once, by its key, not its
+// value. Over three spans, so the later ones run on a recycled record that holds the key in its
+// first slot (the in-place path).
+TEST_F(SetStructuredTest, LeavesOfOneValueFlattenedToOneKeyAreCountedAndReportedOnce) {
+  start(SpanLimits{});
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    test::ThreadDiagnosticsCapture diagnostics;
+    auto span = traced_.tracer->start_span("s");
+    span.set_inputs(json{{"a.b", "dotted-secret"}, {"a", {{"b", "nested-secret"}}}});
+    const SpanDataPtr data = finish(span);
+    ASSERT_NE(data, nullptr);
+    ASSERT_EQ(data->attributes.size(), 1U);
+    EXPECT_EQ(data->attributes[0].key, "honeyhive_inputs.a.b");
+    EXPECT_EQ(data->attributes[0].value, AttributeValue{std::string("dotted-secret")});
+    EXPECT_EQ(data->dropped_attributes_count, 1U);
+    const auto lines = diagnostics.lines();
+    ASSERT_EQ(lines.size(), 1U);
+    EXPECT_NE(lines[0].find("'honeyhive_inputs.a.b'"), std::string::npos) << lines[0];
+    EXPECT_EQ(lines[0].find("secret"), std::string::npos) << lines[0];
+  }
+}
+
+// Several keys met in one call: each dropped value counted, one diagnostic for the call.
+TEST_F(SetStructuredTest, SeveralCollisionsInOneValueGiveOneDiagnostic) {
+  start(SpanLimits{});
+  test::ThreadDiagnosticsCapture diagnostics;
+  auto span = traced_.tracer->start_span("s");
+  span.set_structured("p", json{{"x.y", 1}, {"x", {{"y", 2}, {"z", 3}}}, {"x.z", 4}, {"w", 5}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->attributes.size(), 3U);
+  EXPECT_EQ(data->dropped_attributes_count, 2U);
+  EXPECT_EQ(diagnostics.count_containing("2 value(s) dropped"), 1U);
+  EXPECT_EQ(diagnostics.lines().size(), 1U);
+}
+
+// A second call writing the same keys over the first's is a deliberate overwrite: silent. Within
+// that second call, its own leaves meeting under one key are still counted (once, not also for
+// writing over the first call's attribute).
+TEST_F(SetStructuredTest, ASecondCallOverwritingTheSameKeysIsNotACollision) {
+  start(SpanLimits{});
+  test::ThreadDiagnosticsCapture diagnostics;
+  auto span = traced_.tracer->start_span("s");
+  span.set_inputs(json{{"a", {{"b", 1}}}, {"c", 2}});
+  span.set_inputs(json{{"a", {{"b", 3}}}, {"c", 4}});
+  span.set_attribute("honeyhive_inputs.c", std::int64_t{5});
+  EXPECT_TRUE(diagnostics.lines().empty());
+  span.set_inputs(json{{"a.b", 6}, {"a", {{"b", 7}}}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 2U);
+  EXPECT_EQ(*data->find_attribute("honeyhive_inputs.a.b"), AttributeValue{std::int64_t{6}});
+  EXPECT_EQ(*data->find_attribute("honeyhive_inputs.c"), AttributeValue{std::int64_t{5}});
+  EXPECT_EQ(data->dropped_attributes_count, 1U);
+  EXPECT_EQ(diagnostics.lines().size(), 1U);
+}
+
+// Without any collision: several calls over the same keys drop nothing and say nothing.
+TEST_F(SetStructuredTest, RepeatedCallsOverTheSameKeysDropNothing) {
+  start(SpanLimits{});
+  test::ThreadDiagnosticsCapture diagnostics;
+  auto span = traced_.tracer->start_span("s");
+  for (int i = 0; i < 3; ++i) span.set_outputs(json{{"a", {{"b", i}}}, {"c", {1, 2}}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->attributes.size(), 2U);
+  EXPECT_EQ(data->dropped_attributes_count, 0U);
+  EXPECT_TRUE(diagnostics.lines().empty());
+}
+
+// Keys are stored as valid UTF-8: a name with an invalid byte is repaired to U+FFFD, and then meets
+// a name that has U+FFFD there already.
+TEST_F(SetStructuredTest, NamesThatAreTheSameOnceRepairedToUtf8AreACollision) {
+  start(SpanLimits{});
+  test::ThreadDiagnosticsCapture diagnostics;
+  json value = json::object();
+  value["k\xEF\xBF\xBD"] = 1;  // "k" U+FFFD, walked first
+  value["k\xFF"] = 2;
+  auto span = traced_.tracer->start_span("s");
+  span.set_structured("p", value);
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, "p.k\xEF\xBF\xBD");
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::int64_t{2}});
+  EXPECT_EQ(data->dropped_attributes_count, 1U);
+  EXPECT_EQ(diagnostics.count_containing("value(s) dropped"), 1U);
+}
+
+// Under an empty prefix an empty name adds nothing to the key: {"": {"a": 1}} flattens to "a".
+TEST_F(SetStructuredTest, AnEmptyNameUnderAnEmptyPrefixMeetsItsMembersNames) {
+  start(SpanLimits{});
+  test::ThreadDiagnosticsCapture diagnostics;
+  auto span = traced_.tracer->start_span("s");
+  span.set_structured("", json{{"", {{"a", 1}}}, {"a", 2}});
+  const SpanDataPtr data = finish(span);
+  ASSERT_NE(data, nullptr);
+  ASSERT_EQ(data->attributes.size(), 1U);
+  EXPECT_EQ(data->attributes[0].key, "a");
+  EXPECT_EQ(data->attributes[0].value, AttributeValue{std::int64_t{2}});
+  EXPECT_EQ(data->dropped_attributes_count, 1U);
+  EXPECT_EQ(diagnostics.count_containing("'a'"), 1U);
 }
 
 }  // namespace
