@@ -1,9 +1,12 @@
 #include "honeyhive/core/structured.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
+#include <numeric>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/json_depth.hpp"
 #include "core/structured_sink.hpp"
@@ -114,6 +117,40 @@ class AppendingSink {
   Attributes& out_;
 };
 
+// out[first, end) holds one attribute per leaf of one value. Leaves whose keys are the same (member
+// names are joined with '.' as they are: {"a.b": 1, "a": {"b": 2}}) become one attribute, in the
+// first's place with the last's value, as set_structured leaves them on a span.
+void keep_last_of_each_key(Attributes& out, std::size_t first) {
+  const std::size_t n = out.size() - first;
+  if (n < 2) return;
+  // The leaves by key, and in order among the same key.
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), first);
+  std::sort(order.begin(), order.end(), [&out](std::size_t a, std::size_t b) {
+    const int compared = out[a].key.compare(out[b].key);
+    return compared < 0 || (compared == 0 && a < b);
+  });
+  std::vector<bool> replaced;  // by index - first; sized at the first key met twice
+  for (std::size_t group = 0; group < n;) {
+    const std::size_t place = order[group];
+    std::size_t end = group + 1;
+    for (; end < n && out[order[end]].key == out[place].key; ++end) {
+      if (replaced.empty()) replaced.resize(n);
+      replaced[order[end] - first] = true;
+    }
+    if (end - group > 1) out[place].value = std::move(out[order[end - 1]].value);
+    group = end;
+  }
+  if (replaced.empty()) return;
+  std::size_t kept = first;
+  for (std::size_t i = first; i < out.size(); ++i) {
+    if (replaced[i - first]) continue;
+    if (kept != i) out[kept] = std::move(out[i]);
+    ++kept;
+  }
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
+}
+
 }  // namespace
 
 AttributeValue detail::array_leaf_value(const json& array, std::size_t depth_left) {
@@ -137,9 +174,11 @@ std::string detail::json_text(const json& value) { return value.dump(-1, ' ', fa
 void flatten_structured(std::string_view prefix, const json& value, std::size_t max_depth, Attributes& out) {
   // The walk recurses once per level: kMaxJsonDepth at most, as SpanRef::set_structured does.
   if (max_depth > detail::kMaxJsonDepth) max_depth = detail::kMaxJsonDepth;
+  const std::size_t first = out.size();
   AppendingSink sink(out);
   detail::KeyBuffer key(prefix);
   detail::flatten_into(key, value, max_depth, sink);
+  keep_last_of_each_key(out, first);
 }
 
 }  // namespace honeyhive

@@ -405,6 +405,27 @@ TEST(FlattenStructuredTest, KeysLongerThanTheKeyBufferAreBuiltWhole) {
   EXPECT_EQ(*find(out, prefix + ".zz"), AttributeValue{std::int64_t{3}});
 }
 
+// Member names are joined with '.' as they are: "a.b" and "a" > "b" flatten to one key. One
+// attribute, in the first's place, with the value of the last leaf in the walk (members go in key
+// order: "a" before "a.b").
+TEST(FlattenStructuredTest, LeavesFlattenedToTheSameKeyGiveOneAttributeWithTheLastValue) {
+  const Attributes out = flatten(json{{"a.b", "dotted"}, {"a", {{"b", "nested"}, {"c", 1}}}, {"z", 2}});
+  ASSERT_EQ(out.size(), 3U);
+  EXPECT_EQ(out[0].key, "p.a.b");
+  EXPECT_EQ(out[0].value, AttributeValue{std::string("dotted")});
+  EXPECT_EQ(out[1].key, "p.a.c");
+  EXPECT_EQ(out[2].key, "p.z");
+}
+
+// Only the value's own leaves are merged: what `out` held before is left as it was.
+TEST(FlattenStructuredTest, AttributesAlreadyInTheListAreNotMerged) {
+  Attributes out{Attribute{"p.a", AttributeValue{std::int64_t{1}}}};
+  flatten_structured("p", json{{"a", 2}}, 16, out);
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(out[0].value, AttributeValue{std::int64_t{1}});
+  EXPECT_EQ(out[1].value, AttributeValue{std::int64_t{2}});
+}
+
 // --- SpanRef::set_structured ------------------------------------------------------------------
 
 class SetStructuredTest : public ::testing::Test {

@@ -20,7 +20,11 @@ inline constexpr const char* kMaxDepthMarker = "[max depth exceeded]";
 // - unsigned integers above INT64_MAX become decimal strings; nulls are skipped;
 // - containers nested deeper than `max_depth` levels (at most 256, whatever is asked: the walk
 //   recurses once per level) are replaced by kMaxDepthMarker.
-// An empty prefix puts top-level object keys at the root. Does not throw on any json input
+// An empty prefix puts top-level object keys at the root. Names are joined with '.' as they are, so
+// two leaves may flatten to the same key ({"a.b": 1, "a": {"b": 2}} under "m" gives m.a.b twice):
+// they give one attribute, in the first's place with the value of the last in the walk (members go
+// in key order), as SpanRef::set_structured keeps it (which also counts the others as dropped and
+// reports them). Attributes already in `out` are left as they are. Does not throw on any json input
 // except std::bad_alloc.
 void flatten_structured(std::string_view prefix, const nlohmann::json& value, std::size_t max_depth, Attributes& out);
 
