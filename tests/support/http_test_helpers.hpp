@@ -66,6 +66,14 @@ class RecordingServer {
   tools::MiniHttpServer server_;  // last: its threads stop before the members above go away
 };
 
+// The answer of a collector that takes every request: 200, an empty JSON object.
+inline tools::HttpResponse empty_json_answer(const tools::HttpRequest&) {
+  tools::HttpResponse response;
+  response.content_type = "application/json";
+  response.body = "{}";
+  return response;
+}
+
 // The gzip-decoded `data`, or a "<... failed>" marker that no expected text equals.
 // An answer whose status line arrives but whose body is cut short: its Content-Length promises
 // `promised` bytes, `sent` arrive, then the connection closes.

@@ -298,12 +298,7 @@ TEST(HoneyHiveTracerTest, ApiKeySendsOtlpJsonToTheHoneyHiveEndpointWithItsHeader
 // A source with a line break would inject a header: the spans still go, without X-Source, and
 // the tracer says why. (The source is on every span as an attribute too.)
 TEST(HoneyHiveTracerTest, ASourceThatCannotBeAHeaderIsLeftOutOfTheHeadersNotTheExport) {
-  test::RecordingServer server([](const tools::HttpRequest&) {
-    tools::HttpResponse response;
-    response.content_type = "application/json";
-    response.body = "{}";
-    return response;
-  });
+  test::RecordingServer server(test::empty_json_answer);
   ASSERT_TRUE(server.ok());
   auto lines = std::make_shared<test::CapturedLines>();
   TracerOptions options;
@@ -556,12 +551,7 @@ TEST(ApiUrlTest, TheOtlpPathGoesBeforeTheQueryOfTheApiUrl) {
                       {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", nullptr},
                       {"HH_EXPORT_MODE", nullptr},
                       {"HH_API_URL", nullptr}};
-  test::RecordingServer server([](const tools::HttpRequest&) {
-    tools::HttpResponse response;
-    response.content_type = "application/json";
-    response.body = "{}";
-    return response;
-  });
+  test::RecordingServer server(test::empty_json_answer);
   ASSERT_TRUE(server.ok());
   TracerConfig config;
   config.api_key = "hh-test-key-not-real-0000";
@@ -592,12 +582,7 @@ TEST(ApiUrlTest, AMalformedApiUrlSendsTheKeyNowhere) {
                       {"HTTPS_PROXY", "http://127.0.0.1:9"},
                       {"NO_PROXY", nullptr},
                       {"no_proxy", nullptr}};
-  test::RecordingServer server([](const tools::HttpRequest&) {
-    tools::HttpResponse response;
-    response.content_type = "application/json";
-    response.body = "{}";
-    return response;
-  });
+  test::RecordingServer server(test::empty_json_answer);
   ASSERT_TRUE(server.ok());
   auto lines = std::make_shared<test::CapturedLines>();
   TracerOptions options;
