@@ -337,6 +337,9 @@ TEST(HhLocalHttp, TakesTheExportersDefaultBatchOfArrayAttributes) {
     options.endpoint = server.url("/v1/traces");
     options.protocol = protocol;
     options.retry.max_retries = 0;
+    // About acceptance, not speed: a sanitizer build stores these 65,536 attributes slower than the
+    // default 10 s timeout allows.
+    options.timeout = std::chrono::minutes(5);
     OtlpHttpExporter exporter(options);
     EXPECT_EQ(exporter.export_spans(honeyhive::test::default_batch_of_array_spans()), ExportResult::success);
     EXPECT_EQ(server.store().span_count(), 512);
