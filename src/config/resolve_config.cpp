@@ -289,9 +289,19 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
                     {{config.trace_content, kTracer}, {overrides.trace_content, kOverride}},
                     first_env({"HH_TRACE_CONTENT"}));
     // HH_DISABLE_TRACING is the HoneyHive Python SDK's switch (TracerConfig.disable_tracing); like
-    // the other HH_ variables it comes before its OpenTelemetry counterpart.
+    // the other HH_ variables it comes before its OpenTelemetry counterpart. A switch that cannot be
+    // read (HH_DISABLE_TRACING=maybe) does not hide the other: OTEL_SDK_DISABLED=true still turns
+    // tracing off.
+    std::optional<EnvValue> disabled_env = first_env({"HH_DISABLE_TRACING"});
+    if (auto otel = first_env({"OTEL_SDK_DISABLED"}); otel && (!disabled_env || !parse_bool(disabled_env->value))) {
+      if (disabled_env && config.disabled.is_unset() && overrides.disabled.is_unset()) {
+        m.diagnose("HH_DISABLE_TRACING='" + disabled_env->value +
+                   "' is not a boolean (true/false/1/0/yes/no/on/off); OTEL_SDK_DISABLED applies");
+      }
+      disabled_env = std::move(otel);
+    }
     m.resolve<bool>("disabled", out.disabled, false, {{config.disabled, kTracer}, {overrides.disabled, kOverride}},
-                    first_env({"HH_DISABLE_TRACING", "OTEL_SDK_DISABLED"}));
+                    disabled_env);
     m.resolve<bool>("start_session", out.start_session, true,
                     {{config.start_session, kTracer}, {overrides.start_session, kOverride}}, std::nullopt);
     std::string strategy_name;

@@ -195,6 +195,24 @@ TEST_F(ResolveConfigTest, HhDisableTracingTurnsTheTracerOffAsInThePythonSdk) {
   EXPECT_EQ(config.origin_of("disabled")->origin, "env:HH_DISABLE_TRACING");
 }
 
+// A kill switch that cannot be read does not hide the other one: tracing stays off, and the
+// unreadable value is named.
+TEST_F(ResolveConfigTest, AnUnreadableHhDisableTracingLeavesOtelSdkDisabledInCharge) {
+  test::ScopedEnv env{{"HH_DISABLE_TRACING", "maybe"}, {"OTEL_SDK_DISABLED", "true"}};
+  const ResolvedConfig config = resolve_config(TracerConfig{});
+  EXPECT_TRUE(config.disabled);
+  EXPECT_EQ(config.origin_of("disabled")->origin, "env:OTEL_SDK_DISABLED");
+  ASSERT_EQ(config.diagnostics.size(), 1U);
+  EXPECT_NE(config.diagnostics[0].find("HH_DISABLE_TRACING='maybe' is not a boolean"), std::string::npos)
+      << config.diagnostics[0];
+  // Decided by the configuration: the variables are not read, nor reported.
+  TracerConfig tracer;
+  tracer.disabled = false;
+  const ResolvedConfig decided = resolve_config(tracer);
+  EXPECT_FALSE(decided.disabled);
+  EXPECT_TRUE(decided.diagnostics.empty());
+}
+
 // An empty key file gives a key of whitespace only: no key, and the report does not show one.
 TEST_F(ResolveConfigTest, AnApiKeyOfWhitespaceOnlyIsNoKey) {
   TracerConfig tracer;
