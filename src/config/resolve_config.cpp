@@ -218,15 +218,20 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     const std::string api_url_from = m.resolve<std::string>("api_url", out.api_url, kDefaultApiUrl,
                                                             {{config.api_url, kTracer}, {overrides.api_url, kOverride}},
                                                             first_env({"HH_API_URL"}), Shown::url);
+    // Whether the URL just resolved is an http(s) URL; one read from a file (a trailing newline) or
+    // with its scheme in capitals is the same URL, written and shown as such.
+    const auto normalize_url = [&m](std::string& url) {
+      auto normalized = detail::normalized_http_url(url);
+      if (!normalized) return false;
+      if (*normalized != url) {
+        url = std::move(*normalized);
+        m.describe_last(redact_url(url));
+      }
+      return true;
+    };
     if (out.api_url.empty()) {
       m.correct<std::string>(out.api_url, kDefaultApiUrl, "api_url is null; using " + std::string(kDefaultApiUrl));
-    } else if (auto url = detail::normalized_http_url(out.api_url)) {
-      // Read from a file (a trailing newline) or with the scheme in capitals: the same URL.
-      if (*url != out.api_url) {
-        out.api_url = std::move(*url);
-        m.describe_last(redact_url(out.api_url));
-      }
-    } else {
+    } else if (!normalize_url(out.api_url)) {
       // Not the public API instead: spans and the API key meant for the user's own deployment would
       // go there. No HoneyHive export then (the tracer says where spans go instead).
       m.correct<std::string>(out.api_url, "",
@@ -256,17 +261,10 @@ ResolvedConfig resolve_config(const TracerConfig& config, const SessionConfig& s
     const std::string endpoint_from = m.resolve<std::string>(
         "otlp_endpoint", out.otlp_endpoint, "", {{config.otlp_endpoint, kTracer}, {overrides.otlp_endpoint, kOverride}},
         endpoint_env, Shown::url);
-    if (!out.otlp_endpoint.empty()) {
-      if (auto url = detail::normalized_http_url(out.otlp_endpoint)) {
-        if (*url != out.otlp_endpoint) {
-          out.otlp_endpoint = std::move(*url);
-          m.describe_last(redact_url(out.otlp_endpoint));
-        }
-      } else {
-        m.correct<std::string>(
-            out.otlp_endpoint, "",
-            describe(endpoint_from) + "='" + redact_url(out.otlp_endpoint) + "' is not an http(s) URL; ignoring it");
-      }
+    if (!out.otlp_endpoint.empty() && !normalize_url(out.otlp_endpoint)) {
+      m.correct<std::string>(
+          out.otlp_endpoint, "",
+          describe(endpoint_from) + "='" + redact_url(out.otlp_endpoint) + "' is not an http(s) URL; ignoring it");
     }
 
     m.resolve<std::string>("service_name", out.service_name, "",

@@ -17,6 +17,11 @@
 namespace honeyhive {
 namespace {
 
+// The URL of the API's `path`, as diagnostics show it (without credentials or query).
+std::string shown_url(const std::string& api_url, std::string_view path) {
+  return redact_url(detail::append_url_path(api_url, path));
+}
+
 using json = nlohmann::json;
 
 // A path segment with everything but RFC 3986 unreserved characters percent-encoded: session ids
@@ -119,8 +124,8 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
       // The server took the request (2xx): sending it again would store the events twice.
       try {
         report_once(reported_cut_answer_,
-                    "HoneyHive events to " + redact_url(detail::append_url_path(options_.api_url, path)) +
-                        " were taken (" + outcome.what + ") but the answer was not read whole (" + outcome.cut_short +
+                    "HoneyHive events to " + shown_url(options_.api_url, path) + " were taken (" + outcome.what +
+                        ") but the answer was not read whole (" + outcome.cut_short +
                         "): whether it said \"success\": false is unknown; the spans count as exported (reported once)",
                     DiagnosticLevel::warning);
       } catch (...) {
@@ -132,8 +137,7 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
       // everything): whether the events were stored is unknown. Said once, loudly.
       try {
         report_once(reported_not_json_,
-                    "HoneyHive events to " + redact_url(detail::append_url_path(options_.api_url, path)) +
-                        " were answered " + outcome.what +
+                    "HoneyHive events to " + shown_url(options_.api_url, path) + " were answered " + outcome.what +
                         " without the API's JSON answer: is api_url the HoneyHive API (not its web app or a "
                         "proxy)? whether the events were stored is unknown; they count as exported (reported once)",
                     DiagnosticLevel::warning);
@@ -146,9 +150,9 @@ bool HoneyHiveEventExporter::send_events(const std::string& path, const std::str
   if (!outcome.cancelled && !reported_events_failure_.exchange(true, std::memory_order_relaxed)) {
     try {
       report_diagnostic(DiagnosticLevel::error,
-                        {"HoneyHive events to ", redact_url(detail::append_url_path(options_.api_url, path)),
-                         " failed after ", std::to_string(outcome.attempts), " attempt(s): ", outcome.what, "; ",
-                         std::to_string(count), " span(s) dropped and counted as failed"});
+                        {"HoneyHive events to ", shown_url(options_.api_url, path), " failed after ",
+                         std::to_string(outcome.attempts), " attempt(s): ", outcome.what, "; ", std::to_string(count),
+                         " span(s) dropped and counted as failed"});
     } catch (...) {
       report_diagnostic(DiagnosticLevel::error, "HoneyHive events failed; spans dropped and counted as failed");
     }
@@ -174,9 +178,8 @@ bool HoneyHiveEventExporter::send_session_start(const SpanData& span, std::chron
   if (!outcome.ok) {
     if (!outcome.cancelled) {
       report_once(reported_session_failure_, "HoneyHive session start (POST " +
-                                                 redact_url(detail::append_url_path(options_.api_url, "/v1/sessions")) +
-                                                 ") failed after " + std::to_string(outcome.attempts) +
-                                                 " attempt(s): " + outcome.what +
+                                                 shown_url(options_.api_url, "/v1/sessions") + ") failed after " +
+                                                 std::to_string(outcome.attempts) + " attempt(s): " + outcome.what +
                                                  "; tracing goes on with the local session id " + local_id);
     }
     return false;
@@ -197,9 +200,9 @@ bool HoneyHiveEventExporter::send_update(const std::string& session_id, const st
   const std::string path = "/v1/events/" + path_segment(session_id);
   const Outcome outcome = send_json("PUT", path, body, deadline);
   if (!outcome.ok && !outcome.cancelled) {
-    report_once(reported_update_failure_,
-                "HoneyHive session update (PUT " + redact_url(detail::append_url_path(options_.api_url, path)) +
-                    ") failed after " + std::to_string(outcome.attempts) + " attempt(s): " + outcome.what);
+    report_once(reported_update_failure_, "HoneyHive session update (PUT " + shown_url(options_.api_url, path) +
+                                              ") failed after " + std::to_string(outcome.attempts) +
+                                              " attempt(s): " + outcome.what);
   }
   return outcome.ok;
 }
