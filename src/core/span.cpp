@@ -701,6 +701,24 @@ void StaticKeyTexts::write(const SpanRef& span, const LiteralKeyText* attributes
   if (!set_texts(*span.state_, attributes, count)) span.note_failure("set_attribute");
 }
 
+void StaticKeyTexts::write_leaving_room(const SpanRef& span, std::string_view key, std::string_view value,
+                                        std::size_t kept_free) noexcept {
+  if (!span.state_ || !span.state_->recording) return;
+  try {
+    SpanState& state = *span.state_;
+    std::lock_guard<SpanMutex> lock(state.mutex);
+    if (state.ended) return;
+    const SpanLimits& limits = state.limits;
+    const std::size_t max_count = limits.attribute_count > kept_free ? limits.attribute_count - kept_free : 0;
+    catch_up_key_filter(state);
+    upsert(live_attributes(state), key, TextValue{value}, max_count, limits.attribute_value_length,
+           state.dropped_attributes_count);
+    state.filtered = state.attribute_count;  // upsert adds each new key's class
+  } catch (...) {
+    span.note_failure("set_attribute");
+  }
+}
+
 }  // namespace detail
 
 namespace {

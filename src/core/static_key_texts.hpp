@@ -41,6 +41,13 @@ struct StaticKeyTexts {
   // the same literal there finds it equal by that address instead of comparing its bytes. The
   // tracer's own keys (event type and name, the enrichment's) are such literals.
   static void write(const SpanRef& span, const LiteralKeyText* attributes, std::size_t count) noexcept;
+
+  // SpanRef::set_attribute_text for an attribute of less weight than those still to come (the
+  // enrichment's baggage.* copies, written before the tracer's event type and name): a new key is
+  // added only while `kept_free` slots stay free below the span's attribute count limit; otherwise
+  // it is dropped and counted in dropped_attributes_count. A key the span has is written over.
+  static void write_leaving_room(const SpanRef& span, std::string_view key, std::string_view value,
+                                 std::size_t kept_free) noexcept;
 };
 
 }  // namespace honeyhive::detail

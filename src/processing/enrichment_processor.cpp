@@ -24,6 +24,11 @@ constexpr PairKeys kProjectKeys{"honeyhive.project", "traceloop.association.prop
 constexpr PairKeys kSourceKeys{"honeyhive.source", "traceloop.association.properties.source"};
 constexpr PairKeys kParentIdKeys{"honeyhive.parent_id", "traceloop.association.properties.parent_id"};
 
+// Slots a span keeps free below its attribute count limit, while inbound baggage is copied onto it,
+// for the attributes the tracer writes after the enrichment: the event type and name, whether the
+// parent is the session, and a session's name.
+constexpr std::size_t kSlotsKeptForTheTracer = 4;
+
 // The attributes of one span's enrichment, written together (one acquisition of the span's lock):
 // as text, into the span's recycled slots, with no temporary string per attribute.
 class PendingTexts {
@@ -141,9 +146,11 @@ void EnrichmentProcessor::on_start(SpanRef& span, const Context& parent) noexcep
     }
     texts.write(span);
     if (others) {
+      // The tracer's event type and name come after these: under a lowered attribute count limit,
+      // many inbound members must not leave them no room (the copies are what is dropped, counted).
       for (const auto& entry : baggage) {
         if (detail::reserved_baggage_key(entry.key) == detail::kNotReservedBaggage) {
-          span.set_attribute_text("baggage." + entry.key, entry.value);
+          detail::StaticKeyTexts::write_leaving_room(span, "baggage." + entry.key, entry.value, kSlotsKeptForTheTracer);
         }
       }
     }

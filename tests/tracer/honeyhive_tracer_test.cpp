@@ -97,6 +97,35 @@ TEST(HoneyHiveTracerTest, ASpanWithoutAParentContinuesTheAttachedContext) {
   EXPECT_FALSE(Context::current().span_context().is_valid());
 }
 
+// Inbound baggage is copied onto spans as baggage.* before the tracer writes the event type and
+// name: under a lowered attribute count limit, the copies are what is dropped (counted), not the
+// attributes that make the span a HoneyHive event.
+TEST(HoneyHiveTracerTest, ManyBaggageMembersUnderALowLimitLeaveRoomForTheEventType) {
+  test::ScopedEnv env{{"OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "12"}};
+  auto t = make_tracer("p");
+  constexpr std::size_t kMembers = 20;
+  {
+    Context inbound;
+    for (std::size_t i = 0; i < kMembers; ++i) inbound = inbound.with_baggage("member" + std::to_string(i), "v");
+    Scope scope(inbound);
+    Span span = t.tracer->start_span("lookup", EventType::tool);
+  }
+  const auto span = t.named("lookup");
+  ASSERT_NE(span, nullptr);
+  ASSERT_NE(find_string_attribute(*span, "honeyhive_event_type"), nullptr);
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive_event_type"), "tool");
+  ASSERT_NE(find_string_attribute(*span, "honeyhive_event_name"), nullptr);
+  EXPECT_EQ(*find_string_attribute(*span, "honeyhive.session_id"), t.tracer->session_id());
+  std::size_t copies = 0;
+  for (const Attribute& attribute : span->attributes) {
+    if (attribute.key.rfind("baggage.", 0) == 0) ++copies;
+  }
+  EXPECT_GT(copies, 0U);
+  EXPECT_LE(span->attributes.size(), 12U);
+  // Every member not copied is counted.
+  EXPECT_EQ(span->dropped_attributes_count, kMembers - copies);
+}
+
 // Options given to start_span are honoured: the parent given rather than the attached context,
 // the kind, the start time and the attributes; the span is still typed, named and active, and its
 // context carries the tracer's baggage. Every event type is recorded by its name.
