@@ -8,6 +8,7 @@
 
 #include "core/deadline.hpp"
 #include "core/env.hpp"
+#include "export/otlp_env.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/otlp_json.hpp"
 #include "honeyhive/export/otlp_proto.hpp"
@@ -49,34 +50,35 @@ std::optional<OtlpPartialSuccess> parse_json_partial_success(const std::string& 
   return result;
 }
 
-}  // namespace
-
-OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
+// The variables of from_env(); `target` (the endpoint and protocol) only when asked.
+OtlpHttpExporterOptions options_from_env(bool target) noexcept {
   OtlpHttpExporterOptions options;
   try {
     std::string name;
-    if (const auto traces = detail::get_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
-      if (auto url = detail::normalized_http_url(*traces)) {
-        options.endpoint = std::move(*url);
-      } else {
-        report_diagnostic(DiagnosticLevel::warning,
-                          "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; ignoring it");
+    if (target) {
+      if (const auto traces = detail::get_env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")) {
+        if (auto url = detail::normalized_http_url(*traces)) {
+          options.endpoint = std::move(*url);
+        } else {
+          report_diagnostic(DiagnosticLevel::warning,
+                            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is not an http(s) URL; ignoring it");
+        }
+      } else if (const auto base = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+        if (auto url = detail::normalized_http_url(*base)) {
+          // The signal's path goes after the base's own path, before any query.
+          options.endpoint = detail::append_url_path(*url, "/v1/traces");
+        } else {
+          report_diagnostic(DiagnosticLevel::warning, "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL; ignoring it");
+        }
       }
-    } else if (const auto base = detail::get_env("OTEL_EXPORTER_OTLP_ENDPOINT")) {
-      if (auto url = detail::normalized_http_url(*base)) {
-        // The signal's path goes after the base's own path, before any query.
-        options.endpoint = detail::append_url_path(*url, "/v1/traces");
-      } else {
-        report_diagnostic(DiagnosticLevel::warning, "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL; ignoring it");
-      }
-    }
-    if (const auto protocol = otlp_env("PROTOCOL", &name)) {
-      if (*protocol == "http/json") {
-        options.protocol = OtlpProtocol::http_json;
-      } else if (*protocol != "http/protobuf") {
-        report_diagnostic(
-            DiagnosticLevel::warning,
-            name + "='" + *protocol + "' is not supported (http/protobuf or http/json); using http/protobuf");
+      if (const auto protocol = otlp_env("PROTOCOL", &name)) {
+        if (*protocol == "http/json") {
+          options.protocol = OtlpProtocol::http_json;
+        } else if (*protocol != "http/protobuf") {
+          report_diagnostic(
+              DiagnosticLevel::warning,
+              name + "='" + *protocol + "' is not supported (http/protobuf or http/json); using http/protobuf");
+        }
       }
     }
     if (const auto headers = otlp_env("HEADERS", &name)) {
@@ -125,6 +127,12 @@ OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept {
   }
   return options;
 }
+
+}  // namespace
+
+OtlpHttpExporterOptions OtlpHttpExporterOptions::from_env() noexcept { return options_from_env(true); }
+
+OtlpHttpExporterOptions detail::otlp_transport_options_from_env() noexcept { return options_from_env(false); }
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include "core/random.hpp"
 #include "core/static_key_texts.hpp"
 #include "core/uuid.hpp"
+#include "export/otlp_env.hpp"
 #include "honeyhive/core/diagnostics.hpp"
 #include "honeyhive/export/console_exporter.hpp"
 #include "honeyhive/export/file_exporter.hpp"
@@ -352,7 +353,7 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
     } else if (!resolved.api_key.empty() && !resolved.api_url.empty() && resolved.export_mode == "events") {
       HoneyHiveEventExporterOptions events;
       // The OTLP exporter's timeout and compression rules (OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT, _COMPRESSION).
-      const OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+      const OtlpHttpExporterOptions otlp = detail::otlp_transport_options_from_env();
       events.timeout = otlp.timeout;
       events.gzip = otlp.gzip;
       events.api_url = resolved.api_url;
@@ -363,7 +364,7 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
                                     resolved.api_url, resolved.disable_batch ? "/v1/events" : "/v1/events/batch"));
       exporter = std::make_unique<HoneyHiveEventExporter>(std::move(events));
     } else if (!resolved.api_key.empty() && !resolved.api_url.empty()) {
-      OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+      OtlpHttpExporterOptions otlp = detail::otlp_transport_options_from_env();
       otlp.endpoint = detail::append_url_path(resolved.api_url, "/opentelemetry/v1/traces");
       otlp.protocol = resolved.otlp_protocol == "http/protobuf" ? OtlpProtocol::http_protobuf : OtlpProtocol::http_json;
       otlp.headers = {{"Authorization", "Bearer " + resolved.api_key},
@@ -380,7 +381,7 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       parts.exporter_description = "honeyhive-otlp " + redact_url(otlp.endpoint) + " (" + resolved.otlp_protocol + ")";
       exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
     } else if (!resolved.otlp_endpoint.empty()) {
-      OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+      OtlpHttpExporterOptions otlp = detail::otlp_transport_options_from_env();
       otlp.endpoint = resolved.otlp_endpoint;
       otlp.protocol = resolved.otlp_protocol == "http/protobuf" ? OtlpProtocol::http_protobuf : OtlpProtocol::http_json;
       parts.exporter_description = "otlp " + redact_url(otlp.endpoint) + " (" + resolved.otlp_protocol + ")";
@@ -395,7 +396,7 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       const detail::HhLocalProbe probe =
           resolved.hh_local_detect ? detail::probe_hh_local(port) : detail::HhLocalProbe{false, "detection off"};
       if (probe.found) {
-        OtlpHttpExporterOptions otlp = OtlpHttpExporterOptions::from_env();
+        OtlpHttpExporterOptions otlp = detail::otlp_transport_options_from_env();
         otlp.endpoint = "http://" + local + "/v1/traces";
         // Protobuf unless a protocol was asked for: hh-local reads both, protobuf is the smaller.
         const FieldOrigin* protocol = resolved.origin_of("otlp_protocol");

@@ -348,6 +348,29 @@ TEST(HoneyHiveTracerTest, ASourceThatCannotBeAHeaderIsLeftOutOfTheHeadersNotTheE
   EXPECT_FALSE(requests.front().header("x-injected").has_value());
 }
 
+// An OTLP protocol the SDK does not speak (grpc) is said once, with the protocol that is used: the
+// tracer's (http/json), not the OTLP exporter's own default (http/protobuf), which it does not use.
+TEST(HoneyHiveTracerTest, AnUnsupportedOtlpProtocolIsReportedOnceWithTheProtocolUsed) {
+  test::RecordingServer server(test::empty_json_answer);
+  ASSERT_TRUE(server.ok());
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}};
+  auto lines = std::make_shared<test::CapturedLines>();
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::make(test::CapturedLines::handler(lines), DiagnosticLevel::warning);
+  TracerConfig config;
+  config.otlp_endpoint = server.url();
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  tracer->shutdown(std::chrono::milliseconds(2000));
+  EXPECT_EQ(lines->count_containing("'grpc'"), 1U);
+  EXPECT_EQ(lines->count_containing("using http/json"), 1U);
+  EXPECT_EQ(lines->count_containing("using http/protobuf"), 0U);
+  const auto requests = server.requests();
+  ASSERT_FALSE(requests.empty());
+  EXPECT_EQ(requests.front().header("content-type"), "application/json");
+}
+
 // A key with a line break inside cannot be sent: said once, at init, without the key.
 TEST(HoneyHiveTracerTest, AnApiKeyWithALineBreakIsReportedAtInit) {
   auto lines = std::make_shared<test::CapturedLines>();
