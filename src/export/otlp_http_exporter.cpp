@@ -3,6 +3,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -48,6 +49,14 @@ std::optional<OtlpPartialSuccess> parse_json_partial_success(const std::string& 
   const auto message = partial->find("errorMessage");
   if (message != partial->end() && message->is_string()) result.error_message = message->get<std::string>();
   return result;
+}
+
+// Whether `url`'s path ends in the OTLP traces path (query, fragment and trailing slashes aside).
+bool ends_in_traces_path(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  constexpr std::string_view kTracesPath = "/v1/traces";
+  return url.size() >= kTracesPath.size() && url.substr(url.size() - kTracesPath.size()) == kTracesPath;
 }
 
 // The variables of from_env(); `target` (the endpoint and protocol) only when asked.
@@ -222,7 +231,11 @@ ExportResult OtlpHttpExporter::export_spans_until(const std::vector<SpanDataPtr>
       return ExportResult::success;
     }
     if (!response.cancelled && !reported_failure_.exchange(true, std::memory_order_relaxed)) {
-      const std::string what = response.status != 0 ? "HTTP " + std::to_string(response.status) : response.error;
+      std::string what = response.status != 0 ? "HTTP " + std::to_string(response.status) : response.error;
+      if (response.status == 404 && !ends_in_traces_path(options_.endpoint)) {
+        // The usual cause: a collector's base URL given where the full traces URL is taken.
+        what += " (the endpoint is used as given; OTLP/HTTP receivers take traces at <base URL>/v1/traces)";
+      }
       report_diagnostic(DiagnosticLevel::error, "OTLP export to " + redact_url(options_.endpoint) + " failed after " +
                                                     std::to_string(outcome.attempts) + " attempt(s): " + what +
                                                     "; spans dropped and counted as failed");

@@ -252,6 +252,28 @@ TEST(OtlpHttpExporter, DoesNotRetryA400AndFails) {
   EXPECT_EQ(exporter.stats().retries, 0U);
 }
 
+// An endpoint given without the signal's path (the collector's base URL, as OTEL_EXPORTER_OTLP_ENDPOINT
+// takes it) is used as given; the 404 it gets says where OTLP/HTTP receivers take traces.
+TEST(OtlpHttpExporter, A404FromAnEndpointWithoutV1TracesSaysWhereTracesGo) {
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(404, "not found", "text/plain"); });
+  ASSERT_TRUE(collector.ok());
+  const test::ThreadDiagnosticsCapture diagnostics;
+  OtlpHttpExporter exporter(options_for(collector.url("")));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  EXPECT_EQ(diagnostics.count_containing("HTTP 404"), 1U);
+  EXPECT_EQ(diagnostics.count_containing("/v1/traces"), 1U);
+}
+
+TEST(OtlpHttpExporter, A404FromAV1TracesEndpointGivesNoPathHint) {
+  RecordingServer collector([](const tools::HttpRequest&) { return reply(404, "not found", "text/plain"); });
+  ASSERT_TRUE(collector.ok());
+  const test::ThreadDiagnosticsCapture diagnostics;
+  OtlpHttpExporter exporter(options_for(collector.url("/v1/traces?tenant=a")));
+  EXPECT_EQ(exporter.export_spans(make_spans()), ExportResult::failure);
+  EXPECT_EQ(diagnostics.count_containing("HTTP 404"), 1U);
+  EXPECT_EQ(diagnostics.count_containing("receivers take"), 0U);
+}
+
 // The largest timeout (OTEL_EXPORTER_OTLP_TIMEOUT can say so) means no limit: the deadline of an
 // export (timeout x attempts) overflowed into the past, and every export failed unsent.
 TEST(OtlpHttpExporter, TheLargestTimeoutStillSends) {

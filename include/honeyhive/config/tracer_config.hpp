@@ -19,8 +19,9 @@ struct TracerConfig {
   Param<std::string> source;         // HH_SOURCE, default "dev"
   Param<std::string> api_url;        // HH_API_URL, default https://api.dp1.us.honeyhive.ai
   Param<std::string> otlp_protocol;  // HH_OTLP_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL: http/json | http/protobuf
-  Param<std::string>
-      otlp_endpoint;  // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces)
+  // The full URL spans are POSTed to, used as given (http://collector:4318/v1/traces, not the base
+  // URL); from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (as given), else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces.
+  Param<std::string> otlp_endpoint;
   Param<std::string> service_name;  // OTEL_SERVICE_NAME
   Param<std::string> export_mode;   // HH_EXPORT_MODE, default "otlp"; "events" = the HoneyHive Events API
   Param<std::string> session_name;  // HH_SESSION_NAME
