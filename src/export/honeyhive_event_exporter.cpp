@@ -229,7 +229,9 @@ ExportCounts HoneyHiveEventExporter::export_spans_counted(const std::vector<Span
         rejected_.fetch_add(1, std::memory_order_relaxed);
         if (span) {
           report_once(reported_no_session_, "HoneyHive events: span '" + span->name.substr(0, 100) +
-                                                "' has no honeyhive.session_id (not started by a HoneyHiveTracer?); "
+                                                "' has no honeyhive.session_id (events need a session: a tracer with "
+                                                "start_session = false sends none before its first "
+                                                "start_session(); or the span is not a HoneyHiveTracer's); "
                                                 "not sent, counted as rejected");
         }
         continue;

@@ -293,6 +293,26 @@ TEST(EventsModeTest, EventsModeWithoutAnApiKeyWarnsAndExportsOverOtlp) {
   EXPECT_EQ(collector.requests().front().target, "/v1/traces");
 }
 
+// A tracer told not to start a session (start_session = false) sends no event until a session
+// starts: events need one. The line that says so names that cause, not only a foreign span.
+TEST(EventsModeTest, SpansBeforeTheFirstSessionAreRejectedNamingStartSession) {
+  RecordingServer api(ok_reply);
+  ASSERT_TRUE(api.ok());
+  auto lines = std::make_shared<test::CapturedLines>();
+  TracerOptions options;
+  options.diagnostics = DiagnosticSink::make(test::CapturedLines::handler(lines), DiagnosticLevel::warning);
+  TracerConfig config = events_config(api.url(""));
+  config.start_session = false;
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config, {}, {}, {}, std::move(options));
+  ASSERT_NE(tracer, nullptr);
+  { Span span = tracer->start_span("lookup", EventType::tool); }
+  tracer->shutdown(milliseconds(1000));
+  EXPECT_TRUE(api.requests().empty());
+  EXPECT_EQ(lines->count_containing("has no honeyhive.session_id"), 1U);
+  EXPECT_EQ(lines->count_containing("start_session"), 1U);
+}
+
 TEST(EventsModeTest, ChildrenOfASessionSpanHangUnderTheSessionId) {
   RecordingServer api(ok_reply);
   ASSERT_TRUE(api.ok());
