@@ -398,6 +398,11 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       if (probe.found) {
         OtlpHttpExporterOptions otlp = detail::otlp_transport_options_from_env();
         otlp.endpoint = "http://" + local + "/v1/traces";
+        // Straight to it, as the probe went: through a proxy (http_proxy) the spans would go to the
+        // proxy's own 127.0.0.1.
+        CurlHttpClientOptions direct;
+        direct.use_proxy_variables = false;
+        otlp.client = make_curl_http_client(direct);
         // Protobuf unless a protocol was asked for: hh-local reads both, protobuf is the smaller.
         const FieldOrigin* protocol = resolved.origin_of("otlp_protocol");
         const bool protocol_chosen = protocol != nullptr && protocol->origin != "default";

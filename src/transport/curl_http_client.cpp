@@ -135,6 +135,8 @@ class CurlHttpClient final : public HttpClient {
       curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
       curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
       curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+      // An empty proxy turns off the one the environment would give (libcurl's CURLOPT_PROXY).
+      if (!options_.use_proxy_variables) curl_easy_setopt(curl, CURLOPT_PROXY, "");
       curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
       if (request.method == "POST") {
         curl_easy_setopt(curl, CURLOPT_POST, 1L);

@@ -94,6 +94,32 @@ TEST(HhLocalDetectTest, WhenHhLocalAnswersSpansGoThereAsOtlpProtobuf) {
   tracer->shutdown(milliseconds(1000));
 }
 
+// The probe connects straight to the loopback; so do the spans, whatever proxy the environment names
+// (a proxy would deliver them to its own 127.0.0.1, or fail, while the probe said hh-local runs here).
+TEST(HhLocalDetectTest, SpansGoToHhLocalDirectlyWhenTheEnvironmentNamesAProxy) {
+  RecordingServer proxy([](const tools::HttpRequest&) { return json_reply("{}", 502); });
+  RecordingServer hh_local(fake_hh_local);
+  ASSERT_TRUE(proxy.ok());
+  ASSERT_TRUE(hh_local.ok());
+  const std::string proxy_url = proxy.url("");
+  test::ScopedEnv env{{"http_proxy", proxy_url.c_str()},
+                      {"HTTP_PROXY", proxy_url.c_str()},
+                      {"all_proxy", nullptr},
+                      {"ALL_PROXY", nullptr},
+                      {"no_proxy", nullptr},
+                      {"NO_PROXY", nullptr}};
+  auto tracer = HoneyHiveTracer::init(default_rule_config(hh_local.port()));
+  ASSERT_NE(tracer, nullptr);
+  ASSERT_TRUE(starts_with(tracer->exporter_description(), "hh-local ")) << tracer->exporter_description();
+  { Span span = tracer->start_span("lookup_order", EventType::tool); }
+  ASSERT_TRUE(tracer->flush(milliseconds(5000)));
+  std::size_t traces = 0;
+  for (const auto& request : hh_local.requests()) traces += request.target == "/v1/traces" ? 1U : 0U;
+  EXPECT_EQ(traces, 1U);
+  EXPECT_TRUE(proxy.requests().empty());
+  tracer->shutdown(milliseconds(1000));
+}
+
 TEST(HhLocalDetectTest, AProtocolTheUserChoseIsKeptForHhLocal) {
   RecordingServer hh_local(fake_hh_local);
   ASSERT_TRUE(hh_local.ok());

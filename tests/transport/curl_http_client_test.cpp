@@ -12,6 +12,7 @@
 #include "common/mini_http_server.hpp"
 #include "honeyhive/transport/http_client.hpp"
 #include "support/http_test_helpers.hpp"
+#include "support/test_env.hpp"
 
 namespace honeyhive {
 namespace {
@@ -53,6 +54,40 @@ TEST(CurlHttpClient, PostsTheBodyAndHeaders) {
   EXPECT_EQ(requests[0].header("content-type"), "application/x-protobuf");
   EXPECT_EQ(requests[0].header("x-custom"), "value 1");
   EXPECT_EQ(requests[0].header("content-length"), "11");
+}
+
+// The environment of a machine behind a proxy that does not exempt the loopback (no no_proxy).
+test::ScopedEnv proxied_through(const RecordingServer& proxy) {
+  const std::string url = proxy.url("");
+  return test::ScopedEnv{{"http_proxy", url.c_str()}, {"HTTP_PROXY", url.c_str()}, {"all_proxy", nullptr},
+                         {"ALL_PROXY", nullptr},      {"no_proxy", nullptr},       {"NO_PROXY", nullptr}};
+}
+
+TEST(CurlHttpClient, TheProxyVariablesApplyByDefault) {
+  RecordingServer proxy([](const tools::HttpRequest&) { return reply(200); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(proxy.ok());
+  ASSERT_TRUE(server.ok());
+  const auto env = proxied_through(proxy);
+  auto client = make_curl_http_client();
+  EXPECT_EQ(client->send(post(server.url())).status, 200);
+  ASSERT_EQ(proxy.requests().size(), 1U);
+  EXPECT_EQ(proxy.requests()[0].target, server.url());  // a proxy request names the whole URL
+  EXPECT_TRUE(server.requests().empty());
+}
+
+TEST(CurlHttpClient, WithoutTheProxyVariablesItConnectsDirectly) {
+  RecordingServer proxy([](const tools::HttpRequest&) { return reply(502); });
+  RecordingServer server([](const tools::HttpRequest&) { return reply(200); });
+  ASSERT_TRUE(proxy.ok());
+  ASSERT_TRUE(server.ok());
+  const auto env = proxied_through(proxy);
+  CurlHttpClientOptions options;
+  options.use_proxy_variables = false;
+  auto client = make_curl_http_client(options);
+  EXPECT_EQ(client->send(post(server.url())).status, 200);
+  EXPECT_EQ(server.requests().size(), 1U);
+  EXPECT_TRUE(proxy.requests().empty());
 }
 
 TEST(CurlHttpClient, DoesNotAskFor100Continue) {

@@ -56,6 +56,9 @@ struct CurlHttpClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // Proxies come from the usual environment variables (http_proxy, https_proxy, no_proxy), as
   // libcurl reads them. TLS peer and host verification are always on.
+  // False: connect directly, whatever those variables say. For a service on this machine's
+  // loopback (hh-local): a proxy would reach its own 127.0.0.1, not this machine's.
+  bool use_proxy_variables = true;
 };
 
 // The libcurl implementation: one reused easy handle (keep-alive, connection reuse) per client.
