@@ -101,6 +101,19 @@ TEST(MapCarrierTest, SetOverwritesAnExistingHeader) {
   EXPECT_EQ(unordered.size(), 1U);
 }
 
+// A server's request headers are usually const (a handler's `const Request&`): extracting from them
+// needs no copy. Such a carrier is read-only; a write to it changes nothing.
+TEST(MapCarrierTest, ExtractsFromAConstMap) {
+  const Headers headers{{"Traceparent", kTraceparent}};
+  auto carrier = make_map_carrier(headers);
+  const Context parent = TraceContextPropagator().extract(carrier, Context());
+  EXPECT_EQ(parent.span_context().trace_id().to_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  carrier.set("traceparent", "other");
+  EXPECT_EQ(headers.size(), 1U);
+  const std::unordered_map<std::string, std::string> unordered{{"TRACEPARENT", kTraceparent}};
+  EXPECT_EQ(make_map_carrier(unordered).get("traceparent"), kTraceparent);
+}
+
 TEST(MapCarrierTest, GetViewReadsTheValueInTheMap) {
   Headers headers{{"traceparent", kTraceparent}};
   const auto carrier = make_map_carrier(headers);

@@ -38,7 +38,8 @@ bool equals_ignore_case(std::string_view a, std::string_view b) noexcept;
 
 // Adapts a std::map / std::unordered_map of strings (or any map with the same interface).
 // Reads try the exact key first, then a case-insensitive scan. Holds a reference: the map must
-// outlive the carrier.
+// outlive the carrier. A const map (a request's headers, to extract from) gives a read-only
+// carrier: set() changes nothing.
 template <class Map>
 class MapCarrier final : public TextMapCarrier {
  public:
@@ -60,10 +61,15 @@ class MapCarrier final : public TextMapCarrier {
     }
   }
   void set(std::string_view key, std::string_view value) override {
-    // Key and value are built in the new node; a header already present is overwritten.
-    auto [entry, inserted] =
-        map_.emplace(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple(value));
-    if (!inserted) entry->second = typename Map::mapped_type(value);
+    if constexpr (!std::is_const_v<Map>) {
+      // Key and value are built in the new node; a header already present is overwritten.
+      auto [entry, inserted] =
+          map_.emplace(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple(value));
+      if (!inserted) entry->second = typename Map::mapped_type(value);
+    } else {
+      (void)key;
+      (void)value;
+    }
   }
   std::vector<std::string> keys() const override {
     std::vector<std::string> out;
