@@ -331,7 +331,10 @@ void Scope::detach_attached(bool replaced) noexcept {
   if (stack != current) {
     // Another thread's stack must not be touched; that entry stays until its thread exits.
     report_diagnostic(DiagnosticLevel::warning,
-                      "a context scope was ended on a thread other than the one that attached it; ignored");
+                      "a context scope was ended on a thread other than the one that attached it; ignored: that "
+                      "thread keeps it (a span ended here stays its current span, the parent of its later spans) "
+                      "until it exits. Call Span::deactivate() on the starting thread before handing a span to "
+                      "another");
     return;
   }
   const detail::ContextStack::Entry* top = stack->top();

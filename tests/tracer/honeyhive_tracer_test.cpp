@@ -839,6 +839,41 @@ TEST(BindContextTest, AStdThreadGetsTheCallersParentSessionAndTracer) {
   EXPECT_EQ(*find_string_attribute(*child, "honeyhive.session_id"), t.tracer->session_id());
 }
 
+// A span handed to another thread to end (a task, a completion callback) is deactivated on the
+// thread that started it first: that thread's later spans are not its children.
+TEST(BindContextTest, ASpanDeactivatedWhereItStartedCanEndOnAnotherThread) {
+  auto t = make_tracer("threads");
+  test::DiagnosticsCapture diagnostics;
+  {
+    Span job = t.tracer->start_span("async_job", EventType::chain);
+    job.deactivate();
+    EXPECT_FALSE(Context::current().span_context().is_valid());
+    std::thread worker([span = std::move(job)]() mutable { span.set_outputs({{"done", true}}); });
+    worker.join();
+  }
+  { Span next = t.tracer->start_span("next_request", EventType::chain); }
+  const auto next = t.named("next_request");
+  ASSERT_NE(next, nullptr);
+  EXPECT_FALSE(next->parent_span_id.is_valid());
+  EXPECT_NE(t.named("async_job"), nullptr);
+  EXPECT_EQ(diagnostics.count_containing("other than the one"), 0U);
+}
+
+// Without deactivate(), the starting thread keeps the ended span as its current span: the warning
+// says so and what to do. (The starting thread is one of the test's own, so that its context goes
+// with it.)
+TEST(BindContextTest, ASpanEndedOnAnotherThreadWithoutDeactivateIsReportedWithTheRemedy) {
+  auto t = make_tracer("threads");
+  test::DiagnosticsCapture diagnostics;
+  std::thread owner([&] {
+    Span job = t.tracer->start_span("async_job", EventType::chain);
+    std::thread worker([span = std::move(job)]() mutable { span.end(); });
+    worker.join();
+  });
+  owner.join();
+  EXPECT_TRUE(diagnostics.mentions("deactivate()"));
+}
+
 TEST(BindContextTest, WithoutBindingAThreadStartsFromAnEmptyContext) {
   auto t = make_tracer("threads");
   Span parent = t.tracer->start_span("parent", EventType::chain);

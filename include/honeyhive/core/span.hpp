@@ -190,8 +190,16 @@ class Span : public SpanRef {
   }
 
   // Keeps `scope` attached for as long as this span is open (the tracer facade activates its spans
-  // this way, so children and enrich_span find them). End the span on the thread that started it.
+  // this way, so children and enrich_span find them). End the span on the thread that started it,
+  // or deactivate() it there first.
   void hold_scope(Scope scope) noexcept { scope_ = std::move(scope); }
+
+  // Detaches the scope the span holds: it stops being the active span of the thread that started
+  // it (HoneyHiveTracer::start_span activates its spans). Call it on that thread before handing the
+  // span to another thread to end (a task, a completion callback): a scope cannot be detached from
+  // another thread, so without this the starting thread keeps the ended span as its current one,
+  // and its later spans become that span's children. Harmless when the span holds no scope.
+  void deactivate() noexcept { scope_.detach(); }
 
   // A copyable reference to the same span (does not end it).
   SpanRef ref() const noexcept { return SpanRef(*this); }

@@ -64,7 +64,8 @@ class HoneyHiveTracer : public std::enable_shared_from_this<HoneyHiveTracer> {
 
   // Starts a typed span named `name` (honeyhive_event_type, honeyhive_event_name), child of the
   // current context, and makes it the active span of this thread until it ends (end it on this
-  // thread). Its context carries this tracer's id and session in baggage.
+  // thread, or call span.deactivate() here before another thread ends it). Its context carries this
+  // tracer's id and session in baggage.
   Span start_span(std::string_view name, EventType type = EventType::tool) noexcept;
   // The same with options (kind, parent, start time, attributes, links).
   Span start_span(std::string_view name, EventType type, StartSpanOptions options) noexcept;
