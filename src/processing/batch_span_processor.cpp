@@ -47,6 +47,10 @@ struct BatchSpanProcessor::State {
   // atomic operation per span.)
   std::atomic<std::uint64_t> exported{0};
   std::atomic<std::uint64_t> dropped{0};
+  // Of `dropped`, those refused because the queue was full (not after shutdown), and how many of
+  // them the export thread has reported (it reports the first ones; shutdown, the total).
+  std::atomic<std::uint64_t> dropped_full{0};
+  std::atomic<std::uint64_t> dropped_full_reported{0};
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> in_flight{0};
   std::atomic<std::uint64_t> export_batches{0};
@@ -86,6 +90,9 @@ struct BatchSpanProcessor::State {
 
   void run() noexcept;
   void export_batch(std::vector<SpanDataPtr>& batch) noexcept;
+  // On the export thread: says once that spans were dropped on a full queue (on_end, which drops
+  // them, must not take the sink's lock or build a message).
+  void report_first_full_drops() noexcept;
   // With the queue closed: waits, yielding, until `deadline` for the producers still writing into
   // positions claimed before the close (what is still unwritten then counts as failed, see below).
   void wait_for_writers(Clock::time_point deadline) noexcept;
@@ -156,7 +163,8 @@ void BatchSpanProcessor::State::reset_in_fork_child() noexcept {
   queue.reset_after_fork();
   if (shut_down.load(std::memory_order_relaxed)) queue.close();  // forked mid-shutdown: closed, too
   exporter->reset_after_fork();
-  for (auto* counter : {&exported, &dropped, &failed, &in_flight, &export_batches, &stayed_awake}) {
+  for (auto* counter : {&exported, &dropped, &dropped_full, &dropped_full_reported, &failed, &in_flight,
+                        &export_batches, &stayed_awake}) {
     counter->store(0, std::memory_order_relaxed);
   }
   batch_ready.store(false, std::memory_order_relaxed);
@@ -224,6 +232,23 @@ void BatchSpanProcessor::State::export_batch(std::vector<SpanDataPtr>& batch) no
   failed.fetch_add(count - exported_now - rejected_now, std::memory_order_relaxed);
   in_flight.fetch_sub(count, std::memory_order_relaxed);
   batch.clear();
+}
+
+void BatchSpanProcessor::State::report_first_full_drops() noexcept {
+  if (dropped_full_reported.load(std::memory_order_relaxed) != 0) return;
+  const std::uint64_t dropped_now = dropped_full.load(std::memory_order_relaxed);
+  if (dropped_now == 0) return;
+  dropped_full_reported.store(dropped_now, std::memory_order_relaxed);
+  try {
+    report_diagnostic(DiagnosticLevel::warning,
+                      "batch span processor: its queue (max_queue_size " + std::to_string(options.max_queue_size) +
+                          ") was full, " + std::to_string(dropped_now) +
+                          " span(s) dropped so far: spans end faster than the exporter sends them (raise "
+                          "OTEL_BSP_MAX_QUEUE_SIZE, or look at the backend's speed); the total is reported at "
+                          "shutdown");
+  } catch (...) {
+    // Out of memory for the message: the drops stay counted (stats().dropped).
+  }
 }
 
 void BatchSpanProcessor::State::wait_for_writers(Clock::time_point deadline) noexcept {
@@ -329,6 +354,7 @@ void BatchSpanProcessor::State::run() noexcept {
       const std::uint64_t position = queue.consumed();
       const bool was_empty = batch.empty();
       export_batch(batch);
+      report_first_full_drops();  // before the flush waiting for this batch is told it is done
       {
         std::lock_guard<std::mutex> lock(mutex);
         completed = position;
@@ -453,6 +479,7 @@ void BatchSpanProcessor::on_end(const SpanDataPtr& span) noexcept {
   // After shutdown the queue is closed: try_push fails. (The flag only spares it the attempt.)
   if (state.shut_down.load(std::memory_order_relaxed) || !state.queue.try_push(span)) {
     state.dropped.fetch_add(1, std::memory_order_relaxed);
+    if (!state.shut_down.load(std::memory_order_relaxed)) state.dropped_full.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (state.needs_thread.load(std::memory_order_acquire)) state.ensure_thread(state_);
@@ -601,6 +628,16 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     ScopedDiagnosticSink route(state.diagnostics);
     report_diagnostic(DiagnosticLevel::warning,
                       "batch span processor shutdown timed out; the export thread is abandoned");
+  }
+  if (const std::uint64_t dropped_full = state.dropped_full.load(std::memory_order_relaxed);
+      dropped_full > state.dropped_full_reported.load(std::memory_order_relaxed)) {
+    ScopedDiagnosticSink route(state.diagnostics);
+    try {
+      report_diagnostic(DiagnosticLevel::warning, "batch span processor: " + std::to_string(dropped_full) +
+                                                      " span(s) dropped in all because its queue was full");
+    } catch (...) {
+      // Out of memory for the message: the drops stay counted (stats().dropped).
+    }
   }
   const bool ok = clean && exporter_clean && all_exported;
   state.finish_shutdown(ok);

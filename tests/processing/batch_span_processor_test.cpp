@@ -299,6 +299,40 @@ TEST(BatchSpanProcessor, DropsAndCountsWhenTheQueueIsFullWithoutBlocking) {
   EXPECT_TRUE(identity_holds(after));
 }
 
+// A span dropped on a full queue is counted without a word from on_end; the export thread says so
+// once, after the export it was waiting for, and shutdown gives the total.
+TEST(BatchSpanProcessor, SpansDroppedOnAFullQueueAreReportedOnceAndInTotalAtShutdown) {
+  const test::ThreadDiagnosticsCapture diagnostics;  // the processor's sink, its export thread's too
+  Fixture fixture(make_options(8, 8));
+  fixture.control->set_blocked(true);
+  fixture.end_spans(8);
+  ASSERT_TRUE(fixture.control->wait_until_entered(1));
+  fixture.end_spans(8 + 5);
+  fixture.control->set_blocked(false);
+  ASSERT_TRUE(fixture.processor->force_flush(kPatience));
+  EXPECT_EQ(diagnostics.count_containing("queue (max_queue_size 8) was full, 5 span(s) dropped so far"), 1U);
+
+  fixture.control->set_blocked(true);
+  fixture.end_spans(8);
+  ASSERT_TRUE(fixture.control->wait_until_entered(3));
+  fixture.end_spans(8 + 3);
+  fixture.control->set_blocked(false);
+  ASSERT_TRUE(fixture.processor->shutdown(kPatience));
+  EXPECT_EQ(diagnostics.count_containing("dropped so far"), 1U);
+  EXPECT_EQ(diagnostics.count_containing("8 span(s) dropped in all because its queue was full"), 1U);
+  EXPECT_EQ(fixture.processor->stats().dropped, 8U);
+}
+
+// Spans ended after shutdown are dropped too, but not for a full queue: nothing is said of that.
+TEST(BatchSpanProcessor, SpansDroppedAfterShutdownAreNotReportedAsAFullQueue) {
+  const test::ThreadDiagnosticsCapture diagnostics;
+  Fixture fixture(make_options(8, 8));
+  ASSERT_TRUE(fixture.processor->shutdown(kPatience));
+  fixture.end_spans(3);
+  EXPECT_EQ(fixture.processor->stats().dropped, 3U);
+  EXPECT_EQ(diagnostics.count_containing("queue"), 0U);
+}
+
 // --- force_flush ----------------------------------------------------------------------------
 
 TEST(BatchSpanProcessor, ForceFlushExportsEverythingEnqueuedBefore) {

@@ -55,7 +55,8 @@ struct BatchSpanProcessorStats {
 
 // Batches finished spans on a bounded lock-free queue and exports them from one background thread
 // (OTel "BatchSpanProcessor"). on_end never blocks and takes no lock on its fast path: when the
-// queue is full the span is dropped and counted. When the queue is three quarters full while the
+// queue is full the span is dropped and counted (the export thread reports the first such drops
+// after its current export, shutdown the total). When the queue is three quarters full while the
 // export thread is woken but not inside an export (waiting for a core: more busy threads than
 // cores), on_end yields the calling thread's time slice once (std::this_thread::yield, which
 // returns at once when nothing else is ready) so the export thread can drain the queue before spans
