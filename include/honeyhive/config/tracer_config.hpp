@@ -26,11 +26,14 @@ struct TracerConfig {
   Param<std::string> export_mode;   // HH_EXPORT_MODE, default "otlp"; "events" = the HoneyHive Events API
   Param<std::string> session_name;  // HH_SESSION_NAME
   Param<std::string> session_id;    // HH_SESSION_ID
-  Param<bool> disable_batch;        // HH_DISABLE_BATCH, default false
-  Param<bool> verbose;              // HH_VERBOSE, default false
-  Param<bool> trace_content;        // HH_TRACE_CONTENT, default true
-  Param<bool> disabled;             // HH_DISABLE_TRACING, else OTEL_SDK_DISABLED; default false
-  Param<bool> start_session;        // default true: init starts a session (false or null: it does not)
+  // HH_DISABLE_BATCH, default false. True: each span is exported as it ends, on the thread that
+  // ends it (the session's, in init), which waits for it: with a backend that does not answer, up
+  // to 4 times the request timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s), retries and backoff included.
+  Param<bool> disable_batch;
+  Param<bool> verbose;        // HH_VERBOSE, default false
+  Param<bool> trace_content;  // HH_TRACE_CONTENT, default true
+  Param<bool> disabled;       // HH_DISABLE_TRACING, else OTEL_SDK_DISABLED; default false
+  Param<bool> start_session;  // default true: init starts a session (false or null: it does not)
   // HH_LIFECYCLE_STRATEGY: auto (default: detect), lambda, kubernetes, high_concurrency, standard.
   Param<std::string> lifecycle_strategy;
   // HH_LOCAL_DETECT, default true: with no API key and no OTLP endpoint, init asks
