@@ -24,6 +24,7 @@
 #include "honeyhive/processing/batch_span_processor.hpp"
 #include "honeyhive/processing/enrichment_processor.hpp"
 #include "honeyhive/processing/simple_span_processor.hpp"
+#include "honeyhive/propagation/carrier.hpp"
 #include "honeyhive/version.hpp"
 #include "tracer/hh_local_detect.hpp"
 #include "tracer/registry.hpp"
@@ -367,17 +368,27 @@ std::shared_ptr<HoneyHiveTracer> HoneyHiveTracer::init(const TracerConfig& confi
       OtlpHttpExporterOptions otlp = detail::otlp_transport_options_from_env();
       otlp.endpoint = detail::append_url_path(resolved.api_url, "/opentelemetry/v1/traces");
       otlp.protocol = resolved.otlp_protocol == "http/protobuf" ? OtlpProtocol::http_protobuf : OtlpProtocol::http_json;
-      otlp.headers = {{"Authorization", "Bearer " + resolved.api_key},
-                      {"hh-client-version", kVersion},
-                      {"hh-client-language", "cpp"},
-                      {"hh-client-package", "honeyhive-cpp"}};
+      // The headers the HoneyHive Python SDK sends, after those of OTEL_EXPORTER_OTLP_HEADERS (a
+      // gateway's, say), which are kept unless they name one of these.
+      HttpHeaders honeyhive_headers = {{"Authorization", "Bearer " + resolved.api_key},
+                                       {"hh-client-version", kVersion},
+                                       {"hh-client-language", "cpp"},
+                                       {"hh-client-package", "honeyhive-cpp"}};
       // The source goes on every span too; as a header only when it can be one.
       if (detail::is_header_value(resolved.source)) {
-        otlp.headers.emplace_back("X-Source", resolved.source);
+        honeyhive_headers.emplace_back("X-Source", resolved.source);
       } else {
         report_diagnostic(DiagnosticLevel::warning,
                           "source holds a line break or another control character; not sent as the X-Source header");
       }
+      const auto names_one_of_ours = [&](const std::pair<std::string, std::string>& header) {
+        return std::any_of(honeyhive_headers.begin(), honeyhive_headers.end(),
+                           [&](const auto& ours) { return equals_ignore_case(ours.first, header.first); });
+      };
+      otlp.headers.erase(std::remove_if(otlp.headers.begin(), otlp.headers.end(), names_one_of_ours),
+                         otlp.headers.end());
+      otlp.headers.insert(otlp.headers.end(), std::make_move_iterator(honeyhive_headers.begin()),
+                          std::make_move_iterator(honeyhive_headers.end()));
       parts.exporter_description = "honeyhive-otlp " + redact_url(otlp.endpoint) + " (" + resolved.otlp_protocol + ")";
       exporter = std::make_unique<OtlpHttpExporter>(std::move(otlp));
     } else if (!resolved.otlp_endpoint.empty()) {

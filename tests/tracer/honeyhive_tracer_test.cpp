@@ -324,6 +324,28 @@ TEST(HoneyHiveTracerTest, ApiKeySendsOtlpJsonToTheHoneyHiveEndpointWithItsHeader
   EXPECT_TRUE(body.contains("resourceSpans"));
 }
 
+// OTEL_EXPORTER_OTLP_HEADERS (a gateway's header, say) goes with the spans to HoneyHive too; a
+// header of its that names one of HoneyHive's (Authorization, X-Source) gives way to the tracer's.
+TEST(HoneyHiveTracerTest, OtlpHeadersFromTheEnvironmentGoToHoneyHiveBesideItsOwn) {
+  test::RecordingServer server(test::empty_json_answer);
+  ASSERT_TRUE(server.ok());
+  test::ScopedEnv env{{"OTEL_EXPORTER_OTLP_HEADERS", "x-gateway-tenant=acme,authorization=Bearer other,X-SOURCE=env"}};
+  TracerConfig config;
+  config.api_key = "hh-key-1234";
+  config.api_url = "http://127.0.0.1:" + std::to_string(server.port());
+  config.source = "ci";
+  config.disable_batch = true;
+  auto tracer = HoneyHiveTracer::init(config);
+  ASSERT_NE(tracer, nullptr);
+  tracer->shutdown(std::chrono::milliseconds(2000));
+  const auto requests = server.requests();
+  ASSERT_FALSE(requests.empty());
+  const tools::HttpRequest& request = requests.front();
+  EXPECT_EQ(request.header("x-gateway-tenant"), "acme");
+  EXPECT_EQ(request.header("authorization"), "Bearer hh-key-1234");
+  EXPECT_EQ(request.header("x-source"), "ci");  // (header() joins repeated lines: one each)
+}
+
 // A source with a line break would inject a header: the spans still go, without X-Source, and
 // the tracer says why. (The source is on every span as an attribute too.)
 TEST(HoneyHiveTracerTest, ASourceThatCannotBeAHeaderIsLeftOutOfTheHeadersNotTheExport) {
