@@ -9,7 +9,7 @@
 namespace honeyhive {
 namespace {
 
-void set_or_replace(Attributes& attributes, std::string key, AttributeValue value) {
+void set_or_replace(Attributes& attributes, AttributeKey key, AttributeValue value) {
   for (auto& attribute : attributes) {
     if (attribute.key == key) {
       attribute.value = std::move(value);

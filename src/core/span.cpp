@@ -259,7 +259,7 @@ template <class Key, class Value>
     dropped = saturating_increment(dropped);
     return nullptr;
   }
-  constexpr bool kOwnedKey = std::is_same_v<std::decay_t<Key>, std::string>;
+  constexpr bool kOwnedKey = std::is_same_v<std::decay_t<Key>, AttributeKey>;
   if (count < attributes.size()) {
     // A recycled slot, not live until both parts are set.
     Attribute& slot = attributes[count];
@@ -271,8 +271,11 @@ template <class Key, class Value>
         slot.key = std::forward<Key>(key);
         live.grown = true;
       } else {
-        if (view.size() > slot.key.capacity()) live.grown = true;
+        // Written in place (inline, or over a block the slot alone owns), or into a new block: then
+        // its text moved.
+        const char* before = slot.key.data();
         slot.key.assign(view.data(), view.size());
+        if (slot.key.data() != before) live.grown = true;
       }
       // The slot's class goes with its key at once: if the value's write below throws, the slot
       // keeps this key, and a later write of it must find its class right.
@@ -289,7 +292,11 @@ template <class Key, class Value>
   // library's general replace and regrow paths first). Taken out again if either part throws.
   Attribute& fresh = attributes.emplace_back();
   try {
-    fresh.key = std::string(std::forward<Key>(key));
+    if constexpr (kOwnedKey) {
+      fresh.key = std::forward<Key>(key);
+    } else {
+      fresh.key.assign(view.data(), view.size());
+    }
     assign_value(fresh.value, std::forward<Value>(value), max_chars);
   } catch (...) {
     attributes.pop_back();
@@ -403,13 +410,13 @@ constexpr std::size_t kCollisionKeyChars = 200;
 
 // A leaf wrote over the value of an earlier leaf of the same structured value, whose key is `key`:
 // that value is dropped, and counted.
-[[gnu::noinline, gnu::cold]] void note_collision(detail::SpanState& state, const std::string& key,
+[[gnu::noinline, gnu::cold]] void note_collision(detail::SpanState& state, std::string_view key,
                                                  StructuredOverwrites& overwrites) noexcept {
   state.dropped_attributes_count = saturating_increment(state.dropped_attributes_count);
   overwrites.dropped = saturating_increment(overwrites.dropped);
   if (overwrites.dropped != 1) return;
   try {
-    overwrites.first_key.assign(key, 0, detail::utf8_prefix_length(key, kCollisionKeyChars));
+    overwrites.first_key.assign(key.data(), detail::utf8_prefix_length(key, kCollisionKeyChars));
   } catch (...) {
     // Out of memory: reported without the key.
   }
@@ -418,7 +425,7 @@ constexpr std::size_t kCollisionKeyChars = 200;
 // A leaf wrote over the attribute in slot `index`, set before its structured value: a deliberate
 // overwrite the first time (a second set_inputs), a collision the next (the value's first leaf
 // under that key was the overwrite).
-[[gnu::noinline]] void note_earlier_overwrite(detail::SpanState& state, std::size_t index, const std::string& key) {
+[[gnu::noinline]] void note_earlier_overwrite(detail::SpanState& state, std::size_t index, std::string_view key) {
   StructuredOverwrites*& overwrites = state.structured_overwrites;
   if (overwrites == nullptr) overwrites = new StructuredOverwrites();
   bool seen = false;
@@ -762,7 +769,7 @@ class SpanAttributeSink {
       if (slot_ == end_) return false;
       if (!prefix_known && *shared_ <= base) return false;
       Attribute& slot = *slot_;
-      const std::string& key = slot.key;
+      const AttributeKey& key = slot.key;
       if (key.size() != base + 1 + name.size() ||
           !detail::same_short_bytes({key.data() + base + 1, name.size()}, name)) {
         return false;
@@ -850,7 +857,7 @@ class SpanAttributeSink {
   }
 
   // Whether `key` is `prefix` + "." + something.
-  [[gnu::always_inline]] static bool is_under(const std::string& key, std::string_view prefix) noexcept {
+  [[gnu::always_inline]] static bool is_under(const AttributeKey& key, std::string_view prefix) noexcept {
     return key.size() > prefix.size() && key[prefix.size()] == '.' &&
            detail::same_bytes({key.data(), prefix.size()}, prefix);
   }

@@ -26,6 +26,16 @@ namespace {
   }
 }
 
+// Keeps within `budget` the storage of `key` and the key in it, else frees it (the key is then "").
+// A block that other keys share counts whole: what this record may pin.
+[[gnu::always_inline]] inline void keep_key(AttributeKey& key, std::size_t& budget) noexcept {
+  if (key.capacity() <= budget) {
+    budget -= key.capacity();
+  } else {
+    key = AttributeKey();
+  }
+}
+
 // Keeps within `budget` the buffer of `text` and the text in it, else frees it.
 [[gnu::always_inline]] inline void keep_text(std::string& text, std::size_t& budget) noexcept {
   if (text.capacity() <= budget) {
@@ -54,7 +64,7 @@ namespace {
   const bool key_kept = slot.key.capacity() <= budget;
   // A freed key is "": the slot keeps that key's class.
   if (!key_kept) slot_class = static_cast<std::uint16_t>(key_class(std::string_view()));
-  keep_text(slot.key, budget);
+  keep_key(slot.key, budget);
   if (auto* text = std::get_if<std::string>(&slot.value)) {
     keep_text(*text, budget);
   } else if (auto* texts = std::get_if<std::vector<std::string>>(&slot.value);
@@ -247,7 +257,7 @@ std::atomic<std::uint64_t> g_prepared_records{0};
 // What recycle() will count for a copy of `text` (its capacity): the copy's length, or the
 // string's inline room for a short text. Used to leave out values too large to keep before copying
 // them; what is kept is then counted exactly (kept_slot_bytes).
-inline std::size_t least_copy_capacity(const std::string& text) noexcept {
+inline std::size_t least_copy_capacity(std::string_view text) noexcept {
   // libstdc++'s inline room. Elsewhere only the estimate changes: a slot that fits is still counted
   // exactly after its copy, and one that does not is taken out again.
   constexpr std::size_t kInlineRoom = 15;
@@ -271,7 +281,8 @@ inline std::size_t kept_slot_bytes(const Attribute& slot) noexcept {
 // kMaxKeptListItems strings) or as false (any other array: recycle() does not keep its elements).
 // False, having appended nothing, when it does not fit.
 bool appended_slot(Attributes& slots, const Attribute& attribute, std::size_t& budget) {
-  std::size_t least = least_copy_capacity(attribute.key);
+  // A key's copy shares its storage: counted as recycle() counts it.
+  std::size_t least = attribute.key.capacity();
   bool whole = attribute.value.index() <= 3;  // a scalar or a string
   if (const auto* text = std::get_if<std::string>(&attribute.value)) {
     least += least_copy_capacity(*text);

@@ -47,7 +47,7 @@ std::string format_value(const AttributeValue& value) {
   return out;
 }
 
-int attribute_rank(const std::string& key) {
+int attribute_rank(std::string_view key) {
   if (key.rfind("honeyhive_inputs", 0) == 0) return 0;
   if (key.rfind("honeyhive_outputs", 0) == 0) return 1;
   if (key.rfind("gen_ai.", 0) == 0) return 2;

@@ -333,7 +333,9 @@ class JsonDecoder {
       const json& item = (*list)[i];
       if (!object(item, "attribute") || !budget_.add_element()) return false;
       Attribute attribute;
-      if (!string_member(item, "key", nullptr, attribute.key)) return false;
+      std::string key;
+      if (!string_member(item, "key", nullptr, key)) return false;
+      attribute.key = key;
       json value;
       if (const json* any = member(item, "value")) {
         if (!any_value(*any, 1, value)) return false;

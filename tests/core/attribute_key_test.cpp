@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "honeyhive/core/attribute_value.hpp"
+
 namespace honeyhive {
 namespace {
 
@@ -177,6 +179,16 @@ TEST(AttributeKeyTest, ServesAsAMapKey) {
   std::map<std::string, int> by_string;
   by_string[AttributeKey(kLongKey)] = 3;
   EXPECT_EQ(by_string.at(std::string(kLongKey)), 3);
+}
+
+TEST(AttributeKeyTest, AttributesAreBuiltAndComparedAsBefore) {
+  const Attributes attributes{{"honeyhive_inputs.prompt", AttributeValue{std::string("hi")}},
+                              {std::string("n"), AttributeValue{std::int64_t{1}}}};
+  Attributes copy = attributes;
+  EXPECT_EQ(copy, attributes);
+  EXPECT_EQ(copy[0].key.data(), attributes[0].key.data());  // shared, not copied
+  copy[0].key = "other";
+  EXPECT_NE(copy, attributes);
 }
 
 }  // namespace

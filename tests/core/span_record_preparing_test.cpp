@@ -117,6 +117,24 @@ TEST(SpanRecordPreparingTest, APreparedRecordHoldsTheEndedSpansKeysAndTheValuesA
   detail::give_span_record(record);
 }
 
+TEST(SpanRecordPreparingTest, APreparedRecordSharesTheEndedSpansLongKeysInsteadOfCopyingThem) {
+  if (!detail::kSpanRecordsRecycled) GTEST_SKIP() << "records are not recycled under AddressSanitizer";
+  const DryPool dry;
+  ASSERT_TRUE(detail::t_span_records_dry);
+  const auto ended = ended_state("generate_answer",
+                                 {{"honeyhive_inputs.prompt", AttributeValue{std::string("What is the capital?")}},
+                                  {"honeyhive_outputs.user.tier", AttributeValue{std::string("pro")}},
+                                  {"short", AttributeValue{std::int64_t{1}}}});
+  detail::prepare_record_like(*ended);
+  detail::SpanRecord* record = detail::take_span_record();
+  const detail::SpanState& state = record->state;
+  ASSERT_EQ(state.attributes.size(), 3U);
+  EXPECT_EQ(state.attributes[0].key.data(), ended->attributes[0].key.data());
+  EXPECT_EQ(state.attributes[1].key.data(), ended->attributes[1].key.data());
+  EXPECT_EQ(state.attributes[2].key, "short");  // inline: a copy of its own
+  detail::give_span_record(record);
+}
+
 TEST(SpanRecordPreparingTest, APreparedRecordCopiesNoMoreThanTheBudgetOfARecycledOne) {
   if (!detail::kSpanRecordsRecycled) GTEST_SKIP() << "records are not recycled under AddressSanitizer";
   auto dry = std::make_unique<DryPool>();

@@ -24,7 +24,8 @@ enum class RecordBytes {
 // and lists of strings (their buffers included).
 inline std::size_t record_bytes(const detail::SpanState& state, RecordBytes how) {
   const std::size_t inline_room = std::string().capacity();
-  const auto bytes_of = [how, inline_room](const std::string& text) -> std::size_t {
+  // (A std::string or an AttributeKey: a key sharing its block with other keys counts it whole.)
+  const auto bytes_of = [how, inline_room](const auto& text) -> std::size_t {
     if (how == RecordBytes::counted) return text.capacity();
     return text.capacity() > inline_room ? text.capacity() : 0;
   };

@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "honeyhive/core/attribute_key.hpp"
+
 namespace honeyhive {
 
 // An OpenTelemetry attribute value: a scalar or a homogeneous array of scalars.
@@ -15,9 +17,10 @@ namespace honeyhive {
 using AttributeValue = std::variant<bool, std::int64_t, double, std::string, std::vector<bool>,
                                     std::vector<std::int64_t>, std::vector<double>, std::vector<std::string>>;
 
-// One key/value pair as stored on a span, event or link.
+// One key/value pair as stored on a span, event or link. The key reads as a std::string_view and
+// converts to std::string; its copies share its text (see AttributeKey).
 struct Attribute {
-  std::string key;
+  AttributeKey key;
   AttributeValue value;
 
   friend bool operator==(const Attribute& a, const Attribute& b) { return a.key == b.key && a.value == b.value; }
