@@ -154,6 +154,44 @@ TEST(AttributeKeyTest, ComparesWithEveryStringSpelling) {
   EXPECT_EQ(key.substr(17), "prompt");
 }
 
+// Ordered as std::string orders its texts, against every spelling (none ambiguous, none building a key).
+TEST(AttributeKeyTest, OrdersAgainstEveryStringSpelling) {
+  const AttributeKey key(kLongKey);  // "honeyhive_inputs.prompt"
+  const std::string later("honeyhive_inputs.system");
+  const std::string_view earlier("honeyhive_inputs.model");
+  EXPECT_TRUE(key < later);
+  EXPECT_TRUE(later > key);
+  EXPECT_TRUE(key > earlier);
+  EXPECT_TRUE(earlier < key);
+  EXPECT_TRUE(key >= "honeyhive_inputs.prompt");
+  EXPECT_TRUE(key <= "honeyhive_inputs.prompt");
+  EXPECT_FALSE(key > "honeyhive_inputs.prompt");
+  EXPECT_TRUE(key <= later);
+  EXPECT_TRUE(later >= key);
+  EXPECT_TRUE(key >= earlier);
+  EXPECT_TRUE("honeyhive_inputs.z" > key);
+  EXPECT_TRUE("a" <= key);
+  EXPECT_TRUE(key > AttributeKey("a"));
+}
+
+// An empty key from a default std::string_view (whose data() is null) or a null C string is the
+// empty text, with its terminating NUL; nothing is read from the null pointer.
+TEST(AttributeKeyTest, AnEmptyViewOrANullStringGivesTheEmptyKey) {
+  AttributeKey from_view{std::string_view()};
+  EXPECT_TRUE(from_view.empty());
+  ASSERT_NE(from_view.c_str(), nullptr);
+  EXPECT_EQ(from_view.c_str()[0], '\0');
+  AttributeKey written(kLongKey);
+  written = std::string_view();  // from a long key's block, too
+  EXPECT_TRUE(written.empty());
+  EXPECT_EQ(written, "");
+  const AttributeKey from_null(static_cast<const char*>(nullptr));
+  EXPECT_TRUE(from_null.empty());
+  const AttributeKey from_static = AttributeKey::from_static(std::string_view());
+  ASSERT_NE(from_static.c_str(), nullptr);
+  EXPECT_EQ(from_static, from_view);
+}
+
 TEST(AttributeKeyTest, ConvertsToStringAndStringView) {
   const AttributeKey key(kLongKey);
   const std::string text = key;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <cstring>
 #include <functional>
@@ -27,9 +28,9 @@ class AttributeKey {
 
   AttributeKey() noexcept : data_(inline_), size_(0) { inline_[0] = '\0'; }
   // The converting constructors throw std::bad_alloc when a long key's block cannot be had.
-  AttributeKey(std::string_view text) : AttributeKey() { assign(text.data(), text.size()); }  // NOLINT
+  AttributeKey(std::string_view text) : AttributeKey() { assign(text.data(), text.size()); }    // NOLINT
   AttributeKey(const std::string& text) : AttributeKey() { assign(text.data(), text.size()); }  // NOLINT
-  AttributeKey(const char* text) : AttributeKey() {                                           // NOLINT
+  AttributeKey(const char* text) : AttributeKey() {                                             // NOLINT
     if (text != nullptr) assign(text, std::strlen(text));
   }
   AttributeKey(const AttributeKey& other) noexcept : size_(other.size_) {
@@ -81,6 +82,8 @@ class AttributeKey {
   // followed by a NUL (a string literal): no block, no count; copies share the pointer.
   static AttributeKey from_static(std::string_view text) noexcept {
     AttributeKey key;
+    if (text.empty()) return key;  // (a default view's data() is null: the inline empty text instead)
+    assert(text.data()[text.size()] == '\0');
     key.data_ = text.data();
     key.size_ = text.size();
     key.block_ = nullptr;
@@ -93,12 +96,13 @@ class AttributeKey {
     if (size <= kInlineCapacity) {
       if (!is_inline()) {
         // Copied out before the block may go: `text` may be in it.
+        // (A null `text` comes with size 0, from a default std::string_view: nothing is copied.)
         char copy[kInlineCapacity + 1];
-        std::memcpy(copy, text, size);
+        if (size != 0) std::memcpy(copy, text, size);
         release();
-        std::memcpy(inline_, copy, size);
+        if (size != 0) std::memcpy(inline_, copy, size);
         data_ = inline_;
-      } else {
+      } else if (size != 0) {
         std::memmove(inline_, text, size);
       }
       inline_[size] = '\0';
@@ -192,9 +196,28 @@ class AttributeKey {
   friend bool operator<(const std::string& a, const AttributeKey& b) noexcept { return a < b.view(); }
   friend bool operator<(const AttributeKey& a, const char* b) noexcept { return a.view() < b; }
   friend bool operator<(const char* a, const AttributeKey& b) noexcept { return a < b.view(); }
+  // The other orderings, against every string spelling without a conversion (as operator<).
   friend bool operator>(const AttributeKey& a, const AttributeKey& b) noexcept { return b < a; }
   friend bool operator<=(const AttributeKey& a, const AttributeKey& b) noexcept { return !(b < a); }
   friend bool operator>=(const AttributeKey& a, const AttributeKey& b) noexcept { return !(a < b); }
+  friend bool operator>(const AttributeKey& a, std::string_view b) noexcept { return a.view() > b; }
+  friend bool operator>(std::string_view a, const AttributeKey& b) noexcept { return a > b.view(); }
+  friend bool operator>(const AttributeKey& a, const std::string& b) noexcept { return a.view() > b; }
+  friend bool operator>(const std::string& a, const AttributeKey& b) noexcept { return a > b.view(); }
+  friend bool operator>(const AttributeKey& a, const char* b) noexcept { return a.view() > b; }
+  friend bool operator>(const char* a, const AttributeKey& b) noexcept { return a > b.view(); }
+  friend bool operator<=(const AttributeKey& a, std::string_view b) noexcept { return a.view() <= b; }
+  friend bool operator<=(std::string_view a, const AttributeKey& b) noexcept { return a <= b.view(); }
+  friend bool operator<=(const AttributeKey& a, const std::string& b) noexcept { return a.view() <= b; }
+  friend bool operator<=(const std::string& a, const AttributeKey& b) noexcept { return a <= b.view(); }
+  friend bool operator<=(const AttributeKey& a, const char* b) noexcept { return a.view() <= b; }
+  friend bool operator<=(const char* a, const AttributeKey& b) noexcept { return a <= b.view(); }
+  friend bool operator>=(const AttributeKey& a, std::string_view b) noexcept { return a.view() >= b; }
+  friend bool operator>=(std::string_view a, const AttributeKey& b) noexcept { return a >= b.view(); }
+  friend bool operator>=(const AttributeKey& a, const std::string& b) noexcept { return a.view() >= b; }
+  friend bool operator>=(const std::string& a, const AttributeKey& b) noexcept { return a >= b.view(); }
+  friend bool operator>=(const AttributeKey& a, const char* b) noexcept { return a.view() >= b; }
+  friend bool operator>=(const char* a, const AttributeKey& b) noexcept { return a >= b.view(); }
 
   friend std::string operator+(const AttributeKey& a, std::string_view b) {
     std::string out;
@@ -206,7 +229,9 @@ class AttributeKey {
     out.reserve(a.size() + b.size());
     return out.append(a.data(), a.size()).append(b.data(), b.size());
   }
-  friend std::string operator+(std::string&& a, const AttributeKey& b) { return std::move(a.append(b.data(), b.size())); }
+  friend std::string operator+(std::string&& a, const AttributeKey& b) {
+    return std::move(a.append(b.data(), b.size()));
+  }
   friend std::string operator+(const AttributeKey& a, const char* b) { return a + std::string_view(b); }
   friend std::string operator+(const char* a, const AttributeKey& b) { return std::string_view(a) + b; }
   friend std::string operator+(const AttributeKey& a, const std::string& b) { return a + std::string_view(b); }
