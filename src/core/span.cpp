@@ -232,8 +232,9 @@ Attribute* upsert_repaired_key(LiveAttributes live, std::string_view key, Value&
 // Sets key=value among the live attributes (overwrite keeps its place; a new key past `max_count`
 // is dropped and counted in `dropped`). A new attribute is written into the slot at
 // attributes[count] when there is one (a recycled record's: it still holds the key the last span
-// wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view, or
-// a std::string the caller owns (event and link lists): that one is moved in, not copied again. On
+// wrote there, often the same one, and its buffers), else appended. `key` is a std::string_view
+// (copied in; a std::string, such as a repaired key, is taken as one), or an AttributeKey the caller
+// owns (event and link lists): that one is moved in, not copied again. On
 // an exception the attribute is either set whole or not at all. Returns the live attribute whose
 // value it wrote over, or null when it added the key or dropped it.
 template <class Key, class Value>
